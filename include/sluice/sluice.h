@@ -1,0 +1,261 @@
+/*
+ * sluice.h — the public C API of sluice, an analytics execution engine.
+ *
+ * A program creates a context, registers tables in it (from CSV files or
+ * directories), builds lazy frames over those tables with Spark-like
+ * transformations (select, where, join, groupBy/agg, orderBy, limit) and runs
+ * them with an action (collect, count, show, write). Transformations only
+ * build plan nodes; actions optimize the plan, cut it into pipelines and run
+ * them.
+ *
+ * Conventions
+ *  - Every call that can fail returns sl_status (SL_OK is 0) or, when it
+ *    returns a handle, NULL. After a failure sl_context_last_error() tells
+ *    what went wrong and where.
+ *  - Handles are opaque. A handle returned by sl_xxx_create / a transformation
+ *    / an action is owned by the caller and released with sl_xxx_destroy.
+ *  - The library never prints, aborts or exits on bad input.
+ *  - Thread safety: one context and everything made from it may be used by
+ *    one thread at a time. Distinct contexts are independent.
+ *
+ * Expressions are written as text in the same grammar as plan files (and, in
+ * later releases, SQL), e.g. "l_extendedprice * (1 - l_discount) as revenue".
+ */
+#ifndef SLUICE_H
+#define SLUICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SLUICE_VERSION_MAJOR 0
+#define SLUICE_VERSION_MINOR 1
+#define SLUICE_VERSION_PATCH 0
+
+/** Status codes. Numbers are fixed forever; a retired code is never reused. */
+typedef enum sl_status {
+    SL_OK = 0,
+    SL_ERR_NOMEM = 1,          /**< an allocation failed */
+    SL_ERR_INVALID_ARG = 2,    /**< a caller passed an invalid argument */
+    SL_ERR_IO = 3,             /**< a file could not be opened, read or written */
+    SL_ERR_SYNTAX = 4,         /**< a plan file or expression does not parse */
+    SL_ERR_UNKNOWN_TABLE = 5,  /**< a table name is not registered */
+    SL_ERR_UNKNOWN_COLUMN = 6, /**< a column name is not in scope */
+    SL_ERR_TYPE = 7,           /**< an expression's operand types do not fit */
+    SL_ERR_CSV = 8,            /**< a CSV file is malformed */
+    SL_ERR_UNSUPPORTED = 9,    /**< a valid request this version cannot do */
+    SL_ERR_OVERFLOW = 10,      /**< an arithmetic result does not fit its type */
+    SL_ERR_DIV_ZERO = 11,      /**< integer or decimal division by zero */
+    SL_ERR_INTERNAL = 12,      /**< a broken invariant inside sluice (a bug) */
+    SL_ERR_AMBIGUOUS = 13,     /**< a column name matches more than one column */
+    SL_ERR_DUPLICATE = 14,     /**< a name is defined twice */
+} sl_status;
+
+/** @return a static, human-readable name for a status code; never NULL. */
+const char *sl_status_str(sl_status s);
+
+/** Logical column types. Numbers are fixed. */
+typedef enum sl_type_id {
+    SL_TYPE_NULL = 0, /**< type of the NULL literal before it is cast */
+    SL_TYPE_BOOL = 1,
+    SL_TYPE_INT8 = 2,
+    SL_TYPE_INT16 = 3,
+    SL_TYPE_INT32 = 4,
+    SL_TYPE_INT64 = 5,
+    SL_TYPE_FLOAT64 = 6,
+    SL_TYPE_DATE32 = 7,  /**< days since 1970-01-01, int32 */
+    SL_TYPE_DECIMAL = 8, /**< precision <= 18, scaled int64 */
+    SL_TYPE_UTF8 = 9,    /**< Arrow utf8; may be dictionary-encoded in memory */
+} sl_type_id;
+
+/** A column type: the id plus precision and scale for decimals. */
+typedef struct sl_type {
+    sl_type_id id;
+    uint8_t precision; /**< decimals only: 1..18 */
+    uint8_t scale;     /**< decimals only: 0..precision */
+} sl_type;
+
+/**
+ * Writes a type's name ("int64", "decimal(15,2)", ...) into buf.
+ * @return buf.
+ */
+char *sl_type_name(sl_type t, char *buf, size_t cap);
+
+typedef struct sl_context sl_context;
+typedef struct sl_frame sl_frame;
+typedef struct sl_result sl_result;
+
+/* ------------------------------------------------------------------------ */
+/* Context                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Creates a context: a catalog of tables, settings and the last error.
+ * @param out receives the context; the caller owns it.
+ * @return SL_OK or SL_ERR_NOMEM.
+ */
+sl_status sl_context_create(sl_context **out);
+
+/** Destroys a context and every table registered in it. NULL is ignored.
+ *  Frames and results made from it must be destroyed first. */
+void sl_context_destroy(sl_context *ctx);
+
+/**
+ * @return the message of the last failed call on this context ("" if none).
+ * The string is owned by the context and valid until the next call on it.
+ */
+const char *sl_context_last_error(const sl_context *ctx);
+
+/** @return the status of the last failed call on this context (SL_OK if none). */
+sl_status sl_context_last_status(const sl_context *ctx);
+
+/** Options for reading CSV files. Zero-initialise, then set what you need. */
+typedef struct sl_csv_options {
+    char delimiter;     /**< field separator; 0 means ',' */
+    int no_header;      /**< nonzero: the first row is data; columns are c0, c1, ... */
+    const char *schema; /**< optional "name type, name type, ..." (types as in
+                             casts: int64, decimal(15,2), date, utf8, ...);
+                             NULL: names from the header, types inferred */
+    size_t sample_rows; /**< rows sampled to infer types; 0 means 10000 */
+} sl_csv_options;
+
+/**
+ * Reads a CSV file into memory and registers it as table `name`.
+ * Empty fields are NULL. Low-cardinality string columns are dictionary-encoded.
+ * @param opts may be NULL for defaults (comma, header row, inferred types).
+ * @return SL_OK; SL_ERR_IO if the file cannot be read; SL_ERR_CSV with
+ *         file:line for a malformed row; SL_ERR_DUPLICATE if the name exists.
+ */
+sl_status sl_context_register_csv(sl_context *ctx, const char *name, const char *path,
+                                  const sl_csv_options *opts);
+
+/**
+ * Registers every *.csv and *.tbl file in a directory as a table named after
+ * the file without its extension (.tbl files use '|' and have no header row).
+ * @return SL_OK or the first error met; tables read before it stay registered.
+ */
+sl_status sl_context_register_dir(sl_context *ctx, const char *dir);
+
+/** @return the number of registered tables. */
+size_t sl_context_table_count(const sl_context *ctx);
+
+/** @return the name of table i (0-based, registration order), owned by ctx. */
+const char *sl_context_table_name(const sl_context *ctx, size_t i);
+
+/* ------------------------------------------------------------------------ */
+/* Frames: lazy transformations                                              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Every transformation takes the frames it reads without consuming them and
+ * returns a new frame that the caller owns (or NULL with the context's last
+ * error set). Names are checked when the frame is built, as Spark does, so an
+ * unknown column fails here, not at the action.
+ */
+
+/** @return a frame that scans registered table `name`, or NULL. */
+sl_frame *sl_frame_table(sl_context *ctx, const char *name);
+
+/** Projection: exprs is a comma list, e.g. "id, result * 2 as double". */
+sl_frame *sl_frame_select(const sl_frame *f, const char *exprs);
+
+/** Filter: pred is a boolean expression, e.g. "result > 70 and id < 10". */
+sl_frame *sl_frame_where(const sl_frame *f, const char *pred);
+
+/** Inner equi-join: on is a conjunction of equalities between the two sides,
+ *  e.g. "l_orderkey = o_orderkey and l_suppkey = o_suppkey". */
+sl_frame *sl_frame_join(const sl_frame *left, const sl_frame *right, const char *on);
+
+/** Grouping keys, e.g. "l_returnflag, l_linestatus"; must be followed by agg. */
+sl_frame *sl_frame_group_by(const sl_frame *f, const char *keys);
+
+/** Aggregates, e.g. "count(*) as n, sum(x) as s"; after group_by or alone
+ *  (one global group). */
+sl_frame *sl_frame_agg(const sl_frame *f, const char *aggs);
+
+/** Sort keys, e.g. "revenue desc, o_orderdate". */
+sl_frame *sl_frame_order_by(const sl_frame *f, const char *keys);
+
+/** Keeps the first n rows (n >= 0). */
+sl_frame *sl_frame_limit(const sl_frame *f, int64_t n);
+
+/**
+ * Parses a plan file's text (let bindings and one chain) into a frame.
+ * @param source_name used in error messages ("file:line:column"); may be NULL.
+ */
+sl_frame *sl_frame_from_plan(sl_context *ctx, const char *text, const char *source_name);
+
+/** Releases a frame. Frames derived from it stay valid. NULL is ignored. */
+void sl_frame_destroy(sl_frame *f);
+
+/** @return the number of output columns of a frame. */
+size_t sl_frame_column_count(const sl_frame *f);
+
+/** @return the name of output column i, owned by the frame. */
+const char *sl_frame_column_name(const sl_frame *f, size_t i);
+
+/** @return the type of output column i. */
+sl_type sl_frame_column_type(const sl_frame *f, size_t i);
+
+/* ------------------------------------------------------------------------ */
+/* Actions                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/** Runs the frame's plan and materializes its rows.
+ *  @param out receives a result the caller owns (sl_result_destroy). */
+sl_status sl_frame_collect(const sl_frame *f, sl_result **out);
+
+/** Runs the plan and counts its rows. */
+sl_status sl_frame_count(const sl_frame *f, int64_t *out);
+
+/**
+ * Describes how the frame would run: the logical plan, the optimized plan and
+ * the pipelines with their kernels.
+ * @param out receives a NUL-terminated string the caller frees with free().
+ */
+sl_status sl_frame_explain(const sl_frame *f, char **out);
+
+/** Runs the plan and writes it as CSV with a header row to path. */
+sl_status sl_frame_write_csv(const sl_frame *f, const char *path);
+
+/* ------------------------------------------------------------------------ */
+/* Results                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/** Output formats for sl_result_print. */
+typedef enum sl_format {
+    SL_FORMAT_TABLE = 0, /**< aligned box table for people */
+    SL_FORMAT_CSV = 1,   /**< RFC 4180 CSV with a header row */
+    SL_FORMAT_JSON = 2,  /**< one JSON array of objects */
+} sl_format;
+
+size_t sl_result_row_count(const sl_result *r);
+size_t sl_result_column_count(const sl_result *r);
+/** @return column i's name, owned by the result. */
+const char *sl_result_column_name(const sl_result *r, size_t col);
+sl_type sl_result_column_type(const sl_result *r, size_t col);
+/** @return nonzero when the value is NULL. */
+int sl_result_is_null(const sl_result *r, size_t col, size_t row);
+/** @return an integer, bool, date (days) or decimal (scaled) value as int64. */
+int64_t sl_result_get_int64(const sl_result *r, size_t col, size_t row);
+/** @return a float64 value; integers and decimals are converted. */
+double sl_result_get_double(const sl_result *r, size_t col, size_t row);
+/** @return a string value (not NUL-terminated) and its length in *len;
+ *  owned by the result. */
+const char *sl_result_get_string(const sl_result *r, size_t col, size_t row, size_t *len);
+/** Formats one value as text (dates as YYYY-MM-DD, decimals exactly).
+ *  @return the number of characters written, excluding the NUL. */
+size_t sl_result_format_value(const sl_result *r, size_t col, size_t row, char *buf, size_t cap);
+/** Writes the result to a stream in a format. @return SL_OK or SL_ERR_IO. */
+sl_status sl_result_print(const sl_result *r, sl_format fmt, FILE *out);
+/** Releases a result. NULL is ignored. */
+void sl_result_destroy(sl_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SLUICE_H */

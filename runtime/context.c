@@ -1,0 +1,133 @@
+/*
+ * context.c — context lifetime, table catalog and error recording.
+ */
+#include "context.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+sl_status sl_context_create(sl_context **out)
+{
+    if (!out) return SL_ERR_INVALID_ARG;
+    *out = calloc(1, sizeof **out);
+    return *out ? SL_OK : SL_ERR_NOMEM;
+}
+
+void sl_context_destroy(sl_context *ctx)
+{
+    if (!ctx) return;
+    for (size_t i = 0; i < ctx->ntables; i++) sli_table_free(ctx->tables[i]);
+    free(ctx->tables);
+    free(ctx);
+}
+
+const char *sl_context_last_error(const sl_context *ctx) { return ctx ? ctx->last_error : ""; }
+
+sl_status sl_context_last_status(const sl_context *ctx) { return ctx ? ctx->last_status : SL_OK; }
+
+sl_status sli_error(sl_context *ctx, sl_status s, const char *fmt, ...)
+{
+    if (!ctx) return s;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->last_error, sizeof ctx->last_error, fmt, ap);
+    va_end(ap);
+    ctx->last_status = s;
+    return s;
+}
+
+sl_status sli_nomem(sl_context *ctx, const char *where)
+{
+    return sli_error(ctx, SL_ERR_NOMEM, "out of memory in %s", where);
+}
+
+void sli_error_clear(sl_context *ctx)
+{
+    if (!ctx) return;
+    ctx->last_error[0] = 0;
+    ctx->last_status = SL_OK;
+}
+
+sli_table *sli_context_find_table(const sl_context *ctx, const char *name)
+{
+    for (size_t i = 0; i < ctx->ntables; i++)
+        if (strcmp(ctx->tables[i]->name, name) == 0) return ctx->tables[i];
+    return NULL;
+}
+
+sl_status sli_context_add_table(sl_context *ctx, sli_table *t)
+{
+    if (sli_context_find_table(ctx, t->name)) {
+        sl_status s = sli_error(ctx, SL_ERR_DUPLICATE, "table '%s' is already registered", t->name);
+        sli_table_free(t);
+        return s;
+    }
+    if (ctx->ntables == ctx->tables_cap) {
+        size_t cap = ctx->tables_cap ? ctx->tables_cap * 2 : 8;
+        sli_table **nt = realloc(ctx->tables, cap * sizeof *nt);
+        if (!nt) {
+            sli_table_free(t);
+            return sli_nomem(ctx, "table registration");
+        }
+        ctx->tables = nt;
+        ctx->tables_cap = cap;
+    }
+    ctx->tables[ctx->ntables++] = t;
+    return SL_OK;
+}
+
+size_t sl_context_table_count(const sl_context *ctx) { return ctx ? ctx->ntables : 0; }
+
+const char *sl_context_table_name(const sl_context *ctx, size_t i)
+{
+    return ctx && i < ctx->ntables ? ctx->tables[i]->name : NULL;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) return 99;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = diag + cost;
+            if (row[j] + 1 < best) best = row[j] + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+void sli_suggest(const char *name, const char *const *names, size_t n, char *buf, size_t cap)
+{
+    if (cap == 0) return;
+    buf[0] = 0;
+    if (n == 0) {
+        snprintf(buf, cap, "(none available)");
+        return;
+    }
+    size_t best = 99;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(name, names[i]);
+        if (d < best) best = d;
+    }
+    size_t limit = strlen(name) / 3 + 1;
+    int close = best <= limit;
+    size_t used = (size_t)snprintf(buf, cap, close ? "did you mean: " : "available: ");
+    int first = 1;
+    for (size_t i = 0; i < n && used < cap; i++) {
+        if (close && edit_distance(name, names[i]) != best) continue;
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s", first ? "" : ", ", names[i]);
+        first = 0;
+    }
+    if (close && used < cap) snprintf(buf + used, cap - used, "?");
+}

@@ -1,0 +1,53 @@
+/*
+ * context.h — the context: catalog of tables, settings, last error.
+ *
+ * Every library entry point that fails records a message here through
+ * sli_error() and returns the status. Messages carry what failed and where
+ * (file:line:column, operator, column name) and never end in a newline.
+ */
+#ifndef SLI_CONTEXT_H
+#define SLI_CONTEXT_H
+
+#include <stddef.h>
+
+#include "sluice/sluice.h"
+#include "table.h"
+
+#define SLI_ERROR_CAP 4096
+
+struct sl_context {
+    sl_status last_status;
+    char last_error[SLI_ERROR_CAP];
+    sli_table **tables;
+    size_t ntables;
+    size_t tables_cap;
+};
+
+/**
+ * Records an error on ctx (printf-style message) and returns s, so callers
+ * write `return sli_error(ctx, SL_ERR_IO, "cannot open %s", path);`.
+ * ctx may be NULL (the message is dropped).
+ */
+sl_status sli_error(sl_context *ctx, sl_status s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** Records an allocation failure in `where`. @return SL_ERR_NOMEM. */
+sl_status sli_nomem(sl_context *ctx, const char *where);
+
+/** Clears the last error. */
+void sli_error_clear(sl_context *ctx);
+
+/** @return the registered table named `name`, or NULL. */
+sli_table *sli_context_find_table(const sl_context *ctx, const char *name);
+
+/** Registers a table; takes ownership of t (freed on failure).
+ *  @return SL_OK, SL_ERR_DUPLICATE or SL_ERR_NOMEM (error recorded). */
+sl_status sli_context_add_table(sl_context *ctx, sli_table *t);
+
+/**
+ * Appends to buf a list of the candidates closest to `name` among `names`
+ * (by edit distance), as "did you mean: a, b?" or the full list when short.
+ */
+void sli_suggest(const char *name, const char *const *names, size_t n, char *buf, size_t cap);
+
+#endif

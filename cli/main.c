@@ -1,0 +1,123 @@
+/*
+ * main.c — the `sluice` command: argument parsing, help and dispatch.
+ *
+ * Exit codes: 0 success; 1 the query failed (syntax, unknown name, type,
+ * run-time error); 2 bad command-line usage; 3 input or output failed
+ * (missing or malformed file).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sluice/sluice.h"
+
+static const char *const MAIN_HELP =
+    "sluice - a vectorized analytics engine; runs plan files over CSV data\n"
+    "\n"
+    "Usage:\n"
+    "  sluice run PLAN [options]       run a plan file and print its result\n"
+    "  sluice explain PLAN [options]   show the logical, optimized and physical plans\n"
+    "  sluice tables [options]         list the registered tables and their columns\n"
+    "  sluice version                  print the version\n"
+    "  sluice help [COMMAND]           show help for a command\n"
+    "\n"
+    "A plan file is a chain of DataFrame transformations, e.g.\n"
+    "  table(\"exams\").select(id, result).where(result > 70).orderBy(result)\n"
+    "\n"
+    "Examples:\n"
+    "  sluice run examples/exams.plan --data examples/data\n"
+    "  sluice run q.plan --table lineitem=lineitem.tbl --format csv -o out.csv\n"
+    "  sluice explain examples/join.plan --data examples/data\n"
+    "\n"
+    "Run 'sluice help run' for the options and the plan-file language.\n";
+
+static const char *const RUN_HELP =
+    "Usage: sluice run PLAN [options]\n"
+    "       sluice run -e 'TEXT' [options]\n"
+    "\n"
+    "Runs the plan file PLAN ('-' reads standard input) and prints its rows.\n"
+    "\n"
+    "Data:\n"
+    "  -t, --table NAME=PATH  register a CSV file as table NAME (repeatable); files ending\n"
+    "                         in .tbl are read as '|'-separated without a header row\n"
+    "  -d, --data DIR         register every .csv and .tbl file in DIR, named by file name\n"
+    "      --delimiter C      field separator for --table files (default ',')\n"
+    "      --no-header        --table files have no header row (columns c0, c1, ...)\n"
+    "      --schema 'S'       column names and types for --table files,\n"
+    "                         e.g. 'id int64, price decimal(15,2), day date, name utf8'\n"
+    "Output:\n"
+    "  -f, --format FMT       table (default), csv or json\n"
+    "  -o, --output FILE      write the result to FILE (written whole or not at all)\n"
+    "      --timing           print load, plan and run times to standard error\n"
+    "  -e, --eval TEXT        run TEXT as the plan instead of reading a file\n"
+    "\n"
+    "Plan files:\n"
+    "  let o = table(\"orders\").where(o_orderdate < date '1995-03-15');\n"
+    "  table(\"lineitem\").join(o, l_orderkey = o_orderkey)\n"
+    "    .groupBy(o_shippriority)\n"
+    "    .agg(count(*) as n, sum(l_extendedprice * (1 - l_discount)) as revenue)\n"
+    "    .orderBy(revenue desc).limit(10)\n"
+    "\n"
+    "  Steps: select(e [as name], ...), where(cond) / filter(cond), join(other, a = b [and ...]),\n"
+    "         groupBy(e, ...) followed by agg(aggregate [as name], ...),\n"
+    "         orderBy(e [asc|desc] [nulls first|last], ...), limit(n)\n"
+    "  Expressions: + - * / %, = <> < <= > >=, and or not, x between a and b,\n"
+    "         x [not] in (a, b), x is [not] null, cast(x as decimal(15,2)),\n"
+    "         literals 42, 1.25, 1e-3, 'text', date '1998-12-01', true, false, null\n"
+    "  Aggregates: count(*), count(x), sum(x), min(x), max(x), avg(x)\n"
+    "  Comments start with # or --.\n"
+    "\n"
+    "Exit status: 0 ok, 1 query error, 2 usage error, 3 file error.\n";
+
+static const char *const EXPLAIN_HELP =
+    "Usage: sluice explain PLAN [options]\n"
+    "\n"
+    "Prints how PLAN would run without running it: the logical plan as written, the\n"
+    "plan after optimization (constant folding, filter pushdown, column pruning), and\n"
+    "the pipelines it is cut into, with each operator's kernels and the device.\n"
+    "Takes the data options of 'sluice run' (see 'sluice help run').\n";
+
+static const char *const TABLES_HELP =
+    "Usage: sluice tables [--data DIR] [--table NAME=PATH]...\n"
+    "\n"
+    "Lists the tables the data options register, with row counts and column types.\n";
+
+const char *sli_cli_help(const char *cmd)
+{
+    if (!cmd) return MAIN_HELP;
+    if (strcmp(cmd, "run") == 0) return RUN_HELP;
+    if (strcmp(cmd, "explain") == 0) return EXPLAIN_HELP;
+    if (strcmp(cmd, "tables") == 0) return TABLES_HELP;
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(MAIN_HELP, stderr);
+        return SLI_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+        fputs(MAIN_HELP, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        const char *h = sli_cli_help(argc > 2 ? argv[2] : NULL);
+        if (!h) {
+            fprintf(stderr, "sluice: no help for '%s'; commands: run, explain, tables, version\n", argv[2]);
+            return SLI_EXIT_USAGE;
+        }
+        fputs(h, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("sluice %d.%d.%d\n", SLUICE_VERSION_MAJOR, SLUICE_VERSION_MINOR, SLUICE_VERSION_PATCH);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0) return sli_cli_run(argc - 1, argv + 1, SLI_CMD_RUN);
+    if (strcmp(cmd, "explain") == 0) return sli_cli_run(argc - 1, argv + 1, SLI_CMD_EXPLAIN);
+    if (strcmp(cmd, "tables") == 0) return sli_cli_run(argc - 1, argv + 1, SLI_CMD_TABLES);
+    fprintf(stderr, "sluice: unknown command '%s'; commands: run, explain, tables, version, help\n", cmd);
+    return SLI_EXIT_USAGE;
+}

@@ -1,0 +1,249 @@
+/*
+ * scalar/arith.c — the scalar reference arithmetic kernels (arith.h).
+ *
+ * int64 add/sub/mul/neg detect overflow per row (sign-bit tests for add/sub/neg,
+ * __builtin_mul_overflow for mul) and OR the flags together without branching,
+ * so the dense loops stay simple enough for the compiler to vectorize. div/mod stop at the first zero divisor
+ * or INT64_MIN / -1 (the division is slow anyway, and the branch is predictable). Decimal division by
+ * div_scaled_i64 works in __int128 and rounds half away from zero. float64 kernels follow IEEE 754 and never
+ * fail.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/arith.h"
+
+/* Runs BODY(row) over the selection (sel == NULL: rows 0..n-1). */
+#define FOR_ROWS(BODY)                                                                                       \
+    do {                                                                                                     \
+        if (sel == NULL) {                                                                                   \
+            for (size_t i = 0; i < n; i++) BODY(i);                                                          \
+        } else {                                                                                             \
+            for (size_t i = 0; i < n; i++) BODY(sel[i]);                                                     \
+        }                                                                                                    \
+    } while (0)
+
+/* ---- int64 add, sub, mul, neg: overflow flags accumulate ---------------------------- */
+
+/*
+ * add and sub compute in uint64_t (wrapping, defined) and derive overflow from
+ * the sign bits: a sum overflows when both operands have the sign the result
+ * lacks; a difference when the operands' signs differ and the result's sign
+ * differs from a's. GCC 12 does not vectorize __builtin_add_overflow loops; it
+ * does vectorize this form. mul uses __builtin_mul_overflow (there is no
+ * cheaper exact test). Each sets *r and yields a word whose bit 63 is set on
+ * overflow.
+ */
+static inline uint64_t add_ovf(int64_t x, int64_t y, int64_t *r)
+{
+    uint64_t s = (uint64_t)x + (uint64_t)y;
+    *r = (int64_t)s;
+    return ((uint64_t)x ^ s) & ((uint64_t)y ^ s);
+}
+
+static inline uint64_t sub_ovf(int64_t x, int64_t y, int64_t *r)
+{
+    uint64_t d = (uint64_t)x - (uint64_t)y;
+    *r = (int64_t)d;
+    return ((uint64_t)x ^ (uint64_t)y) & ((uint64_t)x ^ d);
+}
+
+static inline uint64_t mul_ovf(int64_t x, int64_t y, int64_t *r)
+{
+    return (uint64_t)__builtin_mul_overflow(x, y, r) << 63;
+}
+
+#define STAMP_CHECKED(name, OVF)                                                                             \
+    static sl_arith_rc name(const int64_t *restrict a, const int64_t *restrict b, int64_t *restrict out,     \
+                            const uint32_t *restrict sel, size_t n)                                          \
+    {                                                                                                        \
+        uint64_t bad = 0;                                                                                    \
+        if (sel == NULL) {                                                                                   \
+            for (size_t i = 0; i < n; i++) {                                                                 \
+                int64_t r;                                                                                   \
+                bad |= OVF(a[i], b[i], &r);                                                                  \
+                out[i] = r;                                                                                  \
+            }                                                                                                \
+        } else {                                                                                             \
+            for (size_t i = 0; i < n; i++) {                                                                 \
+                uint32_t row = sel[i];                                                                       \
+                int64_t r;                                                                                   \
+                bad |= OVF(a[row], b[row], &r);                                                              \
+                out[row] = r;                                                                                \
+            }                                                                                                \
+        }                                                                                                    \
+        return (bad >> 63) ? SL_ARITH_OVERFLOW : SL_ARITH_OK;                                                \
+    }
+
+STAMP_CHECKED(add_i64, add_ovf)
+STAMP_CHECKED(sub_i64, sub_ovf)
+STAMP_CHECKED(mul_i64, mul_ovf)
+
+/* -x overflows only for INT64_MIN. */
+static sl_arith_rc neg_i64(const int64_t *restrict a, int64_t *restrict out, const uint32_t *restrict sel,
+                           size_t n)
+{
+    uint64_t bad = 0;
+#define NEG_ROW(row)                                                                                         \
+    do {                                                                                                     \
+        int64_t x_ = a[row];                                                                                 \
+        bad |= (uint64_t)(x_ == INT64_MIN);                                                                  \
+        out[row] = (int64_t)(0u - (uint64_t)x_);                                                             \
+    } while (0)
+    FOR_ROWS(NEG_ROW);
+#undef NEG_ROW
+    return bad ? SL_ARITH_OVERFLOW : SL_ARITH_OK;
+}
+
+/* ---- int64 div and mod: stop at the first problem -------------------------------- */
+
+/* Truncates toward zero. */
+static sl_arith_rc div_i64(const int64_t *restrict a, const int64_t *restrict b, int64_t *restrict out,
+                           const uint32_t *restrict sel, size_t n)
+{
+#define DIV_ROW(row)                                                                                         \
+    do {                                                                                                     \
+        int64_t x = a[row], y = b[row];                                                                      \
+        if (y == 0) return SL_ARITH_DIV_ZERO;                                                                \
+        if (y == -1) {                                                                                       \
+            if (x == INT64_MIN) return SL_ARITH_OVERFLOW;                                                    \
+            out[row] = -x;                                                                                   \
+        } else {                                                                                             \
+            out[row] = x / y;                                                                                \
+        }                                                                                                    \
+    } while (0)
+    FOR_ROWS(DIV_ROW);
+#undef DIV_ROW
+    return SL_ARITH_OK;
+}
+
+/* The remainder has the dividend's sign; INT64_MIN % -1 is 0 (no overflow). */
+static sl_arith_rc mod_i64(const int64_t *restrict a, const int64_t *restrict b, int64_t *restrict out,
+                           const uint32_t *restrict sel, size_t n)
+{
+#define MOD_ROW(row)                                                                                         \
+    do {                                                                                                     \
+        int64_t x = a[row], y = b[row];                                                                      \
+        if (y == 0) return SL_ARITH_DIV_ZERO;                                                                \
+        out[row] = y == -1 ? 0 : x % y;                                                                      \
+    } while (0)
+    FOR_ROWS(MOD_ROW);
+#undef MOD_ROW
+    return SL_ARITH_OK;
+}
+
+/* ---- decimal division ---------------------------------------------------------------- */
+
+typedef __int128 i128;
+typedef unsigned __int128 u128;
+
+/* Sets *p = 10^k. @return 0 when 10^k does not fit in i128 (k > 38). */
+static int pow10_i128(int k, i128 *p)
+{
+    i128 r = 1;
+    for (int j = 0; j < k; j++)
+        if (__builtin_mul_overflow(r, (i128)10, &r)) return 0;
+    *p = r;
+    return 1;
+}
+
+static inline u128 abs_u128(i128 x)
+{
+    return x < 0 ? (u128)0 - (u128)x : (u128)x;
+}
+
+/*
+ * One row of round_half_away(x * num_mul / (y * den_mul)); exactly one of
+ * num_mul, den_mul differs from 1. *_ok == 0 means the multiplier itself
+ * exceeds i128 (|shift| > 38).
+ */
+static inline sl_arith_rc div_scaled_one(int64_t x, int64_t y, i128 num_mul, int num_ok, i128 den_mul,
+                                         int den_ok, int64_t *res)
+{
+    if (y == 0) return SL_ARITH_DIV_ZERO;
+    if (x == 0) {
+        *res = 0;
+        return SL_ARITH_OK;
+    }
+    i128 num, den;
+    /* |num| >= 2^127 and |y| <= 2^63 give |quotient| >= 2^64: it cannot fit int64. */
+    if (!num_ok || __builtin_mul_overflow((i128)x, num_mul, &num)) return SL_ARITH_OVERFLOW;
+    /* |den| >= 2^127 and |x| <= 2^63 give |quotient| < 2^-63: it rounds to 0. */
+    if (!den_ok || __builtin_mul_overflow((i128)y, den_mul, &den)) {
+        *res = 0;
+        return SL_ARITH_OK;
+    }
+    /* num != INT128_MIN: that would need 10^k to be a power of two with k > 0. */
+    i128 q = num / den, r = num % den;
+    u128 ar = abs_u128(r), ad = abs_u128(den);
+    if (ar >= ad - ar) q += ((num < 0) != (den < 0)) ? -1 : 1; /* half or more: away from zero */
+    if (q < INT64_MIN || q > INT64_MAX) return SL_ARITH_OVERFLOW;
+    *res = (int64_t)q;
+    return SL_ARITH_OK;
+}
+
+static sl_arith_rc div_scaled_i64(const int64_t *restrict a, const int64_t *restrict b, int shift,
+                                  int64_t *restrict out, const uint32_t *restrict sel, size_t n)
+{
+    i128 num_mul = 1, den_mul = 1;
+    int num_ok = 1, den_ok = 1;
+    if (shift >= 0)
+        num_ok = pow10_i128(shift, &num_mul);
+    else
+        den_ok = pow10_i128(shift == INT_MIN ? INT_MAX : -shift, &den_mul);
+#define DSC_ROW(row)                                                                                         \
+    do {                                                                                                     \
+        sl_arith_rc rc_ = div_scaled_one(a[row], b[row], num_mul, num_ok, den_mul, den_ok, &out[row]);       \
+        if (rc_ != SL_ARITH_OK) return rc_;                                                                  \
+    } while (0)
+    FOR_ROWS(DSC_ROW);
+#undef DSC_ROW
+    return SL_ARITH_OK;
+}
+
+/* ---- float64 ------------------------------------------------------------------------- */
+
+#define STAMP_F64(name, EXPR)                                                                                \
+    static sl_arith_rc name(const double *restrict a, const double *restrict b, double *restrict out,        \
+                            const uint32_t *restrict sel, size_t n)                                          \
+    {                                                                                                        \
+        if (sel == NULL) {                                                                                   \
+            for (size_t i = 0; i < n; i++) out[i] = EXPR(a[i], b[i]);                                        \
+        } else {                                                                                             \
+            for (size_t i = 0; i < n; i++) {                                                                 \
+                uint32_t row = sel[i];                                                                       \
+                out[row] = EXPR(a[row], b[row]);                                                             \
+            }                                                                                                \
+        }                                                                                                    \
+        return SL_ARITH_OK;                                                                                  \
+    }
+
+#define F_ADD(x, y) ((x) + (y))
+#define F_SUB(x, y) ((x) - (y))
+#define F_MUL(x, y) ((x) * (y))
+#define F_DIV(x, y) ((x) / (y))
+#define F_MOD(x, y) fmod((x), (y))
+STAMP_F64(add_f64, F_ADD)
+STAMP_F64(sub_f64, F_SUB)
+STAMP_F64(mul_f64, F_MUL)
+STAMP_F64(div_f64, F_DIV)
+STAMP_F64(mod_f64, F_MOD)
+
+static sl_arith_rc neg_f64(const double *restrict a, double *restrict out, const uint32_t *restrict sel,
+                           size_t n)
+{
+#define NEGF_ROW(row) (out[row] = -a[row])
+    FOR_ROWS(NEGF_ROW);
+#undef NEGF_ROW
+    return SL_ARITH_OK;
+}
+
+const sl_arith_kernels sli_arith_scalar = {
+    .i64 = {add_i64, sub_i64, mul_i64, div_i64, mod_i64},
+    .f64 = {add_f64, sub_f64, mul_f64, div_f64, mod_f64},
+    .neg_i64 = neg_i64,
+    .neg_f64 = neg_f64,
+    .div_scaled_i64 = div_scaled_i64,
+};

@@ -1,0 +1,178 @@
+/*
+ * opt_prune.c — projection pruning. Walking down from the root with the
+ * set of columns each node's parent needs, every node drops the outputs
+ * nobody reads, so scans read, joins carry and sorts materialize only the
+ * columns the query uses. Column indexes above are rewritten to match.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "opt_util.h"
+#include "optimizer.h"
+#include "runtime/context.h"
+
+/* Prunes p to the outputs marked in need (p->ncols entries); fills map
+ * (old output index -> new, -1 when dropped). @return false on NOMEM. */
+static bool prune(sli_plan *p, const bool *need, int *map);
+
+static bool keep_schema(sli_plan *p, const int *map, size_t n_old)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < n_old; i++) n += map[i] >= 0;
+    char **names = calloc(n ? n : 1, sizeof *names);
+    sl_type *types = malloc((n ? n : 1) * sizeof *types);
+    if (!names || !types) {
+        free(names);
+        free(types);
+        return false;
+    }
+    for (size_t i = 0; i < n_old; i++) {
+        if (map[i] < 0) continue;
+        names[map[i]] = p->names[i];
+        types[map[i]] = p->types[i];
+    }
+    bool ok = sli_opt_set_schema(p, names, types, n);
+    free(names);
+    free(types);
+    return ok;
+}
+
+/* Children pass their map through unchanged (filter, sort, limit). */
+static bool prune_passthrough(sli_plan *p, const bool *need, int *map, sli_expr **exprs, size_t nexprs)
+{
+    sli_plan *c = p->in[0];
+    bool *cneed = calloc(c->ncols ? c->ncols : 1, sizeof *cneed);
+    if (!cneed) return false;
+    memcpy(cneed, need, p->ncols * sizeof *cneed);
+    for (size_t i = 0; i < nexprs; i++) sli_opt_mark(exprs[i], cneed);
+    bool ok = prune(c, cneed, map);
+    free(cneed);
+    if (!ok) return false;
+    for (size_t i = 0; i < nexprs; i++) sli_opt_remap(exprs[i], map);
+    return sli_opt_set_schema(p, c->names, c->types, c->ncols);
+}
+
+static bool prune(sli_plan *p, const bool *need, int *map)
+{
+    size_t n = p->ncols;
+    switch (p->kind) {
+    case SLI_PLAN_SCAN: {
+        int k = 0;
+        bool any = false;
+        for (size_t i = 0; i < n; i++) any |= need[i];
+        for (size_t i = 0; i < n; i++) {
+            /* with nothing needed, keep one column so rows still count */
+            bool keep = need[i] || (!any && i == 0);
+            map[i] = keep ? k : -1;
+            if (keep) p->cols[k++] = p->cols[i];
+        }
+        return keep_schema(p, map, n);
+    }
+    case SLI_PLAN_FILTER: return prune_passthrough(p, need, map, &p->pred, 1);
+    case SLI_PLAN_SORT: return prune_passthrough(p, need, map, p->keys, p->nkeys);
+    case SLI_PLAN_LIMIT: return prune_passthrough(p, need, map, NULL, 0);
+    case SLI_PLAN_PROJECT: {
+        sli_plan *c = p->in[0];
+        bool any = false;
+        for (size_t i = 0; i < n; i++) any |= need[i];
+        bool *cneed = calloc(c->ncols ? c->ncols : 1, sizeof *cneed);
+        int *cmap = malloc((c->ncols ? c->ncols : 1) * sizeof *cmap);
+        if (!cneed || !cmap) {
+            free(cneed);
+            free(cmap);
+            return false;
+        }
+        int k = 0;
+        for (size_t i = 0; i < n; i++) {
+            bool keep = need[i] || (!any && i == 0);
+            map[i] = keep ? k++ : -1;
+            if (keep) sli_opt_mark(p->exprs[i], cneed);
+        }
+        bool ok = prune(c, cneed, cmap);
+        if (ok) {
+            sli_expr **kept = calloc(k ? (size_t)k : 1, sizeof *kept);
+            ok = kept != NULL;
+            for (size_t i = 0; ok && i < n; i++) {
+                if (map[i] < 0) {
+                    sli_expr_free(p->exprs[i]);
+                    continue;
+                }
+                sli_opt_remap(p->exprs[i], cmap);
+                kept[map[i]] = p->exprs[i];
+            }
+            if (ok) {
+                free(p->exprs);
+                p->exprs = kept;
+                ok = keep_schema(p, map, n);
+            }
+        }
+        free(cneed);
+        free(cmap);
+        return ok;
+    }
+    case SLI_PLAN_JOIN: {
+        sli_plan *l = p->in[0], *r = p->in[1];
+        size_t nl = l->ncols, nr = r->ncols;
+        bool *ln = calloc(nl ? nl : 1, sizeof *ln), *rn = calloc(nr ? nr : 1, sizeof *rn);
+        int *lm = malloc((nl ? nl : 1) * sizeof *lm), *rm = malloc((nr ? nr : 1) * sizeof *rm);
+        bool ok = ln && rn && lm && rm;
+        if (ok) {
+            memcpy(ln, need, nl * sizeof *ln);
+            memcpy(rn, need + nl, nr * sizeof *rn);
+            for (size_t k = 0; k < p->nkeys; k++) {
+                sli_opt_mark(p->lkeys[k], ln);
+                sli_opt_mark(p->rkeys[k], rn);
+            }
+            ok = prune(l, ln, lm) && prune(r, rn, rm);
+        }
+        if (ok) {
+            for (size_t k = 0; k < p->nkeys; k++) {
+                sli_opt_remap(p->lkeys[k], lm);
+                sli_opt_remap(p->rkeys[k], rm);
+            }
+            int nl2 = (int)l->ncols;
+            for (size_t i = 0; i < nl; i++) map[i] = lm[i];
+            for (size_t i = 0; i < nr; i++) map[nl + i] = rm[i] < 0 ? -1 : nl2 + rm[i];
+            ok = keep_schema(p, map, n);
+        }
+        free(ln);
+        free(rn);
+        free(lm);
+        free(rm);
+        return ok;
+    }
+    case SLI_PLAN_AGG: {
+        sli_plan *c = p->in[0];
+        bool *cneed = calloc(c->ncols ? c->ncols : 1, sizeof *cneed);
+        int *cmap = malloc((c->ncols ? c->ncols : 1) * sizeof *cmap);
+        bool ok = cneed && cmap;
+        if (ok) {
+            for (size_t i = 0; i < p->ngroups; i++) sli_opt_mark(p->groups[i], cneed);
+            for (size_t i = 0; i < p->naggs; i++) sli_opt_mark(p->aggs[i].arg, cneed);
+            ok = prune(c, cneed, cmap);
+        }
+        if (ok) {
+            for (size_t i = 0; i < p->ngroups; i++) sli_opt_remap(p->groups[i], cmap);
+            for (size_t i = 0; i < p->naggs; i++) sli_opt_remap(p->aggs[i].arg, cmap);
+            for (size_t i = 0; i < n; i++) map[i] = (int)i;
+        }
+        free(cneed);
+        free(cmap);
+        return ok;
+    }
+    }
+    return true;
+}
+
+sl_status sli_opt_prune(sl_context *ctx, sli_plan **pp)
+{
+    sli_plan *p = *pp;
+    bool *need = malloc((p->ncols ? p->ncols : 1) * sizeof *need);
+    int *map = malloc((p->ncols ? p->ncols : 1) * sizeof *map);
+    bool ok = need && map;
+    for (size_t i = 0; ok && i < p->ncols; i++) need[i] = true;
+    if (ok) ok = prune(p, need, map);
+    free(need);
+    free(map);
+    return ok ? SL_OK : sli_nomem(ctx, "optimizer");
+}

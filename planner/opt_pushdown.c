@@ -1,0 +1,169 @@
+/*
+ * opt_pushdown.c — predicate pushdown. A filter moves below projections
+ * (when its columns are plain column references there), below sorts, and
+ * into the inputs of a join (each conjunct to the side whose columns it
+ * uses); adjacent filters merge. Filtering early means fewer rows reach the
+ * join build, the probe and the aggregate.
+ */
+#include <stdlib.h>
+
+#include "opt_util.h"
+#include "optimizer.h"
+#include "runtime/context.h"
+
+/* Pushes the filter at *pp down as far as it goes. */
+static sl_status push_filter(sl_context *ctx, sli_plan **pp);
+
+static sl_status merge_into(sl_context *ctx, sli_plan **pp)
+{
+    sli_plan *f = *pp, *c = f->in[0];
+    sli_expr *list[2] = {c->pred, f->pred};
+    bool nomem = false;
+    sli_expr *both = sli_opt_and_all(list, 2, &nomem);
+    c->pred = NULL;
+    f->pred = NULL;
+    if (nomem) return sli_nomem(ctx, "optimizer");
+    f->pred = both;
+    f->in[0] = c->in[0];
+    c->in[0] = NULL;
+    sli_plan_unref(c);
+    return push_filter(ctx, pp);
+}
+
+/* Filter over a projection whose referenced outputs are plain columns. */
+static bool through_project(sli_plan **pp)
+{
+    sli_plan *f = *pp, *p = f->in[0];
+    bool *used = calloc(p->ncols, sizeof *used);
+    if (!used) return false;
+    sli_opt_mark(f->pred, used);
+    int *map = malloc(p->ncols * sizeof *map);
+    bool ok = map != NULL;
+    for (size_t i = 0; ok && i < p->ncols; i++) {
+        map[i] = -1;
+        if (!used[i]) continue;
+        if (p->exprs[i]->kind != SLI_EX_COLUMN) ok = false;
+        else map[i] = p->exprs[i]->index;
+    }
+    free(used);
+    if (!ok) {
+        free(map);
+        return false;
+    }
+    sli_plan *below = p->in[0];
+    if (!sli_opt_set_schema(f, below->names, below->types, below->ncols)) {
+        free(map);
+        return false;
+    }
+    sli_opt_remap(f->pred, map);
+    free(map);
+    /* project(filter(below)) */
+    f->in[0] = below;
+    p->in[0] = f;
+    *pp = p;
+    return true;
+}
+
+static sl_status into_join(sl_context *ctx, sli_plan **pp)
+{
+    sli_plan *f = *pp, *j = f->in[0];
+    int nl = (int)j->in[0]->ncols, nt = (int)j->ncols;
+    sli_expr **conj = NULL, **left = NULL, **right = NULL, **rest = NULL;
+    size_t n = 0, cap = 0, nlft = 0, nrgt = 0, nrst = 0;
+    sli_expr *pred = f->pred;
+    f->pred = NULL;
+    if (!sli_opt_conjuncts(pred, &conj, &n, &cap)) goto nomem;
+    left = malloc((n ? n : 1) * sizeof *left);
+    right = malloc((n ? n : 1) * sizeof *right);
+    rest = malloc((n ? n : 1) * sizeof *rest);
+    if (!left || !right || !rest) goto nomem;
+    for (size_t i = 0; i < n; i++) {
+        if (sli_opt_refs_within(conj[i], 0, nl)) {
+            left[nlft++] = conj[i];
+        } else if (sli_opt_refs_within(conj[i], nl, nt)) {
+            sli_opt_shift(conj[i], -nl);
+            right[nrgt++] = conj[i];
+        } else {
+            rest[nrst++] = conj[i];
+        }
+        conj[i] = NULL;
+    }
+    bool nm = false;
+    sli_expr *lp = sli_opt_and_all(left, nlft, &nm);
+    sli_expr *rp = sli_opt_and_all(right, nrgt, &nm);
+    sli_expr *xp = sli_opt_and_all(rest, nrst, &nm);
+    free(conj);
+    free(left);
+    free(right);
+    free(rest);
+    conj = left = right = rest = NULL;
+    if (nm) {
+        sli_expr_free(lp);
+        sli_expr_free(rp);
+        sli_expr_free(xp);
+        return sli_nomem(ctx, "optimizer");
+    }
+    sl_status s = SL_OK;
+    for (int side = 0; side < 2; side++) {
+        sli_expr *sp = side ? rp : lp;
+        if (!sp) continue;
+        sli_plan *nf = sli_opt_filter(j->in[side], sp);
+        if (!nf) {
+            sli_expr_free(sp);
+            if (side == 0) sli_expr_free(rp);
+            sli_expr_free(xp);
+            return sli_nomem(ctx, "optimizer");
+        }
+        j->in[side] = nf;
+        if (!s) s = push_filter(ctx, &j->in[side]);
+    }
+    if (xp) {
+        f->pred = xp;
+        return s;
+    }
+    /* Nothing stays above the join: drop the filter node. */
+    f->in[0] = NULL;
+    sli_plan_unref(f);
+    *pp = j;
+    return s;
+nomem:
+    if (conj)
+        for (size_t i = 0; i < n; i++) sli_expr_free(conj[i]);
+    free(conj);
+    free(left);
+    free(right);
+    free(rest);
+    return sli_nomem(ctx, "optimizer");
+}
+
+static sl_status push_filter(sl_context *ctx, sli_plan **pp)
+{
+    sli_plan *f = *pp;
+    sli_plan *c = f->in[0];
+    switch (c->kind) {
+    case SLI_PLAN_FILTER: return merge_into(ctx, pp);
+    case SLI_PLAN_PROJECT:
+        if (through_project(pp)) return push_filter(ctx, &(*pp)->in[0]);
+        return SL_OK;
+    case SLI_PLAN_SORT:
+        /* sort(filter(x)) */
+        f->in[0] = c->in[0];
+        c->in[0] = f;
+        *pp = c;
+        return push_filter(ctx, &c->in[0]);
+    case SLI_PLAN_JOIN: return into_join(ctx, pp);
+    default: return SL_OK;
+    }
+}
+
+static sl_status walk(sl_context *ctx, sli_plan **pp)
+{
+    sl_status s = SL_OK;
+    if ((*pp)->kind == SLI_PLAN_FILTER) s = push_filter(ctx, pp);
+    if (s) return s;
+    for (int i = 0; i < 2 && !s; i++)
+        if ((*pp)->in[i]) s = walk(ctx, &(*pp)->in[i]);
+    return s;
+}
+
+sl_status sli_opt_pushdown(sl_context *ctx, sli_plan **p) { return walk(ctx, p); }

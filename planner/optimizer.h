@@ -1,0 +1,28 @@
+/*
+ * optimizer.h — rewrites a logical plan into an equivalent, cheaper one.
+ *
+ * The optimizer works on a private copy of the plan (frames share theirs)
+ * and applies its passes in order, one file per pass:
+ *   opt_fold.c      constant folding of literal-only subexpressions
+ *   opt_pushdown.c  filters pushed through projections, sorts and joins
+ *                   toward the scans, adjacent filters merged
+ *   opt_prune.c     only the columns a query uses are scanned and carried
+ */
+#ifndef SLI_OPTIMIZER_H
+#define SLI_OPTIMIZER_H
+
+#include "plan.h"
+
+/**
+ * @param out receives the optimized plan (caller unrefs).
+ * @return SL_OK, SL_ERR_NOMEM, or an evaluation error from constant folding
+ *         (e.g. a literal division by zero), recorded on ctx.
+ */
+sl_status sli_optimize(sl_context *ctx, const sli_plan *plan, sli_plan **out);
+
+/* The passes; each rewrites *p in place (the root may be replaced). */
+sl_status sli_opt_fold(sl_context *ctx, sli_plan **p);
+sl_status sli_opt_pushdown(sl_context *ctx, sli_plan **p);
+sl_status sli_opt_prune(sl_context *ctx, sli_plan **p);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * pipeline.h — the physical plan: the optimized logical plan cut into
+ * pipelines at the pipeline breakers (hash-join build, aggregation, sort).
+ *
+ * A pipeline is source -> operators -> sink. The source is a table scan or
+ * the materialized output of an earlier pipeline's sink (aggregate or sort).
+ * Operators (filter, project, hash probe, limit) pass chunks to each other
+ * without materializing anything. Pipelines are listed in the order they
+ * must run: a join's build pipeline before the pipeline that probes it.
+ */
+#ifndef SLI_PIPELINE_H
+#define SLI_PIPELINE_H
+
+#include <stddef.h>
+
+#include "plan.h"
+#include "runtime/sbuf.h"
+
+typedef enum sli_pop_kind {
+    SLI_POP_FILTER,  /**< node: FILTER */
+    SLI_POP_PROJECT, /**< node: PROJECT */
+    SLI_POP_PROBE,   /**< node: JOIN; build: index of its build pipeline */
+    SLI_POP_LIMIT,   /**< node: LIMIT */
+} sli_pop_kind;
+
+typedef enum sli_sink_kind {
+    SLI_SINK_RESULT, /**< collect the query's rows */
+    SLI_SINK_BUILD,  /**< node: JOIN; build its hash table from the right input */
+    SLI_SINK_AGG,    /**< node: AGG */
+    SLI_SINK_SORT,   /**< node: SORT */
+} sli_sink_kind;
+
+typedef struct sli_pop {
+    sli_pop_kind kind;
+    const sli_plan *node;
+    size_t build; /**< PROBE: pipeline whose sink built the hash table */
+} sli_pop;
+
+typedef struct sli_pipeline {
+    const sli_plan *scan; /**< SCAN source, or NULL */
+    size_t source;        /**< else: pipeline whose sink output is read */
+    const sli_plan *source_node; /**< the node whose output the source yields */
+    sli_pop *ops;
+    size_t nops;
+    sli_sink_kind sink;
+    const sli_plan *sink_node; /**< BUILD: JOIN, AGG, SORT; RESULT: the root */
+} sli_pipeline;
+
+typedef struct sli_physical {
+    sli_plan *root; /**< the optimized plan (one reference held) */
+    sli_pipeline *pipes;
+    size_t npipes;
+} sli_physical;
+
+/**
+ * Cuts an optimized plan into pipelines. Takes a reference to root.
+ * @return SL_OK or SL_ERR_NOMEM (recorded on ctx).
+ */
+sl_status sli_physical_build(sl_context *ctx, sli_plan *root, sli_physical **out);
+
+/** Appends a description of the pipelines, their operators and kernels. */
+void sli_physical_describe(const sli_physical *ph, sli_sbuf *out);
+
+void sli_physical_free(sli_physical *ph);
+
+#endif

@@ -1,0 +1,587 @@
+/*
+ * eval.c — vectorized expression evaluation over chunks (see eval.h).
+ *
+ * The evaluator mirrors the expression tree with one node per expression
+ * node; each node owns its scratch buffers. Value evaluation returns a
+ * vector; selection evaluation narrows a selection vector. Every loop over
+ * rows lives in a kernel (the kernels/ headers); this file only chooses kernels and
+ * wires buffers.
+ */
+#include "eval.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buffer.h"
+#include "context.h"
+#include "kernels/arith.h"
+#include "kernels/cast.h"
+#include "kernels/filter.h"
+#include "kernels/gather.h"
+#include "planner/bind.h"
+#include "types.h"
+
+typedef struct enode {
+    const sli_expr *e;
+    struct enode *kids[2];
+    struct enode *neg;  /**< predicate used as a value: its negation */
+    sli_expr *neg_expr; /**< owned */
+    void *vals;         /**< SLI_VEC_SIZE values (16 bytes each at most) */
+    void *tmp;          /**< second value buffer for two-step casts */
+    uint8_t *valid;     /**< SLI_VEC_SIZE validity bits */
+    uint32_t *s1, *s2, *s3;
+    const sli_dict *pass_dict; /**< dictionary `pass` was computed for */
+    uint8_t *pass;
+    size_t pass_cap;
+} enode;
+
+struct sli_eval {
+    sl_context *ctx;
+    enode *root;
+    const sl_filter_kernels *fk;
+    const sl_arith_kernels *ak;
+    const sl_cast_kernels *ck;
+    const sl_gather_kernels *gk;
+};
+
+static void node_free(enode *n)
+{
+    if (!n) return;
+    node_free(n->kids[0]);
+    node_free(n->kids[1]);
+    node_free(n->neg);
+    sli_expr_free(n->neg_expr);
+    sli_buf_free(n->vals);
+    sli_buf_free(n->tmp);
+    sli_buf_free(n->valid);
+    sli_buf_free(n->s1);
+    sli_buf_free(n->s2);
+    sli_buf_free(n->s3);
+    free(n->pass);
+    free(n);
+}
+
+static bool is_predicate(const sli_expr *e)
+{
+    if (e->kind == SLI_EX_IS_NULL) return true;
+    return e->kind == SLI_EX_BINARY && e->op >= SLI_OP_EQ && e->op <= SLI_OP_OR;
+}
+
+static void fill_literal(enode *n)
+{
+    const sli_value *v = &n->e->lit;
+    if (v->is_null) return; /* validity stays all zero */
+    memset(n->valid, 0xff, SLI_VEC_SIZE / 8);
+    switch (sli_ptype(n->e->type)) {
+    case SL_P_I8:
+        for (size_t i = 0; i < SLI_VEC_SIZE; i++) ((int8_t *)n->vals)[i] = (int8_t)v->i;
+        break;
+    case SL_P_I16:
+        for (size_t i = 0; i < SLI_VEC_SIZE; i++) ((int16_t *)n->vals)[i] = (int16_t)v->i;
+        break;
+    case SL_P_I32:
+        for (size_t i = 0; i < SLI_VEC_SIZE; i++) ((int32_t *)n->vals)[i] = (int32_t)v->i;
+        break;
+    case SL_P_I64:
+        for (size_t i = 0; i < SLI_VEC_SIZE; i++) ((int64_t *)n->vals)[i] = v->i;
+        break;
+    case SL_P_F64:
+        for (size_t i = 0; i < SLI_VEC_SIZE; i++) ((double *)n->vals)[i] = v->f;
+        break;
+    default: {
+        sli_strview sv = {v->s ? v->s : "", (uint32_t)v->slen};
+        for (size_t i = 0; i < SLI_VEC_SIZE; i++) ((sli_strview *)n->vals)[i] = sv;
+    }
+    }
+}
+
+static enode *node_new(sl_context *ctx, const sli_expr *e, bool *ok)
+{
+    enode *n = calloc(1, sizeof *n);
+    if (!n) {
+        *ok = false;
+        return NULL;
+    }
+    n->e = e;
+    n->vals = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
+    n->valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
+    if (e->kind == SLI_EX_CAST || is_predicate(e)) n->tmp = sli_buf_alloc(SLI_VEC_SIZE * sizeof(int64_t));
+    n->s1 = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
+    n->s2 = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
+    n->s3 = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
+    if (!n->vals || !n->valid || ((e->kind == SLI_EX_CAST || is_predicate(e)) && !n->tmp) || !n->s1 ||
+        !n->s2 || !n->s3)
+        *ok = false;
+    size_t nk = e->kind == SLI_EX_ORDER || e->kind == SLI_EX_ALIAS ? 1 : e->nargs;
+    for (size_t i = 0; i < nk && i < 2; i++) n->kids[i] = node_new(ctx, e->args[i], ok);
+    if (e->kind == SLI_EX_LITERAL && *ok) fill_literal(n);
+    return n;
+}
+
+sl_status sli_eval_create(sl_context *ctx, const sli_expr *e, sli_eval **out)
+{
+    *out = NULL;
+    sli_eval *ev = calloc(1, sizeof *ev);
+    if (!ev) return sli_nomem(ctx, "expression evaluator");
+    bool ok = true;
+    ev->ctx = ctx;
+    ev->root = node_new(ctx, e, &ok);
+    ev->fk = sli_filter_select()->k;
+    ev->ak = sli_arith_select()->k;
+    ev->ck = sli_cast_select()->k;
+    ev->gk = sli_gather_select()->k;
+    if (!ok) {
+        sli_eval_free(ev);
+        return sli_nomem(ctx, "expression evaluator");
+    }
+    *out = ev;
+    return SL_OK;
+}
+
+void sli_eval_free(sli_eval *ev)
+{
+    if (!ev) return;
+    node_free(ev->root);
+    free(ev);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static sl_status arith_error(sli_eval *ev, const sli_expr *e, sl_arith_rc rc)
+{
+    char text[256];
+    sli_expr_format(e, NULL, text, sizeof text);
+    if (rc == SL_ARITH_DIV_ZERO) return sli_error(ev->ctx, SL_ERR_DIV_ZERO, "division by zero in '%s'", text);
+    char tn[32];
+    return sli_error(ev->ctx, SL_ERR_OVERFLOW, "overflow in '%s': the result does not fit %s", text,
+                     sl_type_name(e->type, tn, sizeof tn));
+}
+
+/* Rows of (sel, n) that are not null in `validity`. */
+static const uint32_t *drop_nulls(const sli_eval *ev, const uint8_t *validity, const uint32_t *sel, size_t n,
+                                  uint32_t *buf, size_t *nout)
+{
+    if (!validity) {
+        *nout = n;
+        return sel;
+    }
+    *nout = ev->fk->valid(validity, sel, n, buf);
+    return buf;
+}
+
+/* Number of row positions a selection spans (bytes of validity to touch). */
+static size_t span(const uint32_t *sel, size_t n)
+{
+    return n == 0 ? 0 : sel ? sel[n - 1] + 1 : n;
+}
+
+/* Validity of a binary result: both inputs valid. */
+static const uint8_t *and_validity(const uint8_t *a, const uint8_t *b, uint8_t *buf, size_t rows)
+{
+    if (!a) return b;
+    if (!b) return a;
+    size_t bytes = (rows + 7) / 8;
+    for (size_t i = 0; i < bytes; i++) buf[i] = a[i] & b[i];
+    return buf;
+}
+
+/* Views of a utf8 vector (decoding dictionary codes into scratch). */
+static const sli_strview *views_of(const sli_eval *ev, const sli_vec *v, const uint32_t *sel, size_t n,
+                                   sli_strview *scratch)
+{
+    if (!v->dict) return (const sli_strview *)v->data;
+    const int32_t *codes = v->data;
+    if (!sel) {
+        ev->gk->w16(v->dict->views, (const uint32_t *)codes, n, scratch);
+    } else {
+        for (size_t k = 0; k < n; k++) scratch[sel[k]] = v->dict->views[codes[sel[k]]];
+    }
+    return scratch;
+}
+
+static int str_cmp(sli_strview a, sli_strview b)
+{
+    uint32_t m = a.len < b.len ? a.len : b.len;
+    int c = m ? memcmp(a.ptr, b.ptr, m) : 0;
+    if (c) return c;
+    return a.len < b.len ? -1 : a.len > b.len;
+}
+
+static bool cmp_holds(sl_cmp op, int c)
+{
+    switch (op) {
+    case SL_CMP_EQ: return c == 0;
+    case SL_CMP_NE: return c != 0;
+    case SL_CMP_LT: return c < 0;
+    case SL_CMP_LE: return c <= 0;
+    case SL_CMP_GT: return c > 0;
+    case SL_CMP_GE: return c >= 0;
+    default: return false;
+    }
+}
+
+static sl_cmp mirror(sl_cmp op)
+{
+    switch (op) {
+    case SL_CMP_LT: return SL_CMP_GT;
+    case SL_CMP_LE: return SL_CMP_GE;
+    case SL_CMP_GT: return SL_CMP_LT;
+    case SL_CMP_GE: return SL_CMP_LE;
+    default: return op;
+    }
+}
+
+static sl_status value(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                       sli_vec *out);
+static sl_status select_rows(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                             uint32_t *out, size_t *nout);
+
+/* ---- comparisons -------------------------------------------------------- */
+
+static size_t cmp_const(const sli_eval *ev, sl_cmp op, const sli_vec *a, const sli_value *lit,
+                        const uint32_t *sel, size_t n, uint32_t *out)
+{
+    const sl_filter_kernels *k = ev->fk;
+    switch (sli_ptype(a->type)) {
+    case SL_P_I8: return k->cmp_const_i8[op](a->data, (int8_t)lit->i, sel, n, out);
+    case SL_P_I16: return k->cmp_const_i16[op](a->data, (int16_t)lit->i, sel, n, out);
+    case SL_P_I32: return k->cmp_const_i32[op](a->data, (int32_t)lit->i, sel, n, out);
+    case SL_P_I64: return k->cmp_const_i64[op](a->data, lit->i, sel, n, out);
+    case SL_P_F64: return k->cmp_const_f64[op](a->data, lit->f, sel, n, out);
+    default: break;
+    }
+    return 0;
+}
+
+static size_t cmp_col(const sli_eval *ev, sl_cmp op, const sli_vec *a, const sli_vec *b, const uint32_t *sel,
+                      size_t n, uint32_t *out)
+{
+    const sl_filter_kernels *k = ev->fk;
+    switch (sli_ptype(a->type)) {
+    case SL_P_I8: return k->cmp_col_i8[op](a->data, b->data, sel, n, out);
+    case SL_P_I16: return k->cmp_col_i16[op](a->data, b->data, sel, n, out);
+    case SL_P_I32: return k->cmp_col_i32[op](a->data, b->data, sel, n, out);
+    case SL_P_I64: return k->cmp_col_i64[op](a->data, b->data, sel, n, out);
+    case SL_P_F64: return k->cmp_col_f64[op](a->data, b->data, sel, n, out);
+    default: break;
+    }
+    return 0;
+}
+
+static sl_status select_cmp(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                            uint32_t *out, size_t *nout)
+{
+    const sli_expr *e = nd->e;
+    sl_cmp op = (sl_cmp)(e->op - SLI_OP_EQ);
+    enode *l = nd->kids[0], *r = nd->kids[1];
+    if (l->e->kind == SLI_EX_LITERAL && r->e->kind != SLI_EX_LITERAL) {
+        enode *t = l;
+        l = r;
+        r = t;
+        op = mirror(op);
+    }
+    sli_vec a, b;
+    sl_status s = value(ev, l, in, sel, n, &a);
+    if (s) return s;
+    size_t m;
+    const uint32_t *vs = drop_nulls(ev, a.validity, sel, n, nd->s1, &m);
+    if (r->e->kind == SLI_EX_LITERAL) {
+        const sli_value *lit = &r->e->lit;
+        if (lit->is_null) {
+            *nout = 0;
+            return SL_OK;
+        }
+        if (a.type.id != SL_TYPE_UTF8) {
+            *nout = cmp_const(ev, op, &a, lit, vs, m, out);
+            return SL_OK;
+        }
+        sli_strview c = {lit->s ? lit->s : "", (uint32_t)lit->slen};
+        if (a.dict) {
+            /* Evaluate the predicate once per dictionary entry, then on codes. */
+            if (nd->pass_dict != a.dict) {
+                if (nd->pass_cap < a.dict->count) {
+                    uint8_t *p = realloc(nd->pass, a.dict->count);
+                    if (!p) return sli_nomem(ev->ctx, "string predicate");
+                    nd->pass = p;
+                    nd->pass_cap = a.dict->count;
+                }
+                for (size_t i = 0; i < a.dict->count; i++)
+                    nd->pass[i] = cmp_holds(op, str_cmp(a.dict->views[i], c));
+                nd->pass_dict = a.dict;
+            }
+            *nout = ev->fk->codes(a.data, nd->pass, vs, m, out);
+            return SL_OK;
+        }
+        *nout = ev->fk->str_const(op, a.data, c, vs, m, out);
+        return SL_OK;
+    }
+    s = value(ev, r, in, vs, m, &b);
+    if (s) return s;
+    size_t m2;
+    vs = drop_nulls(ev, b.validity, vs, m, nd->s2, &m2);
+    if (a.type.id == SL_TYPE_UTF8) {
+        const sli_strview *av = views_of(ev, &a, vs, m2, (sli_strview *)nd->vals);
+        const sli_strview *bv = views_of(ev, &b, vs, m2, (sli_strview *)r->vals);
+        *nout = ev->fk->str_col(op, av, bv, vs, m2, out);
+        return SL_OK;
+    }
+    *nout = cmp_col(ev, op, &a, &b, vs, m2, out);
+    return SL_OK;
+}
+
+/* Positions of (sel, n) not in the ascending subset sub[0..k). */
+static size_t difference(const uint32_t *sel, size_t n, const uint32_t *sub, size_t k, uint32_t *out)
+{
+    size_t j = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t row = sel ? sel[i] : (uint32_t)i;
+        bool in_sub = j < k && sub[j] == row;
+        j += in_sub;
+        out[m] = row;
+        m += !in_sub;
+    }
+    return m;
+}
+
+static size_t merge(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t *out)
+{
+    size_t i = 0, j = 0, k = 0;
+    while (i < na && j < nb) out[k++] = a[i] < b[j] ? a[i++] : b[j++];
+    while (i < na) out[k++] = a[i++];
+    while (j < nb) out[k++] = b[j++];
+    return k;
+}
+
+static size_t copy_sel(const uint32_t *sel, size_t n, uint32_t *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = sel ? sel[i] : (uint32_t)i;
+    return n;
+}
+
+static sl_status select_rows(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                             uint32_t *out, size_t *nout)
+{
+    const sli_expr *e = nd->e;
+    sl_status s;
+    if (n == 0) {
+        *nout = 0;
+        return SL_OK;
+    }
+    if (e->kind == SLI_EX_BINARY && e->op == SLI_OP_AND) {
+        size_t k;
+        if ((s = select_rows(ev, nd->kids[0], in, sel, n, nd->s1, &k))) return s;
+        return select_rows(ev, nd->kids[1], in, nd->s1, k, out, nout);
+    }
+    if (e->kind == SLI_EX_BINARY && e->op == SLI_OP_OR) {
+        size_t ka, kb;
+        if ((s = select_rows(ev, nd->kids[0], in, sel, n, nd->s1, &ka))) return s;
+        size_t kr = difference(sel, n, nd->s1, ka, nd->s2);
+        if ((s = select_rows(ev, nd->kids[1], in, nd->s2, kr, nd->s3, &kb))) return s;
+        *nout = merge(nd->s1, ka, nd->s3, kb, out);
+        return SL_OK;
+    }
+    if (e->kind == SLI_EX_BINARY) return select_cmp(ev, nd, in, sel, n, out, nout);
+    if (e->kind == SLI_EX_IS_NULL) {
+        sli_vec a;
+        if ((s = value(ev, nd->kids[0], in, sel, n, &a))) return s;
+        if (!a.validity) {
+            *nout = e->negated ? copy_sel(sel, n, out) : 0;
+            return SL_OK;
+        }
+        if (e->negated) {
+            *nout = ev->fk->valid(a.validity, sel, n, out);
+            return SL_OK;
+        }
+        size_t k = ev->fk->valid(a.validity, sel, n, nd->s1);
+        *nout = difference(sel, n, nd->s1, k, out);
+        return SL_OK;
+    }
+    if (e->kind == SLI_EX_LITERAL) {
+        *nout = !e->lit.is_null && e->lit.i ? copy_sel(sel, n, out) : 0;
+        return SL_OK;
+    }
+    /* Any other boolean value: true and not null. */
+    sli_vec a;
+    if ((s = value(ev, nd, in, sel, n, &a))) return s;
+    size_t m;
+    const uint32_t *vs = drop_nulls(ev, a.validity, sel, n, nd->s1, &m);
+    *nout = ev->fk->is_true(a.data, vs, m, out);
+    return SL_OK;
+}
+
+/* ---- values ------------------------------------------------------------- */
+
+static sl_status value_cast(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                            sli_vec *out)
+{
+    sli_vec a;
+    sl_status s = value(ev, nd->kids[0], in, sel, n, &a);
+    if (s) return s;
+    sl_type from = a.type, to = nd->e->type;
+    out->type = to;
+    out->dict = NULL;
+    out->validity = a.validity;
+    out->data = nd->vals;
+    if (from.id == SL_TYPE_NULL) {
+        memset(nd->valid, 0, SLI_VEC_SIZE / 8);
+        out->validity = nd->valid;
+        return SL_OK;
+    }
+    size_t m;
+    const uint32_t *vs = drop_nulls(ev, a.validity, sel, n, nd->s1, &m);
+    const sl_cast_kernels *k = ev->ck;
+    sl_ptype pf = sli_ptype(from), pt = sli_ptype(to);
+    sl_arith_rc rc = SL_ARITH_OK;
+    if (from.id == SL_TYPE_DECIMAL && to.id == SL_TYPE_DECIMAL) {
+        if (to.scale >= from.scale)
+            rc = k->scale_up(a.data, sli_pow10[to.scale - from.scale], nd->vals, vs, m);
+        else
+            rc = k->scale_down(a.data, sli_pow10[from.scale - to.scale], nd->vals, vs, m);
+    } else if (from.id == SL_TYPE_DECIMAL && to.id == SL_TYPE_FLOAT64) {
+        rc = k->unscale_f64(a.data, (double)sli_pow10[from.scale], nd->vals, vs, m);
+    } else if (from.id == SL_TYPE_DECIMAL) { /* to an integer */
+        if (pt == SL_P_I64) {
+            rc = k->scale_down(a.data, sli_pow10[from.scale], nd->vals, vs, m);
+        } else {
+            rc = k->scale_down(a.data, sli_pow10[from.scale], nd->tmp, vs, m);
+            if (!rc) rc = k->cast[SL_P_I64][pt](nd->tmp, nd->vals, vs, m);
+        }
+    } else if (to.id == SL_TYPE_DECIMAL && from.id == SL_TYPE_FLOAT64) {
+        rc = k->scale_f64(a.data, (double)sli_pow10[to.scale], nd->vals, vs, m);
+    } else if (to.id == SL_TYPE_DECIMAL) { /* from an integer or bool */
+        if (!to.scale) {
+            rc = k->cast[pf][SL_P_I64](a.data, nd->vals, vs, m);
+        } else {
+            rc = k->cast[pf][SL_P_I64](a.data, nd->tmp, vs, m);
+            if (!rc) rc = k->scale_up(nd->tmp, sli_pow10[to.scale], nd->vals, vs, m);
+        }
+    } else {
+        rc = k->cast[pf][pt](a.data, nd->vals, vs, m);
+    }
+    return rc ? arith_error(ev, nd->e, rc) : SL_OK;
+}
+
+static sl_status value_arith(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                             sli_vec *out)
+{
+    const sli_expr *e = nd->e;
+    sli_vec a, b;
+    sl_status s = value(ev, nd->kids[0], in, sel, n, &a);
+    if (s) return s;
+    out->type = e->type;
+    out->dict = NULL;
+    out->data = nd->vals;
+    sl_arith_rc rc;
+    if (e->kind == SLI_EX_UNARY) {
+        size_t m;
+        const uint32_t *vs = drop_nulls(ev, a.validity, sel, n, nd->s1, &m);
+        out->validity = a.validity;
+        rc = sli_ptype(e->type) == SL_P_F64 ? ev->ak->neg_f64(a.data, nd->vals, vs, m)
+                                            : ev->ak->neg_i64(a.data, nd->vals, vs, m);
+        return rc ? arith_error(ev, e, rc) : SL_OK;
+    }
+    if ((s = value(ev, nd->kids[1], in, sel, n, &b))) return s;
+    out->validity = and_validity(a.validity, b.validity, nd->valid, span(sel, n));
+    size_t m;
+    const uint32_t *vs = drop_nulls(ev, out->validity, sel, n, nd->s1, &m);
+    sl_arith_op op = (sl_arith_op)(e->op - SLI_OP_ADD);
+    rc = sli_ptype(e->type) == SL_P_F64 ? ev->ak->f64[op](a.data, b.data, nd->vals, vs, m)
+                                        : ev->ak->i64[op](a.data, b.data, nd->vals, vs, m);
+    return rc ? arith_error(ev, e, rc) : SL_OK;
+}
+
+/* A predicate used as a value: true, false, or NULL per row. */
+static sl_status value_predicate(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                                 sli_vec *out)
+{
+    if (!nd->neg) {
+        /* First use of this predicate as a value: prepare its negation. */
+        bool ok = true;
+        nd->neg_expr = sli_expr_clone(nd->e);
+        if (!nd->neg_expr || sli_negate(ev->ctx, &nd->neg_expr) != SL_OK)
+            ok = false;
+        else
+            nd->neg = node_new(ev->ctx, nd->neg_expr, &ok);
+        if (!ok) {
+            node_free(nd->neg);
+            nd->neg = NULL;
+            sli_expr_free(nd->neg_expr);
+            nd->neg_expr = NULL;
+            return sli_nomem(ev->ctx, "predicate value");
+        }
+    }
+    size_t kt, kf;
+    uint32_t *t = nd->tmp, *f = t + SLI_VEC_SIZE;
+    sl_status s = select_rows(ev, nd, in, sel, n, t, &kt);
+    if (!s) s = select_rows(ev, nd->neg, in, sel, n, f, &kf);
+    if (s) return s;
+    size_t rows = span(sel, n);
+    uint8_t *v = nd->vals;
+    memset(nd->valid, 0, (rows + 7) / 8);
+    for (size_t i = 0; i < kt; i++) {
+        v[t[i]] = 1;
+        nd->valid[t[i] >> 3] |= (uint8_t)(1u << (t[i] & 7));
+    }
+    for (size_t i = 0; i < kf; i++) {
+        v[f[i]] = 0;
+        nd->valid[f[i] >> 3] |= (uint8_t)(1u << (f[i] & 7));
+    }
+    out->type = sli_type(SL_TYPE_BOOL);
+    out->data = v;
+    out->validity = nd->valid;
+    out->dict = NULL;
+    return SL_OK;
+}
+
+static sl_status value(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                       sli_vec *out)
+{
+    const sli_expr *e = nd->e;
+    switch (e->kind) {
+    case SLI_EX_COLUMN: *out = in->cols[e->index]; return SL_OK;
+    case SLI_EX_LITERAL:
+        out->type = e->type;
+        out->data = nd->vals;
+        out->validity = e->lit.is_null ? nd->valid : NULL;
+        out->dict = NULL;
+        return SL_OK;
+    case SLI_EX_CAST: return value_cast(ev, nd, in, sel, n, out);
+    case SLI_EX_UNARY: return value_arith(ev, nd, in, sel, n, out);
+    case SLI_EX_BINARY:
+        if (e->op >= SLI_OP_EQ) return value_predicate(ev, nd, in, sel, n, out);
+        return value_arith(ev, nd, in, sel, n, out);
+    case SLI_EX_IS_NULL: return value_predicate(ev, nd, in, sel, n, out);
+    case SLI_EX_ALIAS:
+    case SLI_EX_ORDER: return value(ev, nd->kids[0], in, sel, n, out);
+    default: break;
+    }
+    return sli_error(ev->ctx, SL_ERR_INTERNAL, "expression kind %d cannot be evaluated", (int)e->kind);
+}
+
+sl_status sli_eval_value(sli_eval *ev, const sli_chunk *in, sli_vec *out)
+{
+    return value(ev, ev->root, in, in->sel, in->count, out);
+}
+
+sl_status sli_eval_select(sli_eval *ev, const sli_chunk *in, uint32_t *out, size_t *nout)
+{
+    return select_rows(ev, ev->root, in, in->sel, in->count, out, nout);
+}
+
+void sli_eval_describe(const sli_expr *e, char *buf, size_t cap)
+{
+    static const char *ptn[] = {"i8", "i16", "i32", "i64", "f64", "str"};
+    static const char *cmpn[] = {"eq", "ne", "lt", "le", "gt", "ge"};
+    if (e->kind == SLI_EX_BINARY && e->op >= SLI_OP_EQ && e->op <= SLI_OP_GE) {
+        const sli_expr *a = e->args[0], *b = e->args[1];
+        bool lit = a->kind == SLI_EX_LITERAL || b->kind == SLI_EX_LITERAL;
+        const sli_expr *col = a->kind == SLI_EX_LITERAL ? b : a;
+        snprintf(buf, cap, "cmp_%s_%s[%s]", lit ? "const" : "col", ptn[sli_ptype(col->type)],
+                 cmpn[e->op - SLI_OP_EQ]);
+        return;
+    }
+    snprintf(buf, cap, "%s",
+             e->kind == SLI_EX_BINARY && (e->op == SLI_OP_AND || e->op == SLI_OP_OR)
+                 ? (e->op == SLI_OP_AND ? "and: refine selection" : "or: union of selections")
+                 : "value");
+}

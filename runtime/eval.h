@@ -1,0 +1,47 @@
+/*
+ * eval.h — vectorized evaluation of bound expressions.
+ *
+ * An evaluator is made once per expression and pipeline (later: per worker)
+ * and owns the scratch vectors of every node, so evaluating a chunk never
+ * allocates. Values are computed only at the chunk's selected positions;
+ * predicates refine the selection with branch-free selection kernels (and:
+ * one after the other; or: the second only on rows the first rejected).
+ * Not thread-safe: one evaluator per thread.
+ */
+#ifndef SLI_EVAL_H
+#define SLI_EVAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "planner/expr.h"
+#include "vector.h"
+
+typedef struct sli_eval sli_eval;
+
+/**
+ * Prepares an evaluator for a bound expression (which must outlive it).
+ * @return SL_OK or SL_ERR_NOMEM (recorded on ctx).
+ */
+sl_status sli_eval_create(sl_context *ctx, const sli_expr *e, sli_eval **out);
+
+void sli_eval_free(sli_eval *ev);
+
+/**
+ * Computes the expression for the selected rows of `in`. The result vector
+ * may point into `in` or into the evaluator's scratch, valid until the next
+ * call. @return SL_OK, SL_ERR_OVERFLOW or SL_ERR_DIV_ZERO (recorded on ctx).
+ */
+sl_status sli_eval_value(sli_eval *ev, const sli_chunk *in, sli_vec *out);
+
+/**
+ * Evaluates a boolean expression and writes the selected rows of `in` for
+ * which it is true (not false, not NULL) to out (SLI_VEC_SIZE capacity).
+ */
+sl_status sli_eval_select(sli_eval *ev, const sli_chunk *in, uint32_t *out, size_t *nout);
+
+/** @return a short description of the kernels an expression uses, e.g.
+ *  "cmp_const_i64[lt]"; written into buf (for EXPLAIN). */
+void sli_eval_describe(const sli_expr *e, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * materialize.c — appending vectors to columns and reading columns as
+ * vectors (see materialize.h). Row loops are gather kernels.
+ */
+#include "materialize.h"
+
+#include <string.h>
+
+#include "buffer.h"
+#include "kernels/gather.h"
+
+static sl_gather_fn *gather_for(const sl_gather_kernels *k, size_t width)
+{
+    switch (width) {
+    case 1: return k->w1;
+    case 2: return k->w2;
+    case 4: return k->w4;
+    case 16: return k->w16;
+    default: return k->w8;
+    }
+}
+
+/* Ensures the builder has a validity bitmap (all valid so far). */
+static sl_status ensure_validity(sli_colbuilder *b)
+{
+    if (b->vcap) return SL_OK;
+    size_t vcap = (b->cap + 7) / 8;
+    uint8_t *v = sli_buf_alloc(vcap);
+    if (!v) return SL_ERR_NOMEM;
+    memset(v, 0xff, vcap);
+    b->col.validity = v;
+    b->vcap = vcap;
+    return SL_OK;
+}
+
+sl_status sli_append_vec(sli_colbuilder *b, const sli_vec *v, const uint32_t *sel, size_t n)
+{
+    if (n == 0) return SL_OK;
+    const sl_gather_kernels *gk = sli_gather_select()->k;
+    if (b->col.type.id == SL_TYPE_UTF8) {
+        for (size_t i = 0; i < n; i++) {
+            uint32_t row = sel ? sel[i] : (uint32_t)i;
+            sl_status s;
+            if (!sli_valid(v->validity, row)) {
+                s = sli_colbuilder_append_null(b);
+            } else {
+                sli_strview sv = v->dict ? v->dict->views[((const int32_t *)v->data)[row]]
+                                         : ((const sli_strview *)v->data)[row];
+                s = sli_colbuilder_append_str(b, sv.ptr, sv.len);
+            }
+            if (s) return s;
+        }
+        return SL_OK;
+    }
+    sl_status s = sli_colbuilder_reserve(b, n);
+    if (s) return s;
+    size_t w = sli_type_width(b->col.type);
+    size_t at = b->col.length;
+    char *dst = (char *)b->col.data + at * w;
+    if (sel) gather_for(gk, w)(v->data, sel, n, dst);
+    else memcpy(dst, v->data, n * w);
+    if (v->validity) {
+        if ((s = ensure_validity(b))) return s;
+        if (sel) {
+            gk->bits(v->validity, sel, n, b->col.validity, at);
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                size_t d = at + i;
+                uint8_t bit = (uint8_t)((v->validity[i >> 3] >> (i & 7)) & 1);
+                b->col.validity[d >> 3] = (uint8_t)((b->col.validity[d >> 3] & ~(1u << (d & 7))) | (bit << (d & 7)));
+            }
+        }
+        size_t nulls = 0;
+        for (size_t i = 0; i < n; i++) nulls += !sli_valid(b->col.validity, at + i);
+        b->col.null_count += nulls;
+    }
+    b->col.length += n;
+    return SL_OK;
+}
+
+void sli_vec_from_column(const sli_column *c, size_t start, size_t n, sli_strview *views, sli_vec *out)
+{
+    out->type = c->type;
+    out->validity = c->validity ? c->validity + start / 8 : NULL;
+    out->dict = c->dict;
+    size_t w = sli_type_width(c->type);
+    if (c->type.id == SL_TYPE_UTF8 && !c->dict) {
+        const int32_t *off = (const int32_t *)c->data + start;
+        for (size_t i = 0; i < n; i++) {
+            views[i].ptr = c->bytes + off[i];
+            views[i].len = (uint32_t)(off[i + 1] - off[i]);
+        }
+        out->data = views;
+    } else {
+        out->data = (const char *)c->data + start * w;
+    }
+}
+
+void sli_vec_gather_column(const sli_column *c, const uint32_t *idx, size_t n, void *vals, uint8_t *valid,
+                           sli_vec *out)
+{
+    const sl_gather_kernels *gk = sli_gather_select()->k;
+    out->type = c->type;
+    out->dict = c->dict;
+    out->data = vals;
+    out->validity = NULL;
+    if (c->type.id == SL_TYPE_UTF8 && !c->dict) {
+        const int32_t *off = c->data;
+        sli_strview *views = vals;
+        for (size_t i = 0; i < n; i++) {
+            views[i].ptr = c->bytes + off[idx[i]];
+            views[i].len = (uint32_t)(off[idx[i] + 1] - off[idx[i]]);
+        }
+    } else {
+        gather_for(gk, sli_type_width(c->type))(c->data, idx, n, vals);
+    }
+    if (c->validity) {
+        gk->bits(c->validity, idx, n, valid, 0);
+        out->validity = valid;
+    }
+}
+
+void sli_vec_gather(const sli_vec *v, const uint32_t *idx, size_t n, void *vals, uint8_t *valid, sli_vec *out)
+{
+    const sl_gather_kernels *gk = sli_gather_select()->k;
+    out->type = v->type;
+    out->dict = v->dict;
+    out->data = vals;
+    out->validity = NULL;
+    size_t w = v->type.id == SL_TYPE_UTF8 ? (v->dict ? 4 : 16) : sli_type_width(v->type);
+    gather_for(gk, w)(v->data, idx, n, vals);
+    if (v->validity) {
+        gk->bits(v->validity, idx, n, valid, 0);
+        out->validity = valid;
+    }
+}

@@ -1,0 +1,41 @@
+/*
+ * materialize.h — moving rows between vectors and columns.
+ *
+ * Pipeline breakers materialize: they append the selected rows of a chunk
+ * to column builders (hash-join build side, sort input, results), and later
+ * read columns back as vectors.
+ */
+#ifndef SLI_MATERIALIZE_H
+#define SLI_MATERIALIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "column.h"
+#include "vector.h"
+
+/**
+ * Appends the rows sel[0..n) (sel NULL: 0..n-1) of vector v to builder b
+ * (whose type must match v's). Dictionary codes are decoded to strings.
+ * @return SL_OK, SL_ERR_NOMEM or SL_ERR_OVERFLOW (string bytes past 2 GiB).
+ */
+sl_status sli_append_vec(sli_colbuilder *b, const sli_vec *v, const uint32_t *sel, size_t n);
+
+/**
+ * Makes a vector over rows [start, start + n) of a column. start must be a
+ * multiple of 8 (validity bytes are shared, not copied). Plain utf8 needs
+ * `views` scratch of n entries for the string views.
+ */
+void sli_vec_from_column(const sli_column *c, size_t start, size_t n, sli_strview *views, sli_vec *out);
+
+/**
+ * Makes a vector of the rows idx[0..n) of a column, gathered into scratch
+ * `vals` (n values of at most 16 bytes) and `valid` (n bits).
+ */
+void sli_vec_gather_column(const sli_column *c, const uint32_t *idx, size_t n, void *vals, uint8_t *valid,
+                           sli_vec *out);
+
+/** Gathers rows idx[0..n) of a vector into scratch, like sli_vec_gather_column. */
+void sli_vec_gather(const sli_vec *v, const uint32_t *idx, size_t n, void *vals, uint8_t *valid, sli_vec *out);
+
+#endif

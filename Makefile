@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RELEASE_DIR := build/release
 TEST_DIR := build/asan
 
-.PHONY: all run test build deps clean format
+.PHONY: all run test build deps venv clean format
 
 all: build
 
@@ -25,7 +25,10 @@ run: build
 $(TEST_DIR)/Makefile: CMakeLists.txt
 	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=address,undefined
 
-test: deps $(TEST_DIR)/Makefile
+venv:
+	@bash scripts/make-venv.sh
+
+test: deps venv $(TEST_DIR)/Makefile
 	cmake --build $(TEST_DIR) -j $(JOBS)
 	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS)
 

@@ -3,10 +3,11 @@
  * inference and column building (see csv.h).
  *
  * The file is mapped privately (or, when it cannot be, read) whole into one
- * writable buffer that the tokenizer owns. Fields are
- * (pointer, length) views into that buffer; a quoted field with "" escapes is
- * unescaped in place, which is safe because every byte is tokenized exactly
- * once. No memory is allocated per field or per row.
+ * writable buffer that the tokenizer owns. Fields are (pointer, length) views
+ * into that buffer; a quoted field with "" escapes is unescaped in place,
+ * which is safe because every byte is tokenized exactly once. No memory is
+ * allocated per field or per row. (As with any mapped file, another process
+ * truncating the file during the read makes the mapping fault.)
  *
  * Without a schema the first sample_max data rows are tokenized and kept as
  * views, every column's type is inferred from them, and they are then
@@ -202,16 +203,77 @@ static bool plain_number(const char *p, size_t n, int *int_digits, int *frac_dig
     return true;
 }
 
+/*
+ * The parsers below take a fast path for the common shapes (plain digits,
+ * YYYY-MM-DD) and hand everything else to the general parsers in types.c,
+ * which give the same answer on the fast shapes.
+ */
+
+static inline unsigned digit(char c)
+{
+    return (unsigned)(unsigned char)c - '0';
+}
+
+static bool parse_int(const char *p, size_t n, int64_t *out)
+{
+    bool neg = n > 0 && p[0] == '-';
+    size_t i = neg;
+    if (n - i == 0 || n - i > 18) return sli_int_parse(p, n, out); /* 18 digits cannot overflow */
+    int64_t v = 0;
+    for (; i < n; i++) {
+        unsigned d = digit(p[i]);
+        if (d > 9) return sli_int_parse(p, n, out);
+        v = v * 10 + d;
+    }
+    *out = neg ? -v : v;
+    return true;
+}
+
+static int month_days(int y, int m)
+{
+    static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    return m == 2 && leap ? 29 : len[m - 1];
+}
+
+static bool parse_date(const char *p, size_t n, int32_t *out)
+{
+    if (n == 10 && p[4] == '-' && p[7] == '-') {
+        static const unsigned char at[8] = {0, 1, 2, 3, 5, 6, 8, 9};
+        unsigned d[8];
+        bool ok = true;
+        for (int k = 0; k < 8; k++) ok &= (d[k] = digit(p[at[k]])) <= 9;
+        if (ok) {
+            int y = (int)(d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]);
+            int m = (int)(d[4] * 10 + d[5]), dd = (int)(d[6] * 10 + d[7]);
+            if (m < 1 || m > 12 || dd < 1 || dd > month_days(y, m)) return false;
+            *out = sli_date_from_civil(y, m, dd);
+            return true;
+        }
+    }
+    return sli_date_parse(p, n, out);
+}
+
 /* A decimal at the column's scale: more fraction digits than the scale, or
  * more integer digits than precision - scale, is an error, not a rounding. */
 static bool parse_decimal(const char *p, size_t n, sl_type t, int64_t *out)
 {
-    const char *dot = memchr(p, '.', n);
-    if (dot && (size_t)(p + n - (dot + 1)) > t.scale) return false;
-    int64_t v;
-    if (!sli_decimal_parse(p, n, t.scale, &v)) return false;
-    if (v >= sli_pow10[t.precision] || v <= -sli_pow10[t.precision]) return false;
-    *out = v;
+    bool neg = n > 0 && p[0] == '-';
+    size_t i = neg, nd = 0, fd = 0;
+    int64_t v = 0;
+    for (; i < n && digit(p[i]) <= 9 && nd < 18; i++, nd++) v = v * 10 + digit(p[i]);
+    if (i < n && p[i] == '.')
+        for (i++; i < n && digit(p[i]) <= 9 && nd + fd < 18; i++, fd++) v = v * 10 + digit(p[i]);
+    if (i == n && nd + fd > 0 && fd <= t.scale && nd + t.scale <= 18) {
+        v *= sli_pow10[t.scale - fd];
+    } else { /* signs, long digit strings, errors */
+        const char *dot = memchr(p, '.', n);
+        if (dot && (size_t)(p + n - (dot + 1)) > t.scale) return false;
+        if (!sli_decimal_parse(p, n, t.scale, &v)) return false;
+        if (v < 0) v = -v, neg = true; /* v > -10^18: the negation fits */
+    }
+    if (v >= sli_pow10[t.precision]) return false;
+    *out = neg ? -v : v;
     return true;
 }
 
@@ -284,7 +346,7 @@ typedef struct reader {
     size_t sample_max; /* data rows sampled for inference */
     char *data;        /* the whole file */
     size_t data_len;
-    bool mapped;       /* data is an mmap of the file, not malloc'd */
+    bool mapped;            /* data is an mmap of the file, not malloc'd */
     const char *data_start; /* first byte of the first data row */
     lexer lx;
     bool pending;      /* lx holds a data row not consumed yet */
@@ -340,7 +402,8 @@ static sl_status load_file(reader *r)
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
         /* A private writable mapping: no copy of the file, and the in-place
          * unescaping of quoted fields copies only the pages it touches. */
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fileno(f), 0);
+        void *m =
+            mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fileno(f), 0);
         if (m != MAP_FAILED) {
             fclose(f); /* the mapping outlives the descriptor */
             r->data = m;
@@ -532,7 +595,7 @@ static sl_status append_field(reader *r, size_t col, const field *f, size_t line
         case SL_TYPE_INT32:
         case SL_TYPE_INT64: {
             int64_t v;
-            if (!sli_int_parse(p, n, &v) || !int_fits(t, v)) return bad_value(r, col, f, line);
+            if (!parse_int(p, n, &v) || !int_fits(t, v)) return bad_value(r, col, f, line);
             s = sli_colbuilder_append_i64(b, v);
             break;
         }
@@ -544,7 +607,7 @@ static sl_status append_field(reader *r, size_t col, const field *f, size_t line
         }
         case SL_TYPE_DATE32: {
             int32_t v;
-            if (!sli_date_parse(p, n, &v)) return bad_value(r, col, f, line);
+            if (!parse_date(p, n, &v)) return bad_value(r, col, f, line);
             s = sli_colbuilder_append_i64(b, v);
             break;
         }

@@ -4,7 +4,7 @@
 # otherwise it prints the exact command to run.
 set -euo pipefail
 
-PKGS=(cmake gcc g++ make pkg-config
+PKGS=(cmake gcc g++ make pkg-config python3 python3-venv
       libhwloc-dev libsimde-dev
       ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
       libbenchmark-dev libcmocka-dev)

@@ -8,11 +8,14 @@
  * and with random sparse selections, with and without nulls, starting from a
  * zeroed state and from a state left by an earlier call.
  */
-#include <cmocka.h>
-#include <setjmp.h>
+/* cmocka.h needs these first, in this order */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
+#include <setjmp.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <math.h>
 #include <stdlib.h>

@@ -9,11 +9,14 @@
  * return code must match and outputs are checked when it is SL_ARITH_OK.
  * Rows outside the selection must never be written.
  */
-#include <cmocka.h>
-#include <setjmp.h>
+/* cmocka.h needs these first, in this order */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
+#include <setjmp.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <math.h>
 #include <stdlib.h>

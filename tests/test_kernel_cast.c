@@ -8,11 +8,14 @@
  * every length 0..130, dense and with random sparse selections. Rows outside
  * the selection must never be written.
  */
-#include <cmocka.h>
-#include <setjmp.h>
+/* cmocka.h needs these first, in this order */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
+#include <setjmp.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <math.h>
 #include <stdlib.h>

@@ -8,11 +8,14 @@
  * offsets 0..2, dense and with random sparse selections, and in place
  * (out == sel).
  */
-#include <cmocka.h>
-#include <setjmp.h>
+/* cmocka.h needs these first, in this order */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
+#include <setjmp.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <float.h>
 #include <math.h>

@@ -8,11 +8,14 @@
  * at every destination offset 0..17, with and without a source bitmap, and
  * must leave the destination bits outside [dst_off, dst_off + n) untouched.
  */
-#include <cmocka.h>
-#include <setjmp.h>
+/* cmocka.h needs these first, in this order */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
+#include <setjmp.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <stdlib.h>
 #include <string.h>

@@ -13,11 +13,14 @@
  *    half the output bits flip per input bit, combine is order-sensitive and
  *    not xor.
  */
-#include <cmocka.h>
-#include <setjmp.h>
+/* cmocka.h needs these first, in this order */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
+#include <setjmp.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <math.h>
 #include <stdlib.h>

@@ -9,11 +9,14 @@
  * 0..130 and at a few longer lengths that need several merge passes. The row
  * numbers sorted are a random subset of a larger table in random order.
  */
-#include <cmocka.h>
-#include <setjmp.h>
+/* cmocka.h needs these first, in this order */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
+#include <setjmp.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <math.h>
 #include <stdlib.h>

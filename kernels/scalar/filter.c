@@ -25,10 +25,16 @@
 #define OP_GT(x, y) ((x) > (y))
 #define OP_GE(x, y) ((x) >= (y))
 
-/* Calls X(opname, OPMACRO) for every operator, in sl_cmp order. */
+/* Calls X(tn, T, opname, OPMACRO) for every operator, in sl_cmp order. */
+/* clang-format off */
 #define FOR_OPS(X, tn, T)                                                                                    \
     X(tn, T, eq, OP_EQ)                                                                                      \
-    X(tn, T, ne, OP_NE) X(tn, T, lt, OP_LT) X(tn, T, le, OP_LE) X(tn, T, gt, OP_GT) X(tn, T, ge, OP_GE)
+    X(tn, T, ne, OP_NE)                                                                                      \
+    X(tn, T, lt, OP_LT)                                                                                      \
+    X(tn, T, le, OP_LE)                                                                                      \
+    X(tn, T, gt, OP_GT)                                                                                      \
+    X(tn, T, ge, OP_GE)
+/* clang-format on */
 
 /* v[row] OP c */
 #define STAMP_CONST(tn, T, opn, OP)                                                                          \
@@ -200,10 +206,13 @@ static size_t str_col(sl_cmp op, const sli_strview *restrict a, const sli_strvie
     }
 #define MEMBERS(tn, T) .cmp_const_##tn = OPS_ARRAY(cmp_const_, tn), .cmp_col_##tn = OPS_ARRAY(cmp_col_, tn),
 
+/* clang-format off */
 const sl_filter_kernels sli_filter_scalar = {
-    SLI_FILTER_TYPES(MEMBERS).valid = select_valid,
+    SLI_FILTER_TYPES(MEMBERS) /* .cmp_const_<type> and .cmp_col_<type> for every type */
+    .valid = select_valid,
     .is_true = select_true,
     .str_const = str_const,
     .str_col = str_col,
     .codes = select_codes,
 };
+/* clang-format on */

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# e2e_cli.sh — end-to-end tests of the `sluice` command: right rows for the
+# example, EXPLAIN's pipelines, output formats, and one clear message with
+# the right exit status for each kind of bad input.
+# Usage: e2e_cli.sh SLUICE_BINARY SOURCE_DIR
+set -u
+SLUICE=$1
+SRC=$2
+DATA="$SRC/examples/data"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+# expect NAME STATUS PATTERN -- command...: runs the command, checks its exit
+# status and that stdout+stderr match the extended regex PATTERN.
+expect() {
+    local name=$1 status=$2 pattern=$3
+    shift 4
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ "$rc" -ne "$status" ]; then
+        echo "FAIL $name: exit status $rc, wanted $status"
+        echo "$out" | sed 's/^/     /'
+        failed=$((failed + 1))
+    elif ! grep -Eq -- "$pattern" <<<"$out"; then
+        echo "FAIL $name: output does not match /$pattern/"
+        echo "$out" | sed 's/^/     /'
+        failed=$((failed + 1))
+    else
+        echo "ok   $name"
+        passed=$((passed + 1))
+    fi
+}
+
+# The example prints exactly the expected rows, in order.
+out=$("$SLUICE" run "$SRC/examples/exams.plan" --data "$DATA" --format csv)
+want=$'id,result\n7,71\n3,78\n10,83\n6,88\n1,91\n8,97'
+if [ "$out" == "$want" ]; then echo "ok   exams rows"; passed=$((passed + 1)); else
+    echo "FAIL exams rows:"; echo "$out"; failed=$((failed + 1)); fi
+
+expect "table format" 0 '\(6 rows\)' -- "$SLUICE" run "$SRC/examples/exams.plan" --data "$DATA"
+expect "json format" 0 '^\[$' -- "$SLUICE" run "$SRC/examples/exams.plan" --data "$DATA" --format json
+expect "explain pipelines" 0 'Pipeline 2 .*' -- "$SLUICE" explain "$SRC/examples/join.plan" --data "$DATA"
+expect "explain probe" 0 'probe +hash table of pipeline 1' -- "$SLUICE" explain "$SRC/examples/join.plan" --data "$DATA"
+expect "explain pushdown" 0 'Scan exams \[id, result\]' -- "$SLUICE" explain "$SRC/examples/exams.plan" --data "$DATA"
+expect "table option" 0 '^n$' -- "$SLUICE" run -e 'table("e").agg(count(*) as n)' --table "e=$DATA/exams.csv" --format csv
+expect "eval plan" 0 '^10$' -- "$SLUICE" run -e 'table("exams").agg(count(*) as n)' --data "$DATA" --format csv
+expect "nulls" 0 '^4,$' -- "$SLUICE" run -e 'table("exams").where(result is null).select(id, result)' --data "$DATA" --format csv
+expect "help" 0 'Usage: sluice run PLAN' -- "$SLUICE" help run
+expect "run --help" 0 'Plan files:' -- "$SLUICE" run --help
+
+"$SLUICE" run "$SRC/examples/exams.plan" --data "$DATA" --format csv -o "$TMP/out.csv"
+if [ "$(head -1 "$TMP/out.csv")" == "id,result" ] && [ ! -e "$TMP/out.csv.part" ]; then
+    echo "ok   output file"; passed=$((passed + 1)); else echo "FAIL output file"; failed=$((failed + 1)); fi
+
+# ---- bad input: one clear message, non-zero status, never a crash ----------
+printf 'table("exams")\n  .where(result > )\n' >"$TMP/syntax.plan"
+expect "syntax error position" 1 "syntax.plan:2:19: expected an expression" -- "$SLUICE" run "$TMP/syntax.plan" --data "$DATA"
+expect "syntax error caret" 1 '^ +\^$' -- "$SLUICE" run "$TMP/syntax.plan" --data "$DATA"
+expect "unknown table" 1 "unknown table 'exam'; did you mean: exams" -- "$SLUICE" run -e 'table("exam")' --data "$DATA"
+expect "unknown table position" 1 '<eval>:1:1:' -- "$SLUICE" run -e 'table("exam")' --data "$DATA"
+expect "unknown column" 1 "unknown column 'reslt'; did you mean: result" -- "$SLUICE" run -e 'table("exams").select(reslt)' --data "$DATA"
+expect "unknown column caret" 1 '<eval>:1:23:' -- "$SLUICE" run -e 'table("exams").select(reslt)' --data "$DATA"
+expect "type error" 1 "type error in '\(name > 5\)': cannot compare utf8 and int64" -- "$SLUICE" run -e 'table("exams").where(name > 5)' --data "$DATA"
+expect "type error arith" 1 "cannot apply '\+' to utf8 and int64" -- "$SLUICE" run -e 'table("exams").select(name + 1)' --data "$DATA"
+expect "unknown step" 1 "unknown step 'selekt'" -- "$SLUICE" run -e 'table("exams").selekt(id)' --data "$DATA"
+expect "groupBy without agg" 1 'groupBy must be followed by agg' -- "$SLUICE" run -e 'table("exams").groupBy(subject)' --data "$DATA"
+expect "bad limit" 1 'limit\(\) takes one non-negative integer' -- "$SLUICE" run -e 'table("exams").limit(-1)' --data "$DATA"
+expect "division by zero" 1 "division by zero in" -- "$SLUICE" run -e 'table("exams").select(id % 0 as x)' --data "$DATA"
+expect "undefined let" 1 "'o' is not defined" -- "$SLUICE" run -e 'table("exams").join(o, id = id)' --data "$DATA"
+
+printf 'a,b\n1,2\n3\n' >"$TMP/short.csv"
+expect "malformed csv row" 3 "short.csv:3: expected 2 fields, found 1" -- "$SLUICE" run -e 'table("t")' --table "t=$TMP/short.csv"
+printf 'a,b\n1,2\n3,x\n' >"$TMP/badint.csv"
+expect "bad value with schema" 3 "badint.csv:3: column 'b': 'x' is not a valid int64" -- "$SLUICE" run -e 'table("t")' --table "t=$TMP/badint.csv" --schema 'a int64, b int64'
+expect "missing csv" 3 "cannot open '$TMP/nope.csv'" -- "$SLUICE" run -e 'table("t")' --table "t=$TMP/nope.csv"
+expect "missing plan" 3 "cannot read plan file '$TMP/nope.plan'" -- "$SLUICE" run "$TMP/nope.plan" --data "$DATA"
+expect "missing data dir" 3 "cannot open directory" -- "$SLUICE" run -e 'table("t")' --data "$TMP/nodir"
+expect "unknown option" 2 "unknown option '--frobnicate'" -- "$SLUICE" run x.plan --frobnicate
+expect "unknown command" 2 "unknown command 'jump'" -- "$SLUICE" jump
+expect "no plan" 2 'run needs a plan file' -- "$SLUICE" run --data "$DATA"
+expect "bad format" 2 "unknown format 'xml'" -- "$SLUICE" run x.plan --format xml
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

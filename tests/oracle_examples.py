@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Runs every examples/*.plan in sluice and its examples/*.sql twin in DuckDB
+on the same CSV data, and compares the rows: integers, strings, dates and
+decimals exactly, floats to a relative 1e-9. Queries with ORDER BY are
+compared in order, others as sorted multisets.
+
+Usage: oracle_examples.py SLUICE_BINARY SOURCE_DIR
+"""
+import decimal
+import glob
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+
+import duckdb
+
+DUCK_TYPES = {"int8": "TINYINT", "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT",
+              "float64": "DOUBLE", "date": "DATE", "utf8": "VARCHAR", "bool": "BOOLEAN"}
+
+
+def sluice_schemas(sluice, data):
+    out = subprocess.run([sluice, "tables", "--data", data], check=True, capture_output=True, text=True).stdout
+    tables, cur = {}, None
+    for line in out.splitlines():
+        if not line.startswith(" "):
+            cur = line.split(" ")[0]
+            tables[cur] = []
+        else:
+            name, typ = line.split()
+            tables[cur].append((name, typ))
+    return tables
+
+
+def duck_type(t):
+    m = re.fullmatch(r"decimal\((\d+),(\d+)\)", t)
+    return "DECIMAL(%s,%s)" % m.groups() if m else DUCK_TYPES[t]
+
+
+def same(a, b):
+    """a from sluice (JSON, decimals as Decimal), b from DuckDB."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(b, float):
+        fa = float(a)
+        if math.isnan(b):
+            return math.isnan(fa)
+        return fa == b or abs(fa - b) <= 1e-9 * max(abs(fa), abs(b))
+    if isinstance(b, bool):
+        return a is b
+    if isinstance(b, (int, decimal.Decimal)):
+        return decimal.Decimal(a) == decimal.Decimal(b)
+    if hasattr(b, "isoformat"):
+        return a == b.isoformat()
+    return a == b
+
+
+def main():
+    sluice, src = sys.argv[1], sys.argv[2]
+    data = os.path.join(src, "examples", "data")
+    con = duckdb.connect()
+    for table, cols in sluice_schemas(sluice, data).items():
+        types = ", ".join("'%s': '%s'" % (n, duck_type(t)) for n, t in cols)
+        con.execute("CREATE TABLE %s AS SELECT * FROM read_csv('%s', header=true, columns={%s})"
+                    % (table, os.path.join(data, table + ".csv"), types))
+    passed = failed = 0
+    for plan in sorted(glob.glob(os.path.join(src, "examples", "*.plan"))):
+        sql_path = plan[:-5] + ".sql"
+        name = os.path.basename(plan)
+        if not os.path.exists(sql_path):
+            continue
+        run = subprocess.run([sluice, "run", plan, "--data", data, "--format", "json"],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            print("FAIL %s: sluice exited %d: %s" % (name, run.returncode, run.stderr.strip()))
+            failed += 1
+            continue
+        got = [list(r.values()) for r in json.loads(run.stdout, parse_float=decimal.Decimal)]
+        sql = open(sql_path).read()
+        want = [list(r) for r in con.execute(sql).fetchall()]
+        if "order by" not in sql.lower():
+            got.sort(key=repr)
+            want.sort(key=repr)
+        problem = None
+        if len(got) != len(want):
+            problem = "%d rows, DuckDB has %d" % (len(got), len(want))
+        else:
+            for i, (g, w) in enumerate(zip(got, want)):
+                if len(g) != len(w) or not all(same(a, b) for a, b in zip(g, w)):
+                    problem = "row %d: sluice %r, DuckDB %r" % (i, g, w)
+                    break
+        if problem:
+            print("FAIL %s: %s" % (name, problem))
+            failed += 1
+        else:
+            print("ok   %s (%d rows)" % (name, len(got)))
+            passed += 1
+    if passed + failed == 0:
+        print("no example had a .sql twin")
+        failed = 1
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

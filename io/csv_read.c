@@ -29,6 +29,10 @@
 #include "io/csv.h"
 #include "runtime/types.h"
 
+#ifndef MAP_POPULATE
+#define MAP_POPULATE 0 /* Linux only: pre-faults the mapping */
+#endif
+
 #define DEFAULT_SAMPLE_ROWS 10000
 #define SHOW_VALUE_MAX      80                  /* longest value quoted in an error message */
 #define FIELD_MAX           ((size_t)INT32_MAX) /* utf8 offsets are int32 */
@@ -669,13 +673,15 @@ static sl_status flush_partition(reader *r)
     if (s == SL_ERR_NOMEM) return sli_nomem(r->ctx, "building a CSV partition");
     if (s) return sli_error(r->ctx, s, "%s: columns of a partition differ in length", r->path);
     r->rows_in_part = 0;
-    return reserve_partition(r);
+    return SL_OK;
 }
 
 static sl_status append_row(reader *r, const field *f, size_t line)
 {
     sl_status s;
-    if (r->rows_in_part == r->part_rows && (s = flush_partition(r)) != SL_OK) return s;
+    if (r->rows_in_part == r->part_rows) {
+        if ((s = flush_partition(r)) != SL_OK || (s = reserve_partition(r)) != SL_OK) return s;
+    }
     /* utf8 offsets are int32: start a new partition before a column's bytes
      * would pass 2 GiB. */
     for (size_t k = 0; k < r->nutf8 && r->rows_in_part > 0; k++) {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -538,6 +539,37 @@ static void test_missing_file(void **state)
     sl_context_destroy(ctx);
 }
 
+/* A pipe cannot be mapped: the reader falls back to reading it in chunks. */
+static void test_read_fifo(void **state)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/pipe.csv", tmpdir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    enum { ROWS = 20000 };
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        FILE *w = fopen(path, "w");
+        if (!w) _exit(1);
+        fputs("n,s\n", w);
+        for (int i = 0; i < ROWS; i++) fprintf(w, "%d,\"q\"\"%d\"\n", i, i);
+        _exit(fclose(w) == 0 ? 0 : 1);
+    }
+    sl_context *ctx;
+    assert_int_equal(sl_context_create(&ctx), SL_OK);
+    sli_table *t = NULL;
+    sl_status s = sli_csv_read(ctx, "p", path, NULL, &t);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(s, SL_OK);
+    assert_int_equal(t->rows, ROWS);
+    assert_int_equal(cell_i64(t, 0, ROWS - 1), ROWS - 1);
+    assert_string_equal(cell(t, 1, 12345), "q\"12345");
+    sli_table_free(t);
+    sl_context_destroy(ctx);
+}
+
 /* ---- reading: partitions and dictionaries ---------------------------------------- */
 
 static void test_partition_cutting(void **state)
@@ -964,6 +996,7 @@ int main(void)
         cmocka_unit_test(test_crlf_bom_trim_blank_end),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_read_fifo),
         cmocka_unit_test(test_partition_cutting),
         cmocka_unit_test(test_dictionary_encoding),
         cmocka_unit_test(test_write_text),

@@ -32,6 +32,13 @@
 extern "C" {
 #endif
 
+/* Symbols of the public API; everything else in libsluice stays hidden. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SL_API __attribute__((visibility("default")))
+#else
+#define SL_API
+#endif
+
 #define SLUICE_VERSION_MAJOR 0
 #define SLUICE_VERSION_MINOR 1
 #define SLUICE_VERSION_PATCH 0
@@ -56,7 +63,7 @@ typedef enum sl_status {
 } sl_status;
 
 /** @return a static, human-readable name for a status code; never NULL. */
-const char *sl_status_str(sl_status s);
+SL_API const char *sl_status_str(sl_status s);
 
 /** Logical column types. Numbers are fixed. */
 typedef enum sl_type_id {
@@ -83,7 +90,7 @@ typedef struct sl_type {
  * Writes a type's name ("int64", "decimal(15,2)", ...) into buf.
  * @return buf.
  */
-char *sl_type_name(sl_type t, char *buf, size_t cap);
+SL_API char *sl_type_name(sl_type t, char *buf, size_t cap);
 
 typedef struct sl_context sl_context;
 typedef struct sl_frame sl_frame;
@@ -98,20 +105,20 @@ typedef struct sl_result sl_result;
  * @param out receives the context; the caller owns it.
  * @return SL_OK or SL_ERR_NOMEM.
  */
-sl_status sl_context_create(sl_context **out);
+SL_API sl_status sl_context_create(sl_context **out);
 
 /** Destroys a context and every table registered in it. NULL is ignored.
  *  Frames and results made from it must be destroyed first. */
-void sl_context_destroy(sl_context *ctx);
+SL_API void sl_context_destroy(sl_context *ctx);
 
 /**
  * @return the message of the last failed call on this context ("" if none).
  * The string is owned by the context and valid until the next call on it.
  */
-const char *sl_context_last_error(const sl_context *ctx);
+SL_API const char *sl_context_last_error(const sl_context *ctx);
 
 /** @return the status of the last failed call on this context (SL_OK if none). */
-sl_status sl_context_last_status(const sl_context *ctx);
+SL_API sl_status sl_context_last_status(const sl_context *ctx);
 
 /** Options for reading CSV files. Zero-initialise, then set what you need. */
 typedef struct sl_csv_options {
@@ -130,7 +137,7 @@ typedef struct sl_csv_options {
  * @return SL_OK; SL_ERR_IO if the file cannot be read; SL_ERR_CSV with
  *         file:line for a malformed row; SL_ERR_DUPLICATE if the name exists.
  */
-sl_status sl_context_register_csv(sl_context *ctx, const char *name, const char *path,
+SL_API sl_status sl_context_register_csv(sl_context *ctx, const char *name, const char *path,
                                   const sl_csv_options *opts);
 
 /**
@@ -138,13 +145,13 @@ sl_status sl_context_register_csv(sl_context *ctx, const char *name, const char 
  * the file without its extension (.tbl files use '|' and have no header row).
  * @return SL_OK or the first error met; tables read before it stay registered.
  */
-sl_status sl_context_register_dir(sl_context *ctx, const char *dir);
+SL_API sl_status sl_context_register_dir(sl_context *ctx, const char *dir);
 
 /** @return the number of registered tables. */
-size_t sl_context_table_count(const sl_context *ctx);
+SL_API size_t sl_context_table_count(const sl_context *ctx);
 
 /** @return the name of table i (0-based, registration order), owned by ctx. */
-const char *sl_context_table_name(const sl_context *ctx, size_t i);
+SL_API const char *sl_context_table_name(const sl_context *ctx, size_t i);
 
 /* ------------------------------------------------------------------------ */
 /* Frames: lazy transformations                                              */
@@ -158,48 +165,48 @@ const char *sl_context_table_name(const sl_context *ctx, size_t i);
  */
 
 /** @return a frame that scans registered table `name`, or NULL. */
-sl_frame *sl_frame_table(sl_context *ctx, const char *name);
+SL_API sl_frame *sl_frame_table(sl_context *ctx, const char *name);
 
 /** Projection: exprs is a comma list, e.g. "id, result * 2 as double". */
-sl_frame *sl_frame_select(const sl_frame *f, const char *exprs);
+SL_API sl_frame *sl_frame_select(const sl_frame *f, const char *exprs);
 
 /** Filter: pred is a boolean expression, e.g. "result > 70 and id < 10". */
-sl_frame *sl_frame_where(const sl_frame *f, const char *pred);
+SL_API sl_frame *sl_frame_where(const sl_frame *f, const char *pred);
 
 /** Inner equi-join: on is a conjunction of equalities between the two sides,
  *  e.g. "l_orderkey = o_orderkey and l_suppkey = o_suppkey". */
-sl_frame *sl_frame_join(const sl_frame *left, const sl_frame *right, const char *on);
+SL_API sl_frame *sl_frame_join(const sl_frame *left, const sl_frame *right, const char *on);
 
 /** Grouping keys, e.g. "l_returnflag, l_linestatus"; must be followed by agg. */
-sl_frame *sl_frame_group_by(const sl_frame *f, const char *keys);
+SL_API sl_frame *sl_frame_group_by(const sl_frame *f, const char *keys);
 
 /** Aggregates, e.g. "count(*) as n, sum(x) as s"; after group_by or alone
  *  (one global group). */
-sl_frame *sl_frame_agg(const sl_frame *f, const char *aggs);
+SL_API sl_frame *sl_frame_agg(const sl_frame *f, const char *aggs);
 
 /** Sort keys, e.g. "revenue desc, o_orderdate". */
-sl_frame *sl_frame_order_by(const sl_frame *f, const char *keys);
+SL_API sl_frame *sl_frame_order_by(const sl_frame *f, const char *keys);
 
 /** Keeps the first n rows (n >= 0). */
-sl_frame *sl_frame_limit(const sl_frame *f, int64_t n);
+SL_API sl_frame *sl_frame_limit(const sl_frame *f, int64_t n);
 
 /**
  * Parses a plan file's text (let bindings and one chain) into a frame.
  * @param source_name used in error messages ("file:line:column"); may be NULL.
  */
-sl_frame *sl_frame_from_plan(sl_context *ctx, const char *text, const char *source_name);
+SL_API sl_frame *sl_frame_from_plan(sl_context *ctx, const char *text, const char *source_name);
 
 /** Releases a frame. Frames derived from it stay valid. NULL is ignored. */
-void sl_frame_destroy(sl_frame *f);
+SL_API void sl_frame_destroy(sl_frame *f);
 
 /** @return the number of output columns of a frame. */
-size_t sl_frame_column_count(const sl_frame *f);
+SL_API size_t sl_frame_column_count(const sl_frame *f);
 
 /** @return the name of output column i, owned by the frame. */
-const char *sl_frame_column_name(const sl_frame *f, size_t i);
+SL_API const char *sl_frame_column_name(const sl_frame *f, size_t i);
 
 /** @return the type of output column i. */
-sl_type sl_frame_column_type(const sl_frame *f, size_t i);
+SL_API sl_type sl_frame_column_type(const sl_frame *f, size_t i);
 
 /* ------------------------------------------------------------------------ */
 /* Actions                                                                   */
@@ -207,20 +214,20 @@ sl_type sl_frame_column_type(const sl_frame *f, size_t i);
 
 /** Runs the frame's plan and materializes its rows.
  *  @param out receives a result the caller owns (sl_result_destroy). */
-sl_status sl_frame_collect(const sl_frame *f, sl_result **out);
+SL_API sl_status sl_frame_collect(const sl_frame *f, sl_result **out);
 
 /** Runs the plan and counts its rows. */
-sl_status sl_frame_count(const sl_frame *f, int64_t *out);
+SL_API sl_status sl_frame_count(const sl_frame *f, int64_t *out);
 
 /**
  * Describes how the frame would run: the logical plan, the optimized plan and
  * the pipelines with their kernels.
  * @param out receives a NUL-terminated string the caller frees with free().
  */
-sl_status sl_frame_explain(const sl_frame *f, char **out);
+SL_API sl_status sl_frame_explain(const sl_frame *f, char **out);
 
 /** Runs the plan and writes it as CSV with a header row to path. */
-sl_status sl_frame_write_csv(const sl_frame *f, const char *path);
+SL_API sl_status sl_frame_write_csv(const sl_frame *f, const char *path);
 
 /* ------------------------------------------------------------------------ */
 /* Results                                                                   */
@@ -233,27 +240,27 @@ typedef enum sl_format {
     SL_FORMAT_JSON = 2,  /**< one JSON array of objects */
 } sl_format;
 
-size_t sl_result_row_count(const sl_result *r);
-size_t sl_result_column_count(const sl_result *r);
+SL_API size_t sl_result_row_count(const sl_result *r);
+SL_API size_t sl_result_column_count(const sl_result *r);
 /** @return column i's name, owned by the result. */
-const char *sl_result_column_name(const sl_result *r, size_t col);
-sl_type sl_result_column_type(const sl_result *r, size_t col);
+SL_API const char *sl_result_column_name(const sl_result *r, size_t col);
+SL_API sl_type sl_result_column_type(const sl_result *r, size_t col);
 /** @return nonzero when the value is NULL. */
-int sl_result_is_null(const sl_result *r, size_t col, size_t row);
+SL_API int sl_result_is_null(const sl_result *r, size_t col, size_t row);
 /** @return an integer, bool, date (days) or decimal (scaled) value as int64. */
-int64_t sl_result_get_int64(const sl_result *r, size_t col, size_t row);
+SL_API int64_t sl_result_get_int64(const sl_result *r, size_t col, size_t row);
 /** @return a float64 value; integers and decimals are converted. */
-double sl_result_get_double(const sl_result *r, size_t col, size_t row);
+SL_API double sl_result_get_double(const sl_result *r, size_t col, size_t row);
 /** @return a string value (not NUL-terminated) and its length in *len;
  *  owned by the result. */
-const char *sl_result_get_string(const sl_result *r, size_t col, size_t row, size_t *len);
+SL_API const char *sl_result_get_string(const sl_result *r, size_t col, size_t row, size_t *len);
 /** Formats one value as text (dates as YYYY-MM-DD, decimals exactly).
  *  @return the number of characters written, excluding the NUL. */
-size_t sl_result_format_value(const sl_result *r, size_t col, size_t row, char *buf, size_t cap);
+SL_API size_t sl_result_format_value(const sl_result *r, size_t col, size_t row, char *buf, size_t cap);
 /** Writes the result to a stream in a format. @return SL_OK or SL_ERR_IO. */
-sl_status sl_result_print(const sl_result *r, sl_format fmt, FILE *out);
+SL_API sl_status sl_result_print(const sl_result *r, sl_format fmt, FILE *out);
 /** Releases a result. NULL is ignored. */
-void sl_result_destroy(sl_result *r);
+SL_API void sl_result_destroy(sl_result *r);
 
 #ifdef __cplusplus
 }

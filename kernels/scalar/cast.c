@@ -70,15 +70,14 @@
     }
 
 /* Every (from, to) pair with its conversion, rows in sl_ptype order. */
+/* clang-format off */
 #define CAST_MATRIX(X)                                                                                       \
-    X(i8, i8, COPY)                                                                                          \
-    X(i8, i16, WIDEN)                                                                                        \
-    X(i8, i32, WIDEN)                                                                                        \
-    X(i8, i64, WIDEN) X(i8, f64, TOF) X(i16, i8, NARROW) X(i16, i16, COPY) X(i16, i32, WIDEN)                \
-        X(i16, i64, WIDEN) X(i16, f64, TOF) X(i32, i8, NARROW) X(i32, i16, NARROW) X(i32, i32, COPY)         \
-            X(i32, i64, WIDEN) X(i32, f64, TOF) X(i64, i8, NARROW) X(i64, i16, NARROW) X(i64, i32, NARROW)   \
-                X(i64, i64, COPY) X(i64, f64, TOF) X(f64, i8, FTOI) X(f64, i16, FTOI) X(f64, i32, FTOI)      \
-                    X(f64, i64, FTOI) X(f64, f64, COPY)
+    X(i8, i8, COPY)    X(i8, i16, WIDEN)   X(i8, i32, WIDEN)   X(i8, i64, WIDEN)   X(i8, f64, TOF)           \
+    X(i16, i8, NARROW) X(i16, i16, COPY)   X(i16, i32, WIDEN)  X(i16, i64, WIDEN)  X(i16, f64, TOF)          \
+    X(i32, i8, NARROW) X(i32, i16, NARROW) X(i32, i32, COPY)   X(i32, i64, WIDEN)  X(i32, f64, TOF)          \
+    X(i64, i8, NARROW) X(i64, i16, NARROW) X(i64, i32, NARROW) X(i64, i64, COPY)   X(i64, f64, TOF)          \
+    X(f64, i8, FTOI)   X(f64, i16, FTOI)   X(f64, i32, FTOI)   X(f64, i64, FTOI)   X(f64, f64, COPY)
+/* clang-format on */
 
 CAST_MATRIX(STAMP_CAST)
 

@@ -3,7 +3,6 @@
  */
 #include "format.h"
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +24,14 @@ static size_t put(char *buf, size_t cap, const char *s, size_t n)
 static size_t put_i64(char *buf, size_t cap, int64_t v)
 {
     char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%" PRId64, v);
-    return put(buf, cap, tmp, (size_t)n);
+    char *end = tmp + sizeof tmp, *p = end;
+    uint64_t a = v < 0 ? 0 - (uint64_t)v : (uint64_t)v; /* INT64_MIN has no positive int64 */
+    do {
+        *--p = (char)('0' + a % 10);
+        a /= 10;
+    } while (a);
+    if (v < 0) *--p = '-';
+    return put(buf, cap, p, (size_t)(end - p));
 }
 
 size_t sli_format_double(double v, char *buf, size_t cap)

@@ -2,11 +2,13 @@
  * test_csv.c — tests of the CSV reader and writer (io/csv_*.c, io/register.c)
  * and of value formatting (runtime/format.c).
  *
- * Every test writes its input into a fresh temporary directory under /tmp,
- * reads it, and asserts types, names, nulls and values; error tests assert
+ * Every test writes its input into one temporary directory (mkdtemp under
+ * /tmp, removed at the end), reads it, and asserts types, names, nulls and values; error tests assert
  * the status and that the message names the file, the line and the problem.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,7 +25,6 @@
 #include <math.h>
 
 #include "io/csv.h"
-#include "runtime/buffer.h"
 #include "runtime/format.h"
 #include "runtime/types.h"
 
@@ -484,6 +485,37 @@ static void test_crlf_bom_trim_blank_end(void **state)
     assert_string_equal(cell(t, 1, 0), "q r");
     sli_table_free(t);
     sl_context_destroy(ctx);
+}
+
+static void test_wide_rows(void **state)
+{
+    enum { COLS = 300 };
+    size_t cap = COLS * 24;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    size_t len = 0;
+    for (int i = 0; i < COLS; i++) len += (size_t)snprintf(text + len, cap - len, "%sx%d", i ? "," : "", i);
+    for (int r = 0; r < 2; r++) {
+        text[len++] = '\n';
+        for (int i = 0; i < COLS; i++)
+            len += (size_t)snprintf(text + len, cap - len, "%s%d", i ? "," : "", i * r);
+    }
+    sl_context *ctx;
+    assert_int_equal(sl_context_create(&ctx), SL_OK);
+    sli_table *t = read_text(ctx, text, NULL);
+    assert_int_equal(t->schema.ncols, COLS);
+    assert_string_equal(t->schema.names[COLS - 1], "x299");
+    assert_int_equal(cell_i64(t, COLS - 1, 1), COLS - 1);
+    sli_table_free(t);
+    sl_context_destroy(ctx);
+    free(text);
+
+    /* A long bad value is cut short in the message. */
+    char bad[300] = "a\n1\n";
+    memset(bad + strlen(bad), 'z', 200);
+    sl_csv_options o = {0};
+    o.sample_rows = 1;
+    expect_error(bad, &o, SL_ERR_CSV, 2, "%p:3: column 'a': 'zzzzzzzzzz", "zzz...' is not a valid int64");
 }
 
 /* ---- reading: errors ------------------------------------------------------------ */
@@ -994,6 +1026,7 @@ int main(void)
         cmocka_unit_test(test_pipe_trailing_delimiter),
         cmocka_unit_test(test_no_header),
         cmocka_unit_test(test_crlf_bom_trim_blank_end),
+        cmocka_unit_test(test_wide_rows),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_read_fifo),

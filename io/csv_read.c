@@ -2,12 +2,10 @@
  * csv_read.c — the CSV reader: file loading, a one-pass tokenizer, type
  * inference and column building (see csv.h).
  *
- * The file is mapped privately (or, when it cannot be, read) whole into one
- * writable buffer that the tokenizer owns. Fields are (pointer, length) views
- * into that buffer; a quoted field with "" escapes is unescaped in place,
- * which is safe because every byte is tokenized exactly once. No memory is
- * allocated per field or per row. (As with any mapped file, another process
- * truncating the file during the read makes the mapping fault.)
+ * The file is read whole into one writable buffer that the tokenizer owns.
+ * Fields are (pointer, length) views into that buffer; a quoted field with ""
+ * escapes is unescaped in place, which is safe because every byte is
+ * tokenized exactly once. No memory is allocated per field or per row.
  *
  * Without a schema the first sample_max data rows are tokenized and kept as
  * views, every column's type is inferred from them, and they are then
@@ -23,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "io/csv.h"
@@ -350,7 +347,6 @@ typedef struct reader {
     size_t sample_max; /* data rows sampled for inference */
     char *data;        /* the whole file */
     size_t data_len;
-    bool mapped;            /* data is an mmap of the file, not malloc'd */
     const char *data_start; /* first byte of the first data row */
     lexer lx;
     bool pending;      /* lx holds a data row not consumed yet */
@@ -375,10 +371,7 @@ typedef struct reader {
 
 static void reader_free(reader *r)
 {
-    if (r->mapped)
-        munmap(r->data, r->data_len);
-    else
-        free(r->data);
+    free(r->data);
     free(r->lx.f);
     for (size_t i = 0; i < r->nnames; i++) free(r->names[i]);
     free(r->names);
@@ -403,19 +396,8 @@ static sl_status load_file(reader *r)
         fclose(f);
         return sli_error(r->ctx, SL_ERR_IO, "cannot open '%s': %s", r->path, strerror(e));
     }
-    if (S_ISREG(st.st_mode) && st.st_size > 0) {
-        /* A private writable mapping: no copy of the file, and the in-place
-         * unescaping of quoted fields copies only the pages it touches. */
-        void *m =
-            mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fileno(f), 0);
-        if (m != MAP_FAILED) {
-            fclose(f); /* the mapping outlives the descriptor */
-            r->data = m;
-            r->data_len = (size_t)st.st_size;
-            r->mapped = true;
-            return SL_OK;
-        }
-    }
+    /* Read into memory rather than mmap: a file truncated by another process
+     * while mapped would kill the host program with SIGBUS. */
     size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
     char *buf = malloc(cap);
     if (!buf) {

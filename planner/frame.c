@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bind.h"
+#include "opt_util.h"
 #include "runtime/context.h"
 #include "runtime/types.h"
 
@@ -86,6 +87,37 @@ static sli_expr *strip_alias(sli_expr *e)
     e->nargs = 0;
     sli_expr_free(e);
     return inner;
+}
+
+/* @return a bound reference to input column `index`, or NULL on NOMEM. */
+static sli_expr *column_ref(const char *name, int index, sl_type type, int line, int col)
+{
+    sli_expr *ref = sli_expr_new(SLI_EX_COLUMN, line, col);
+    if (!ref || !(ref->name = strdup(name))) {
+        sli_expr_free(ref);
+        return NULL;
+    }
+    ref->index = index;
+    ref->type = type;
+    return ref;
+}
+
+/* Makes projection p's first n outputs pass its input's first n columns
+ * through. p->exprs must have room. @return false on NOMEM (p owns what it
+ * accounts for in p->ncols). */
+static bool pass_through(sli_plan *p, char *const *names, const sl_type *types, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sli_expr *ref = column_ref(names[i], (int)i, types[i], 0, 0);
+        if (!ref) return false;
+        p->exprs[i] = ref;
+        if (!sli_plan_add_col(p, names[i], types[i])) {
+            p->exprs[i] = NULL;
+            sli_expr_free(ref);
+            return false;
+        }
+    }
+    return true;
 }
 
 sl_frame *sli_frame_select(const sl_frame *f, sli_expr **exprs, size_t n, const sli_source *src)
@@ -173,30 +205,6 @@ static void shift_columns(sli_expr *e, int by)
     for (size_t i = 0; i < e->nargs; i++) shift_columns(e->args[i], by);
 }
 
-/* Flattens an AND tree into conjuncts (taking the tree). */
-static bool split_and(sli_expr *e, sli_expr ***list, size_t *n, size_t *cap)
-{
-    if (e->kind == SLI_EX_BINARY && e->op == SLI_OP_AND) {
-        sli_expr *l = e->args[0], *r = e->args[1];
-        e->nargs = 0;
-        sli_expr_free(e);
-        bool ok = split_and(l, list, n, cap);
-        return split_and(r, list, n, cap) && ok;
-    }
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 4;
-        sli_expr **nl = realloc(*list, c * sizeof *nl);
-        if (!nl) {
-            sli_expr_free(e);
-            return false;
-        }
-        *list = nl;
-        *cap = c;
-    }
-    (*list)[(*n)++] = e;
-    return true;
-}
-
 sl_frame *sli_frame_join(const sl_frame *l, const sl_frame *r, sli_expr **conds, size_t n,
                          const sli_source *src)
 {
@@ -229,7 +237,7 @@ sl_frame *sli_frame_join(const sl_frame *l, const sl_frame *r, sli_expr **conds,
         }
     }
     for (size_t i = 0; i < n; i++) {
-        if (!split_and(conds[i], &conj, &nconj, &cap)) ok = false;
+        if (!sli_opt_conjuncts(conds[i], &conj, &nconj, &cap)) ok = false;
         conds[i] = NULL;
     }
     free(conds);
@@ -421,18 +429,7 @@ sl_frame *sli_frame_agg(const sl_frame *f, sli_expr **items, size_t n, const sli
             agg = NULL;
             p->exprs = calloc(ng + n, sizeof *p->exprs);
             if (!p->exprs) s = sli_nomem(ctx, "agg");
-            for (size_t i = 0; !s && i < ng; i++) {
-                sli_expr *ref = sli_expr_new(SLI_EX_COLUMN, 0, 0);
-                if (!ref || !(ref->name = strdup(f->group_names[i]))) {
-                    sli_expr_free(ref);
-                    s = sli_nomem(ctx, "agg");
-                    break;
-                }
-                ref->index = (int)i;
-                ref->type = gtypes[i];
-                p->exprs[i] = ref;
-                if (!sli_plan_add_col(p, f->group_names[i], gtypes[i])) s = sli_nomem(ctx, "agg");
-            }
+            if (!s && !pass_through(p, f->group_names, gtypes, ng)) s = sli_nomem(ctx, "agg");
             for (size_t i = 0; !s && i < n; i++) {
                 p->exprs[ng + i] = items[i];
                 items[i] = NULL;
@@ -483,18 +480,7 @@ sl_frame *sli_frame_order_by(const sl_frame *f, sli_expr **keys, size_t n, const
         else
             sli_plan_unref(below);
         below = p;
-        for (size_t i = 0; ok && i < nc; i++) {
-            sli_expr *ref = sli_expr_new(SLI_EX_COLUMN, 0, 0);
-            ok = ref && (ref->name = strdup(f->plan->names[i]));
-            if (ok) {
-                ref->index = (int)i;
-                ref->type = f->plan->types[i];
-                p->exprs[i] = ref;
-                ok = sli_plan_add_col(p, f->plan->names[i], ref->type);
-            } else {
-                sli_expr_free(ref);
-            }
-        }
+        ok = ok && pass_through(p, f->plan->names, f->plan->types, nc);
         for (size_t i = 0; ok && i < n; i++) {
             char tmp[32];
             snprintf(tmp, sizeof tmp, "__sort%zu", i);
@@ -502,12 +488,8 @@ sl_frame *sli_frame_order_by(const sl_frame *f, sli_expr **keys, size_t n, const
             keys[i]->args[0] = NULL;
             p->exprs[nc + i] = k;
             ok = sli_plan_add_col(p, tmp, k->type);
-            sli_expr *ref = sli_expr_new(SLI_EX_COLUMN, k->line, k->col);
-            ok = ok && ref && (ref->name = strdup(tmp));
-            if (ref) {
-                ref->index = (int)(nc + i);
-                ref->type = k->type;
-            }
+            sli_expr *ref = column_ref(tmp, (int)(nc + i), k->type, k->line, k->col);
+            ok = ok && ref;
             keys[i]->args[0] = ref;
         }
         if (p && !ok) {
@@ -539,19 +521,7 @@ sl_frame *sli_frame_order_by(const sl_frame *f, sli_expr **keys, size_t n, const
         top->in[0] = s;
     else
         sli_plan_unref(s);
-    for (size_t i = 0; ok && i < nc; i++) {
-        sli_expr *ref = sli_expr_new(SLI_EX_COLUMN, 0, 0);
-        ok = ref && (ref->name = strdup(f->plan->names[i]));
-        if (ok) {
-            ref->index = (int)i;
-            ref->type = f->plan->types[i];
-            top->exprs[i] = ref;
-            ok = sli_plan_add_col(top, f->plan->names[i], ref->type);
-            if (!ok) top->exprs[i] = NULL, sli_expr_free(ref);
-        } else {
-            sli_expr_free(ref);
-        }
-    }
+    ok = ok && pass_through(top, f->plan->names, f->plan->types, nc);
     if (!ok) {
         sli_plan_unref(top);
         sli_nomem(ctx, "orderBy");

@@ -25,9 +25,13 @@ void *sli_buf_alloc(size_t size)
 
 void *sli_buf_realloc(void *p, size_t old_size, size_t new_size)
 {
-    void *q = sli_buf_alloc(new_size);
+    size_t total = rounded(new_size);
+    if (total == 0) return NULL;
+    char *q = aligned_alloc(SLI_ALIGN, total);
     if (!q) return NULL;
-    if (p) memcpy(q, p, old_size < new_size ? old_size : new_size);
+    size_t keep = !p ? 0 : old_size < new_size ? old_size : new_size;
+    if (p) memcpy(q, p, keep);
+    memset(q + keep, 0, total - keep); /* only the new part is cleared */
     free(p);
     return q;
 }

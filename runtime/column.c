@@ -183,18 +183,23 @@ static sl_status grow1(sli_colbuilder *b)
     return b->col.length < b->cap && b->col.data ? SL_OK : sli_colbuilder_reserve(b, 1);
 }
 
+sl_status sli_colbuilder_ensure_validity(sli_colbuilder *b)
+{
+    if (b->vcap) return SL_OK;
+    size_t vcap = (b->cap + 7) / 8;
+    uint8_t *v = sli_buf_alloc(vcap);
+    if (!v) return SL_ERR_NOMEM;
+    memset(v, 0xff, vcap);
+    b->col.validity = v;
+    b->vcap = vcap;
+    return SL_OK;
+}
+
 sl_status sli_colbuilder_append_null(sli_colbuilder *b)
 {
     sl_status s = grow1(b);
     if (s) return s;
-    if (!b->vcap) {
-        size_t vcap = (b->cap + 7) / 8;
-        uint8_t *v = sli_buf_alloc(vcap);
-        if (!v) return SL_ERR_NOMEM;
-        memset(v, 0xff, vcap);
-        b->col.validity = v;
-        b->vcap = vcap;
-    }
+    if ((s = sli_colbuilder_ensure_validity(b))) return s;
     size_t i = b->col.length;
     b->col.validity[i >> 3] &= (uint8_t)~(1u << (i & 7));
     b->col.null_count++;

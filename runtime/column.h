@@ -95,6 +95,8 @@ void sli_colbuilder_init(sli_colbuilder *b, sl_type type);
 /** Makes room for n more values. */
 sl_status sli_colbuilder_reserve(sli_colbuilder *b, size_t n);
 sl_status sli_colbuilder_append_null(sli_colbuilder *b);
+/** Gives the builder a validity bitmap (all valid so far) if it has none. */
+sl_status sli_colbuilder_ensure_validity(sli_colbuilder *b);
 /** Appends a fixed-width value given as int64 (bool, ints, date32, decimal). */
 sl_status sli_colbuilder_append_i64(sli_colbuilder *b, int64_t v);
 sl_status sli_colbuilder_append_f64(sli_colbuilder *b, double v);

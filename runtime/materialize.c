@@ -20,19 +20,6 @@ static sl_gather_fn *gather_for(const sl_gather_kernels *k, size_t width)
     }
 }
 
-/* Ensures the builder has a validity bitmap (all valid so far). */
-static sl_status ensure_validity(sli_colbuilder *b)
-{
-    if (b->vcap) return SL_OK;
-    size_t vcap = (b->cap + 7) / 8;
-    uint8_t *v = sli_buf_alloc(vcap);
-    if (!v) return SL_ERR_NOMEM;
-    memset(v, 0xff, vcap);
-    b->col.validity = v;
-    b->vcap = vcap;
-    return SL_OK;
-}
-
 sl_status sli_append_vec(sli_colbuilder *b, const sli_vec *v, const uint32_t *sel, size_t n)
 {
     if (n == 0) return SL_OK;
@@ -60,7 +47,7 @@ sl_status sli_append_vec(sli_colbuilder *b, const sli_vec *v, const uint32_t *se
     if (sel) gather_for(gk, w)(v->data, sel, n, dst);
     else memcpy(dst, v->data, n * w);
     if (v->validity) {
-        if ((s = ensure_validity(b))) return s;
+        if ((s = sli_colbuilder_ensure_validity(b))) return s;
         if (sel) {
             gk->bits(v->validity, sel, n, b->col.validity, at);
         } else {

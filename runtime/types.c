@@ -251,7 +251,9 @@ bool sli_float_parse(const char *s, size_t len, double *out)
     char *end = NULL;
     errno = 0;
     double v = strtod(tmp, &end);
-    if (end != tmp + len || errno == ERANGE) return false;
+    /* ERANGE with a finite result is underflow to a subnormal or zero: keep it */
+    if (end != tmp + len || (errno == ERANGE && isinf(v))) return false;
+    if (isspace((unsigned char)tmp[0])) return false;
     if (isnan(v) && !isalpha((unsigned char)tmp[0]) && tmp[0] != '-' && tmp[0] != '+') return false;
     *out = v;
     return true;

@@ -4,7 +4,9 @@ on the same CSV data, and compares the rows: integers, strings, dates and
 decimals exactly, floats to a relative 1e-9. Queries with ORDER BY are
 compared in order, others as sorted multisets.
 
-Usage: oracle_examples.py SLUICE_BINARY SOURCE_DIR
+Usage: oracle_examples.py SLUICE_BINARY SOURCE_DIR [DATA_DIR]
+(DATA_DIR defaults to SOURCE_DIR/examples/data; scripts/gen-demo-data.py
+--orders N --out DIR makes a larger one.)
 """
 import decimal
 import glob
@@ -59,7 +61,7 @@ def same(a, b):
 
 def main():
     sluice, src = sys.argv[1], sys.argv[2]
-    data = os.path.join(src, "examples", "data")
+    data = sys.argv[3] if len(sys.argv) > 3 else os.path.join(src, "examples", "data")
     con = duckdb.connect()
     for table, cols in sluice_schemas(sluice, data).items():
         types = ", ".join("'%s': '%s'" % (n, duck_type(t)) for n, t in cols)
@@ -69,7 +71,8 @@ def main():
     for plan in sorted(glob.glob(os.path.join(src, "examples", "*.plan"))):
         sql_path = plan[:-5] + ".sql"
         name = os.path.basename(plan)
-        if not os.path.exists(sql_path):
+        if not os.path.exists(sql_path) or not all(
+                os.path.exists(os.path.join(data, t + ".csv")) for t in re.findall(r'table\("(\w+)"\)', open(plan).read())):
             continue
         run = subprocess.run([sluice, "run", plan, "--data", data, "--format", "json"],
                              capture_output=True, text=True)

@@ -50,7 +50,8 @@ static int exit_for(sl_status s)
 
 static int fail(sl_context *ctx, sl_status s)
 {
-    fprintf(stderr, "sluice: %s\n", sl_context_last_error(ctx)[0] ? sl_context_last_error(ctx) : sl_status_str(s));
+    fprintf(stderr, "sluice: %s\n",
+            sl_context_last_error(ctx)[0] ? sl_context_last_error(ctx) : sl_status_str(s));
     return exit_for(s);
 }
 
@@ -118,7 +119,8 @@ static int list_tables(sl_context *ctx)
         printf("%s (%lld rows)\n", name, (long long)rows);
         for (size_t c = 0; c < sl_frame_column_count(f); c++) {
             char tn[32];
-            printf("  %-24s %s\n", sl_frame_column_name(f, c), sl_type_name(sl_frame_column_type(f, c), tn, sizeof tn));
+            printf("  %-24s %s\n", sl_frame_column_name(f, c),
+                   sl_type_name(sl_frame_column_type(f, c), tn, sizeof tn));
         }
         sl_frame_destroy(f);
     }
@@ -175,16 +177,19 @@ int sli_cli_run(int argc, char **argv, sli_cmd cmd)
     for (int i = 1; i < argc && rc == SLI_EXIT_OK; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-#define TAKES_VALUE()                                                                                            \
-    do {                                                                                                         \
-        if (!val) {                                                                                              \
-            rc = usage("option %s needs a value", a);                                                            \
-            break;                                                                                               \
-        }                                                                                                        \
-        i++;                                                                                                     \
+#define TAKES_VALUE()                                                                                        \
+    do {                                                                                                     \
+        if (!val) {                                                                                          \
+            rc = usage("option %s needs a value", a);                                                        \
+            break;                                                                                           \
+        }                                                                                                    \
+        i++;                                                                                                 \
     } while (0)
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(sli_cli_help(cmd == SLI_CMD_RUN ? "run" : cmd == SLI_CMD_EXPLAIN ? "explain" : "tables"), stdout);
+            fputs(sli_cli_help(cmd == SLI_CMD_RUN       ? "run"
+                               : cmd == SLI_CMD_EXPLAIN ? "explain"
+                                                        : "tables"),
+                  stdout);
             free(tables);
             free(dirs);
             sl_context_destroy(ctx);
@@ -198,10 +203,14 @@ int sli_cli_run(int argc, char **argv, sli_cmd cmd)
         } else if (!strcmp(a, "-f") || !strcmp(a, "--format")) {
             TAKES_VALUE();
             if (rc) break;
-            if (!strcmp(val, "table")) o.format = SL_FORMAT_TABLE;
-            else if (!strcmp(val, "csv")) o.format = SL_FORMAT_CSV;
-            else if (!strcmp(val, "json")) o.format = SL_FORMAT_JSON;
-            else rc = usage("unknown format '%s'; formats: table, csv, json", val);
+            if (!strcmp(val, "table"))
+                o.format = SL_FORMAT_TABLE;
+            else if (!strcmp(val, "csv"))
+                o.format = SL_FORMAT_CSV;
+            else if (!strcmp(val, "json"))
+                o.format = SL_FORMAT_JSON;
+            else
+                rc = usage("unknown format '%s'; formats: table, csv, json", val);
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             TAKES_VALUE();
             o.output = val;
@@ -211,8 +220,10 @@ int sli_cli_run(int argc, char **argv, sli_cmd cmd)
         } else if (!strcmp(a, "--delimiter")) {
             TAKES_VALUE();
             if (rc) break;
-            if (strlen(val) != 1) rc = usage("--delimiter takes one character, not '%s'", val);
-            else o.delimiter = val[0];
+            if (strlen(val) != 1)
+                rc = usage("--delimiter takes one character, not '%s'", val);
+            else
+                o.delimiter = val[0];
         } else if (!strcmp(a, "--schema")) {
             TAKES_VALUE();
             o.schema = val;
@@ -231,7 +242,8 @@ int sli_cli_run(int argc, char **argv, sli_cmd cmd)
     }
     if (rc == SLI_EXIT_OK && cmd != SLI_CMD_TABLES && !o.plan_path && !o.plan_text)
         rc = usage("%s needs a plan file (or -e TEXT)", cmd == SLI_CMD_RUN ? "run" : "explain");
-    if (rc == SLI_EXIT_OK && o.plan_path && o.plan_text) rc = usage("give a plan file or -e TEXT, not both%s", "");
+    if (rc == SLI_EXIT_OK && o.plan_path && o.plan_text)
+        rc = usage("give a plan file or -e TEXT, not both%s", "");
 
     double t0 = now_ms();
     for (size_t i = 0; i < ndirs && rc == SLI_EXIT_OK; i++) {
@@ -270,8 +282,10 @@ int sli_cli_run(int argc, char **argv, sli_cmd cmd)
     if (cmd == SLI_CMD_EXPLAIN) {
         char *ex = NULL;
         sl_status s = sl_frame_explain(f, &ex);
-        if (s) rc = fail(ctx, s);
-        else fputs(ex, stdout);
+        if (s)
+            rc = fail(ctx, s);
+        else
+            fputs(ex, stdout);
         free(ex);
     } else {
         sl_result *r = NULL;
@@ -282,8 +296,8 @@ int sli_cli_run(int argc, char **argv, sli_cmd cmd)
         } else {
             rc = write_result(r, &o);
             if (o.timing)
-                fprintf(stderr, "%zu row(s); load %.1f ms, plan %.1f ms, run %.1f ms\n", sl_result_row_count(r),
-                        t_load - t0, t_plan - t_load, t_run - t_plan);
+                fprintf(stderr, "%zu row(s); load %.1f ms, plan %.1f ms, run %.1f ms\n",
+                        sl_result_row_count(r), t_load - t0, t_plan - t_load, t_run - t_plan);
         }
         sl_result_destroy(r);
     }

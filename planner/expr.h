@@ -52,30 +52,30 @@ typedef enum sli_op {
 
 /** A literal value. Strings are owned by the node (NUL-terminated). */
 typedef struct sli_value {
-    sl_type type;  /**< SL_TYPE_NULL for the NULL literal */
+    sl_type type; /**< SL_TYPE_NULL for the NULL literal */
     bool is_null;
-    int64_t i;     /**< bool, ints, date32 days, decimal scaled */
-    double f;      /**< float64 */
-    char *s;       /**< utf8 */
+    int64_t i; /**< bool, ints, date32 days, decimal scaled */
+    double f;  /**< float64 */
+    char *s;   /**< utf8 */
     size_t slen;
 } sli_value;
 
 typedef struct sli_expr {
     sli_expr_kind kind;
     sli_op op;
-    char *name;         /**< COLUMN: column name; CALL: function (lower case); ALIAS: alias */
-    sli_value lit;      /**< LITERAL */
-    sl_type cast_type;  /**< CAST target */
+    char *name;        /**< COLUMN: column name; CALL: function (lower case); ALIAS: alias */
+    sli_value lit;     /**< LITERAL */
+    sl_type cast_type; /**< CAST target */
     struct sli_expr **args;
     size_t nargs;
-    bool negated;       /**< BETWEEN, IN, IS_NULL: the NOT form */
-    bool desc;          /**< ORDER: descending */
-    int nulls_first;    /**< ORDER: 1 first, 0 last, -1 default (last asc, first desc) */
-    int line, col;      /**< 1-based source position of the node's first token */
+    bool negated;    /**< BETWEEN, IN, IS_NULL: the NOT form */
+    bool desc;       /**< ORDER: descending */
+    int nulls_first; /**< ORDER: 1 first, 0 last, -1 default (last asc, first desc) */
+    int line, col;   /**< 1-based source position of the node's first token */
 
     /* Filled in by the binder. */
-    sl_type type;       /**< result type */
-    int index;          /**< COLUMN: input column index */
+    sl_type type; /**< result type */
+    int index;    /**< COLUMN: input column index */
 } sli_expr;
 
 /** @return a zeroed node of `kind` at line:col, or NULL. */

@@ -16,11 +16,11 @@
 
 struct sl_frame {
     sl_context *ctx;
-    sli_plan *plan;      /**< one reference held */
-    size_t ngroups;      /**< > 0 after groupBy until agg */
-    sli_expr **groups;   /**< bound group keys (pending groupBy) */
+    sli_plan *plan;    /**< one reference held */
+    size_t ngroups;    /**< > 0 after groupBy until agg */
+    sli_expr **groups; /**< bound group keys (pending groupBy) */
     char **group_names;
-    bool grouped;        /**< groupBy was called; only agg may follow */
+    bool grouped; /**< groupBy was called; only agg may follow */
 };
 
 /** @return a frame over plan (taking the reference), or NULL (plan dropped). */
@@ -29,7 +29,8 @@ sl_frame *sli_frame_new(sl_context *ctx, sli_plan *plan);
 sl_frame *sli_frame_select(const sl_frame *f, sli_expr **exprs, size_t n, const sli_source *src);
 sl_frame *sli_frame_where(const sl_frame *f, sli_expr *pred, const sli_source *src);
 /** conds: conjuncts of the join condition (usually one tree). */
-sl_frame *sli_frame_join(const sl_frame *l, const sl_frame *r, sli_expr **conds, size_t n, const sli_source *src);
+sl_frame *sli_frame_join(const sl_frame *l, const sl_frame *r, sli_expr **conds, size_t n,
+                         const sli_source *src);
 sl_frame *sli_frame_group_by(const sl_frame *f, sli_expr **keys, size_t n, const sli_source *src);
 sl_frame *sli_frame_agg(const sl_frame *f, sli_expr **aggs, size_t n, const sli_source *src);
 /** keys are SLI_EX_ORDER nodes. */

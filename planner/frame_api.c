@@ -80,7 +80,8 @@ sl_frame *sl_frame_where(const sl_frame *f, const char *pred)
     if (!f || !parse_list(f, "<where>", pred, SLI_LIST_PLAIN, &list, &n)) return NULL;
     if (n != 1) {
         sli_expr_free_list(list, n);
-        sli_error(f->ctx, SL_ERR_SYNTAX, "<where>: expected one condition, found %zu (combine them with 'and')", n);
+        sli_error(f->ctx, SL_ERR_SYNTAX,
+                  "<where>: expected one condition, found %zu (combine them with 'and')", n);
         return NULL;
     }
     sli_source src = {"<where>", pred};
@@ -130,7 +131,10 @@ sl_frame *sl_frame_order_by(const sl_frame *f, const char *keys)
     return sli_frame_order_by(f, list, n, &src);
 }
 
-sl_frame *sl_frame_limit(const sl_frame *f, int64_t n) { return f ? sli_frame_limit_n(f, n) : NULL; }
+sl_frame *sl_frame_limit(const sl_frame *f, int64_t n)
+{
+    return f ? sli_frame_limit_n(f, n) : NULL;
+}
 
 /* ---- actions ------------------------------------------------------------ */
 
@@ -138,7 +142,8 @@ static sl_status ready(const sl_frame *f)
 {
     if (!f) return SL_ERR_INVALID_ARG;
     if (f->grouped)
-        return sli_error(f->ctx, SL_ERR_INVALID_ARG, "a grouped frame cannot run: follow groupBy with agg(...)");
+        return sli_error(f->ctx, SL_ERR_INVALID_ARG,
+                         "a grouped frame cannot run: follow groupBy with agg(...)");
     return SL_OK;
 }
 
@@ -177,7 +182,8 @@ sl_status sl_frame_count(const sl_frame *f, int64_t *out)
     if (!out) return sli_error(f->ctx, SL_ERR_INVALID_ARG, "count: out is NULL");
     /* count(*) over the frame: an aggregate, so no rows are materialized */
     sli_plan *agg = sli_plan_new(SLI_PLAN_AGG);
-    if (!agg || !(agg->aggs = calloc(1, sizeof *agg->aggs)) || !sli_plan_add_col(agg, "count", sli_type(SL_TYPE_INT64))) {
+    if (!agg || !(agg->aggs = calloc(1, sizeof *agg->aggs)) ||
+        !sli_plan_add_col(agg, "count", sli_type(SL_TYPE_INT64))) {
         sli_plan_unref(agg);
         return sli_nomem(f->ctx, "count");
     }
@@ -218,6 +224,22 @@ sl_status sl_frame_explain(const sl_frame *f, char **out)
     sli_plan_unref(opt);
     *out = sli_sbuf_take(&b);
     return *out ? SL_OK : sli_nomem(f->ctx, "explain");
+}
+
+sl_status sl_frame_show(const sl_frame *f, int64_t n, FILE *out)
+{
+    sl_status s = ready(f);
+    if (s) return s;
+    if (!out) return sli_error(f->ctx, SL_ERR_INVALID_ARG, "show: out is NULL");
+    sl_frame *limited = n >= 0 ? sli_frame_limit_n(f, n) : NULL;
+    if (n >= 0 && !limited) return sl_context_last_status(f->ctx);
+    sl_result *r = NULL;
+    s = sl_frame_collect(limited ? limited : f, &r);
+    sl_frame_destroy(limited);
+    if (s) return s;
+    s = sl_result_print(r, SL_FORMAT_TABLE, out);
+    sl_result_destroy(r);
+    return s ? sli_error(f->ctx, s, "show: cannot write the rows") : SL_OK;
 }
 
 sl_status sl_frame_write_csv(const sl_frame *f, const char *path)

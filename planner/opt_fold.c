@@ -94,4 +94,7 @@ static sl_status fold_plan(sl_context *ctx, sli_plan *p)
     }
 }
 
-sl_status sli_opt_fold(sl_context *ctx, sli_plan **p) { return fold_plan(ctx, *p); }
+sl_status sli_opt_fold(sl_context *ctx, sli_plan **p)
+{
+    return fold_plan(ctx, *p);
+}

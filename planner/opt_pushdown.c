@@ -42,8 +42,10 @@ static bool through_project(sli_plan **pp)
     for (size_t i = 0; ok && i < p->ncols; i++) {
         map[i] = -1;
         if (!used[i]) continue;
-        if (p->exprs[i]->kind != SLI_EX_COLUMN) ok = false;
-        else map[i] = p->exprs[i]->index;
+        if (p->exprs[i]->kind != SLI_EX_COLUMN)
+            ok = false;
+        else
+            map[i] = p->exprs[i]->index;
     }
     free(used);
     if (!ok) {
@@ -166,4 +168,7 @@ static sl_status walk(sl_context *ctx, sli_plan **pp)
     return s;
 }
 
-sl_status sli_opt_pushdown(sl_context *ctx, sli_plan **p) { return walk(ctx, p); }
+sl_status sli_opt_pushdown(sl_context *ctx, sli_plan **p)
+{
+    return walk(ctx, p);
+}

@@ -35,18 +35,18 @@ typedef struct sli_pchain sli_pchain;
 
 /** One `.method(args)` step of a chain. */
 typedef struct sli_pstep {
-    char *method;     /**< as written, e.g. "groupBy" */
-    int line, col;    /**< position of the method name */
-    sli_pchain *input;/**< join: the chain of the first argument; else NULL */
-    sli_expr **args;  /**< the expression arguments (for join, those after input) */
+    char *method;      /**< as written, e.g. "groupBy" */
+    int line, col;     /**< position of the method name */
+    sli_pchain *input; /**< join: the chain of the first argument; else NULL */
+    sli_expr **args;   /**< the expression arguments (for join, those after input) */
     size_t nargs;
 } sli_pstep;
 
 /** A source followed by steps. */
 struct sli_pchain {
-    char *table;      /**< table("name") source, or NULL */
-    char *ref;        /**< let-binding name used as source, or NULL */
-    int line, col;    /**< position of the source */
+    char *table;   /**< table("name") source, or NULL */
+    char *ref;     /**< let-binding name used as source, or NULL */
+    int line, col; /**< position of the source */
     sli_pstep *steps;
     size_t nsteps;
 };
@@ -81,7 +81,7 @@ typedef enum sli_list_mode {
  *        sli_expr_free_list.
  * @return SL_OK or SL_ERR_SYNTAX/SL_ERR_NOMEM (error recorded on ctx).
  */
-sl_status sli_parse_expr_list(sl_context *ctx, const sli_source *src, sli_list_mode mode,
-                              sli_expr ***out, size_t *n);
+sl_status sli_parse_expr_list(sl_context *ctx, const sli_source *src, sli_list_mode mode, sli_expr ***out,
+                              size_t *n);
 
 #endif

@@ -65,9 +65,10 @@ static sli_pipeline open_pipe(builder *b, const sli_plan *node)
     case SLI_PLAN_PROJECT:
     case SLI_PLAN_LIMIT:
         p = open_pipe(b, node->in[0]);
-        add_op(b, &p, node->kind == SLI_PLAN_FILTER    ? SLI_POP_FILTER
-                      : node->kind == SLI_PLAN_PROJECT ? SLI_POP_PROJECT
-                                                       : SLI_POP_LIMIT,
+        add_op(b, &p,
+               node->kind == SLI_PLAN_FILTER    ? SLI_POP_FILTER
+               : node->kind == SLI_PLAN_PROJECT ? SLI_POP_PROJECT
+                                                : SLI_POP_LIMIT,
                node, 0);
         return p;
     case SLI_PLAN_JOIN: {
@@ -191,8 +192,8 @@ void sli_physical_describe(const sli_physical *ph, sli_sbuf *out)
             sli_sbuf_printf(out, "\n");
             break;
         case SLI_SINK_AGG:
-            sli_sbuf_printf(out, "  sink    hash aggregate (%zu key(s), %zu aggregate(s)) [agg %s]\n", s->ngroups,
-                            s->naggs, sli_agg_select()->name);
+            sli_sbuf_printf(out, "  sink    hash aggregate (%zu key(s), %zu aggregate(s)) [agg %s]\n",
+                            s->ngroups, s->naggs, sli_agg_select()->name);
             break;
         case SLI_SINK_SORT:
             sli_sbuf_printf(out, "  sink    sort on ");

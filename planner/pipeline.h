@@ -37,8 +37,8 @@ typedef struct sli_pop {
 } sli_pop;
 
 typedef struct sli_pipeline {
-    const sli_plan *scan; /**< SCAN source, or NULL */
-    size_t source;        /**< else: pipeline whose sink output is read */
+    const sli_plan *scan;        /**< SCAN source, or NULL */
+    size_t source;               /**< else: pipeline whose sink output is read */
     const sli_plan *source_node; /**< the node whose output the source yields */
     sli_pop *ops;
     size_t nops;

@@ -56,7 +56,7 @@ typedef struct sli_plan {
     sli_plan_kind kind;
     struct sli_plan *in[2];
 
-    size_t ncols;  /**< output schema */
+    size_t ncols; /**< output schema */
     char **names;
     sl_type *types;
 
@@ -72,7 +72,7 @@ typedef struct sli_plan {
     sli_expr **groups;
     size_t naggs;
     sli_agg *aggs;
-    int64_t limit;          /**< LIMIT */
+    int64_t limit; /**< LIMIT */
 } sli_plan;
 
 /** @return a node of `kind` with refcount 1 and no schema, or NULL. */

@@ -58,8 +58,8 @@ static sl_frame *apply(env *e, const sl_frame *f, sli_pstep *st)
     if (method_is(st->method, M_WHERE)) {
         if (st->nargs != 1) {
             sli_source_error(ctx, SL_ERR_SYNTAX, e->src, st->line, st->col,
-                             "%s() takes one condition, found %zu (combine conditions with 'and')", st->method,
-                             st->nargs);
+                             "%s() takes one condition, found %zu (combine conditions with 'and')",
+                             st->method, st->nargs);
             return NULL;
         }
         sli_expr **a = take_args(st, &n);
@@ -69,8 +69,9 @@ static sl_frame *apply(env *e, const sl_frame *f, sli_pstep *st)
     }
     if (method_is(st->method, M_JOIN)) {
         if (!st->input || st->nargs == 0) {
-            sli_source_error(ctx, SL_ERR_SYNTAX, e->src, st->line, st->col,
-                             "join() takes the other input and a condition, e.g. join(o, l_orderkey = o_orderkey)");
+            sli_source_error(
+                ctx, SL_ERR_SYNTAX, e->src, st->line, st->col,
+                "join() takes the other input and a condition, e.g. join(o, l_orderkey = o_orderkey)");
             return NULL;
         }
         sl_frame *right = eval_chain(e, st->input);
@@ -94,7 +95,8 @@ static sl_frame *apply(env *e, const sl_frame *f, sli_pstep *st)
     }
     if (method_is(st->method, M_LIMIT)) {
         const sli_expr *a = st->nargs == 1 ? st->args[0] : NULL;
-        if (!a || a->kind != SLI_EX_LITERAL || a->lit.is_null || a->lit.type.id != SL_TYPE_INT64 || a->lit.i < 0) {
+        if (!a || a->kind != SLI_EX_LITERAL || a->lit.is_null || a->lit.type.id != SL_TYPE_INT64 ||
+            a->lit.i < 0) {
             sli_source_error(ctx, SL_ERR_SYNTAX, e->src, a ? a->line : st->line, a ? a->col : st->col,
                              "limit() takes one non-negative integer, e.g. limit(10)");
             return NULL;
@@ -102,7 +104,8 @@ static sl_frame *apply(env *e, const sl_frame *f, sli_pstep *st)
         return sli_frame_limit_n(f, a->lit.i);
     }
     sli_source_error(ctx, SL_ERR_SYNTAX, e->src, st->line, st->col,
-                     "unknown step '%s'; steps: select, where, join, groupBy, agg, orderBy, limit", st->method);
+                     "unknown step '%s'; steps: select, where, join, groupBy, agg, orderBy, limit",
+                     st->method);
     return NULL;
 }
 
@@ -146,8 +149,8 @@ static sl_frame *eval_chain(env *e, sli_pchain *c)
         }
         if (!f) {
             sli_source_error(ctx, SL_ERR_UNKNOWN_TABLE, e->src, c->line, c->col,
-                             "'%s' is not defined; use table(\"%s\") for a table or define it with let", c->ref,
-                             c->ref);
+                             "'%s' is not defined; use table(\"%s\") for a table or define it with let",
+                             c->ref, c->ref);
             return NULL;
         }
     }

@@ -160,8 +160,10 @@ sl_status sli_agg_table_update(sli_agg_table *t, size_t k, const sli_vec *arg, c
     case SLI_AGG_COUNT: ak->count(st, gid, arg->validity, sel, n); return SL_OK;
     case SLI_AGG_SUM:
     case SLI_AGG_AVG:
-        if (sli_ptype(arg->type) == SL_P_F64) ak->sum_f64(st, gid, arg->data, arg->validity, sel, n);
-        else ak->sum_i64(st, gid, arg->data, arg->validity, sel, n);
+        if (sli_ptype(arg->type) == SL_P_F64)
+            ak->sum_f64(st, gid, arg->data, arg->validity, sel, n);
+        else
+            ak->sum_i64(st, gid, arg->data, arg->validity, sel, n);
         ak->count(t->count[k], gid, arg->validity, sel, n);
         return SL_OK;
     case SLI_AGG_MIN:
@@ -170,10 +172,18 @@ sl_status sli_agg_table_update(sli_agg_table *t, size_t k, const sli_vec *arg, c
         uint8_t *seen = t->seen[k];
         switch (sli_ptype(arg->type)) {
         case SL_P_I8: (mn ? ak->min_i8 : ak->max_i8)(st, seen, gid, arg->data, arg->validity, sel, n); break;
-        case SL_P_I16: (mn ? ak->min_i16 : ak->max_i16)(st, seen, gid, arg->data, arg->validity, sel, n); break;
-        case SL_P_I32: (mn ? ak->min_i32 : ak->max_i32)(st, seen, gid, arg->data, arg->validity, sel, n); break;
-        case SL_P_I64: (mn ? ak->min_i64 : ak->max_i64)(st, seen, gid, arg->data, arg->validity, sel, n); break;
-        case SL_P_F64: (mn ? ak->min_f64 : ak->max_f64)(st, seen, gid, arg->data, arg->validity, sel, n); break;
+        case SL_P_I16:
+            (mn ? ak->min_i16 : ak->max_i16)(st, seen, gid, arg->data, arg->validity, sel, n);
+            break;
+        case SL_P_I32:
+            (mn ? ak->min_i32 : ak->max_i32)(st, seen, gid, arg->data, arg->validity, sel, n);
+            break;
+        case SL_P_I64:
+            (mn ? ak->min_i64 : ak->max_i64)(st, seen, gid, arg->data, arg->validity, sel, n);
+            break;
+        case SL_P_F64:
+            (mn ? ak->min_f64 : ak->max_f64)(st, seen, gid, arg->data, arg->validity, sel, n);
+            break;
         default: return SL_ERR_UNSUPPORTED;
         }
         return SL_OK;
@@ -198,23 +208,29 @@ static sl_status finish_agg(sli_agg_table *t, size_t k, sl_context *ctx, const c
         case SLI_AGG_COUNT:
         case SLI_AGG_COUNT_STAR: s = sli_colbuilder_append_i64(&b, ((const int64_t *)st)[g]); break;
         case SLI_AGG_SUM:
-            if (cnt[g] == 0) s = sli_colbuilder_append_null(&b);
-            else if (pt == SL_P_F64) s = sli_colbuilder_append_f64(&b, ((const double *)st)[g]);
+            if (cnt[g] == 0)
+                s = sli_colbuilder_append_null(&b);
+            else if (pt == SL_P_F64)
+                s = sli_colbuilder_append_f64(&b, ((const double *)st)[g]);
             else {
                 __int128 v = ((const __int128 *)st)[g];
-                __int128 lim = a->type.id == SL_TYPE_DECIMAL ? (__int128)sli_pow10[18] : (__int128)INT64_MAX + 1;
+                __int128 lim =
+                    a->type.id == SL_TYPE_DECIMAL ? (__int128)sli_pow10[18] : (__int128)INT64_MAX + 1;
                 if (v >= lim || v < -lim) {
                     char tn[32];
                     sli_colbuilder_discard(&b);
-                    return sli_error(ctx, SL_ERR_OVERFLOW, "overflow in aggregate '%s': the sum does not fit %s",
-                                     name, sl_type_name(a->type, tn, sizeof tn));
+                    return sli_error(ctx, SL_ERR_OVERFLOW,
+                                     "overflow in aggregate '%s': the sum does not fit %s", name,
+                                     sl_type_name(a->type, tn, sizeof tn));
                 }
                 s = sli_colbuilder_append_i64(&b, (int64_t)v);
             }
             break;
         case SLI_AGG_AVG:
-            if (cnt[g] == 0) s = sli_colbuilder_append_null(&b);
-            else if (pt == SL_P_F64) s = sli_colbuilder_append_f64(&b, ((const double *)st)[g] / (double)cnt[g]);
+            if (cnt[g] == 0)
+                s = sli_colbuilder_append_null(&b);
+            else if (pt == SL_P_F64)
+                s = sli_colbuilder_append_f64(&b, ((const double *)st)[g] / (double)cnt[g]);
             else {
                 __int128 v = ((const __int128 *)st)[g];
                 double avg = (double)v / (double)sli_pow10[scale] / (double)cnt[g];

@@ -36,4 +36,7 @@ void *sli_buf_realloc(void *p, size_t old_size, size_t new_size)
     return q;
 }
 
-void sli_buf_free(void *p) { free(p); }
+void sli_buf_free(void *p)
+{
+    free(p);
+}

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#define SLI_ALIGN 64
+#define SLI_ALIGN   64
 #define SLI_PADDING 64
 
 /** @return zeroed aligned memory of at least size + SLI_PADDING bytes, or NULL. */

@@ -65,7 +65,7 @@ sl_status sli_column_dict_encode(sli_column *c, size_t max_distinct)
     const int32_t *off = (const int32_t *)c->data;
     size_t slots = 64;
     while (slots < 2 * (max_distinct + 1)) slots <<= 1;
-    int32_t *table = malloc(slots * sizeof *table);      /* value index + 1, 0 empty */
+    int32_t *table = malloc(slots * sizeof *table);              /* value index + 1, 0 empty */
     int32_t *first = malloc((max_distinct + 1) * sizeof *first); /* row of each value */
     int32_t *codes = sli_buf_alloc(c->length * sizeof(int32_t));
     if (!table || !first || !codes) {
@@ -201,14 +201,13 @@ sl_status sli_colbuilder_append_null(sli_colbuilder *b)
     if (s) return s;
     if ((s = sli_colbuilder_ensure_validity(b))) return s;
     size_t i = b->col.length;
-    b->col.validity[i >> 3] &= (uint8_t)~(1u << (i & 7));
+    b->col.validity[i >> 3] &= (uint8_t) ~(1u << (i & 7));
     b->col.null_count++;
     if (b->col.type.id == SL_TYPE_UTF8) {
         int32_t *off = b->col.data;
         off[i + 1] = off[i];
     } else {
-        memset((char *)b->col.data + i * sli_type_width(b->col.type), 0,
-               sli_type_width(b->col.type));
+        memset((char *)b->col.data + i * sli_type_width(b->col.type), 0, sli_type_width(b->col.type));
     }
     b->col.length++;
     return SL_OK;

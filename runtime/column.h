@@ -28,8 +28,8 @@ typedef struct sli_strview {
 /** The distinct values of a dictionary-encoded column; shared by refcount. */
 typedef struct sli_dict {
     size_t refcount;
-    size_t count;       /**< number of distinct values */
-    int32_t *offsets;   /**< count + 1 offsets into bytes */
+    size_t count;     /**< number of distinct values */
+    int32_t *offsets; /**< count + 1 offsets into bytes */
     char *bytes;
     sli_strview *views; /**< count views into bytes, for kernels */
 } sli_dict;
@@ -42,7 +42,7 @@ typedef struct sli_column {
     void *data;        /**< values, utf8 offsets, or dictionary codes */
     char *bytes;       /**< plain utf8 only */
     size_t bytes_len;
-    sli_dict *dict;    /**< dictionary-encoded utf8 only (one reference held) */
+    sli_dict *dict; /**< dictionary-encoded utf8 only (one reference held) */
 } sli_column;
 
 /** @return bytes per value of a fixed-width type; 4 for utf8 (offsets/codes). */

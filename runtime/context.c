@@ -23,9 +23,15 @@ void sl_context_destroy(sl_context *ctx)
     free(ctx);
 }
 
-const char *sl_context_last_error(const sl_context *ctx) { return ctx ? ctx->last_error : ""; }
+const char *sl_context_last_error(const sl_context *ctx)
+{
+    return ctx ? ctx->last_error : "";
+}
 
-sl_status sl_context_last_status(const sl_context *ctx) { return ctx ? ctx->last_status : SL_OK; }
+sl_status sl_context_last_status(const sl_context *ctx)
+{
+    return ctx ? ctx->last_status : SL_OK;
+}
 
 sl_status sli_error(sl_context *ctx, sl_status s, const char *fmt, ...)
 {
@@ -78,7 +84,10 @@ sl_status sli_context_add_table(sl_context *ctx, sli_table *t)
     return SL_OK;
 }
 
-size_t sl_context_table_count(const sl_context *ctx) { return ctx ? ctx->ntables : 0; }
+size_t sl_context_table_count(const sl_context *ctx)
+{
+    return ctx ? ctx->ntables : 0;
+}
 
 const char *sl_context_table_name(const sl_context *ctx, size_t i)
 {

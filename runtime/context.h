@@ -28,8 +28,7 @@ struct sl_context {
  * write `return sli_error(ctx, SL_ERR_IO, "cannot open %s", path);`.
  * ctx may be NULL (the message is dropped).
  */
-sl_status sli_error(sl_context *ctx, sl_status s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+sl_status sli_error(sl_context *ctx, sl_status s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /** Records an allocation failure in `where`. @return SL_ERR_NOMEM. */
 sl_status sli_nomem(sl_context *ctx, const char *where);

@@ -19,19 +19,19 @@
 
 /* What a finished pipeline leaves for later ones. */
 typedef struct pipe_output {
-    sli_table *table;    /**< AGG / SORT / RESULT output */
-    sli_join_table *jt;  /**< BUILD output */
+    sli_table *table;   /**< AGG / SORT / RESULT output */
+    sli_join_table *jt; /**< BUILD output */
 } pipe_output;
 
 typedef struct op_state {
     sli_eval **evs; /**< FILTER: 1; PROJECT: ncols; PROBE: nkeys */
     size_t nevs;
     uint32_t *sel;
-    sli_vec *cols;  /**< output vectors */
-    sli_vec *keys;  /**< PROBE key vectors */
+    sli_vec *cols; /**< output vectors */
+    sli_vec *keys; /**< PROBE key vectors */
     sli_join_probe probe;
     uint32_t *prow, *brow;
-    void **vals;    /**< PROBE: per output column gather scratch */
+    void **vals; /**< PROBE: per output column gather scratch */
     uint8_t **valid;
     const sli_join_table *jt;
     int64_t remaining; /**< LIMIT */
@@ -45,15 +45,18 @@ typedef struct run {
     /* sinks */
     sli_colbuilder *builders; /**< RESULT, SORT */
     size_t nbuilders;
-    sli_join_table *jt;       /**< BUILD */
-    sli_agg_table agg;        /**< AGG */
+    sli_join_table *jt; /**< BUILD */
+    sli_agg_table agg;  /**< AGG */
     bool agg_ready;
-    sli_eval **sink_evs;      /**< BUILD: rkeys; AGG: groups then agg args */
+    sli_eval **sink_evs; /**< BUILD: rkeys; AGG: groups then agg args */
     size_t nsink_evs;
     sli_vec *sink_vecs;
 } run;
 
-static sl_status nomem(run *r, const char *where) { return sli_nomem(r->ctx, where); }
+static sl_status nomem(run *r, const char *where)
+{
+    return sli_nomem(r->ctx, where);
+}
 
 static void free_evs(sli_eval **evs, size_t n)
 {
@@ -101,7 +104,8 @@ static sl_status op_init(run *r, const sli_pop *op, op_state *st, pipe_output *o
         st->valid = calloc(n->ncols, sizeof *st->valid);
         st->prow = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
         st->brow = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
-        if (!st->keys || !st->cols || !st->vals || !st->valid || !st->prow || !st->brow) return nomem(r, "probe");
+        if (!st->keys || !st->cols || !st->vals || !st->valid || !st->prow || !st->brow)
+            return nomem(r, "probe");
         for (size_t c = 0; c < n->ncols; c++) {
             st->vals[c] = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
             st->valid[c] = sli_buf_alloc(SLI_VEC_SIZE / 8);
@@ -196,12 +200,14 @@ static sl_status sink_consume(run *r, const sli_chunk *c)
     case SLI_SINK_RESULT:
     case SLI_SINK_SORT:
         for (size_t i = 0; i < r->nbuilders; i++)
-            if ((s = sli_append_vec(&r->builders[i], &c->cols[i], c->sel, c->count))) return nomem(r, "materialize");
+            if ((s = sli_append_vec(&r->builders[i], &c->cols[i], c->sel, c->count)))
+                return nomem(r, "materialize");
         return SL_OK;
     case SLI_SINK_BUILD:
         for (size_t k = 0; k < r->nsink_evs; k++)
             if ((s = sli_eval_value(r->sink_evs[k], c, &r->sink_vecs[k]))) return s;
-        if (sli_join_table_append(r->jt, c->cols, r->sink_vecs, c->sel, c->count)) return nomem(r, "join build");
+        if (sli_join_table_append(r->jt, c->cols, r->sink_vecs, c->sel, c->count))
+            return nomem(r, "join build");
         return SL_OK;
     case SLI_SINK_AGG: {
         const sli_plan *n = r->p->sink_node;
@@ -217,7 +223,8 @@ static sl_status sink_consume(run *r, const sli_chunk *c)
                 if ((s = sli_eval_value(r->sink_evs[n->ngroups + k], c, arg))) return s;
             }
             if ((s = sli_agg_table_update(&r->agg, k, arg, c->sel, c->count)))
-                return sli_error(r->ctx, s, "aggregate %s: unsupported argument type", sli_agg_name(n->aggs[k].fn));
+                return sli_error(r->ctx, s, "aggregate %s: unsupported argument type",
+                                 sli_agg_name(n->aggs[k].fn));
         }
         return SL_OK;
     }
@@ -345,7 +352,8 @@ static sl_status sink_finish(run *r, pipe_output *out)
     }
     case SLI_SINK_BUILD:
         s = sli_join_table_finish(r->jt);
-        if (s == SL_ERR_UNSUPPORTED) return sli_error(r->ctx, s, "hash join build side has more than 4 billion rows");
+        if (s == SL_ERR_UNSUPPORTED)
+            return sli_error(r->ctx, s, "hash join build side has more than 4 billion rows");
         if (s) return nomem(r, "join build");
         out->jt = r->jt;
         r->jt = NULL;
@@ -373,7 +381,8 @@ static sl_status push_probe(run *r, size_t opi, const sli_chunk *c)
     size_t nl = n->in[0]->ncols;
     size_t m;
     while ((m = sli_join_probe_next(&st->probe, st->jt, st->prow, st->brow)) > 0) {
-        for (size_t i = 0; i < nl; i++) sli_vec_gather(&c->cols[i], st->prow, m, st->vals[i], st->valid[i], &st->cols[i]);
+        for (size_t i = 0; i < nl; i++)
+            sli_vec_gather(&c->cols[i], st->prow, m, st->vals[i], st->valid[i], &st->cols[i]);
         for (size_t i = nl; i < n->ncols; i++)
             sli_vec_gather_column(st->jt->cols[i - nl], st->brow, m, st->vals[i], st->valid[i], &st->cols[i]);
         sli_chunk out = {m, m, NULL, n->ncols, st->cols};
@@ -482,8 +491,10 @@ static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     for (size_t i = 0; i < p->nops && !s; i++) s = op_init(&r, &p->ops[i], &r.ops[i], outs);
     if (!s) s = sink_init(&r);
     if (!s) {
-        if (p->scan) s = scan(&r, p->scan->table, p->scan->cols, p->scan->ncols, stats);
-        else s = scan(&r, outs[p->source].table, NULL, p->source_node->ncols, stats);
+        if (p->scan)
+            s = scan(&r, p->scan->table, p->scan->cols, p->scan->ncols, stats);
+        else
+            s = scan(&r, outs[p->source].table, NULL, p->source_node->ncols, stats);
     }
     if (!s) s = sink_finish(&r, out);
     run_free(&r);

@@ -10,8 +10,8 @@
 #include "kernels/filter.h"
 #include "materialize.h"
 
-sl_status sli_join_table_init(sli_join_table *jt, const sl_type *types, size_t ncols, const sl_type *key_types,
-                              size_t nkeys)
+sl_status sli_join_table_init(sli_join_table *jt, const sl_type *types, size_t ncols,
+                              const sl_type *key_types, size_t nkeys)
 {
     memset(jt, 0, sizeof *jt);
     jt->ncols = ncols;

@@ -21,7 +21,7 @@
 #define SLI_JOIN_END UINT32_MAX
 
 typedef struct sli_join_table {
-    size_t ncols;            /**< payload columns */
+    size_t ncols; /**< payload columns */
     size_t nkeys;
     sli_colbuilder *builders; /**< ncols + nkeys while building */
     sli_column **cols;        /**< ncols + nkeys after finish */
@@ -33,8 +33,8 @@ typedef struct sli_join_table {
 } sli_join_table;
 
 /** Prepares an empty table for payload `types` and key `key_types`. */
-sl_status sli_join_table_init(sli_join_table *jt, const sl_type *types, size_t ncols, const sl_type *key_types,
-                              size_t nkeys);
+sl_status sli_join_table_init(sli_join_table *jt, const sl_type *types, size_t ncols,
+                              const sl_type *key_types, size_t nkeys);
 
 /** Appends the selected rows of a chunk's payload vectors and key vectors. */
 sl_status sli_join_table_append(sli_join_table *jt, const sli_vec *payload, const sli_vec *keys,
@@ -49,11 +49,11 @@ void sli_join_table_free(sli_join_table *jt);
 typedef struct sli_join_probe {
     const sli_vec *keys; /**< the chunk's key vectors (nkeys) */
     size_t nactive;
-    uint32_t *row;       /**< SLI_VEC_SIZE: probe row of each active chain */
-    uint32_t *cand;      /**< build row each chain is at */
-    uint64_t *hash;      /**< probe hash per active chain */
-    uint64_t *hbuf;      /**< hashes by row position */
-    uint32_t *sel;       /**< scratch selection */
+    uint32_t *row;  /**< SLI_VEC_SIZE: probe row of each active chain */
+    uint32_t *cand; /**< build row each chain is at */
+    uint64_t *hash; /**< probe hash per active chain */
+    uint64_t *hbuf; /**< hashes by row position */
+    uint32_t *sel;  /**< scratch selection */
     uint8_t *match;
     sli_key_scratch scratch;
 } sli_join_probe;

@@ -53,14 +53,14 @@ sl_status sli_hash_vec(const sli_vec *v, const uint32_t *sel, size_t n, int comb
     return SL_OK;
 }
 
-#define MATCH_LOOP(T)                                                                                            \
-    do {                                                                                                         \
-        const T *a = v->data, *b = c->data;                                                                      \
-        for (size_t i = 0; i < n; i++) match[i] &= a[vrow[i]] == b[crow[i]];                                     \
+#define MATCH_LOOP(T)                                                                                        \
+    do {                                                                                                     \
+        const T *a = v->data, *b = c->data;                                                                  \
+        for (size_t i = 0; i < n; i++) match[i] &= a[vrow[i]] == b[crow[i]];                                 \
     } while (0)
 
-void sli_keys_match(const sli_vec *v, const uint32_t *vrow, const sli_column *c, const uint32_t *crow, size_t n,
-                    uint8_t *match)
+void sli_keys_match(const sli_vec *v, const uint32_t *vrow, const sli_column *c, const uint32_t *crow,
+                    size_t n, uint8_t *match)
 {
     switch (sli_ptype(v->type)) {
     case SL_P_I8: MATCH_LOOP(int8_t); return;

@@ -37,7 +37,7 @@ sl_status sli_hash_vec(const sli_vec *v, const uint32_t *sel, size_t n, int comb
  * For i in 0..n-1, clears match[i] unless vector v at row vrow[i] equals
  * column c at row crow[i] (types equal; neither side null there).
  */
-void sli_keys_match(const sli_vec *v, const uint32_t *vrow, const sli_column *c, const uint32_t *crow, size_t n,
-                    uint8_t *match);
+void sli_keys_match(const sli_vec *v, const uint32_t *vrow, const sli_column *c, const uint32_t *crow,
+                    size_t n, uint8_t *match);
 
 #endif

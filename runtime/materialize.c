@@ -44,8 +44,10 @@ sl_status sli_append_vec(sli_colbuilder *b, const sli_vec *v, const uint32_t *se
     size_t w = sli_type_width(b->col.type);
     size_t at = b->col.length;
     char *dst = (char *)b->col.data + at * w;
-    if (sel) gather_for(gk, w)(v->data, sel, n, dst);
-    else memcpy(dst, v->data, n * w);
+    if (sel)
+        gather_for(gk, w)(v->data, sel, n, dst);
+    else
+        memcpy(dst, v->data, n * w);
     if (v->validity) {
         if ((s = sli_colbuilder_ensure_validity(b))) return s;
         if (sel) {
@@ -54,7 +56,8 @@ sl_status sli_append_vec(sli_colbuilder *b, const sli_vec *v, const uint32_t *se
             for (size_t i = 0; i < n; i++) {
                 size_t d = at + i;
                 uint8_t bit = (uint8_t)((v->validity[i >> 3] >> (i & 7)) & 1);
-                b->col.validity[d >> 3] = (uint8_t)((b->col.validity[d >> 3] & ~(1u << (d & 7))) | (bit << (d & 7)));
+                b->col.validity[d >> 3] =
+                    (uint8_t)((b->col.validity[d >> 3] & ~(1u << (d & 7))) | (bit << (d & 7)));
             }
         }
         size_t nulls = 0;

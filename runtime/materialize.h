@@ -36,6 +36,7 @@ void sli_vec_gather_column(const sli_column *c, const uint32_t *idx, size_t n, v
                            sli_vec *out);
 
 /** Gathers rows idx[0..n) of a vector into scratch, like sli_vec_gather_column. */
-void sli_vec_gather(const sli_vec *v, const uint32_t *idx, size_t n, void *vals, uint8_t *valid, sli_vec *out);
+void sli_vec_gather(const sli_vec *v, const uint32_t *idx, size_t n, void *vals, uint8_t *valid,
+                    sli_vec *out);
 
 #endif

@@ -31,8 +31,14 @@ static const sli_column *col(const sl_result *r, size_t c)
     return r->t->nparts ? r->t->parts[0].cols[c] : NULL;
 }
 
-size_t sl_result_row_count(const sl_result *r) { return r ? r->t->rows : 0; }
-size_t sl_result_column_count(const sl_result *r) { return r ? r->t->schema.ncols : 0; }
+size_t sl_result_row_count(const sl_result *r)
+{
+    return r ? r->t->rows : 0;
+}
+size_t sl_result_column_count(const sl_result *r)
+{
+    return r ? r->t->schema.ncols : 0;
+}
 
 const char *sl_result_column_name(const sl_result *r, size_t c)
 {
@@ -103,7 +109,10 @@ size_t sl_result_format_value(const sl_result *r, size_t c, size_t row, char *bu
 
 /* ---- printing ----------------------------------------------------------- */
 
-static bool right_aligned(sl_type t) { return sli_is_numeric(t); }
+static bool right_aligned(sl_type t)
+{
+    return sli_is_numeric(t);
+}
 
 static size_t utf8_width(const char *s, size_t n)
 {
@@ -113,7 +122,8 @@ static size_t utf8_width(const char *s, size_t n)
 }
 
 /* Formats a value into a malloc'd string when it does not fit buf. */
-static const char *cell(const sl_result *r, size_t c, size_t row, char *buf, size_t cap, char **heap, size_t *len)
+static const char *cell(const sl_result *r, size_t c, size_t row, char *buf, size_t cap, char **heap,
+                        size_t *len)
 {
     *heap = NULL;
     size_t n = sl_result_format_value(r, c, row, buf, cap);
@@ -169,7 +179,8 @@ static sl_status print_table(const sl_result *r, FILE *out)
     for (int line = 0; line < 2; line++) {
         fputc('|', out);
         for (size_t c = 0; c < nc; c++) {
-            const char *h = line == 0 ? r->t->schema.names[c] : sl_type_name(r->t->schema.types[c], tn, sizeof tn);
+            const char *h =
+                line == 0 ? r->t->schema.names[c] : sl_type_name(r->t->schema.types[c], tn, sizeof tn);
             fprintf(out, " %s", h);
             pad(out, w[c] - utf8_width(h, strlen(h)) + 1);
             fputc('|', out);
@@ -204,12 +215,18 @@ static void json_string(FILE *out, const char *s, size_t n)
     fputc('"', out);
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\') fprintf(out, "\\%c", ch);
-        else if (ch == '\n') fputs("\\n", out);
-        else if (ch == '\r') fputs("\\r", out);
-        else if (ch == '\t') fputs("\\t", out);
-        else if (ch < 0x20) fprintf(out, "\\u%04x", ch);
-        else fputc(ch, out);
+        if (ch == '"' || ch == '\\')
+            fprintf(out, "\\%c", ch);
+        else if (ch == '\n')
+            fputs("\\n", out);
+        else if (ch == '\r')
+            fputs("\\r", out);
+        else if (ch == '\t')
+            fputs("\\t", out);
+        else if (ch < 0x20)
+            fprintf(out, "\\u%04x", ch);
+        else
+            fputc(ch, out);
     }
     fputc('"', out);
 }
@@ -233,9 +250,12 @@ static sl_status print_json(const sl_result *r, FILE *out)
             char *heap;
             size_t len;
             const char *s = cell(r, c, row, buf, sizeof buf, &heap, &len);
-            bool finite_number = sli_is_numeric(t) && strcmp(s, "inf") && strcmp(s, "-inf") && strcmp(s, "nan");
-            if (finite_number || t.id == SL_TYPE_BOOL) fwrite(s, 1, len, out);
-            else json_string(out, s, len);
+            bool finite_number =
+                sli_is_numeric(t) && strcmp(s, "inf") && strcmp(s, "-inf") && strcmp(s, "nan");
+            if (finite_number || t.id == SL_TYPE_BOOL)
+                fwrite(s, 1, len, out);
+            else
+                json_string(out, s, len);
             free(heap);
         }
         fputc('}', out);

@@ -55,8 +55,10 @@ void sli_sbuf_printf(sli_sbuf *b, const char *fmt, ...)
 char *sli_sbuf_take(sli_sbuf *b)
 {
     char *out = NULL;
-    if (!b->failed) out = b->buf ? b->buf : strdup("");
-    else free(b->buf);
+    if (!b->failed)
+        out = b->buf ? b->buf : strdup("");
+    else
+        free(b->buf);
     b->buf = NULL;
     b->len = b->cap = 0;
     b->failed = false;

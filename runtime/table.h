@@ -18,7 +18,7 @@
 
 typedef struct sli_schema {
     size_t ncols;
-    char **names;   /**< owned strings */
+    char **names; /**< owned strings */
     sl_type *types;
 } sli_schema;
 

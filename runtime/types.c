@@ -84,13 +84,13 @@ bool sli_type_parse(const char *s, size_t len, sl_type *out)
     static const struct {
         const char *name;
         sl_type_id id;
-    } names[] = {{"bool", SL_TYPE_BOOL},       {"boolean", SL_TYPE_BOOL},   {"int8", SL_TYPE_INT8},
-                 {"tinyint", SL_TYPE_INT8},    {"int16", SL_TYPE_INT16},    {"smallint", SL_TYPE_INT16},
-                 {"int32", SL_TYPE_INT32},     {"int", SL_TYPE_INT32},      {"integer", SL_TYPE_INT32},
-                 {"int64", SL_TYPE_INT64},     {"bigint", SL_TYPE_INT64},   {"float64", SL_TYPE_FLOAT64},
-                 {"double", SL_TYPE_FLOAT64},  {"float", SL_TYPE_FLOAT64},  {"date", SL_TYPE_DATE32},
-                 {"date32", SL_TYPE_DATE32},   {"utf8", SL_TYPE_UTF8},      {"string", SL_TYPE_UTF8},
-                 {"varchar", SL_TYPE_UTF8},    {"text", SL_TYPE_UTF8}};
+    } names[] = {{"bool", SL_TYPE_BOOL},      {"boolean", SL_TYPE_BOOL},  {"int8", SL_TYPE_INT8},
+                 {"tinyint", SL_TYPE_INT8},   {"int16", SL_TYPE_INT16},   {"smallint", SL_TYPE_INT16},
+                 {"int32", SL_TYPE_INT32},    {"int", SL_TYPE_INT32},     {"integer", SL_TYPE_INT32},
+                 {"int64", SL_TYPE_INT64},    {"bigint", SL_TYPE_INT64},  {"float64", SL_TYPE_FLOAT64},
+                 {"double", SL_TYPE_FLOAT64}, {"float", SL_TYPE_FLOAT64}, {"date", SL_TYPE_DATE32},
+                 {"date32", SL_TYPE_DATE32},  {"utf8", SL_TYPE_UTF8},     {"string", SL_TYPE_UTF8},
+                 {"varchar", SL_TYPE_UTF8},   {"text", SL_TYPE_UTF8}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (word_is(s, len, names[i].name)) {
             *out = sli_type(names[i].id);

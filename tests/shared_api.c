@@ -20,7 +20,8 @@ static void test_plan_through_shared_library(void **state)
     sl_context *ctx;
     assert_int_equal(sl_context_create(&ctx), SL_OK);
     assert_int_equal(sl_context_register_dir(ctx, SLUICE_SOURCE_DIR "/examples/data"), SL_OK);
-    sl_frame *f = sl_frame_from_plan(ctx, "table(\"exams\").where(result > 90).select(name).orderBy(name)", "t");
+    sl_frame *f =
+        sl_frame_from_plan(ctx, "table(\"exams\").where(result > 90).select(name).orderBy(name)", "t");
     assert_non_null(f);
     sl_result *r = NULL;
     assert_int_equal(sl_frame_collect(f, &r), SL_OK);

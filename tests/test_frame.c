@@ -23,10 +23,22 @@ static char dir[64];
 /* A deterministic table t(k, g, v, d, s): N rows over several partitions;
  * v is NULL on every 7th row; s is one of five strings. */
 #define N 10000
-static int64_t kv(int i) { return (int64_t)((i * 7919) % 1000); }
-static int64_t gv(int i) { return i % 13; }
-static int vnull(int i) { return i % 7 == 3; }
-static int64_t vv(int i) { return (int64_t)(i % 101) - 50; }
+static int64_t kv(int i)
+{
+    return (int64_t)((i * 7919) % 1000);
+}
+static int64_t gv(int i)
+{
+    return i % 13;
+}
+static int vnull(int i)
+{
+    return i % 7 == 3;
+}
+static int64_t vv(int i)
+{
+    return (int64_t)(i % 101) - 50;
+}
 static const char *sv(int i)
 {
     static const char *w[] = {"alpha", "beta", "gamma", "delta", ""};
@@ -304,10 +316,11 @@ static void test_explain_and_write(void **state)
 {
     (void)state;
     sl_context *ctx = open_ctx();
-    sl_frame *f = sl_frame_from_plan(ctx,
-                                     "let d = table(\"dim\");\n"
-                                     "table(\"t\").join(d, g = gk).where(v > 0 and label = 'L2').select(k, label)",
-                                     "inline.plan");
+    sl_frame *f =
+        sl_frame_from_plan(ctx,
+                           "let d = table(\"dim\");\n"
+                           "table(\"t\").join(d, g = gk).where(v > 0 and label = 'L2').select(k, label)",
+                           "inline.plan");
     assert_non_null(f);
     char *ex = NULL;
     assert_int_equal(sl_frame_explain(f, &ex), SL_OK);
@@ -330,6 +343,17 @@ static void test_explain_and_write(void **state)
     int want = 0;
     for (int i = 0; i < N; i++) want += gv(i) == 2 && !vnull(i) && vv(i) > 0;
     assert_int_equal(rows, want);
+    /* show prints a table of the first rows */
+    FILE *mem = tmpfile();
+    assert_non_null(mem);
+    assert_int_equal(sl_frame_show(f, 2, mem), SL_OK);
+    rewind(mem);
+    char text[1024] = "";
+    size_t got = fread(text, 1, sizeof text - 1, mem);
+    text[got] = 0;
+    fclose(mem);
+    assert_non_null(strstr(text, "| k "));
+    assert_non_null(strstr(text, "(2 rows)"));
     sl_frame_destroy(f);
     sl_context_destroy(ctx);
 }
@@ -337,9 +361,9 @@ static void test_explain_and_write(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_filter_project), cmocka_unit_test(test_null_logic),
-        cmocka_unit_test(test_group_by),       cmocka_unit_test(test_join),
-        cmocka_unit_test(test_order_limit),    cmocka_unit_test(test_lazy_and_errors),
+        cmocka_unit_test(test_filter_project),    cmocka_unit_test(test_null_logic),
+        cmocka_unit_test(test_group_by),          cmocka_unit_test(test_join),
+        cmocka_unit_test(test_order_limit),       cmocka_unit_test(test_lazy_and_errors),
         cmocka_unit_test(test_explain_and_write),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -148,9 +148,12 @@ static void test_pipelines(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fold_constants),      cmocka_unit_test(test_push_through_project_and_prune),
-        cmocka_unit_test(test_computed_column_blocks_pushdown), cmocka_unit_test(test_into_join_sides),
-        cmocka_unit_test(test_merge_and_sort),      cmocka_unit_test(test_pipelines),
+        cmocka_unit_test(test_fold_constants),
+        cmocka_unit_test(test_push_through_project_and_prune),
+        cmocka_unit_test(test_computed_column_blocks_pushdown),
+        cmocka_unit_test(test_into_join_sides),
+        cmocka_unit_test(test_merge_and_sort),
+        cmocka_unit_test(test_pipelines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -138,7 +138,7 @@ typedef struct sl_csv_options {
  *         file:line for a malformed row; SL_ERR_DUPLICATE if the name exists.
  */
 SL_API sl_status sl_context_register_csv(sl_context *ctx, const char *name, const char *path,
-                                  const sl_csv_options *opts);
+                                         const sl_csv_options *opts);
 
 /**
  * Registers every *.csv and *.tbl file in a directory as a table named after
@@ -226,7 +226,15 @@ SL_API sl_status sl_frame_count(const sl_frame *f, int64_t *out);
  */
 SL_API sl_status sl_frame_explain(const sl_frame *f, char **out);
 
-/** Runs the plan and writes it as CSV with a header row to path. */
+/**
+ * Runs the plan and prints its first n rows as an aligned table to out (like
+ * Spark's show()). n < 0 prints every row.
+ * @return SL_OK, an execution error, or SL_ERR_IO when writing fails.
+ */
+SL_API sl_status sl_frame_show(const sl_frame *f, int64_t n, FILE *out);
+
+/** Runs the plan and writes it as CSV with a header row to path. The file is
+ *  written under a temporary name and renamed, so it is complete or absent. */
 SL_API sl_status sl_frame_write_csv(const sl_frame *f, const char *path);
 
 /* ------------------------------------------------------------------------ */

@@ -6,7 +6,7 @@
  *  - `sel` lists n row positions to test, ascending; sel == NULL means the
  *    dense rows 0..n-1.
  *  - Positions that pass are written to `out` in order; the count is returned.
- *    out may alias sel (the kernel writes out[k] only after reading sel[i], k <= i).
+ *    out must not alias sel (both are restrict): callers pass a separate buffer.
  *  - Branch-free: out[k] = row; k += pred;
  *  - Values are read at row positions (v[row]); nulls are not looked at:
  *    callers drop null rows first with select_valid.
@@ -23,14 +23,22 @@
 #include "runtime/column.h"
 
 /** Comparison operators, in this order, index the kernel arrays below. */
-typedef enum sl_cmp { SL_CMP_EQ = 0, SL_CMP_NE, SL_CMP_LT, SL_CMP_LE, SL_CMP_GT, SL_CMP_GE, SL_CMP_COUNT } sl_cmp;
+typedef enum sl_cmp {
+    SL_CMP_EQ = 0,
+    SL_CMP_NE,
+    SL_CMP_LT,
+    SL_CMP_LE,
+    SL_CMP_GT,
+    SL_CMP_GE,
+    SL_CMP_COUNT
+} sl_cmp;
 
 #define SLI_FILTER_TYPES(X) X(i8, int8_t) X(i16, int16_t) X(i32, int32_t) X(i64, int64_t) X(f64, double)
 
-#define SLI_DECL_FILTER_FN(tn, T)                                                                         \
-    typedef size_t sl_filter_const_##tn##_fn(const T *restrict v, T c, const uint32_t *restrict sel,      \
-                                             size_t n, uint32_t *restrict out);                          \
-    typedef size_t sl_filter_col_##tn##_fn(const T *restrict a, const T *restrict b,                     \
+#define SLI_DECL_FILTER_FN(tn, T)                                                                            \
+    typedef size_t sl_filter_const_##tn##_fn(const T *restrict v, T c, const uint32_t *restrict sel,         \
+                                             size_t n, uint32_t *restrict out);                              \
+    typedef size_t sl_filter_col_##tn##_fn(const T *restrict a, const T *restrict b,                         \
                                            const uint32_t *restrict sel, size_t n, uint32_t *restrict out);
 SLI_FILTER_TYPES(SLI_DECL_FILTER_FN)
 #undef SLI_DECL_FILTER_FN
@@ -52,8 +60,8 @@ typedef size_t sl_filter_codes_fn(const int32_t *restrict codes, const uint8_t *
                                   const uint32_t *restrict sel, size_t n, uint32_t *restrict out);
 
 typedef struct sl_filter_kernels {
-#define SLI_FILTER_MEMBERS(tn, T)                                                                         \
-    sl_filter_const_##tn##_fn *cmp_const_##tn[SL_CMP_COUNT];                                             \
+#define SLI_FILTER_MEMBERS(tn, T)                                                                            \
+    sl_filter_const_##tn##_fn *cmp_const_##tn[SL_CMP_COUNT];                                                 \
     sl_filter_col_##tn##_fn *cmp_col_##tn[SL_CMP_COUNT];
     SLI_FILTER_TYPES(SLI_FILTER_MEMBERS)
 #undef SLI_FILTER_MEMBERS

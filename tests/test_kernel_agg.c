@@ -21,47 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_test.h"
 #include "kernels/agg.h"
 #include "kernels/isa.h"
 #include "runtime/buffer.h"
 
-#define MAXN   130
-#define NMODES 5
-#define MAXG   7
-
-static uint64_t rng = 0x6a09e667f3bcc909ull;
-
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static const uint32_t *make_sel(int mode, size_t nrows, uint32_t *sel, size_t *m)
-{
-    static const unsigned pct[NMODES] = {100, 50, 10, 90, 100};
-    if (mode == 0) {
-        *m = nrows;
-        return NULL;
-    }
-    size_t k = 0;
-    for (size_t r = 0; r < nrows; r++)
-        if (rnd() % 100 < pct[mode]) sel[k++] = (uint32_t)r;
-    *m = k;
-    return sel;
-}
-
-static int runnable(sl_isa isa)
-{
-    return isa <= sli_isa_detect();
-}
-
-static int is_valid(const uint8_t *validity, size_t r)
-{
-    return !validity || (validity[r / 8] >> (r % 8)) & 1;
-}
+#define MAXN 130
+#define MAXG 7
 
 /* One test case: rows, selection, validity and groups, split into two calls
  * (rows [0, half) of the selection, then the rest) to test accumulation. */
@@ -97,12 +63,8 @@ static const uint32_t *split_sel(const agg_case *c, size_t from, uint32_t *buf)
 #define RAND_INT(tn, T, TMIN, TMAX)                                                                          \
     static T rand_##tn(void)                                                                                 \
     {                                                                                                        \
-        static const T edge[] = {TMIN, TMAX, 0, -1, 1};                                                      \
-        switch (rnd() % 4) {                                                                                 \
-        case 0: return edge[rnd() % 5];                                                                      \
-        case 1: return (T)((int)(rnd() % 7) - 3);                                                            \
-        default: return (T)rnd();                                                                            \
-        }                                                                                                    \
+        static const int64_t edge[] = {TMIN, TMAX, 0, -1, 1};                                                \
+        return (T)kt_rand_edgy_i64(edge, sizeof edge / sizeof edge[0]);                                      \
     }
 RAND_INT(i8, int8_t, INT8_MIN, INT8_MAX)
 RAND_INT(i16, int16_t, INT16_MIN, INT16_MAX)
@@ -112,17 +74,13 @@ RAND_INT(i64, int64_t, INT64_MIN, INT64_MAX)
 static double rand_f64(void)
 {
     static const double edge[] = {NAN, -0.0, 0.0, INFINITY, -INFINITY, 1.0, -1.0, 1e300, -1e300};
-    switch (rnd() % 5) {
-    case 0: return edge[rnd() % (sizeof edge / sizeof edge[0])];
-    case 1: return (double)((int)(rnd() % 7) - 3);
-    default: return (double)(int64_t)rnd() / 1e9;
-    }
+    return kt_rand_edgy_f64(edge, sizeof edge / sizeof edge[0], 5);
 }
 
 /* Finite, moderate values so that sums have a known tolerance. */
 static double rand_f64_finite(void)
 {
-    return rnd() % 4 == 0 ? -0.0 : (double)(int64_t)rnd() / 1e12;
+    return kt_rnd() % 4 == 0 ? -0.0 : (double)(int64_t)kt_rnd() / 1e12;
 }
 
 /* ---- oracle helpers ---------------------------------------------------------------------------- */
@@ -143,13 +101,13 @@ static void make_case(agg_case *c, size_t n, int mode, int nulls, int grouped, u
                       uint8_t *validity, uint32_t *gid)
 {
     c->n = n;
-    c->sel = make_sel(mode, n, sel, &c->m);
-    c->half = c->m ? rnd() % (c->m + 1) : 0;
+    c->sel = kt_make_sel(mode, n, sel, &c->m);
+    c->half = c->m ? kt_rnd() % (c->m + 1) : 0;
     for (size_t i = 0; i < MAXN / 8 + 1; i++)
-        validity[i] = (uint8_t)(rnd() % 4 == 0 ? rnd() : 0xff ^ (rnd() & rnd()));
+        validity[i] = (uint8_t)(kt_rnd() % 4 == 0 ? kt_rnd() : 0xff ^ (kt_rnd() & kt_rnd()));
     c->validity = nulls ? validity : NULL;
-    c->ngroups = grouped ? 1 + rnd() % MAXG : 1;
-    for (size_t i = 0; i < n; i++) gid[i] = (uint32_t)(rnd() % c->ngroups);
+    c->ngroups = grouped ? 1 + kt_rnd() % MAXG : 1;
+    for (size_t i = 0; i < n; i++) gid[i] = (uint32_t)(kt_rnd() % c->ngroups);
     c->gid = grouped ? gid : NULL;
 }
 
@@ -167,20 +125,19 @@ static void test_sum_count(void **state)
     uint32_t *sel = sli_buf_alloc(MAXN * 4), *gid = sli_buf_alloc(MAXN * 4), *tail = sli_buf_alloc(MAXN * 4);
     uint8_t *validity = sli_buf_alloc(MAXN / 8 + 1);
     assert_true(vi && vf && sel && gid && tail && validity);
-    for (size_t v = 0; v < sl_agg_variant_count; v++) {
-        if (!runnable(sl_agg_variants[v].isa)) continue;
-        const sl_agg_kernels *k = sl_agg_variants[v].k;
+    KT_FOR_EACH_VARIANT(agg, k)
+    {
         for (size_t n = 0; n <= MAXN; n++) {
-            for (int mode = 0; mode < NMODES; mode++) {
+            for (int mode = 0; mode < KT_NMODES; mode++) {
                 for (int nulls = 0; nulls < 2; nulls++) {
                     for (int grouped = 0; grouped < 2; grouped++) {
                         agg_case c;
                         make_case(&c, n, mode, nulls, grouped, sel, validity, gid);
                         /* big values so that sums pass the int64 range */
-                        int big = rnd() % 2;
+                        int big = kt_rnd() % 2;
                         for (size_t i = 0; i < n; i++) {
-                            vi[i] =
-                                big ? (rnd() % 2 ? INT64_MAX : INT64_MIN + (int64_t)(rnd() % 3)) : rand_i64();
+                            vi[i] = big ? (kt_rnd() % 2 ? INT64_MAX : INT64_MIN + (int64_t)(kt_rnd() % 3))
+                                        : rand_i64();
                             vf[i] = rand_f64_finite();
                         }
                         __int128 esum[MAXG] = {0}, gsum[MAXG] = {0};
@@ -189,7 +146,7 @@ static void test_sum_count(void **state)
                         for (size_t i = 0; i < c.m; i++) {
                             size_t r = row_of(&c, i), g = group_of(&c, r);
                             ecnt_star[g]++;
-                            if (!is_valid(c.validity, r)) continue;
+                            if (!kt_is_valid(c.validity, r)) continue;
                             esum[g] += vi[r];
                             efsum[g] += vf[r];
                             eabs[g] += fabsl(vf[r]);
@@ -233,9 +190,8 @@ static void test_sum_count(void **state)
 /* Sums beyond int64 are exact; NaN and infinities follow IEEE. */
 static void test_sum_known(void **state)
 {
-    for (size_t v = 0; v < sl_agg_variant_count; v++) {
-        if (!runnable(sl_agg_variants[v].isa)) continue;
-        const sl_agg_kernels *k = sl_agg_variants[v].k;
+    KT_FOR_EACH_VARIANT(agg, k)
+    {
         int64_t big[100];
         for (int i = 0; i < 100; i++) big[i] = INT64_MAX;
         __int128 s = 0;
@@ -278,7 +234,7 @@ static void test_sum_known(void **state)
         uint8_t *validity = sli_buf_alloc(MAXN / 8 + 1);                                                     \
         assert_true(v &&sel &&gid &&tail &&validity);                                                        \
         for (size_t n = 0; n <= MAXN; n++) {                                                                 \
-            for (int mode = 0; mode < NMODES; mode++) {                                                      \
+            for (int mode = 0; mode < KT_NMODES; mode++) {                                                   \
                 for (int nulls = 0; nulls < 2; nulls++) {                                                    \
                     for (int grouped = 0; grouped < 2; grouped++) {                                          \
                         agg_case c;                                                                          \
@@ -288,7 +244,7 @@ static void test_sum_known(void **state)
                         int eseen[MAXG] = {0};                                                               \
                         for (size_t i = 0; i < c.m; i++) {                                                   \
                             size_t r = row_of(&c, i), g = group_of(&c, r);                                   \
-                            if (!is_valid(c.validity, r)) continue;                                          \
+                            if (!kt_is_valid(c.validity, r)) continue;                                       \
                             if (!eseen[g] || ORDER(v[r], emin[g]) < 0) emin[g] = v[r];                       \
                             if (!eseen[g] || ORDER(v[r], emax[g]) > 0) emax[g] = v[r];                       \
                             eseen[g] = 1;                                                                    \
@@ -326,9 +282,8 @@ CHECK_MINMAX(f64, double, ORDER_F64, SAME_F64)
 
 static void test_minmax(void **state)
 {
-    for (size_t v = 0; v < sl_agg_variant_count; v++) {
-        if (!runnable(sl_agg_variants[v].isa)) continue;
-        const sl_agg_kernels *k = sl_agg_variants[v].k;
+    KT_FOR_EACH_VARIANT(agg, k)
+    {
         check_minmax_i8(k);
         check_minmax_i16(k);
         check_minmax_i32(k);
@@ -339,9 +294,8 @@ static void test_minmax(void **state)
 
 static void test_minmax_known(void **state)
 {
-    for (size_t v = 0; v < sl_agg_variant_count; v++) {
-        if (!runnable(sl_agg_variants[v].isa)) continue;
-        const sl_agg_kernels *k = sl_agg_variants[v].k;
+    KT_FOR_EACH_VARIANT(agg, k)
+    {
         const double f[] = {NAN, 3.0, -INFINITY, NAN};
         double mn = 0, mx = 0;
         uint8_t smn = 0, smx = 0;
@@ -366,10 +320,7 @@ static void test_minmax_known(void **state)
 
 static void test_select(void **state)
 {
-    assert_int_equal(setenv("SL_FORCE_ISA", "scalar", 1), 0);
-    assert_true(sl_agg_variant_count >= 1);
-    assert_ptr_equal(sli_agg_select(), &sl_agg_variants[0]);
-    assert_int_equal(unsetenv("SL_FORCE_ISA"), 0);
+    KT_CHECK_SCALAR_SELECT(agg);
 }
 
 int main(void)
@@ -379,5 +330,6 @@ int main(void)
         cmocka_unit_test(test_sum_count), cmocka_unit_test(test_minmax_known),
         cmocka_unit_test(test_minmax),
     };
+    kt_seed(0x6a09e667f3bcc909ull);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,56 +22,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_test.h"
 #include "kernels/arith.h"
 #include "kernels/isa.h"
 #include "runtime/buffer.h"
 
 #define MAXN         130
-#define NMODES       5
 #define SENTINEL_I64 ((int64_t)0x5a5a5a5a5a5a5a5aull)
 
 typedef __int128 i128;
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static const uint32_t *make_sel(int mode, size_t nrows, uint32_t *sel, size_t *m)
-{
-    static const unsigned pct[NMODES] = {100, 50, 10, 90, 100};
-    if (mode == 0) {
-        *m = nrows;
-        return NULL;
-    }
-    size_t k = 0;
-    for (size_t r = 0; r < nrows; r++)
-        if (rnd() % 100 < pct[mode]) sel[k++] = (uint32_t)r;
-    *m = k;
-    return sel;
-}
-
-static int runnable(sl_isa isa)
-{
-    return isa <= sli_isa_detect();
-}
-
-/* Marks the selected rows of nrows in `in` (1) and the others (0). */
-static void mark(const uint32_t *s, size_t m, size_t nrows, uint8_t *in)
-{
-    memset(in, s ? 0 : 1, nrows);
-    if (s)
-        for (size_t i = 0; i < m; i++) in[s[i]] = 1;
-}
-
 static int64_t rand_safe(void)
 {
-    return (int64_t)(rnd() % (1u << 30)) - (1 << 29);
+    return (int64_t)(kt_rnd() % (1u << 30)) - (1 << 29);
 }
 
 static int64_t rand_edgy(void)
@@ -79,11 +42,7 @@ static int64_t rand_edgy(void)
     static const int64_t edge[] = {INT64_MIN,           INT64_MAX,     0,          -1, 1,
                                    INT64_MIN + 1,       INT64_MAX - 1, 2,          -2, (int64_t)1 << 32,
                                    -((int64_t)1 << 32), 3037000500,    -3037000500};
-    switch (rnd() % 4) {
-    case 0: return edge[rnd() % (sizeof edge / sizeof edge[0])];
-    case 1: return (int64_t)(rnd() % 7) - 3;
-    default: return (int64_t)rnd();
-    }
+    return kt_rand_edgy_i64(edge, sizeof edge / sizeof edge[0]);
 }
 
 /* ---- int64 oracles ------------------------------------------------------------------- */
@@ -157,7 +116,7 @@ static void check_i64_case(const sl_arith_kernels *k, int op, int shift, const i
     /* add/sub/mul/neg report overflow wherever it is; div/mod report the first problem */
     if (rc != exp_rc)
         fail_msg("%s op=%d n=%zu m=%zu shift=%d: rc %d, expected %d", what, op, n, m, shift, rc, exp_rc);
-    mark(s, m, n, in);
+    kt_mark(s, m, n, in);
     for (size_t r = 0; r < n; r++) {
         if (!in[r] && out[r] != SENTINEL_I64)
             fail_msg("%s op=%d n=%zu: unselected row %zu written", what, op, n, r);
@@ -175,11 +134,10 @@ static void test_i64(void **state)
     uint8_t *in = sli_buf_alloc(MAXN);
     assert_true(a && b && out && expv && sel && in);
     size_t seen_ok = 0, seen_ovf = 0, seen_dz = 0;
-    for (size_t v = 0; v < sl_arith_variant_count; v++) {
-        if (!runnable(sl_arith_variants[v].isa)) continue;
-        const sl_arith_kernels *k = sl_arith_variants[v].k;
+    KT_FOR_EACH_VARIANT(arith, k)
+    {
         for (size_t n = 0; n <= MAXN; n++) {
-            for (int mode = 0; mode < NMODES; mode++) {
+            for (int mode = 0; mode < KT_NMODES; mode++) {
                 for (size_t off = 0; off < 3; off++) {
                     for (int edgy = 0; edgy < 2; edgy++) {
                         for (size_t i = 0; i < n + off; i++) {
@@ -188,10 +146,10 @@ static void test_i64(void **state)
                             if (!edgy && b[i] == 0) b[i] = 7; /* safe: no zero divisors */
                         }
                         size_t m;
-                        const uint32_t *s = make_sel(mode, n, sel, &m);
+                        const uint32_t *s = kt_make_sel(mode, n, sel, &m);
                         /* ops 0..4, then negation (OP_COUNT), then div_scaled (-1) */
                         for (int op = -1; op <= SL_ARITH_OP_COUNT; op++) {
-                            int shift = op < 0 ? (int)(rnd() % 37) - 18 : 0;
+                            int shift = op < 0 ? (int)(kt_rnd() % 37) - 18 : 0;
                             if (!edgy && shift > 9) shift = 9; /* safe values times 10^9 still fit */
                             check_i64_case(k, op, shift, a + off, b + off, s, m, n, out, expv, in,
                                            edgy ? "i64 edgy" : "i64 safe");
@@ -216,9 +174,8 @@ static void test_i64(void **state)
 /* Hand-written cases with known answers. */
 static void test_i64_known(void **state)
 {
-    for (size_t v = 0; v < sl_arith_variant_count; v++) {
-        if (!runnable(sl_arith_variants[v].isa)) continue;
-        const sl_arith_kernels *k = sl_arith_variants[v].k;
+    KT_FOR_EACH_VARIANT(arith, k)
+    {
         int64_t out[4];
         {
             const int64_t a[] = {7, -7, 7, -7}, b[] = {2, 2, -2, -2};
@@ -286,11 +243,7 @@ static void test_i64_known(void **state)
 static double rand_f64(void)
 {
     static const double edge[] = {NAN, -0.0, 0.0, INFINITY, -INFINITY, 1.0, -1.0, 1e308, -1e308, 5e-324};
-    switch (rnd() % 4) {
-    case 0: return edge[rnd() % (sizeof edge / sizeof edge[0])];
-    case 1: return (double)((int)(rnd() % 7) - 3);
-    default: return ((double)(int64_t)rnd()) / 1e9;
-    }
+    return kt_rand_edgy_f64(edge, sizeof edge / sizeof edge[0], 4);
 }
 
 /* Same value: identical bits, or both NaN. */
@@ -320,16 +273,15 @@ static void test_f64(void **state)
     uint8_t *in = sli_buf_alloc(MAXN);
     assert_true(a && b && out && sel && in);
     const double sentinel = 12345.678;
-    for (size_t v = 0; v < sl_arith_variant_count; v++) {
-        if (!runnable(sl_arith_variants[v].isa)) continue;
-        const sl_arith_kernels *k = sl_arith_variants[v].k;
+    KT_FOR_EACH_VARIANT(arith, k)
+    {
         for (size_t n = 0; n <= MAXN; n++) {
-            for (int mode = 0; mode < NMODES; mode++) {
+            for (int mode = 0; mode < KT_NMODES; mode++) {
                 for (size_t off = 0; off < 3; off++) {
                     for (size_t i = 0; i < n + off; i++) a[i] = rand_f64(), b[i] = rand_f64();
                     size_t m;
-                    const uint32_t *s = make_sel(mode, n, sel, &m);
-                    mark(s, m, n, in);
+                    const uint32_t *s = kt_make_sel(mode, n, sel, &m);
+                    kt_mark(s, m, n, in);
                     for (int op = 0; op <= SL_ARITH_OP_COUNT; op++) {
                         for (size_t i = 0; i < n; i++) out[i] = sentinel;
                         sl_arith_rc rc = op == SL_ARITH_OP_COUNT ? k->neg_f64(a + off, out, s, m)
@@ -350,11 +302,8 @@ static void test_f64(void **state)
 
 static void test_select(void **state)
 {
-    assert_int_equal(setenv("SL_FORCE_ISA", "scalar", 1), 0);
-    assert_true(sl_arith_variant_count >= 1);
-    assert_ptr_equal(sli_arith_select(), &sl_arith_variants[0]);
+    KT_CHECK_SCALAR_SELECT(arith);
     assert_int_equal(sl_arith_variants[0].isa, SL_ISA_NONE);
-    assert_int_equal(unsetenv("SL_FORCE_ISA"), 0);
 }
 
 int main(void)
@@ -365,5 +314,6 @@ int main(void)
         cmocka_unit_test(test_i64),
         cmocka_unit_test(test_f64),
     };
+    kt_seed(0x9e3779b97f4a7c15ull);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,50 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_test.h"
 #include "kernels/cast.h"
 #include "kernels/isa.h"
 #include "runtime/buffer.h"
 
-#define MAXN   130
-#define NMODES 5
+#define MAXN 130
 
 typedef __int128 i128;
-
-static uint64_t rng = 0x853c49e6748fea9bull;
-
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static const uint32_t *make_sel(int mode, size_t nrows, uint32_t *sel, size_t *m)
-{
-    static const unsigned pct[NMODES] = {100, 50, 10, 90, 100};
-    if (mode == 0) {
-        *m = nrows;
-        return NULL;
-    }
-    size_t k = 0;
-    for (size_t r = 0; r < nrows; r++)
-        if (rnd() % 100 < pct[mode]) sel[k++] = (uint32_t)r;
-    *m = k;
-    return sel;
-}
-
-static int runnable(sl_isa isa)
-{
-    return isa <= sli_isa_detect();
-}
-
-static void mark(const uint32_t *s, size_t m, size_t nrows, uint8_t *in)
-{
-    memset(in, s ? 0 : 1, nrows);
-    if (s)
-        for (size_t i = 0; i < m; i++) in[s[i]] = 1;
-}
 
 /* ---- values held as long double, so every type's value fits exactly -------------------- */
 
@@ -99,14 +63,14 @@ static void put(int t, void *p, size_t i, long double v)
 static long double rand_val(int t)
 {
     long double v;
-    switch (rnd() % 5) {
+    switch (kt_rnd() % 5) {
     case 0: { /* a limit of some int type, nudged */
-        int u = (int)(rnd() % 4);
-        v = (rnd() % 2 ? lo[u] : hi[u]) + (long double)((int)(rnd() % 3) - 1);
-        if (t == SL_P_F64 && rnd() % 2) v += rnd() % 2 ? 0.5L : -0.5L;
+        int u = (int)(kt_rnd() % 4);
+        v = (kt_rnd() % 2 ? lo[u] : hi[u]) + (long double)((int)(kt_rnd() % 3) - 1);
+        if (t == SL_P_F64 && kt_rnd() % 2) v += kt_rnd() % 2 ? 0.5L : -0.5L;
         break;
     }
-    case 1: v = (long double)((int)(rnd() % 9) - 4); break;
+    case 1: v = (long double)((int)(kt_rnd() % 9) - 4); break;
     case 2:
         if (t == SL_P_F64) {
             static const double edge[] = {NAN,
@@ -129,13 +93,14 @@ static long double rand_val(int t)
                                           -129.0,
                                           2147483647.5,
                                           -2147483648.9};
-            return edge[rnd() % (sizeof edge / sizeof edge[0])];
+            return edge[kt_rnd() % (sizeof edge / sizeof edge[0])];
         }
-        v = (long double)(int64_t)rnd();
+        v = (long double)(int64_t)kt_rnd();
         break;
     default:
-        v = t == SL_P_F64 ? (long double)((double)(int64_t)rnd() / (double)((uint64_t)1 << (rnd() % 40)))
-                          : (long double)(int64_t)rnd();
+        v = t == SL_P_F64
+                ? (long double)((double)(int64_t)kt_rnd() / (double)((uint64_t)1 << (kt_rnd() % 40)))
+                : (long double)(int64_t)kt_rnd();
         break;
     }
     if (t == SL_P_F64) return (double)v;
@@ -169,21 +134,21 @@ static void test_matrix(void **state)
     assert_true(in && out && expv && sentinel && sel && insel);
     for (size_t i = 0; i < MAXN * 8; i++) sentinel[i] = (unsigned char)(0xa5 ^ i);
     size_t ok_runs = 0, ovf_runs = 0;
-    for (size_t v = 0; v < sl_cast_variant_count; v++) {
-        if (!runnable(sl_cast_variants[v].isa)) continue;
-        const sl_cast_kernels *k = sl_cast_variants[v].k;
+    KT_FOR_EACH_VARIANT(cast, k)
+    {
         for (int from = 0; from < SL_P_COUNT; from++) {
             for (int to = 0; to < SL_P_COUNT; to++) {
                 assert_non_null(k->cast[from][to]);
                 for (size_t n = 0; n <= MAXN; n++) {
-                    for (int mode = 0; mode < NMODES; mode++) {
+                    for (int mode = 0; mode < KT_NMODES; mode++) {
                         /* calm runs (small values: must succeed) and wild runs */
                         int wild = (int)(n + (size_t)mode) % 2;
                         for (size_t i = 0; i < n; i++)
-                            put(from, in, i, wild ? rand_val(from) : (long double)((int)(rnd() % 200) - 100));
+                            put(from, in, i,
+                                wild ? rand_val(from) : (long double)((int)(kt_rnd() % 200) - 100));
                         size_t m;
-                        const uint32_t *s = make_sel(mode, n, sel, &m);
-                        mark(s, m, n, insel);
+                        const uint32_t *s = kt_make_sel(mode, n, sel, &m);
+                        kt_mark(s, m, n, insel);
                         sl_arith_rc exp_rc = SL_ARITH_OK;
                         memcpy(expv, sentinel, n * width[to]);
                         for (size_t r = 0; r < n; r++) {
@@ -226,9 +191,8 @@ static void test_matrix(void **state)
 
 static void test_matrix_known(void **state)
 {
-    for (size_t v = 0; v < sl_cast_variant_count; v++) {
-        if (!runnable(sl_cast_variants[v].isa)) continue;
-        const sl_cast_kernels *k = sl_cast_variants[v].k;
+    KT_FOR_EACH_VARIANT(cast, k)
+    {
         int64_t o64[4];
         int8_t o8[4];
         const double d[] = {-1.9, 1.9, -0.0, 9223372036854774784.0};
@@ -257,10 +221,10 @@ static int64_t rand_i64(void)
 {
     static const int64_t edge[] = {INT64_MIN, INT64_MAX, 0,   -1, 1,   5,
                                    -5,        15,        -15, 25, -25, 999999999999999999LL};
-    switch (rnd() % 3) {
-    case 0: return edge[rnd() % (sizeof edge / sizeof edge[0])];
-    case 1: return (int64_t)(rnd() % 2001) - 1000;
-    default: return (int64_t)rnd() >> (rnd() % 64);
+    switch (kt_rnd() % 3) {
+    case 0: return edge[kt_rnd() % (sizeof edge / sizeof edge[0])];
+    case 1: return (int64_t)(kt_rnd() % 2001) - 1000;
+    default: return (int64_t)kt_rnd() >> (kt_rnd() % 64);
     }
 }
 
@@ -275,20 +239,19 @@ static void test_scale(void **state)
     uint8_t *in = sli_buf_alloc(MAXN);
     assert_true(a && out && expv && d && dout && sel && in);
     const int64_t sentinel = 0x1234567812345678LL;
-    for (size_t v = 0; v < sl_cast_variant_count; v++) {
-        if (!runnable(sl_cast_variants[v].isa)) continue;
-        const sl_cast_kernels *k = sl_cast_variants[v].k;
+    KT_FOR_EACH_VARIANT(cast, k)
+    {
         for (size_t n = 0; n <= MAXN; n++) {
-            for (int mode = 0; mode < NMODES; mode++) {
+            for (int mode = 0; mode < KT_NMODES; mode++) {
                 for (size_t i = 0; i < n; i++) {
                     a[i] = rand_i64();
                     static const double dedge[] = {NAN,  INFINITY, -INFINITY, -0.0, 0.5,
                                                    -0.5, 2.5,      -2.5,      1e17, 1e19};
-                    d[i] = rnd() % 4 == 0 ? dedge[rnd() % 10] : (double)(int64_t)rnd() / 1e6;
+                    d[i] = kt_rnd() % 4 == 0 ? dedge[kt_rnd() % 10] : (double)(int64_t)kt_rnd() / 1e6;
                 }
                 size_t m;
-                const uint32_t *s = make_sel(mode, n, sel, &m);
-                mark(s, m, n, in);
+                const uint32_t *s = kt_make_sel(mode, n, sel, &m);
+                kt_mark(s, m, n, in);
                 for (size_t fi = 0; fi < sizeof factors / sizeof factors[0]; fi++) {
                     int64_t f = factors[fi];
                     for (int which = 0; which < 2; which++) { /* scale_up, scale_down */
@@ -386,10 +349,7 @@ static void test_scale(void **state)
 
 static void test_select(void **state)
 {
-    assert_int_equal(setenv("SL_FORCE_ISA", "scalar", 1), 0);
-    assert_true(sl_cast_variant_count >= 1);
-    assert_ptr_equal(sli_cast_select(), &sl_cast_variants[0]);
-    assert_int_equal(unsetenv("SL_FORCE_ISA"), 0);
+    KT_CHECK_SCALAR_SELECT(cast);
 }
 
 int main(void)
@@ -400,5 +360,6 @@ int main(void)
         cmocka_unit_test(test_matrix),
         cmocka_unit_test(test_scale),
     };
+    kt_seed(0x853c49e6748fea9bull);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

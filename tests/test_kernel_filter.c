@@ -22,48 +22,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_test.h"
 #include "kernels/filter.h"
 #include "kernels/isa.h"
 #include "runtime/buffer.h"
 
-#define MAXN   130
-#define NMODES 5
-
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-/* Mode 0: dense (returns NULL); 1..3: random subsets of 50%, 10%, 90%;
- * 4: every row listed explicitly. *m receives the number of positions. */
-static const uint32_t *make_sel(int mode, size_t nrows, uint32_t *sel, size_t *m)
-{
-    static const unsigned pct[NMODES] = {100, 50, 10, 90, 100};
-    if (mode == 0) {
-        *m = nrows;
-        return NULL;
-    }
-    size_t k = 0;
-    for (size_t r = 0; r < nrows; r++)
-        if (rnd() % 100 < pct[mode]) sel[k++] = (uint32_t)r;
-    *m = k;
-    return sel;
-}
-
-static int runnable(sl_isa isa)
-{
-    return isa <= sli_isa_detect();
-}
+#define MAXN 130
 
 /*
- * filter.h allows out == sel, but its function types qualify both restrict, so
- * GCC's -Wrestrict rejects a visible alias at the call. The in-place tests
- * pass the same buffer through this opaque copy instead.
+ * filter.h says out must not alias sel (its function types qualify both
+ * restrict), but the kernels still write out[k] only after reading sel[i],
+ * k <= i, and the in-place tests check that. GCC's -Wrestrict rejects a
+ * visible alias at the call, so they pass the same buffer through this opaque
+ * copy instead.
  */
 static uint32_t *opaque(uint32_t *p)
 {
@@ -76,12 +47,8 @@ static uint32_t *opaque(uint32_t *p)
 #define RAND_INT(tn, T, TMIN, TMAX)                                                                          \
     static T rand_##tn(void)                                                                                 \
     {                                                                                                        \
-        static const T edge[] = {TMIN, TMAX, 0, -1, 1, (T)(TMIN + 1), (T)(TMAX - 1)};                        \
-        switch (rnd() % 4) {                                                                                 \
-        case 0: return edge[rnd() % (sizeof edge / sizeof edge[0])];                                         \
-        case 1: return (T)((int)(rnd() % 7) - 3); /* duplicates */                                           \
-        default: return (T)rnd();                                                                            \
-        }                                                                                                    \
+        static const int64_t edge[] = {TMIN, TMAX, 0, -1, 1, (T)(TMIN + 1), (T)(TMAX - 1)};                  \
+        return (T)kt_rand_edgy_i64(edge, sizeof edge / sizeof edge[0]);                                      \
     }
 RAND_INT(i8, int8_t, INT8_MIN, INT8_MAX)
 RAND_INT(i16, int16_t, INT16_MIN, INT16_MAX)
@@ -92,11 +59,7 @@ static double rand_f64(void)
 {
     static const double edge[] = {NAN,  -NAN,    -0.0,     0.0,     INFINITY, -INFINITY, 1.0,
                                   -1.0, DBL_MAX, -DBL_MAX, DBL_MIN, 5e-324,   -5e-324};
-    switch (rnd() % 4) {
-    case 0: return edge[rnd() % (sizeof edge / sizeof edge[0])];
-    case 1: return (double)((int)(rnd() % 7) - 3);
-    default: return ((double)(int64_t)rnd()) / 1e9;
-    }
+    return kt_rand_edgy_f64(edge, sizeof edge / sizeof edge[0], 4);
 }
 
 /* ---- oracles -------------------------------------------------------------------- */
@@ -140,17 +103,17 @@ static void expect_positions(size_t got, const uint32_t *out, size_t exp, const 
         assert_non_null(a), assert_non_null(b), assert_non_null(sel), assert_non_null(out);                  \
         assert_non_null(inplace), assert_non_null(expv);                                                     \
         for (size_t n = 0; n <= MAXN; n++) {                                                                 \
-            for (int mode = 0; mode < NMODES; mode++) {                                                      \
+            for (int mode = 0; mode < KT_NMODES; mode++) {                                                   \
                 for (size_t off = 0; off < 3; off++) {                                                       \
                     for (size_t i = 0; i < n + off; i++) {                                                   \
                         a[i] = rand_##tn();                                                                  \
-                        b[i] = rnd() % 3 == 0 ? a[i] : rand_##tn();                                          \
+                        b[i] = kt_rnd() % 3 == 0 ? a[i] : rand_##tn();                                       \
                     }                                                                                        \
                     size_t m;                                                                                \
-                    const uint32_t *s = make_sel(mode, n, sel, &m);                                          \
+                    const uint32_t *s = kt_make_sel(mode, n, sel, &m);                                       \
                     const T *va = a + off, *vb = b + off;                                                    \
                     for (int op = 0; op < SL_CMP_COUNT; op++) {                                              \
-                        T c = (n > 0 && rnd() % 2) ? va[rnd() % n] : rand_##tn();                            \
+                        T c = (n > 0 && kt_rnd() % 2) ? va[kt_rnd() % n] : rand_##tn();                      \
                         size_t exp = 0;                                                                      \
                         for (size_t i = 0; i < m; i++) {                                                     \
                             uint32_t row = s ? s[i] : (uint32_t)i;                                           \
@@ -188,9 +151,8 @@ SLI_FILTER_TYPES(CHECK_TYPE)
 
 static void test_cmp_fixed(void **state)
 {
-    for (size_t v = 0; v < sl_filter_variant_count; v++) {
-        if (!runnable(sl_filter_variants[v].isa)) continue;
-        const sl_filter_kernels *k = sl_filter_variants[v].k;
+    KT_FOR_EACH_VARIANT(filter, k)
+    {
         check_i8(k);
         check_i16(k);
         check_i32(k);
@@ -204,9 +166,8 @@ static void test_cmp_f64_ieee(void **state)
 {
     const double v[] = {NAN, -0.0, 0.0, 1.0, -INFINITY, INFINITY};
     uint32_t out[8];
-    for (size_t vi = 0; vi < sl_filter_variant_count; vi++) {
-        if (!runnable(sl_filter_variants[vi].isa)) continue;
-        const sl_filter_kernels *k = sl_filter_variants[vi].k;
+    KT_FOR_EACH_VARIANT(filter, k)
+    {
         assert_int_equal(k->cmp_const_f64[SL_CMP_EQ](v, 0.0, NULL, 6, out), 2); /* -0.0 == 0.0 */
         assert_int_equal(out[0], 1);
         assert_int_equal(out[1], 2);
@@ -226,25 +187,24 @@ static void test_valid_true_codes(void **state)
     uint32_t *sel = sli_buf_alloc(MAXN * 4), *out = sli_buf_alloc(MAXN * 4), *expv = sli_buf_alloc(MAXN * 4);
     uint32_t *inplace = sli_buf_alloc(MAXN * 4);
     assert_true(bits && bytes && pass && codes && sel && out && expv && inplace);
-    for (size_t v = 0; v < sl_filter_variant_count; v++) {
-        if (!runnable(sl_filter_variants[v].isa)) continue;
-        const sl_filter_kernels *k = sl_filter_variants[v].k;
+    KT_FOR_EACH_VARIANT(filter, k)
+    {
         for (size_t n = 0; n <= MAXN; n++) {
-            for (int mode = 0; mode < NMODES; mode++) {
-                for (size_t i = 0; i < MAXN / 8 + 1; i++) bits[i] = (uint8_t)rnd();
+            for (int mode = 0; mode < KT_NMODES; mode++) {
+                kt_rand_bytes(bits, MAXN / 8 + 1);
                 for (size_t i = 0; i < n; i++) {
                     static const uint8_t truthy[] = {0, 0, 1, 2, 255, 128};
-                    bytes[i] = truthy[rnd() % 6];
-                    codes[i] = (int32_t)(rnd() % 16);
+                    bytes[i] = truthy[kt_rnd() % 6];
+                    codes[i] = (int32_t)(kt_rnd() % 16);
                 }
-                for (size_t i = 0; i < 16; i++) pass[i] = (uint8_t)(rnd() % 3 == 0 ? 0 : rnd() % 256);
+                for (size_t i = 0; i < 16; i++) pass[i] = (uint8_t)(kt_rnd() % 3 == 0 ? 0 : kt_rnd() % 256);
                 size_t m;
-                const uint32_t *s = make_sel(mode, n, sel, &m);
+                const uint32_t *s = kt_make_sel(mode, n, sel, &m);
 
                 size_t exp = 0;
                 for (size_t i = 0; i < m; i++) {
                     uint32_t row = s ? s[i] : (uint32_t)i;
-                    if (bits[row / 8] & (1u << (row % 8))) expv[exp++] = row;
+                    if (kt_bit(bits, row)) expv[exp++] = row;
                 }
                 expect_positions(k->valid(bits, s, m, out), out, exp, expv, "valid", n, mode, -1);
                 if (s) {
@@ -303,11 +263,11 @@ static const struct {
  * an empty string gets a NULL pointer half of the time. */
 static sli_strview rand_str(char **arena)
 {
-    size_t p = rnd() % POOL;
+    size_t p = kt_rnd() % POOL;
     sli_strview v = {*arena, pool[p].len};
     memcpy(*arena, pool[p].s, pool[p].len);
     *arena += pool[p].len;
-    if (v.len == 0 && rnd() % 2) v.ptr = NULL;
+    if (v.len == 0 && kt_rnd() % 2) v.ptr = NULL;
     return v;
 }
 
@@ -341,19 +301,18 @@ static void test_strings(void **state)
                 *b = sli_buf_alloc(MAXN * sizeof(sli_strview));
     uint32_t *sel = sli_buf_alloc(MAXN * 4), *out = sli_buf_alloc(MAXN * 4), *expv = sli_buf_alloc(MAXN * 4);
     assert_true(arena_mem && a && b && sel && out && expv);
-    for (size_t v = 0; v < sl_filter_variant_count; v++) {
-        if (!runnable(sl_filter_variants[v].isa)) continue;
-        const sl_filter_kernels *k = sl_filter_variants[v].k;
+    KT_FOR_EACH_VARIANT(filter, k)
+    {
         for (size_t n = 0; n <= MAXN; n++) {
-            for (int mode = 0; mode < NMODES; mode++) {
+            for (int mode = 0; mode < KT_NMODES; mode++) {
                 char *arena = arena_mem;
                 for (size_t i = 0; i < n; i++) {
                     a[i] = rand_str(&arena);
-                    b[i] = rnd() % 3 == 0 ? a[i] : rand_str(&arena);
+                    b[i] = kt_rnd() % 3 == 0 ? a[i] : rand_str(&arena);
                 }
                 sli_strview c = rand_str(&arena);
                 size_t m;
-                const uint32_t *s = make_sel(mode, n, sel, &m);
+                const uint32_t *s = kt_make_sel(mode, n, sel, &m);
                 for (int op = 0; op < SL_CMP_COUNT; op++) {
                     size_t exp = 0;
                     for (size_t i = 0; i < m; i++) {
@@ -424,5 +383,6 @@ int main(void)
         cmocka_unit_test(test_cmp_f64_ieee), cmocka_unit_test(test_valid_true_codes),
         cmocka_unit_test(test_strings),
     };
+    kt_seed(0x2545f4914f6cdd1dull);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_test.h"
 #include "kernels/gather.h"
 #include "kernels/isa.h"
 #include "runtime/buffer.h"
@@ -28,28 +29,13 @@
 #define MAXN     130
 #define SRC_ROWS 300
 
-static uint64_t rng = 0x3c6ef372fe94f82bull;
-
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static int runnable(sl_isa isa)
-{
-    return isa <= sli_isa_detect();
-}
-
 /* Index pattern: 0 random (duplicates likely), 1 identity, 2 reversed, 3 one row repeated. */
 static void make_idx(uint32_t *idx, size_t n, int pattern)
 {
-    uint32_t same = (uint32_t)(rnd() % SRC_ROWS);
+    uint32_t same = (uint32_t)(kt_rnd() % SRC_ROWS);
     for (size_t i = 0; i < n; i++) {
         switch (pattern) {
-        case 0: idx[i] = (uint32_t)(rnd() % SRC_ROWS); break;
+        case 0: idx[i] = (uint32_t)(kt_rnd() % SRC_ROWS); break;
         case 1: idx[i] = (uint32_t)i; break;
         case 2: idx[i] = (uint32_t)(n - 1 - i); break;
         default: idx[i] = same; break;
@@ -63,15 +49,14 @@ static void test_values(void **state)
     unsigned char *src = sli_buf_alloc(SRC_ROWS * 16), *dst = sli_buf_alloc((MAXN + 1) * 16);
     uint32_t *idx = sli_buf_alloc(MAXN * 4);
     assert_true(src && dst && idx);
-    for (size_t v = 0; v < sl_gather_variant_count; v++) {
-        if (!runnable(sl_gather_variants[v].isa)) continue;
-        const sl_gather_kernels *k = sl_gather_variants[v].k;
+    KT_FOR_EACH_VARIANT(gather, k)
+    {
         sl_gather_fn *fns[] = {k->w1, k->w2, k->w4, k->w8, k->w16};
         for (size_t w = 0; w < 5; w++) {
             size_t W = widths[w];
             for (size_t n = 0; n <= MAXN; n++) {
                 for (int pattern = 0; pattern < 4; pattern++) {
-                    for (size_t i = 0; i < SRC_ROWS * W; i++) src[i] = (unsigned char)rnd();
+                    kt_rand_bytes(src, SRC_ROWS * W);
                     make_idx(idx, n, pattern);
                     memset(dst, 0xee, (MAXN + 1) * 16);
                     fns[w](src, idx, n, dst);
@@ -105,11 +90,6 @@ static void test_values(void **state)
     sli_buf_free(src), sli_buf_free(dst), sli_buf_free(idx);
 }
 
-static int bit(const uint8_t *b, size_t i)
-{
-    return (b[i / 8] >> (i % 8)) & 1;
-}
-
 static void test_bits(void **state)
 {
     enum { DST_BYTES = (MAXN + 18) / 8 + 2 };
@@ -117,24 +97,23 @@ static void test_bits(void **state)
             *before = malloc(DST_BYTES);
     uint32_t *idx = sli_buf_alloc(MAXN * 4);
     assert_true(src && dst && before && idx);
-    for (size_t v = 0; v < sl_gather_variant_count; v++) {
-        if (!runnable(sl_gather_variants[v].isa)) continue;
-        const sl_gather_kernels *k = sl_gather_variants[v].k;
+    KT_FOR_EACH_VARIANT(gather, k)
+    {
         for (size_t n = 0; n <= MAXN; n++) {
             for (size_t off = 0; off <= 17; off++) {
                 for (int pattern = 0; pattern < 4; pattern++) {
                     for (int has_src = 0; has_src < 2; has_src++) {
-                        for (size_t i = 0; i < SRC_ROWS / 8 + 1; i++) src[i] = (uint8_t)rnd();
-                        for (size_t i = 0; i < DST_BYTES; i++) before[i] = dst[i] = (uint8_t)rnd();
+                        kt_rand_bytes(src, SRC_ROWS / 8 + 1);
+                        for (size_t i = 0; i < DST_BYTES; i++) before[i] = dst[i] = (uint8_t)kt_rnd();
                         make_idx(idx, n, pattern);
                         k->bits(has_src ? src : NULL, idx, n, dst, off);
                         for (size_t b = 0; b < DST_BYTES * 8; b++) {
-                            int e = (b >= off && b < off + n) ? (has_src ? bit(src, idx[b - off]) : 1)
-                                                              : bit(before, b);
-                            if (bit(dst, b) != e)
+                            int e = (b >= off && b < off + n) ? (has_src ? kt_bit(src, idx[b - off]) : 1)
+                                                              : kt_bit(before, b);
+                            if (kt_bit(dst, b) != e)
                                 fail_msg(
                                     "bits n=%zu off=%zu pattern %d src=%d: dst bit %zu is %d, expected %d", n,
-                                    off, pattern, has_src, b, bit(dst, b), e);
+                                    off, pattern, has_src, b, kt_bit(dst, b), e);
                         }
                     }
                 }
@@ -147,10 +126,7 @@ static void test_bits(void **state)
 
 static void test_select(void **state)
 {
-    assert_int_equal(setenv("SL_FORCE_ISA", "scalar", 1), 0);
-    assert_true(sl_gather_variant_count >= 1);
-    assert_ptr_equal(sli_gather_select(), &sl_gather_variants[0]);
-    assert_int_equal(unsetenv("SL_FORCE_ISA"), 0);
+    KT_CHECK_SCALAR_SELECT(gather);
 }
 
 int main(void)
@@ -160,5 +136,6 @@ int main(void)
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_bits),
     };
+    kt_seed(0x3c6ef372fe94f82bull);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,42 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_test.h"
 #include "kernels/hash.h"
 #include "kernels/isa.h"
 #include "runtime/buffer.h"
 
 #define MAXN     130
-#define NMODES   5
 #define SENTINEL 0x0123456789abcdefull
-
-static uint64_t rng = 0xda3e39cb94b95bdbull;
-
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static const uint32_t *make_sel(int mode, size_t nrows, uint32_t *sel, size_t *m)
-{
-    static const unsigned pct[NMODES] = {100, 50, 10, 90, 100};
-    if (mode == 0) {
-        *m = nrows;
-        return NULL;
-    }
-    size_t k = 0;
-    for (size_t r = 0; r < nrows; r++)
-        if (rnd() % 100 < pct[mode]) sel[k++] = (uint32_t)r;
-    *m = k;
-    return sel;
-}
-
-static int runnable(sl_isa isa)
-{
-    return isa <= sli_isa_detect();
-}
 
 static const sl_hash_kernels *ref(void)
 {
@@ -139,13 +110,15 @@ static const struct {
 static int64_t rand_i64(void)
 {
     static const int64_t edge[] = {INT64_MIN, INT64_MAX, 0, -1, 1};
-    return rnd() % 4 == 0 ? edge[rnd() % 5] : rnd() % 2 ? (int64_t)(rnd() % 8) : (int64_t)rnd();
+    return kt_rnd() % 4 == 0 ? edge[kt_rnd() % 5]
+           : kt_rnd() % 2    ? (int64_t)(kt_rnd() % 8)
+                             : (int64_t)kt_rnd();
 }
 
 static double rand_f64(void)
 {
     static const double edge[] = {NAN, -NAN, -0.0, 0.0, INFINITY, -INFINITY, 1.0, 5e-324};
-    return rnd() % 3 == 0 ? edge[rnd() % 8] : (double)(int64_t)rnd() / 1e6;
+    return kt_rnd() % 3 == 0 ? edge[kt_rnd() % 8] : (double)(int64_t)kt_rnd() / 1e6;
 }
 
 /*
@@ -164,22 +137,20 @@ static void check_batch(const sl_hash_kernels *k, batch_fn *call, single_fn *sin
     uint32_t sel[MAXN];
     uint64_t out[MAXN], old[MAXN];
     uint8_t validity[MAXN / 8 + 1], in[MAXN];
-    for (int mode = 0; mode < NMODES; mode++) {
+    for (int mode = 0; mode < KT_NMODES; mode++) {
         for (int nulls = 0; nulls < 2; nulls++) {
             for (int comb = 0; comb < 2; comb++) {
-                for (size_t i = 0; i < sizeof validity; i++) validity[i] = (uint8_t)rnd();
+                kt_rand_bytes(validity, sizeof validity);
                 size_t m;
-                const uint32_t *s = make_sel(mode, n, sel, &m);
-                memset(in, s ? 0 : 1, n);
-                if (s)
-                    for (size_t i = 0; i < m; i++) in[s[i]] = 1;
-                for (size_t i = 0; i < n; i++) out[i] = old[i] = comb ? rnd() : SENTINEL;
+                const uint32_t *s = kt_make_sel(mode, n, sel, &m);
+                kt_mark(s, m, n, in);
+                for (size_t i = 0; i < n; i++) out[i] = old[i] = comb ? kt_rnd() : SENTINEL;
                 call(k, nulls ? validity : NULL, s, m, comb, out);
                 for (size_t r = 0; r < n; r++) {
                     uint64_t e;
                     if (!in[r]) {
                         e = old[r];
-                    } else if (nulls && !(validity[r / 8] & (1u << (r % 8)))) {
+                    } else if (nulls && !kt_is_valid(validity, r)) {
                         e = comb ? null_combined(old[r]) : SL_HASH_NULL;
                     } else {
                         e = single(r, comb, old[r]);
@@ -241,21 +212,20 @@ static void test_batches(void **state)
         d_dict[i].len = pool[i].len;
     }
     ref()->str(d_dict, NULL, NULL, POOL, 0, d_dict_hashes);
-    for (size_t v = 0; v < sl_hash_variant_count; v++) {
-        if (!runnable(sl_hash_variants[v].isa)) continue;
-        const sl_hash_kernels *k = sl_hash_variants[v].k;
+    KT_FOR_EACH_VARIANT(hash, k)
+    {
         for (size_t n = 0; n <= MAXN; n++) {
             char *arena = d_arena;
             for (size_t i = 0; i < n; i++) {
                 d_i64[i] = rand_i64();
                 d_i32[i] = (int32_t)d_i64[i];
                 d_f64[i] = rand_f64();
-                size_t p = rnd() % POOL;
+                size_t p = kt_rnd() % POOL;
                 memcpy(arena, pool[p].s, pool[p].len);
-                d_str[i].ptr = pool[p].len == 0 && rnd() % 2 ? NULL : arena;
+                d_str[i].ptr = pool[p].len == 0 && kt_rnd() % 2 ? NULL : arena;
                 d_str[i].len = pool[p].len;
                 arena += pool[p].len;
-                d_codes[i] = (int32_t)(rnd() % POOL);
+                d_codes[i] = (int32_t)(kt_rnd() % POOL);
             }
             check_batch(k, batch_i32, single_i32, n, "i32");
             check_batch(k, batch_i64, single_i64, n, "i64");
@@ -272,10 +242,10 @@ static void test_null_code_not_read(void **state)
     const int32_t codes[] = {0, 1000000, 1};
     const uint64_t dict_hashes[] = {11, 22};
     const uint8_t validity[] = {0x5}; /* row 1 is null */
-    for (size_t v = 0; v < sl_hash_variant_count; v++) {
-        if (!runnable(sl_hash_variants[v].isa)) continue;
+    KT_FOR_EACH_VARIANT(hash, k)
+    {
         uint64_t out[3];
-        sl_hash_variants[v].k->codes(codes, dict_hashes, validity, NULL, 3, 0, out);
+        k->codes(codes, dict_hashes, validity, NULL, 3, 0, out);
         assert_true(out[0] == 11 && out[1] == SL_HASH_NULL && out[2] == 22);
     }
 }
@@ -306,9 +276,8 @@ static void test_equalities(void **state)
     assert_true(h_str(NULL, 0) == h_str(a, 0));
 
     /* each variant agrees with the scalar reference on single values */
-    for (size_t v = 0; v < sl_hash_variant_count; v++) {
-        if (!runnable(sl_hash_variants[v].isa)) continue;
-        const sl_hash_kernels *k = sl_hash_variants[v].k;
+    KT_FOR_EACH_VARIANT(hash, k)
+    {
         double z[] = {-0.0, NAN};
         uint64_t o[2];
         k->f64(z, NULL, NULL, 2, 0, o);
@@ -358,7 +327,7 @@ static void test_quality(void **state)
     for (int bit = 0; bit < 64; bit++) {
         unsigned long total = 0;
         for (int t = 0; t < 200; t++) {
-            int64_t x = (int64_t)rnd();
+            int64_t x = (int64_t)kt_rnd();
             total +=
                 (unsigned long)__builtin_popcountll(h_i64(x) ^ h_i64((int64_t)((uint64_t)x ^ (1ull << bit))));
         }
@@ -400,10 +369,7 @@ static void test_quality(void **state)
 
 static void test_select(void **state)
 {
-    assert_int_equal(setenv("SL_FORCE_ISA", "scalar", 1), 0);
-    assert_true(sl_hash_variant_count >= 1);
-    assert_ptr_equal(sli_hash_select(), &sl_hash_variants[0]);
-    assert_int_equal(unsetenv("SL_FORCE_ISA"), 0);
+    KT_CHECK_SCALAR_SELECT(hash);
 }
 
 int main(void)
@@ -415,5 +381,6 @@ int main(void)
         cmocka_unit_test(test_equalities),
         cmocka_unit_test(test_quality),
     };
+    kt_seed(0xda3e39cb94b95bdbull);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

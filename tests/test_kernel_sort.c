@@ -22,26 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_test.h"
 #include "kernels/isa.h"
 #include "kernels/sort.h"
 #include "runtime/buffer.h"
 
 #define MAXROWS 5000
-
-static uint64_t rng = 0xbb67ae8584caa73bull;
-
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static int runnable(sl_isa isa)
-{
-    return isa <= sli_isa_detect();
-}
 
 /* ---- columns ------------------------------------------------------------------------------- */
 
@@ -68,20 +54,20 @@ static void fill(size_t rows, unsigned spread)
     static const double ef[] = {NAN, -NAN, -0.0, 0.0, INFINITY, -INFINITY};
     char *a = arena;
     for (size_t r = 0; r < rows; r++) {
-        int64_t x = (int64_t)(rnd() % spread) - (int64_t)spread / 2;
-        c_i8[r] = rnd() % 8 == 0 ? (rnd() % 2 ? INT8_MIN : INT8_MAX) : (int8_t)x;
-        c_i16[r] = rnd() % 8 == 0 ? (rnd() % 2 ? INT16_MIN : INT16_MAX) : (int16_t)x;
-        c_i32[r] = rnd() % 8 == 0 ? (rnd() % 2 ? INT32_MIN : INT32_MAX) : (int32_t)x;
-        c_i64[r] = rnd() % 8 == 0 ? e64[rnd() % 4] : x;
-        c_f64[r] = rnd() % 6 == 0 ? ef[rnd() % 6] : (double)x / 2;
-        size_t p = rnd() % (spread < POOL ? spread : POOL);
+        int64_t x = (int64_t)(kt_rnd() % spread) - (int64_t)spread / 2;
+        c_i8[r] = kt_rnd() % 8 == 0 ? (kt_rnd() % 2 ? INT8_MIN : INT8_MAX) : (int8_t)x;
+        c_i16[r] = kt_rnd() % 8 == 0 ? (kt_rnd() % 2 ? INT16_MIN : INT16_MAX) : (int16_t)x;
+        c_i32[r] = kt_rnd() % 8 == 0 ? (kt_rnd() % 2 ? INT32_MIN : INT32_MAX) : (int32_t)x;
+        c_i64[r] = kt_rnd() % 8 == 0 ? e64[kt_rnd() % 4] : x;
+        c_f64[r] = kt_rnd() % 6 == 0 ? ef[kt_rnd() % 6] : (double)x / 2;
+        size_t p = kt_rnd() % (spread < POOL ? spread : POOL);
         memcpy(a, pool[p].s, pool[p].len);
-        c_str[r].ptr = pool[p].len == 0 && rnd() % 2 ? NULL : a;
+        c_str[r].ptr = pool[p].len == 0 && kt_rnd() % 2 ? NULL : a;
         c_str[r].len = pool[p].len;
         a += pool[p].len;
     }
     for (int k = 0; k <= SL_SORT_STR; k++)
-        for (size_t i = 0; i < rows / 8 + 1; i++) c_valid[k][i] = (uint8_t)(rnd() | rnd());
+        for (size_t i = 0; i < rows / 8 + 1; i++) c_valid[k][i] = (uint8_t)(kt_rnd() | kt_rnd());
 }
 
 static const void *column(sl_sort_kind kind)
@@ -127,8 +113,8 @@ static int oracle_cmp(const sl_sort_key *keys, size_t nkeys, uint32_t a, uint32_
 {
     for (size_t i = 0; i < nkeys; i++) {
         const sl_sort_key *k = &keys[i];
-        int na = k->validity && !((k->validity[a / 8] >> (a % 8)) & 1);
-        int nb = k->validity && !((k->validity[b / 8] >> (b % 8)) & 1);
+        int na = !kt_is_valid(k->validity, a);
+        int nb = !kt_is_valid(k->validity, b);
         if (na && nb) continue;
         if (na) return k->nulls_first ? -1 : 1;
         if (nb) return k->nulls_first ? 1 : -1;
@@ -158,22 +144,22 @@ static void run_case(const sl_sort_kernels *k, size_t n, size_t rows, unsigned s
     /* a random subset of the rows, in random order */
     for (size_t i = 0; i < rows; i++) exp_idx[i] = (uint32_t)i;
     for (size_t i = rows; i > 1; i--) {
-        size_t j = rnd() % i;
+        size_t j = kt_rnd() % i;
         uint32_t t = exp_idx[i - 1];
         exp_idx[i - 1] = exp_idx[j];
         exp_idx[j] = t;
     }
-    if (rnd() % 4 == 0) /* sometimes presorted input */
+    if (kt_rnd() % 4 == 0) /* sometimes presorted input */
         for (size_t i = 0; i < n; i++) exp_idx[i] = (uint32_t)i;
     memcpy(idx, exp_idx, n * sizeof *idx);
 
     sl_sort_key keys[3];
     for (size_t i = 0; i < nkeys; i++) {
-        keys[i].kind = (sl_sort_kind)(rnd() % (SL_SORT_STR + 1));
+        keys[i].kind = (sl_sort_kind)(kt_rnd() % (SL_SORT_STR + 1));
         keys[i].data = column(keys[i].kind);
-        keys[i].validity = rnd() % 2 ? c_valid[keys[i].kind] : NULL;
-        keys[i].desc = rnd() % 2;
-        keys[i].nulls_first = rnd() % 2;
+        keys[i].validity = kt_rnd() % 2 ? c_valid[keys[i].kind] : NULL;
+        keys[i].desc = kt_rnd() % 2;
+        keys[i].nulls_first = kt_rnd() % 2;
     }
     oracle_sort(exp_idx, n, keys, nkeys);
     assert_int_equal(k->sort(idx, n, keys, nkeys), SL_OK);
@@ -187,13 +173,12 @@ static void run_case(const sl_sort_kernels *k, size_t n, size_t rows, unsigned s
 
 static void test_random(void **state)
 {
-    for (size_t v = 0; v < sl_sort_variant_count; v++) {
-        if (!runnable(sl_sort_variants[v].isa)) continue;
-        const sl_sort_kernels *k = sl_sort_variants[v].k;
+    KT_FOR_EACH_VARIANT(sort, k)
+    {
         for (size_t n = 0; n <= 130; n++) {
             for (int rep = 0; rep < 12; rep++) {
                 unsigned spread = rep % 3 == 0 ? 3 : rep % 3 == 1 ? 20 : 1000000;
-                run_case(k, n, n + rnd() % 40, spread, 1 + rep % 3);
+                run_case(k, n, n + kt_rnd() % 40, spread, 1 + rep % 3);
             }
         }
         static const size_t longer[] = {255, 256, 257, 1000, 4097, 5000};
@@ -205,9 +190,8 @@ static void test_random(void **state)
 
 static void test_known(void **state)
 {
-    for (size_t v = 0; v < sl_sort_variant_count; v++) {
-        if (!runnable(sl_sort_variants[v].isa)) continue;
-        const sl_sort_kernels *k = sl_sort_variants[v].k;
+    KT_FOR_EACH_VARIANT(sort, k)
+    {
         /* float64: NaN after numbers ascending, before them descending; -0.0 == 0.0 keeps input order */
         const double f[] = {NAN, 0.0, -INFINITY, -0.0, 2.0, NAN};
         sl_sort_key key = {SL_SORT_F64, f, NULL, false, false};
@@ -252,10 +236,7 @@ static void test_known(void **state)
 
 static void test_select(void **state)
 {
-    assert_int_equal(setenv("SL_FORCE_ISA", "scalar", 1), 0);
-    assert_true(sl_sort_variant_count >= 1);
-    assert_ptr_equal(sli_sort_select(), &sl_sort_variants[0]);
-    assert_int_equal(unsetenv("SL_FORCE_ISA"), 0);
+    KT_CHECK_SCALAR_SELECT(sort);
 }
 
 int main(void)
@@ -265,5 +246,6 @@ int main(void)
         cmocka_unit_test(test_known),
         cmocka_unit_test(test_random),
     };
+    kt_seed(0xbb67ae8584caa73bull);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

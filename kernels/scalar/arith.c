@@ -14,16 +14,7 @@
 #include <stdint.h>
 
 #include "kernels/arith.h"
-
-/* Runs BODY(row) over the selection (sel == NULL: rows 0..n-1). */
-#define FOR_ROWS(BODY)                                                                                       \
-    do {                                                                                                     \
-        if (sel == NULL) {                                                                                   \
-            for (size_t i = 0; i < n; i++) BODY(i);                                                          \
-        } else {                                                                                             \
-            for (size_t i = 0; i < n; i++) BODY(sel[i]);                                                     \
-        }                                                                                                    \
-    } while (0)
+#include "rows.h"
 
 /* ---- int64 add, sub, mul, neg: overflow flags accumulate ---------------------------- */
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "kernels/cast.h"
+#include "rows.h"
 
 /* C type and limits per type name. */
 #define CT_i8   int8_t
@@ -82,16 +83,6 @@
 CAST_MATRIX(STAMP_CAST)
 
 /* ---- decimal rescaling ------------------------------------------------------------ */
-
-/* Runs BODY(row) over the selection (sel == NULL: rows 0..n-1). */
-#define FOR_ROWS(BODY)                                                                                       \
-    do {                                                                                                     \
-        if (sel == NULL) {                                                                                   \
-            for (size_t i = 0; i < n; i++) BODY(i);                                                          \
-        } else {                                                                                             \
-            for (size_t i = 0; i < n; i++) BODY(sel[i]);                                                     \
-        }                                                                                                    \
-    } while (0)
 
 static sl_arith_rc scale_up(const int64_t *restrict a, int64_t factor, int64_t *restrict out,
                             const uint32_t *restrict sel, size_t n)

@@ -2,8 +2,8 @@
  * variants.c — the variant table of every kernel family and the functions
  * that choose one variant per family for this CPU.
  *
- * Each table lists the scalar reference first; SIMD variants are appended as
- * they are written. sli_<family>_select() picks through sli_isa_pick() (so
+ * Each table lists the scalar reference first, then the SIMD variants of
+ * kernels/simd/. sli_<family>_select() picks through sli_isa_pick() (so
  * SL_FORCE_ISA applies) and caches the choice: the first call decides, and two
  * threads racing on the first call compute the same answer.
  */
@@ -28,13 +28,40 @@ extern const sl_agg_kernels sli_agg_scalar;
 extern const sl_sort_kernels sli_sort_scalar;
 extern const sl_gather_kernels sli_gather_scalar;
 
-const sl_filter_variant sl_filter_variants[] = {{"scalar", SL_ISA_NONE, &sli_filter_scalar}};
-const sl_arith_variant sl_arith_variants[] = {{"scalar", SL_ISA_NONE, &sli_arith_scalar}};
-const sl_cast_variant sl_cast_variants[] = {{"scalar", SL_ISA_NONE, &sli_cast_scalar}};
-const sl_hash_variant sl_hash_variants[] = {{"scalar", SL_ISA_NONE, &sli_hash_scalar}};
-const sl_agg_variant sl_agg_variants[] = {{"scalar", SL_ISA_NONE, &sli_agg_scalar}};
-const sl_sort_variant sl_sort_variants[] = {{"scalar", SL_ISA_NONE, &sli_sort_scalar}};
-const sl_gather_variant sl_gather_variants[] = {{"scalar", SL_ISA_NONE, &sli_gather_scalar}};
+/*
+ * The SIMD kernel sets, defined in kernels/simd/<family>.c, which
+ * cmake/Simd.cmake compiles once per target (sli_<family>_<isa>). The tables
+ * list them after the scalar reference; sli_isa_pick() takes the best one the
+ * CPU runs.
+ */
+#ifdef SLI_HAVE_SIMD_X86
+#define SLI_DECL_X86(fam)                                                                                    \
+    extern const sl_##fam##_kernels sli_##fam##_avx2;                                                        \
+    extern const sl_##fam##_kernels sli_##fam##_avx512;
+#define SLI_X86(fam)                                                                                         \
+    , {"avx2", SL_ISA_AVX2, &sli_##fam##_avx2},                                                              \
+    {                                                                                                        \
+        "avx512", SL_ISA_AVX512, &sli_##fam##_avx512                                                         \
+    }
+#else
+#define SLI_DECL_X86(fam)
+#define SLI_X86(fam)
+#endif
+SLI_DECL_X86(filter)
+SLI_DECL_X86(arith)
+SLI_DECL_X86(cast)
+SLI_DECL_X86(hash)
+SLI_DECL_X86(agg)
+SLI_DECL_X86(gather)
+SLI_DECL_X86(sort)
+
+const sl_filter_variant sl_filter_variants[] = {{"scalar", SL_ISA_NONE, &sli_filter_scalar} SLI_X86(filter)};
+const sl_arith_variant sl_arith_variants[] = {{"scalar", SL_ISA_NONE, &sli_arith_scalar} SLI_X86(arith)};
+const sl_cast_variant sl_cast_variants[] = {{"scalar", SL_ISA_NONE, &sli_cast_scalar} SLI_X86(cast)};
+const sl_hash_variant sl_hash_variants[] = {{"scalar", SL_ISA_NONE, &sli_hash_scalar} SLI_X86(hash)};
+const sl_agg_variant sl_agg_variants[] = {{"scalar", SL_ISA_NONE, &sli_agg_scalar} SLI_X86(agg)};
+const sl_sort_variant sl_sort_variants[] = {{"scalar", SL_ISA_NONE, &sli_sort_scalar} SLI_X86(sort)};
+const sl_gather_variant sl_gather_variants[] = {{"scalar", SL_ISA_NONE, &sli_gather_scalar} SLI_X86(gather)};
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -149,10 +149,37 @@ static inline int kt_runnable(sl_isa isa)
     return isa <= sli_isa_detect();
 }
 
+/*
+ * Emulated AVX-512 variants. cmake/Simd.cmake also compiles the 512-bit SIMD
+ * kernels without AVX-512 flags (SIMDe then emulates every intrinsic) into a
+ * test-only object set, linked into the kernel tests with KT_HAVE_EMU defined;
+ * sli_simd_emu_variant("filter") returns its sl_filter_variant ("avx512-emu",
+ * runnable on any CPU), or NULL for a family without SIMD kernels. So the
+ * AVX-512 code is verified on machines without AVX-512.
+ */
+#ifdef KT_HAVE_EMU
+const void *sli_simd_emu_variant(const char *family);
+#define KT_EMU(fam) sli_simd_emu_variant(#fam)
+#else
+#define KT_EMU(fam) NULL
+#endif
+
+/** Name of the variant KT_FOR_EACH_VARIANT is running (for failure messages). */
+static const char *kt_variant_name __attribute__((unused)) = "";
+
+/** @return entry v of family table `tab` (count entries), then the emulated
+ *  variant `emu` at v == count (NULL when there is none). */
+static inline const void *kt_variant_at(const void *tab, size_t size, size_t count, const void *emu, size_t v)
+{
+    return v < count ? (const char *)tab + v * size : emu;
+}
+
 /**
  * Runs the statement that follows once per variant of kernel family `fam`
- * (sl_<fam>_variants) that this CPU can run, in table order, with `k` bound to
- * the variant's table (const sl_<fam>_kernels *):
+ * that this CPU can run: the table sl_<fam>_variants in order (natively
+ * compiled variants the CPU lacks are skipped), then the emulated AVX-512
+ * variant when the test links one. `k` is bound to the variant's kernel set
+ * (const sl_<fam>_kernels *) and kt_variant_name to its name:
  *
  *     KT_FOR_EACH_VARIANT(agg, k) { ... k->count(...) ... }
  *
@@ -160,9 +187,12 @@ static inline int kt_runnable(sl_isa isa)
  * leaves only the macro's inner loop). Do not nest two of these loops.
  */
 #define KT_FOR_EACH_VARIANT(fam, k)                                                                          \
-    for (size_t kt_v_ = 0; kt_v_ < sl_##fam##_variant_count; kt_v_++)                                        \
-        for (int kt_once_ = kt_runnable(sl_##fam##_variants[kt_v_].isa); kt_once_; kt_once_ = 0)             \
-            for (const sl_##fam##_kernels *k = sl_##fam##_variants[kt_v_].k; kt_once_; kt_once_ = 0)
+    for (size_t kt_v_ = 0; kt_v_ <= sl_##fam##_variant_count; kt_v_++)                                       \
+        for (const sl_##fam##_variant *kt_var_ =                                                             \
+                 kt_variant_at(sl_##fam##_variants, sizeof(sl_##fam##_variant), sl_##fam##_variant_count,    \
+                               KT_EMU(fam), kt_v_);                                                          \
+             kt_var_ && kt_runnable(kt_var_->isa) && (kt_variant_name = kt_var_->name); kt_var_ = NULL)      \
+            for (const sl_##fam##_kernels *k = kt_var_->k; k; k = NULL)
 
 /**
  * Checks, with cmocka assertions, that family `fam` has at least one variant

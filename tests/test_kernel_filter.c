@@ -84,11 +84,12 @@ static void expect_positions(size_t got, const uint32_t *out, size_t exp, const 
                              const char *what, size_t n, int mode, int op)
 {
     if (got != exp)
-        fail_msg("%s n=%zu mode=%d op=%d: %zu rows passed, expected %zu", what, n, mode, op, got, exp);
+        fail_msg("%s %s n=%zu mode=%d op=%d: %zu rows passed, expected %zu", kt_variant_name, what, n, mode,
+                 op, got, exp);
     for (size_t i = 0; i < exp; i++)
         if (out[i] != expv[i])
-            fail_msg("%s n=%zu mode=%d op=%d: out[%zu]=%u, expected %u", what, n, mode, op, i, out[i],
-                     expv[i]);
+            fail_msg("%s %s n=%zu mode=%d op=%d: out[%zu]=%u, expected %u", kt_variant_name, what, n, mode,
+                     op, i, out[i], expv[i]);
 }
 
 /* ---- fixed-width comparisons ---------------------------------------------------- */

@@ -290,9 +290,85 @@ static sl_status bind_compare(binder *b, sli_expr *e)
     return SL_OK;
 }
 
+/* Makes args[0] the date of `int + date` and `interval + date`. */
+static void swap_args(sli_expr *e)
+{
+    sli_expr *t = e->args[0];
+    e->args[0] = e->args[1];
+    e->args[1] = t;
+}
+
+/* + and - with a date operand: date +- integer days -> date (integer + date
+ * is turned around), date - date -> int64 days. NULL takes the role that
+ * makes the expression valid. */
+static sl_status bind_date_arith(binder *b, sli_expr *e)
+{
+    sl_type lt = e->args[0]->type, rt = e->args[1]->type;
+    bool ld = lt.id == SL_TYPE_DATE32, rd = rt.id == SL_TYPE_DATE32;
+    bool lint = sli_is_integer(lt) || lt.id == SL_TYPE_NULL,
+         rint = sli_is_integer(rt) || rt.id == SL_TYPE_NULL;
+    sl_status s;
+    if (e->op == SLI_OP_ADD && !ld && lint) { /* days + date */
+        swap_args(e);
+        ld = true, rd = false, rint = lint;
+    }
+    if (ld && rd) {
+        if (e->op != SLI_OP_SUB) return type_error2(b, e, "cannot apply '+' to", lt, rt);
+        e->type = sli_type(SL_TYPE_INT64);
+        return SL_OK;
+    }
+    if (ld && rint) {
+        if ((s = sli_coerce(b->ctx, b->src, &e->args[1], sli_type(SL_TYPE_INT64)))) return s;
+        e->type = sli_type(SL_TYPE_DATE32);
+        return SL_OK;
+    }
+    if (e->op == SLI_OP_SUB && rd && lt.id == SL_TYPE_NULL) { /* null - date */
+        if ((s = sli_coerce(b->ctx, b->src, &e->args[0], rt))) return s;
+        e->type = sli_type(SL_TYPE_INT64);
+        return SL_OK;
+    }
+    char what[48];
+    snprintf(what, sizeof what, "cannot apply '%s' to", sli_op_str(e->op));
+    return type_error2(b, e, what, lt, rt);
+}
+
+/* date + or - interval (or interval + date). A day interval becomes a
+ * number of days; a month or year interval stays an SLI_EX_INTERVAL operand. */
+static sl_status bind_interval_arith(binder *b, sli_expr *e)
+{
+    int iv = e->args[0]->kind == SLI_EX_INTERVAL ? 0 : 1;
+    sli_expr *other = e->args[1 - iv];
+    char a[32];
+    if (other->kind == SLI_EX_INTERVAL || (iv == 0 && e->op == SLI_OP_SUB))
+        return sli_source_error(b->ctx, SL_ERR_TYPE, b->src, e->line, e->col,
+                                "type error: an interval can only be added to or subtracted from a date");
+    sl_status s = bind(b, &e->args[1 - iv]);
+    if (s) return s;
+    if (iv == 0) swap_args(e);
+    if (e->args[0]->type.id == SL_TYPE_NULL &&
+        (s = sli_coerce(b->ctx, b->src, &e->args[0], sli_type(SL_TYPE_DATE32))))
+        return s;
+    if (e->args[0]->type.id != SL_TYPE_DATE32)
+        return sli_source_error(b->ctx, SL_ERR_TYPE, b->src, e->line, e->col,
+                                "type error: cannot add an interval to %s (only to a date)",
+                                tname(e->args[0]->type, a, sizeof a));
+    sli_expr *itv = e->args[1];
+    if (itv->unit == SLI_IV_DAY) {
+        itv->kind = SLI_EX_LITERAL;
+        itv->lit.type = sli_type(SL_TYPE_INT64);
+        itv->type = itv->lit.type;
+    } else {
+        itv->type = sli_type(SL_TYPE_INT64);
+    }
+    e->type = sli_type(SL_TYPE_DATE32);
+    return SL_OK;
+}
+
 static sl_status bind_arith(binder *b, sli_expr *e)
 {
     sl_type lt = e->args[0]->type, rt = e->args[1]->type;
+    if ((lt.id == SL_TYPE_DATE32 || rt.id == SL_TYPE_DATE32) && (e->op == SLI_OP_ADD || e->op == SLI_OP_SUB))
+        return bind_date_arith(b, e);
     if (lt.id == SL_TYPE_NULL) lt = rt.id == SL_TYPE_NULL ? sli_type(SL_TYPE_INT64) : rt;
     if (rt.id == SL_TYPE_NULL) rt = lt;
     if (!sli_is_numeric(lt) || !sli_is_numeric(rt)) {
@@ -330,6 +406,82 @@ static sl_status bind_arith(binder *b, sli_expr *e)
         (st = sli_coerce(b->ctx, b->src, &e->args[1], rc)))
         return st;
     e->type = res;
+    return SL_OK;
+}
+
+/* The common type of two case branch values: numbers widen as in
+ * comparisons; utf8 meets only utf8; NULL meets everything. */
+static bool case_common(sl_type a, sl_type b, sl_type *out)
+{
+    if (a.id != SL_TYPE_NULL && b.id != SL_TYPE_NULL && (a.id == SL_TYPE_UTF8) != (b.id == SL_TYPE_UTF8))
+        return false;
+    return common_type(a, b, out);
+}
+
+/* Conditions must be boolean; the values are coerced to one type (a column's
+ * own type when every other value is a literal that fits it). A missing else
+ * becomes a NULL of that type. */
+static sl_status bind_case(binder *b, sli_expr *e)
+{
+    char a[32], c[32], et[256];
+    sl_status s;
+    size_t nb = e->nargs / 2;
+    for (size_t i = 0; i < nb; i++) {
+        sl_type t = e->args[2 * i]->type;
+        if (t.id == SL_TYPE_NULL && (s = sli_coerce(b->ctx, b->src, &e->args[2 * i], sli_type(SL_TYPE_BOOL))))
+            return s;
+        if (t.id != SL_TYPE_BOOL && t.id != SL_TYPE_NULL) {
+            const sli_expr *w = e->args[2 * i];
+            return sli_source_error(b->ctx, SL_ERR_TYPE, b->src, w->line, w->col,
+                                    "type error: the 'when' condition '%s' is %s, not bool",
+                                    etext(b, w, et, sizeof et), tname(t, a, sizeof a));
+        }
+    }
+    /* value positions: 1, 3, ..., and the else (the last argument when nargs is odd) */
+#define VAL(k) ((k) < nb ? 2 * (k) + 1 : e->nargs - 1)
+    size_t nv = nb + (e->nargs % 2);
+    sl_type t = sli_type(SL_TYPE_NULL);
+    for (size_t k = 0; k < nv; k++) {
+        sl_type vt = e->args[VAL(k)]->type, nt;
+        if (!case_common(t, vt, &nt)) {
+            const sli_expr *v = e->args[VAL(k)];
+            return sli_source_error(b->ctx, SL_ERR_TYPE, b->src, v->line, v->col,
+                                    "type error in '%s': the case values have types %s and %s, which do not "
+                                    "mix",
+                                    etext(b, e, et, sizeof et), tname(t, a, sizeof a),
+                                    tname(vt, c, sizeof c));
+        }
+        if (vt.id != SL_TYPE_NULL) t = t.id == SL_TYPE_NULL ? vt : nt;
+    }
+    /* Prefer the type of the non-literal values when they all share it and
+     * every literal value fits it (no cast of a column for `else 0`). */
+    const sli_expr *first = NULL;
+    for (size_t k = 0; k < nv && !first; k++)
+        if (e->args[VAL(k)]->kind != SLI_EX_LITERAL) first = e->args[VAL(k)];
+    if (first && first->type.id != SL_TYPE_NULL) {
+        bool all = true;
+        sl_type p = first->type, dummy;
+        for (size_t k = 0; k < nv && all; k++) {
+            const sli_expr *v = e->args[VAL(k)];
+            if (v->type.id == SL_TYPE_NULL) continue;
+            if (v->kind != SLI_EX_LITERAL)
+                all = sli_type_eq(v->type, p);
+            else
+                all = case_common(v->type, p, &dummy) && literal_fits(v, p);
+        }
+        if (all) t = p;
+    }
+    for (size_t k = 0; k < nv; k++)
+        if ((s = sli_coerce(b->ctx, b->src, &e->args[VAL(k)], t))) return s;
+#undef VAL
+    if (e->nargs % 2 == 0) {
+        sli_expr *null = sli_expr_new(SLI_EX_LITERAL, e->line, e->col);
+        if (!null) return nomem(b);
+        null->lit.type = null->type = t;
+        null->lit.is_null = true;
+        if (!sli_expr_push(e, null)) return nomem(b);
+    }
+    e->type = t;
     return SL_OK;
 }
 
@@ -468,15 +620,38 @@ static int agg_fn(const char *name, size_t nargs, bool star, sli_agg_fn *fn)
     return 1;
 }
 
+/* year(d), month(d), day(d) (also written extract(year from d)) -> int32. */
+static sl_status bind_date_part(binder *b, sli_expr *e)
+{
+    char a[32];
+    if (e->nargs != 1 || e->args[0]->kind == SLI_EX_STAR)
+        return sli_source_error(b->ctx, SL_ERR_SYNTAX, b->src, e->line, e->col,
+                                "%s() takes exactly one argument, a date", e->name);
+    sl_status s = bind(b, &e->args[0]);
+    if (s) return s;
+    sl_type t = e->args[0]->type;
+    if (t.id == SL_TYPE_NULL && (s = sli_coerce(b->ctx, b->src, &e->args[0], sli_type(SL_TYPE_DATE32))))
+        return s;
+    if (t.id != SL_TYPE_DATE32 && t.id != SL_TYPE_NULL)
+        return sli_source_error(b->ctx, SL_ERR_TYPE, b->src, e->line, e->col,
+                                "type error: cannot extract %s from %s (only from a date)", e->name,
+                                tname(t, a, sizeof a));
+    e->type = sli_type(SL_TYPE_INT32);
+    return SL_OK;
+}
+
 static sl_status bind_call(binder *b, sli_expr **pe)
 {
     sli_expr *e = *pe;
+    if (sli_date_part_of(e->name) >= 0) return bind_date_part(b, e);
     bool star = e->nargs == 1 && e->args[0]->kind == SLI_EX_STAR;
     sli_agg_fn fn;
     int known = agg_fn(e->name, e->nargs, star, &fn);
     if (known < 0)
         return sli_source_error(b->ctx, SL_ERR_SYNTAX, b->src, e->line, e->col,
-                                "unknown function '%s' (functions: sum, count, min, max, avg)", e->name);
+                                "unknown function '%s' (functions: sum, count, min, max, avg, year, month, "
+                                "day)",
+                                e->name);
     if (known == 0 || (e->nargs != 1))
         return sli_source_error(b->ctx, SL_ERR_SYNTAX, b->src, e->line, e->col,
                                 "%s() takes exactly one argument%s", e->name,
@@ -609,6 +784,14 @@ static sl_status bind(binder *b, sli_expr **pe)
         return sli_source_error(b->ctx, SL_ERR_SYNTAX, b->src, e->line, e->col,
                                 "'*' is only allowed in count(*)");
     case SLI_EX_CALL: return bind_call(b, pe);
+    case SLI_EX_INTERVAL:
+        return sli_source_error(b->ctx, SL_ERR_TYPE, b->src, e->line, e->col,
+                                "type error: an interval can only be added to or subtracted from a date");
+    case SLI_EX_BINARY:
+        if ((e->op == SLI_OP_ADD || e->op == SLI_OP_SUB) &&
+            (e->args[0]->kind == SLI_EX_INTERVAL || e->args[1]->kind == SLI_EX_INTERVAL))
+            return bind_interval_arith(b, e);
+        break;
     case SLI_EX_BETWEEN:
     case SLI_EX_IN: {
         sli_expr *d = desugar(e);
@@ -673,6 +856,7 @@ static sl_status bind(binder *b, sli_expr **pe)
     }
     case SLI_EX_ALIAS:
     case SLI_EX_ORDER: e->type = e->args[0]->type; return SL_OK;
+    case SLI_EX_CASE: return bind_case(b, e);
     default:
         return sli_source_error(b->ctx, SL_ERR_INTERNAL, b->src, e->line, e->col, "unexpected expression");
     }

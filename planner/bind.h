@@ -6,6 +6,13 @@
  * common type by inserted casts (literal casts are folded at once), BETWEEN
  * and IN are rewritten into comparisons, and NOT is pushed down to the
  * comparisons (negation normal form, which keeps SQL's three-valued logic).
+ *
+ * case: conditions are boolean; the values meet in one type (numbers widen
+ * as in comparisons, utf8 only with utf8, NULL with anything); a missing
+ * else becomes a typed NULL. year/month/day(date) give int32. Dates:
+ * date +- integer days -> date, date - date -> int64, date +- interval:
+ * a day interval becomes integer days, a month or year interval stays an
+ * SLI_EX_INTERVAL operand of the + or -.
  */
 #ifndef SLI_BIND_H
 #define SLI_BIND_H

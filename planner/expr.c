@@ -95,6 +95,14 @@ void sli_expr_free_list(sli_expr **list, size_t n)
     free(list);
 }
 
+int sli_date_part_of(const char *name)
+{
+    static const char *const parts[] = {"year", "month", "day"};
+    for (int i = 0; name && i < 3; i++)
+        if (strcmp(name, parts[i]) == 0) return i;
+    return -1;
+}
+
 const char *sli_op_str(sli_op op)
 {
     switch (op) {
@@ -148,9 +156,10 @@ static void put_c(writer *w, char c)
 
 /* Words that the expression grammar treats specially: a column or alias with
  * one of these names is printed quoted. */
-static const char *const keywords[] = {"let",   "table", "and",  "or",    "not",  "between", "in",
-                                       "is",    "null",  "true", "false", "as",   "asc",     "desc",
-                                       "nulls", "first", "last", "cast",  "date", "distinct"};
+static const char *const keywords[] = {"let",   "table", "and",  "or",    "not",      "between",  "in",
+                                       "is",    "null",  "true", "false", "as",       "asc",      "desc",
+                                       "nulls", "first", "last", "cast",  "date",     "distinct", "case",
+                                       "when",  "then",  "else", "end",   "interval", "extract"};
 
 static bool plain_identifier(const char *s)
 {
@@ -362,6 +371,30 @@ static void format(writer *w, const sli_expr *e, const char *const *names)
         if (e->nulls_first == 1) put(w, " nulls first");
         if (e->nulls_first == 0) put(w, " nulls last");
         break;
+    case SLI_EX_CASE:
+        /* case ... end delimits itself: no parentheses needed around it or its parts */
+        put(w, "case");
+        for (size_t i = 0; i + 1 < e->nargs; i += 2) {
+            put(w, " when ");
+            format(w, e->args[i], names);
+            put(w, " then ");
+            format(w, e->args[i + 1], names);
+        }
+        if (e->nargs % 2) {
+            put(w, " else ");
+            format(w, e->args[e->nargs - 1], names);
+        }
+        put(w, " end");
+        break;
+    case SLI_EX_INTERVAL: {
+        char tmp[32];
+        snprintf(tmp, sizeof tmp, "interval '%" PRId64 "' %s", e->lit.i,
+                 e->unit == SLI_IV_DAY     ? "day"
+                 : e->unit == SLI_IV_MONTH ? "month"
+                                           : "year");
+        put(w, tmp);
+        break;
+    }
     }
 }
 

@@ -29,7 +29,16 @@ typedef enum sli_expr_kind {
     SLI_EX_CALL,    /**< name(args...): aggregates sum/count/min/max/avg */
     SLI_EX_ALIAS,   /**< args[0] as name */
     SLI_EX_ORDER,   /**< sort key: args[0] asc|desc [nulls first|last] */
+    /** case when args[0] then args[1] [when args[2] then args[3] ...] [else args[nargs-1]] end:
+     *  conditions at even positions, their values after them; an odd nargs means the last
+     *  argument is the else value (the binder always adds one: NULL when none was written). */
+    SLI_EX_CASE,
+    /** interval 'lit.i' unit: only as an operand of date + or - (see bind.c) */
+    SLI_EX_INTERVAL,
 } sli_expr_kind;
+
+/** Unit of an SLI_EX_INTERVAL. */
+typedef enum sli_interval_unit { SLI_IV_DAY = 0, SLI_IV_MONTH, SLI_IV_YEAR } sli_interval_unit;
 
 typedef enum sli_op {
     SLI_OP_NONE = 0,
@@ -68,10 +77,11 @@ typedef struct sli_expr {
     sl_type cast_type; /**< CAST target */
     struct sli_expr **args;
     size_t nargs;
-    bool negated;    /**< BETWEEN, IN, IS_NULL: the NOT form */
-    bool desc;       /**< ORDER: descending */
-    int nulls_first; /**< ORDER: 1 first, 0 last, -1 default (last asc, first desc) */
-    int line, col;   /**< 1-based source position of the node's first token */
+    bool negated;           /**< BETWEEN, IN, IS_NULL: the NOT form */
+    bool desc;              /**< ORDER: descending */
+    int nulls_first;        /**< ORDER: 1 first, 0 last, -1 default (last asc, first desc) */
+    sli_interval_unit unit; /**< INTERVAL: the unit of lit.i */
+    int line, col;          /**< 1-based source position of the node's first token */
 
     /* Filled in by the binder. */
     sl_type type; /**< result type */
@@ -99,6 +109,13 @@ void sli_expr_free_list(sli_expr **list, size_t n);
  * @return characters that the full text needs (like snprintf).
  */
 size_t sli_expr_format(const sli_expr *e, const char *const *names, char *buf, size_t cap);
+
+/**
+ * @return the date part a scalar function name stands for: 0 year, 1 month,
+ * 2 day (the values of kernels/date.h's sl_date_part), or -1 when `name` is
+ * not year, month or day. Thread-safe.
+ */
+int sli_date_part_of(const char *name);
 
 /** @return the operator's text ("+", "<=", "and"). */
 const char *sli_op_str(sli_op op);

@@ -5,8 +5,9 @@
  * ("" escapes a quote), integers (123), decimals (1.25, .5), floats (1e3,
  * 1.5e-2), 'strings' ('' escapes a quote) and the punctuation
  * ( ) , . ; = == <> != < <= > >= + - * / %. `#` and `--` start a comment that
- * runs to the end of the line. Keywords are plain identifiers; the parser
- * compares them case-insensitively (sli_token_is).
+ * runs to the end of the line. Keywords (also case, when, then, else, end,
+ * extract, interval) are plain identifiers; the parser compares them
+ * case-insensitively (sli_token_is).
  *
  * Positions are 1-based; columns count bytes. A token points into the source
  * text, which must outlive it.

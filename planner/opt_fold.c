@@ -1,8 +1,10 @@
 /*
  * opt_fold.c — constant folding: every subexpression without column
  * references (such as `1 - 0.05` or `cast('1995-03-15' as date) > x`'s left
- * side) is evaluated once at plan time by the same vectorized evaluator that
- * runs queries, and replaced by a literal.
+ * side, `date '1995-03-15' + interval '3' month`, or a case over literals) is
+ * evaluated once at plan time by the same vectorized evaluator that runs
+ * queries, and replaced by a literal. Interval operands are never folded on
+ * their own: they only have a meaning next to their date.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +15,9 @@
 
 static bool constant(const sli_expr *e)
 {
-    if (e->kind == SLI_EX_COLUMN || e->kind == SLI_EX_STAR || e->kind == SLI_EX_CALL) return false;
+    if (e->kind == SLI_EX_COLUMN || e->kind == SLI_EX_STAR) return false;
+    /* bound calls are scalar functions (aggregates became column references) */
+    if (e->kind == SLI_EX_CALL && sli_date_part_of(e->name) < 0) return false;
     for (size_t i = 0; i < e->nargs; i++)
         if (!e->args[i] || !constant(e->args[i])) return false;
     return true;
@@ -23,10 +27,16 @@ static sl_status fold_expr(sl_context *ctx, sli_expr **pe)
 {
     sli_expr *e = *pe;
     if (!e) return SL_OK;
-    if (e->kind == SLI_EX_LITERAL || e->type.id == SL_TYPE_UTF8) return SL_OK;
+    if (e->kind == SLI_EX_LITERAL || e->kind == SLI_EX_INTERVAL) return SL_OK;
     if (!constant(e) || e->kind == SLI_EX_ORDER || e->kind == SLI_EX_ALIAS) {
         for (size_t i = 0; i < e->nargs; i++) {
             sl_status s = fold_expr(ctx, &e->args[i]);
+            if (s && e->kind == SLI_EX_CASE && i > 0 && (s == SL_ERR_DIV_ZERO || s == SL_ERR_OVERFLOW)) {
+                /* A case part after the first condition may never run: its
+                 * error belongs to the rows that reach it, if any, at run time. */
+                sli_error_clear(ctx);
+                continue;
+            }
             if (s) return s;
         }
         return SL_OK;
@@ -55,7 +65,21 @@ static sl_status fold_expr(sl_context *ctx, sli_expr **pe)
         case SL_P_I32: lit->lit.i = ((const int32_t *)v.data)[0]; break;
         case SL_P_I64: lit->lit.i = ((const int64_t *)v.data)[0]; break;
         case SL_P_F64: lit->lit.f = ((const double *)v.data)[0]; break;
-        default: break;
+        default: {
+            /* utf8: the view may point into e's own literals, so copy before freeing e */
+            sli_strview sv =
+                v.dict ? v.dict->views[((const int32_t *)v.data)[0]] : ((const sli_strview *)v.data)[0];
+            lit->lit.s = malloc((size_t)sv.len + 1);
+            if (!lit->lit.s) {
+                sli_expr_free(lit);
+                sli_eval_free(ev);
+                return sli_nomem(ctx, "constant folding");
+            }
+            if (sv.len) memcpy(lit->lit.s, sv.ptr, sv.len);
+            lit->lit.s[sv.len] = 0;
+            lit->lit.slen = sv.len;
+            break;
+        }
         }
     }
     sli_eval_free(ev);

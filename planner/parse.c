@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lexer.h"
 #include "runtime/context.h"
@@ -176,7 +177,8 @@ static int max_int(int a, int b)
     return a > b ? a : b;
 }
 
-static const char *const reserved[] = {"and", "or", "not", "between", "in", "is", "as", "asc", "desc"};
+static const char *const reserved[] = {"and", "or",   "not",  "between", "in",   "is", "as",
+                                       "asc", "desc", "when", "then",    "else", "end"};
 
 /* @return true for words that can never start an operand. */
 static bool is_reserved(const sli_token *t)
@@ -366,6 +368,198 @@ static sli_expr *parse_call(parser *p, int *h)
     return e;
 }
 
+/* case [subject] when c then v {when c then v} [else v] end, with the current
+ * token at "case". The simple form (with a subject) becomes the searched one:
+ * each `when a` turns into `subject = a` over its own copy of the subject. */
+static sli_expr *parse_case(parser *p, int *h)
+{
+    sli_token kw = advance(p);
+    sli_expr *e = new_node(p, SLI_EX_CASE, kw.line, kw.col);
+    if (!e) return NULL;
+    sli_expr *subject = NULL;
+    int hs = 0;
+    *h = 1;
+    if (!is_kw(p, "when") && !(subject = parse_expr(p, &hs))) goto fail;
+    if (!is_kw(p, "when")) {
+        expected(p, subject ? "'when' after the case operand" : "'when' after 'case'");
+        goto fail;
+    }
+    while (is_kw(p, "when")) {
+        sli_token wt = advance(p);
+        int hc, hv;
+        sli_expr *c = parse_expr(p, &hc);
+        if (!c) goto fail;
+        if (subject) {
+            sli_expr *s = sli_expr_clone(subject);
+            if (!s) {
+                sli_expr_free(c);
+                nomem(p);
+                goto fail;
+            }
+            hc = max_int(hs, hc);
+            if (!(c = wrap3(p, SLI_EX_BINARY, s, c, NULL, hc, &wt))) goto fail;
+            c->op = SLI_OP_EQ;
+            hc++;
+        }
+        if (!sli_expr_push(e, c)) {
+            nomem(p);
+            goto fail;
+        }
+        if (!is_kw(p, "then")) {
+            expected(p, "'then' after the 'when' condition");
+            goto fail;
+        }
+        advance(p);
+        sli_expr *v = parse_expr(p, &hv);
+        if (!v) goto fail;
+        if (!sli_expr_push(e, v)) {
+            nomem(p);
+            goto fail;
+        }
+        *h = max_int(*h, max_int(hc, hv) + 1);
+    }
+    if (is_kw(p, "else")) {
+        advance(p);
+        int hv;
+        sli_expr *v = parse_expr(p, &hv);
+        if (!v) goto fail;
+        if (!sli_expr_push(e, v)) {
+            nomem(p);
+            goto fail;
+        }
+        *h = max_int(*h, hv + 1);
+    }
+    if (!is_kw(p, "end")) {
+        expected(p, e->nargs % 2 ? "'end' after the 'else' value" : "'when', 'else' or 'end'");
+        goto fail;
+    }
+    advance(p);
+    if (*h > MAX_HEIGHT) {
+        fail_at(p, &kw, SL_ERR_SYNTAX, "expression nested too deeply");
+        goto fail;
+    }
+    sli_expr_free(subject);
+    return e;
+fail:
+    sli_expr_free(subject);
+    sli_expr_free(e);
+    return NULL;
+}
+
+/* extract '(' year|month|day 'from' expr ')' with the current token at
+ * "extract"; it becomes the call year(expr), month(expr) or day(expr). */
+static sli_expr *parse_extract(parser *p, int *h)
+{
+    sli_token kw = advance(p);
+    advance(p); /* '(' */
+    const sli_token *f = cur(p);
+    if (f->kind != SLI_TOK_IDENT) return expected(p, "year, month or day in extract(... from date)");
+    sli_token field = advance(p);
+    char *name = lower_dup(&field);
+    if (!name) return nomem(p);
+    if (sli_date_part_of(name) < 0) {
+        fail_at(p, &field, SL_ERR_SYNTAX, "cannot extract '%.40s' from a date (expected year, month or day)",
+                name);
+        free(name);
+        return NULL;
+    }
+    sli_expr *e = new_node(p, SLI_EX_CALL, kw.line, kw.col);
+    if (!e) {
+        free(name);
+        return NULL;
+    }
+    e->name = name;
+    if (!is_kw(p, "from")) {
+        sli_expr_free(e);
+        return expected(p, "'from' in extract(field from date)");
+    }
+    advance(p);
+    int ha;
+    sli_expr *a = parse_expr(p, &ha);
+    if (!a) {
+        sli_expr_free(e);
+        return NULL;
+    }
+    if (!sli_expr_push(e, a)) {
+        sli_expr_free(e);
+        return nomem(p);
+    }
+    if (!expect(p, SLI_TOK_RPAREN, "')' to close extract(")) {
+        sli_expr_free(e);
+        return NULL;
+    }
+    *h = ha + 1;
+    return e;
+}
+
+/* @return the unit a word names (day[s], month[s], year[s]), or -1. */
+static int interval_unit(const char *s, size_t n)
+{
+    static const char *const units[] = {"day", "month", "year"};
+    for (int u = 0; u < 3; u++) {
+        size_t l = strlen(units[u]);
+        if ((n == l || (n == l + 1 && (s[l] == 's' || s[l] == 'S'))) && strncasecmp(s, units[u], l) == 0)
+            return u;
+    }
+    return -1;
+}
+
+/* Largest count an interval takes. */
+#define MAX_INTERVAL 2147483647LL
+
+/* interval ['-'] INT unit | interval 'n' unit | interval 'n unit', with the
+ * current token at "interval". Units: day[s], month[s], year[s]. */
+static sli_expr *parse_interval(parser *p)
+{
+    sli_token kw = advance(p);
+    bool neg = false;
+    if (cur(p)->kind == SLI_TOK_MINUS) {
+        advance(p);
+        neg = true;
+    }
+    sli_token num = advance(p);
+    const char *s = num.text;
+    size_t n = num.len, i = 0;
+    if (num.kind == SLI_TOK_STRING) { /* the quotes around the text */
+        s++;
+        n -= 2;
+        while (i < n && s[i] == ' ') i++;
+        if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    } else if (num.kind != SLI_TOK_INT) {
+        return fail_at(p, &num, SL_ERR_SYNTAX, "expected a number or a quoted number after 'interval'");
+    }
+    int64_t v = 0;
+    size_t digits = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+        v = v * 10 + (s[i] - '0');
+        if (v > MAX_INTERVAL) return fail_at(p, &num, SL_ERR_SYNTAX, "interval out of range");
+    }
+    int unit = -1;
+    if (num.kind == SLI_TOK_STRING) {
+        while (i < n && s[i] == ' ') i++;
+        size_t w = i;
+        while (i < n && s[i] != ' ') i++;
+        bool bad_unit = w < i && (unit = interval_unit(s + w, i - w)) < 0;
+        while (i < n && s[i] == ' ') i++;
+        if (!digits || i < n || bad_unit)
+            return fail_at(p, &num, SL_ERR_SYNTAX,
+                           "invalid interval %.*s (expected a whole number such as '3' or '3 month')",
+                           (int)(num.len > 40 ? 40 : num.len), num.text);
+    }
+    if (unit < 0) {
+        const sli_token *t = cur(p);
+        if (t->kind != SLI_TOK_IDENT || (unit = interval_unit(t->text, t->len)) < 0)
+            return expected(p, "day, month or year after the interval's count");
+        advance(p);
+    }
+    sli_expr *e = new_node(p, SLI_EX_INTERVAL, kw.line, kw.col);
+    if (!e) return NULL;
+    e->lit.type = sli_type(SL_TYPE_INT64);
+    e->lit.i = neg ? -v : v;
+    e->unit = (sli_interval_unit)unit;
+    return e;
+}
+
 static sli_expr *parse_primary(parser *p, int *h)
 {
     const sli_token *t = cur(p);
@@ -443,6 +637,11 @@ static sli_expr *parse_primary(parser *p, int *h)
         return e;
     }
     if (sli_token_is(t, "cast") && peek(p, 1)->kind == SLI_TOK_LPAREN) return parse_cast(p, h);
+    if (sli_token_is(t, "case")) return parse_case(p, h);
+    if (sli_token_is(t, "extract") && peek(p, 1)->kind == SLI_TOK_LPAREN) return parse_extract(p, h);
+    if (sli_token_is(t, "interval") && (peek(p, 1)->kind == SLI_TOK_STRING ||
+                                        peek(p, 1)->kind == SLI_TOK_INT || peek(p, 1)->kind == SLI_TOK_MINUS))
+        return parse_interval(p);
     if (peek(p, 1)->kind == SLI_TOK_LPAREN) return parse_call(p, h);
 
     sli_token tok = advance(p);

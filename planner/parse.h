@@ -19,9 +19,21 @@
  *   [not] in (list), is [not] null); + -; * / %; unary -; primary.
  *   Primary: integer (int64), decimal (1.25 -> decimal(3,2)), float
  *   (1e3 or 1.5e-2 -> float64), 'string' ('' escapes a quote), date 'YYYY-MM-DD',
- *   true, false, null, cast(expr as type), name(args) / count(*), a column
- *   name (IDENT or "quoted ident"), ( expr ).
+ *   true, false, null, cast(expr as type), case, extract, interval,
+ *   name(args) / count(*), a column name (IDENT or "quoted ident"), ( expr ).
  *   `expr as name` is allowed wherever a list item is.
+ *
+ *   case     := 'case' 'when' expr 'then' expr { 'when' expr 'then' expr }
+ *               [ 'else' expr ] 'end'                          -- searched
+ *             | 'case' expr 'when' expr 'then' expr { ... } [ 'else' expr ] 'end'
+ *               -- simple: each `when a` becomes `operand = a` (a copy of the operand)
+ *   extract  := 'extract' '(' ('year'|'month'|'day') 'from' expr ')'
+ *               -- the same tree as the calls year(expr), month(expr), day(expr)
+ *   interval := 'interval' ( ['-'] INT | STRING ) unit       -- interval '3' month, interval 3 month
+ *             | 'interval' STRING                            -- interval '3 months'
+ *   unit     := day[s] | month[s] | year[s]
+ *   `when`, `then`, `else` and `end` never start an operand; a column with
+ *   such a name (or named case, interval, extract) is written "quoted".
  */
 #ifndef SLI_PARSE_H
 #define SLI_PARSE_H

@@ -16,6 +16,7 @@
 #include "context.h"
 #include "kernels/arith.h"
 #include "kernels/cast.h"
+#include "kernels/date.h"
 #include "kernels/filter.h"
 #include "kernels/gather.h"
 #include "planner/bind.h"
@@ -23,7 +24,8 @@
 
 typedef struct enode {
     const sli_expr *e;
-    struct enode *kids[2];
+    struct enode **kids; /**< one per argument (ORDER, ALIAS: the first only) */
+    size_t nkids;
     struct enode *neg;  /**< predicate used as a value: its negation */
     sli_expr *neg_expr; /**< owned */
     void *vals;         /**< SLI_VEC_SIZE values (16 bytes each at most) */
@@ -42,13 +44,14 @@ struct sli_eval {
     const sl_arith_kernels *ak;
     const sl_cast_kernels *ck;
     const sl_gather_kernels *gk;
+    const sl_date_kernels *dk;
 };
 
 static void node_free(enode *n)
 {
     if (!n) return;
-    node_free(n->kids[0]);
-    node_free(n->kids[1]);
+    for (size_t i = 0; i < n->nkids; i++) node_free(n->kids[i]);
+    free(n->kids);
     node_free(n->neg);
     sli_expr_free(n->neg_expr);
     sli_buf_free(n->vals);
@@ -113,7 +116,12 @@ static enode *node_new(sl_context *ctx, const sli_expr *e, bool *ok)
         !n->s2 || !n->s3)
         *ok = false;
     size_t nk = e->kind == SLI_EX_ORDER || e->kind == SLI_EX_ALIAS ? 1 : e->nargs;
-    for (size_t i = 0; i < nk && i < 2; i++) n->kids[i] = node_new(ctx, e->args[i], ok);
+    if (nk && !(n->kids = calloc(nk, sizeof *n->kids))) {
+        *ok = false;
+        return n;
+    }
+    n->nkids = nk;
+    for (size_t i = 0; i < nk; i++) n->kids[i] = node_new(ctx, e->args[i], ok);
     if (e->kind == SLI_EX_LITERAL && *ok) fill_literal(n);
     return n;
 }
@@ -130,6 +138,7 @@ sl_status sli_eval_create(sl_context *ctx, const sli_expr *e, sli_eval **out)
     ev->ak = sli_arith_select()->k;
     ev->ck = sli_cast_select()->k;
     ev->gk = sli_gather_select()->k;
+    ev->dk = sli_date_select()->k;
     if (!ok) {
         sli_eval_free(ev);
         return sli_nomem(ctx, "expression evaluator");
@@ -533,6 +542,140 @@ static sl_status value_predicate(sli_eval *ev, enode *nd, const sli_chunk *in, c
     return SL_OK;
 }
 
+/* ---- dates -------------------------------------------------------------- */
+
+/* year(d), month(d), day(d). */
+static sl_status value_date_part(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                                 sli_vec *out)
+{
+    sli_vec a;
+    sl_status s = value(ev, nd->kids[0], in, sel, n, &a);
+    if (s) return s;
+    int part = sli_date_part_of(nd->e->name);
+    if (part < 0) return sli_error(ev->ctx, SL_ERR_INTERNAL, "unknown function '%s'", nd->e->name);
+    size_t m;
+    const uint32_t *vs = drop_nulls(ev, a.validity, sel, n, nd->s1, &m);
+    ev->dk->part[part](a.data, nd->vals, vs, m);
+    out->type = nd->e->type;
+    out->data = nd->vals;
+    out->validity = a.validity;
+    out->dict = NULL;
+    return SL_OK;
+}
+
+/* date +- days, date +- interval (months), date - date. */
+static sl_status value_date_arith(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                                  sli_vec *out)
+{
+    const sli_expr *e = nd->e, *r = e->args[1];
+    sli_vec a, b;
+    sl_status s = value(ev, nd->kids[0], in, sel, n, &a);
+    if (s) return s;
+    out->type = e->type;
+    out->dict = NULL;
+    out->data = nd->vals;
+    size_t m;
+    sl_arith_rc rc = SL_ARITH_OK;
+    if (r->kind == SLI_EX_INTERVAL) {
+        /* the binder keeps only month and year intervals; the count is at most 2^31 */
+        int64_t months = r->lit.i * (r->unit == SLI_IV_YEAR ? 12 : 1);
+        if (e->op == SLI_OP_SUB) months = -months;
+        out->validity = a.validity;
+        const uint32_t *vs = drop_nulls(ev, a.validity, sel, n, nd->s1, &m);
+        rc = ev->dk->add_months(a.data, months, nd->vals, vs, m);
+        return rc ? arith_error(ev, e, rc) : SL_OK;
+    }
+    if ((s = value(ev, nd->kids[1], in, sel, n, &b))) return s;
+    out->validity = and_validity(a.validity, b.validity, nd->valid, span(sel, n));
+    const uint32_t *vs = drop_nulls(ev, out->validity, sel, n, nd->s1, &m);
+    if (b.type.id == SL_TYPE_DATE32)
+        ev->dk->diff(a.data, b.data, nd->vals, vs, m);
+    else
+        rc = (e->op == SLI_OP_SUB ? ev->dk->sub_days : ev->dk->add_days)(a.data, b.data, nd->vals, vs, m);
+    return rc ? arith_error(ev, e, rc) : SL_OK;
+}
+
+/* ---- case --------------------------------------------------------------- */
+
+/* Copies the rows rows[0..k) of v into the case's result at the same
+ * positions (no compaction): values, dictionary codes decoded to views, and
+ * validity bits. */
+static void put_rows(enode *nd, const sli_vec *v, const uint32_t *rows, size_t k)
+{
+    void *dst = nd->vals;
+    if (v->type.id == SL_TYPE_UTF8) {
+        sli_strview *d = dst;
+        if (v->dict) {
+            const int32_t *codes = v->data;
+            for (size_t i = 0; i < k; i++) d[rows[i]] = v->dict->views[codes[rows[i]]];
+        } else {
+            const sli_strview *src = v->data;
+            for (size_t i = 0; i < k; i++) d[rows[i]] = src[rows[i]];
+        }
+    } else {
+        switch (sli_ptype(v->type)) {
+        case SL_P_I8:
+            for (size_t i = 0; i < k; i++) ((int8_t *)dst)[rows[i]] = ((const int8_t *)v->data)[rows[i]];
+            break;
+        case SL_P_I16:
+            for (size_t i = 0; i < k; i++) ((int16_t *)dst)[rows[i]] = ((const int16_t *)v->data)[rows[i]];
+            break;
+        case SL_P_I32:
+            for (size_t i = 0; i < k; i++) ((int32_t *)dst)[rows[i]] = ((const int32_t *)v->data)[rows[i]];
+            break;
+        default: /* int64, decimal and float64 are all 8 bytes */
+            for (size_t i = 0; i < k; i++) ((int64_t *)dst)[rows[i]] = ((const int64_t *)v->data)[rows[i]];
+            break;
+        }
+    }
+    uint8_t *valid = nd->valid;
+    for (size_t i = 0; i < k; i++) {
+        uint32_t row = rows[i];
+        uint8_t bit = (uint8_t)(sli_valid(v->validity, row) << (row & 7));
+        valid[row >> 3] |= bit; /* bits start cleared */
+    }
+}
+
+/* Each condition selects among the rows no earlier branch took; its value is
+ * computed only on the rows it selected and written at their positions. The
+ * rows left get the else value (NULL when there is none). */
+static sl_status value_case(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                            sli_vec *out)
+{
+    const sli_expr *e = nd->e;
+    size_t nb = e->nargs / 2;
+    bool has_else = e->nargs % 2;
+    memset(nd->valid, 0, (span(sel, n) + 7) / 8);
+    out->type = e->type;
+    out->data = nd->vals;
+    out->validity = nd->valid;
+    out->dict = NULL;
+    const uint32_t *rest = sel; /* rows no branch has taken yet */
+    size_t nrest = n;
+    sl_status s;
+    for (size_t i = 0; i < nb && nrest > 0; i++) {
+        size_t k;
+        sli_vec v;
+        if ((s = select_rows(ev, nd->kids[2 * i], in, rest, nrest, nd->s1, &k))) return s;
+        if (k == 0) continue;
+        if ((s = value(ev, nd->kids[2 * i + 1], in, nd->s1, k, &v))) return s;
+        put_rows(nd, &v, nd->s1, k);
+        /* in place: difference() writes each position at or before the one it reads */
+        nrest = difference(rest, nrest, nd->s1, k, nd->s2);
+        rest = nd->s2;
+    }
+    if (has_else && nrest > 0) {
+        sli_vec v;
+        if ((s = value(ev, nd->kids[e->nargs - 1], in, rest, nrest, &v))) return s;
+        if (!rest) { /* no branch took a row: every row 0..n-1 */
+            nrest = copy_sel(NULL, nrest, nd->s2);
+            rest = nd->s2;
+        }
+        put_rows(nd, &v, rest, nrest);
+    }
+    return SL_OK;
+}
+
 static sl_status value(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
                        sli_vec *out)
 {
@@ -549,7 +692,10 @@ static sl_status value(sli_eval *ev, enode *nd, const sli_chunk *in, const uint3
     case SLI_EX_UNARY: return value_arith(ev, nd, in, sel, n, out);
     case SLI_EX_BINARY:
         if (e->op >= SLI_OP_EQ) return value_predicate(ev, nd, in, sel, n, out);
+        if (e->args[0]->type.id == SL_TYPE_DATE32) return value_date_arith(ev, nd, in, sel, n, out);
         return value_arith(ev, nd, in, sel, n, out);
+    case SLI_EX_CASE: return value_case(ev, nd, in, sel, n, out);
+    case SLI_EX_CALL: return value_date_part(ev, nd, in, sel, n, out);
     case SLI_EX_IS_NULL: return value_predicate(ev, nd, in, sel, n, out);
     case SLI_EX_ALIAS:
     case SLI_EX_ORDER: return value(ev, nd->kids[0], in, sel, n, out);

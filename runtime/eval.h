@@ -6,6 +6,10 @@
  * allocates. Values are computed only at the chunk's selected positions;
  * predicates refine the selection with branch-free selection kernels (and:
  * one after the other; or: the second only on rows the first rejected).
+ * A case evaluates each condition as a selection over the rows no earlier
+ * branch took and each value only on its own rows, writing results at their
+ * row positions (never compacting). Date parts and date arithmetic run the
+ * kernels of kernels/date.h.
  * Not thread-safe: one evaluator per thread.
  */
 #ifndef SLI_EVAL_H

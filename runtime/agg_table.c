@@ -1,10 +1,13 @@
 /*
- * agg_table.c — hash aggregation (see agg_table.h).
+ * agg_table.c — grouped aggregation: group bookkeeping, aggregate states,
+ * their updates and the output table (see agg_table.h). Finding a row's
+ * group is in agg_direct.c and agg_hash.c; merging tables in agg_merge.c.
  */
 #include "agg_table.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "buffer.h"
 #include "context.h"
@@ -16,7 +19,7 @@ static size_t state_width(const sli_agg *a)
 {
     switch (a->fn) {
     case SLI_AGG_COUNT:
-    case SLI_AGG_COUNT_STAR: return sizeof(int64_t);
+    case SLI_AGG_COUNT_STAR: return 0; /* counts live in rows / count */
     case SLI_AGG_SUM:
     case SLI_AGG_AVG: return sli_ptype(a->arg->type) == SL_P_F64 ? sizeof(double) : sizeof(__int128);
     case SLI_AGG_MIN:
@@ -25,40 +28,119 @@ static size_t state_width(const sli_agg *a)
     return 8;
 }
 
+static bool has_count(const sli_agg *a)
+{
+    return a->fn == SLI_AGG_COUNT || a->fn == SLI_AGG_SUM || a->fn == SLI_AGG_AVG;
+}
+
+static bool has_seen(const sli_agg *a)
+{
+    return a->fn == SLI_AGG_MIN || a->fn == SLI_AGG_MAX;
+}
+
+static bool sums_column(const sli_agg *a)
+{
+    return (a->fn == SLI_AGG_SUM || a->fn == SLI_AGG_AVG) && a->arg->kind == SLI_EX_COLUMN;
+}
+
+/* sum(x) and avg(x) of one input column keep the same sum and count: the
+ * later one shares the states of the first (Q1 has two such pairs). */
+static size_t share_with(const sli_agg *aggs, size_t k)
+{
+    const sli_agg *a = &aggs[k];
+    if (!sums_column(a)) return k;
+    for (size_t j = 0; j < k; j++) {
+        const sli_agg *b = &aggs[j];
+        if (sums_column(b) && b->arg->index == a->arg->index && b->arg->type.id == a->arg->type.id &&
+            b->arg->type.scale == a->arg->type.scale)
+            return j;
+    }
+    return k;
+}
+
+/* Like sli_buf_realloc (and freed the same way, with sli_buf_free); arrays
+ * of a few MiB and more, which group ids index at random, get transparent
+ * huge pages (asked for before the first touch) to spare TLB misses. */
+#define HUGE ((size_t)2 << 20)
+static void *grow_buf(void *p, size_t old_size, size_t new_size)
+{
+    if (new_size < 2 * HUGE) return sli_buf_realloc(p, old_size, new_size);
+    size_t total = (new_size + SLI_PADDING + HUGE - 1) & ~(HUGE - 1);
+    char *q = aligned_alloc(HUGE, total);
+    if (!q) return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(q, total, MADV_HUGEPAGE); /* only advice */
+#endif
+    size_t keep = p ? (old_size < new_size ? old_size : new_size) : 0;
+    if (p) memcpy(q, p, keep);
+    memset(q + keep, 0, total - keep);
+    sli_buf_free(p);
+    return q;
+}
+
+#define GROW(p, T, oldn, newn)                                                                               \
+    do {                                                                                                     \
+        T *q_ = grow_buf((p), (oldn) * sizeof(T), (newn) * sizeof(T));                                       \
+        if (!q_) return SL_ERR_NOMEM;                                                                        \
+        (p) = q_;                                                                                            \
+    } while (0)
+
 static sl_status grow_states(sli_agg_table *t, size_t cap)
 {
     for (size_t k = 0; k < t->naggs; k++) {
-        size_t w = state_width(&t->aggs[k]);
-        void *s = sli_buf_realloc(t->state[k], t->cap * w, cap * w);
-        if (!s) return SL_ERR_NOMEM;
-        t->state[k] = s;
-        int64_t *c = sli_buf_realloc(t->count[k], t->cap * sizeof(int64_t), cap * sizeof(int64_t));
-        if (!c) return SL_ERR_NOMEM;
-        t->count[k] = c;
-        uint8_t *sn = sli_buf_realloc(t->seen[k], t->cap, cap);
-        if (!sn) return SL_ERR_NOMEM;
-        t->seen[k] = sn;
+        const sli_agg *a = &t->aggs[k];
+        size_t w = state_width(a);
+        if (w) GROW(t->state[k], char, t->cap *w, cap *w);
+        if (has_count(a)) GROW(t->count[k], int64_t, t->cap, cap);
+        if (has_seen(a)) GROW(t->seen[k], uint8_t, t->cap, cap);
     }
-    uint64_t *gh = sli_buf_realloc(t->ghash, t->cap * sizeof(uint64_t), cap * sizeof(uint64_t));
-    if (!gh) return SL_ERR_NOMEM;
-    t->ghash = gh;
+    GROW(t->rows, int64_t, t->cap, cap);
+    GROW(t->ghash, uint64_t, t->cap, cap);
+    if (t->d.keys) GROW(t->d.gidx, uint64_t, t->cap, cap);
     t->cap = cap;
     return SL_OK;
 }
 
-static sl_status rehash(sli_agg_table *t, size_t nslots)
+sl_status sli_agg_grow(sli_agg_table *t)
 {
-    uint32_t *slots = calloc(nslots, sizeof *slots);
-    if (!slots) return SL_ERR_NOMEM;
-    for (size_t g = 0; g < t->ngroups; g++) {
-        size_t s = t->ghash[g] & (nslots - 1);
-        while (slots[s]) s = (s + 1) & (nslots - 1);
-        slots[s] = (uint32_t)(g + 1);
+    if (t->ngroups >= (size_t)UINT32_MAX - 1) return SL_ERR_UNSUPPORTED;
+    return t->ngroups < t->cap ? SL_OK : grow_states(t, t->cap * 2);
+}
+
+sl_status sli_agg_append_keys(sli_agg_table *t, const sli_vec *keys, uint32_t r)
+{
+    for (size_t k = 0; k < t->nkeys; k++) {
+        sl_status s = sli_append_vec(&t->keys[k], &keys[k], &r, 1);
+        if (s) return s;
     }
-    free(t->slots);
-    t->slots = slots;
-    t->nslots = nslots;
     return SL_OK;
+}
+
+sl_status sli_agg_group_hashes(sli_agg_table *t, size_t from, size_t to, uint64_t *out)
+{
+    sli_vec *v = calloc(t->nkeys, sizeof *v);
+    sli_strview **views = calloc(t->nkeys, sizeof *views);
+    uint64_t *h = sli_buf_alloc(SLI_VEC_SIZE * sizeof *h);
+    sl_status s = v && views && h ? SL_OK : SL_ERR_NOMEM;
+    for (size_t k = 0; k < t->nkeys && !s; k++)
+        if (t->keys[k].col.type.id == SL_TYPE_UTF8 &&
+            !(views[k] = sli_buf_alloc(SLI_VEC_SIZE * sizeof **views)))
+            s = SL_ERR_NOMEM;
+    /* Vectors over a column start at multiples of 8 (validity bytes are shared). */
+    for (size_t base = from & ~(size_t)7; base < to && !s; base += SLI_VEC_SIZE) {
+        size_t m = to - base < SLI_VEC_SIZE ? to - base : SLI_VEC_SIZE;
+        for (size_t k = 0; k < t->nkeys && !s; k++) {
+            sli_vec_from_column(&t->keys[k].col, base, m, views[k], &v[k]);
+            s = sli_hash_vec(&v[k], NULL, m, k > 0, h, &t->ks);
+        }
+        for (size_t i = base < from ? from - base : 0; i < m && !s; i++) out[base + i - from] = h[i];
+    }
+    if (views)
+        for (size_t k = 0; k < t->nkeys; k++) sli_buf_free(views[k]);
+    free(views);
+    free(v);
+    sli_buf_free(h);
+    return s;
 }
 
 sl_status sli_agg_table_init(sli_agg_table *t, const sl_type *key_types, size_t nkeys, const sli_agg *aggs,
@@ -71,82 +153,89 @@ sl_status sli_agg_table_init(sli_agg_table *t, const sl_type *key_types, size_t 
     t->keys = calloc(nkeys ? nkeys : 1, sizeof *t->keys);
     t->state = calloc(naggs ? naggs : 1, sizeof *t->state);
     t->count = calloc(naggs ? naggs : 1, sizeof *t->count);
+    t->counted = calloc(naggs ? naggs : 1, sizeof *t->counted);
     t->seen = calloc(naggs ? naggs : 1, sizeof *t->seen);
+    t->alias = calloc(naggs ? naggs : 1, sizeof *t->alias);
+    if (!t->alias) return SL_ERR_NOMEM;
+    t->keep_rows = nkeys == 0;
+    for (size_t k = 0; k < naggs; k++) {
+        t->alias[k] = share_with(aggs, k);
+        t->keep_rows |=
+            aggs[k].fn == SLI_AGG_COUNT_STAR || aggs[k].fn == SLI_AGG_COUNT || aggs[k].fn == SLI_AGG_AVG;
+    }
     t->hbuf = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint64_t));
     t->gid = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
-    if (!t->keys || !t->state || !t->count || !t->seen || !t->hbuf || !t->gid) return SL_ERR_NOMEM;
+    if (!t->keys || !t->state || !t->count || !t->counted || !t->seen || !t->hbuf || !t->gid)
+        return SL_ERR_NOMEM;
     for (size_t i = 0; i < nkeys; i++) sli_colbuilder_init(&t->keys[i], key_types[i]);
-    sl_status s = grow_states(t, nkeys ? 1024 : 1);
-    if (s) return s;
     if (nkeys == 0) {
+        sl_status s = grow_states(t, 1);
         t->ngroups = 1; /* the global group exists even without rows */
-        return SL_OK;
+        return s;
     }
-    return rehash(t, 2048);
+    t->direct = sli_agg_direct_init(t, key_types);
+    if (t->direct && !t->d.keys) return SL_ERR_NOMEM;
+    sl_status s = grow_states(t, 1024);
+    if (s) return s;
+    return t->direct ? SL_OK : sli_agg_hash_init(t);
 }
 
-/* Row `r` of the key vectors equals group g's keys (NULL equals NULL). */
-static bool same_group(const sli_agg_table *t, const sli_vec *keys, uint32_t r, size_t g)
+void sli_agg_table_force_hash(sli_agg_table *t)
 {
-    for (size_t k = 0; k < t->nkeys; k++) {
-        const sli_vec *v = &keys[k];
-        const sli_column *c = &t->keys[k].col;
-        bool vn = !sli_valid(v->validity, r), cn = !sli_valid(c->validity, g);
-        if (vn || cn) {
-            if (vn != cn) return false;
-            continue;
-        }
-        uint8_t m = 1;
-        uint32_t crow = (uint32_t)g;
-        sli_keys_match(v, &r, c, &crow, 1, &m);
-        if (!m) return false;
+    if (!t->direct || t->ngroups) return;
+    sli_agg_direct_free(t);
+    t->direct = false;
+    if (sli_agg_hash_init(t)) t->direct = false; /* a later groups() call reports NOMEM */
+}
+
+sl_status sli_agg_assign(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n)
+{
+    if (t->direct) {
+        sl_status s = sli_agg_direct_groups(t, keys, sel, n);
+        if (s || t->direct) return s;
     }
-    return true;
+    if (!t->h.slots) return SL_ERR_NOMEM;
+    return sli_agg_hash_groups(t, keys, sel, n);
 }
 
 sl_status sli_agg_table_groups(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n)
 {
-    if (t->nkeys == 0) return SL_OK;
-    for (size_t k = 0; k < t->nkeys; k++) {
-        sl_status s = sli_hash_vec(&keys[k], sel, n, k > 0, t->hbuf, &t->ks);
-        if (s) return s;
+    if (t->nkeys == 0) {
+        t->rows[0] += (int64_t)n;
+        return SL_OK;
     }
+    t->ngroups_before = t->ngroups;
+    if (n == 0) return SL_OK;
+    sl_status s = sli_agg_assign(t, keys, sel, n);
+    if (s) return s;
+    if (t->keep_rows) sli_agg_count_small(t->rows, t->ngroups, t->gid, sel, n);
+    return SL_OK;
+}
+
+/* count/sum/avg: counts non-NULL arguments. Until the first NULL the count
+ * equals the rows of the group, so nothing is stored. */
+static void update_count(sli_agg_table *t, size_t k, const sli_vec *arg, const uint32_t *gid,
+                         const uint32_t *sel, size_t n)
+{
+    if (t->counted[k]) {
+        sli_agg_select()->k->count(t->count[k], gid, arg->validity, sel, n);
+        return;
+    }
+    if (!arg->validity) return;
+    int64_t *c = t->count[k];
+    t->counted[k] = true;
+    if (!t->keep_rows) {
+        /* A sum: groups from earlier vectors have a value; add this one's. */
+        for (size_t g = 0; g < t->ngroups_before; g++) c[g] = 1;
+        sli_agg_select()->k->count(c, gid, arg->validity, sel, n);
+        return;
+    }
+    /* The first NULL: rows (this vector included) less this vector's NULLs. */
+    memcpy(c, t->rows, t->ngroups * sizeof *c);
     for (size_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : (uint32_t)i;
-        uint64_t h = t->hbuf[r];
-        size_t slot = h & (t->nslots - 1);
-        for (;;) {
-            uint32_t e = t->slots[slot];
-            if (e == 0) {
-                /* A new group: store its keys, then its slot. */
-                if (t->ngroups == UINT32_MAX - 1) return SL_ERR_UNSUPPORTED;
-                if (t->ngroups == t->cap) {
-                    sl_status s = grow_states(t, t->cap * 2);
-                    if (s) return s;
-                }
-                for (size_t k = 0; k < t->nkeys; k++) {
-                    sl_status s = sli_append_vec(&t->keys[k], &keys[k], &r, 1);
-                    if (s) return s;
-                }
-                size_t g = t->ngroups++;
-                t->ghash[g] = h;
-                t->slots[slot] = (uint32_t)(g + 1);
-                t->gid[r] = (uint32_t)g;
-                if (t->ngroups * 2 > t->nslots) {
-                    sl_status s = rehash(t, t->nslots * 2);
-                    if (s) return s;
-                }
-                break;
-            }
-            size_t g = e - 1;
-            if (t->ghash[g] == h && same_group(t, keys, r, g)) {
-                t->gid[r] = (uint32_t)g;
-                break;
-            }
-            slot = (slot + 1) & (t->nslots - 1);
-        }
+        c[gid ? gid[r] : 0] -= !sli_valid(arg->validity, r);
     }
-    return SL_OK;
 }
 
 sl_status sli_agg_table_update(sli_agg_table *t, size_t k, const sli_vec *arg, const uint32_t *sel, size_t n)
@@ -155,22 +244,27 @@ sl_status sli_agg_table_update(sli_agg_table *t, size_t k, const sli_vec *arg, c
     const sli_agg *a = &t->aggs[k];
     const uint32_t *gid = t->nkeys ? t->gid : NULL;
     void *st = t->state[k];
+    if (a->fn == SLI_AGG_COUNT_STAR || t->alias[k] != k) return SL_OK; /* rows; another's states */
+    sl_ptype pt = sli_ptype(arg->type);
     switch (a->fn) {
-    case SLI_AGG_COUNT_STAR: ak->count(st, gid, NULL, sel, n); return SL_OK;
-    case SLI_AGG_COUNT: ak->count(st, gid, arg->validity, sel, n); return SL_OK;
+    case SLI_AGG_COUNT_STAR: return SL_OK;
+    case SLI_AGG_COUNT: update_count(t, k, arg, gid, sel, n); return SL_OK;
     case SLI_AGG_SUM:
     case SLI_AGG_AVG:
-        if (sli_ptype(arg->type) == SL_P_F64)
+        if (pt == SL_P_F64)
             ak->sum_f64(st, gid, arg->data, arg->validity, sel, n);
-        else
-            ak->sum_i64(st, gid, arg->data, arg->validity, sel, n);
-        ak->count(t->count[k], gid, arg->validity, sel, n);
+        else if (pt == SL_P_I64) {
+            if (!gid || !sli_agg_sum_small(st, t->ngroups, gid, arg->data, arg->validity, sel, n))
+                ak->sum_i64(st, gid, arg->data, arg->validity, sel, n);
+        } else
+            return SL_ERR_UNSUPPORTED;
+        update_count(t, k, arg, gid, sel, n);
         return SL_OK;
     case SLI_AGG_MIN:
     case SLI_AGG_MAX: {
         bool mn = a->fn == SLI_AGG_MIN;
         uint8_t *seen = t->seen[k];
-        switch (sli_ptype(arg->type)) {
+        switch (pt) {
         case SL_P_I8: (mn ? ak->min_i8 : ak->max_i8)(st, seen, gid, arg->data, arg->validity, sel, n); break;
         case SL_P_I16:
             (mn ? ak->min_i16 : ak->max_i16)(st, seen, gid, arg->data, arg->validity, sel, n);
@@ -198,17 +292,19 @@ static sl_status finish_agg(sli_agg_table *t, size_t k, sl_context *ctx, const c
     sli_colbuilder b;
     sli_colbuilder_init(&b, a->type);
     sl_status s = sli_colbuilder_reserve(&b, t->ngroups);
-    const void *st = t->state[k];
-    const int64_t *cnt = t->count[k];
+    size_t o = t->alias[k];
+    const void *st = t->state[o];
+    const int64_t *cnt = t->counted[o] ? t->count[o] : t->keep_rows ? t->rows : NULL; /* NULL: 1 */
     const uint8_t *seen = t->seen[k];
     sl_ptype pt = a->arg ? sli_ptype(a->arg->type) : SL_P_I64;
     int scale = a->arg && a->arg->type.id == SL_TYPE_DECIMAL ? a->arg->type.scale : 0;
+#define CNT(g) (cnt ? cnt[g] : 1)
     for (size_t g = 0; g < t->ngroups && !s; g++) {
         switch (a->fn) {
         case SLI_AGG_COUNT:
-        case SLI_AGG_COUNT_STAR: s = sli_colbuilder_append_i64(&b, ((const int64_t *)st)[g]); break;
+        case SLI_AGG_COUNT_STAR: s = sli_colbuilder_append_i64(&b, CNT(g)); break;
         case SLI_AGG_SUM:
-            if (cnt[g] == 0)
+            if (CNT(g) == 0)
                 s = sli_colbuilder_append_null(&b);
             else if (pt == SL_P_F64)
                 s = sli_colbuilder_append_f64(&b, ((const double *)st)[g]);
@@ -227,13 +323,13 @@ static sl_status finish_agg(sli_agg_table *t, size_t k, sl_context *ctx, const c
             }
             break;
         case SLI_AGG_AVG:
-            if (cnt[g] == 0)
+            if (CNT(g) == 0)
                 s = sli_colbuilder_append_null(&b);
             else if (pt == SL_P_F64)
-                s = sli_colbuilder_append_f64(&b, ((const double *)st)[g] / (double)cnt[g]);
+                s = sli_colbuilder_append_f64(&b, ((const double *)st)[g] / (double)CNT(g));
             else {
                 __int128 v = ((const __int128 *)st)[g];
-                double avg = (double)v / (double)sli_pow10[scale] / (double)cnt[g];
+                double avg = (double)v / (double)sli_pow10[scale] / (double)CNT(g);
                 s = sli_colbuilder_append_f64(&b, avg);
             }
             break;
@@ -253,6 +349,7 @@ static sl_status finish_agg(sli_agg_table *t, size_t k, sl_context *ctx, const c
             break;
         }
     }
+#undef CNT
     if (s) {
         sli_colbuilder_discard(&b);
         return s;
@@ -308,11 +405,15 @@ void sli_agg_table_free(sli_agg_table *t)
     }
     free(t->state);
     free(t->count);
+    free(t->counted);
+    free(t->alias);
     free(t->seen);
+    sli_buf_free(t->rows);
     sli_buf_free(t->ghash);
-    free(t->slots);
     sli_buf_free(t->hbuf);
     sli_buf_free(t->gid);
     sli_key_scratch_free(&t->ks);
+    sli_agg_direct_free(t);
+    sli_agg_hash_free(t);
     memset(t, 0, sizeof *t);
 }

@@ -1,0 +1,289 @@
+/*
+ * agg_hash.c — vectorized hash aggregation: finding the groups of a whole
+ * vector at once (see agg_table.h).
+ *
+ * Slots hold (top 31 hash bits, group id + 1) in one word, so most
+ * mismatches are rejected without touching the group's keys. With a single
+ * integer key (the common high-cardinality case) the key's value sits next
+ * to that word, with a bit for the NULL key, and the whole comparison is
+ * done in the slot: one cache miss per row. A vector is
+ * probed in rounds over the rows still looking: one pass reads each row's
+ * slot and sorts it into empty / tag match / other; the tag matches are
+ * compared key by key with typed loops over the whole candidate list (NULLs
+ * equal NULLs); rows that matched are done, the others step to the next
+ * slot. Rows that met an empty slot are new keys (or repeats of a key new in
+ * this vector) and are inserted one by one at the end of the round. The table
+ * is sized before the vector so it never grows in the middle of a probe.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "agg_table.h"
+#include "buffer.h"
+
+#define TAG(h)         ((h) >> 33 << 33)
+#define NULLBIT        ((uint64_t)1 << 32)
+#define SAME_TAG(e, h) ((((e) ^ (h)) >> 33) == 0)
+
+enum { DONE, STEP, INSERT }; /* what a probing row does after a round */
+
+/* Large slot arrays are probed at random: ask for transparent huge pages
+ * (before the first touch) so a probe rarely misses the TLB as well. */
+#define HUGE ((size_t)2 << 20)
+
+static uint64_t *slots_alloc(size_t nslots)
+{
+    size_t bytes = nslots * sizeof(uint64_t);
+    if (bytes < 2 * HUGE) return sli_buf_alloc(bytes);
+    uint64_t *p = aligned_alloc(HUGE, bytes); /* bytes is a multiple of HUGE */
+    if (!p) return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, bytes, MADV_HUGEPAGE); /* only advice: no huge pages is fine */
+#endif
+    memset(p, 0, bytes);
+    return p;
+}
+
+static void slots_free(uint64_t *p, size_t nslots)
+{
+    if (nslots * sizeof(uint64_t) < 2 * HUGE)
+        sli_buf_free(p);
+    else
+        free(p);
+}
+
+/* Integer key value at row r of fixed-width data of physical type pt. */
+static inline int64_t int_at(const void *data, sl_ptype pt, size_t r)
+{
+    switch (pt) {
+    case SL_P_I8: return ((const int8_t *)data)[r];
+    case SL_P_I16: return ((const int16_t *)data)[r];
+    case SL_P_I32: return ((const int32_t *)data)[r];
+    default: return ((const int64_t *)data)[r];
+    }
+}
+
+static sl_status rebuild(sli_agg_table *t, size_t nslots)
+{
+    size_t w = t->h.inl ? 2 : 1;
+    uint64_t *slots = slots_alloc(nslots * w);
+    if (!slots) return SL_ERR_NOMEM;
+    const sli_column *c = &t->keys[0].col;
+    for (size_t g = 0; g < t->ngroups; g++) {
+        uint64_t h = t->ghash[g];
+        size_t p = h & (nslots - 1);
+        while (slots[w * p]) p = (p + 1) & (nslots - 1);
+        slots[w * p] = TAG(h) | (g + 1);
+        if (!t->h.inl) continue;
+        if (sli_valid(c->validity, g))
+            slots[w * p + 1] = (uint64_t)int_at(c->data, sli_ptype(c->type), g);
+        else
+            slots[w * p] |= NULLBIT;
+    }
+    slots_free(t->h.slots, t->h.nslots * w);
+    t->h.slots = slots;
+    t->h.nslots = nslots;
+    return SL_OK;
+}
+
+/* Slots for `groups` groups at most half full. */
+static size_t slots_for(size_t groups)
+{
+    size_t n = 4096;
+    while (n < 2 * groups) n *= 2;
+    return n;
+}
+
+sl_status sli_agg_hash_init(sli_agg_table *t)
+{
+    sli_agg_hash *h = &t->h;
+    size_t v = SLI_VEC_SIZE * sizeof(uint32_t);
+    if (!h->act) {
+        h->act = sli_buf_alloc(v);
+        h->pos = sli_buf_alloc(v);
+        h->cand = sli_buf_alloc(v);
+        h->crow = sli_buf_alloc(v);
+        h->cidx = sli_buf_alloc(v);
+        h->match = sli_buf_alloc(SLI_VEC_SIZE);
+        h->keep = sli_buf_alloc(SLI_VEC_SIZE);
+        h->kval = sli_buf_alloc(SLI_VEC_SIZE * sizeof *h->kval);
+        if (!h->act || !h->pos || !h->cand || !h->crow || !h->cidx || !h->match || !h->keep || !h->kval)
+            return SL_ERR_NOMEM;
+    }
+    sl_ptype pt = sli_ptype(t->keys[0].col.type);
+    h->inl = t->nkeys == 1 && pt != SL_P_F64 && pt != SL_P_COUNT;
+    t->hashes_valid = true; /* ghash is kept for every group from here on */
+    return rebuild(t, slots_for(t->ngroups + SLI_VEC_SIZE));
+}
+
+void sli_agg_hash_free(sli_agg_table *t)
+{
+    sli_agg_hash *h = &t->h;
+    slots_free(h->slots, h->nslots * (h->inl ? 2 : 1));
+    sli_buf_free(h->kval);
+    sli_buf_free(h->act);
+    sli_buf_free(h->pos);
+    sli_buf_free(h->cand);
+    sli_buf_free(h->crow);
+    sli_buf_free(h->cidx);
+    sli_buf_free(h->match);
+    sli_buf_free(h->keep);
+    memset(h, 0, sizeof *h);
+}
+
+/* match[j] &= vector row vrow[j] has the keys of group grp[j]; NULL equals NULL. */
+static void match_keys(const sli_agg_table *t, const sli_vec *keys, const uint32_t *vrow, const uint32_t *grp,
+                       size_t n, uint8_t *match)
+{
+    for (size_t k = 0; k < t->nkeys; k++) {
+        const sli_vec *v = &keys[k];
+        const sli_column *c = &t->keys[k].col;
+        if (v->validity || c->validity) {
+            for (size_t j = 0; j < n; j++) {
+                if (!match[j]) continue;
+                bool vn = !sli_valid(v->validity, vrow[j]), cn = !sli_valid(c->validity, grp[j]);
+                if (vn || cn)
+                    match[j] = vn == cn;
+                else if (sli_ptype(v->type) == SL_P_F64) {
+                    double a = ((const double *)v->data)[vrow[j]], b = ((const double *)c->data)[grp[j]];
+                    match[j] = a == b || (a != a && b != b);
+                } else
+                    sli_keys_match(v, &vrow[j], c, &grp[j], 1, &match[j]);
+            }
+        } else if (sli_ptype(v->type) == SL_P_F64) {
+            const double *a = v->data, *b = c->data;
+            for (size_t j = 0; j < n; j++) {
+                double x = a[vrow[j]], y = b[grp[j]];
+                match[j] &= x == y || (x != x && y != y); /* every NaN is one group */
+            }
+        } else {
+            sli_keys_match(v, vrow, c, grp, n, match);
+        }
+    }
+}
+
+/* One row, from slot p on: its group, created when new. */
+static sl_status insert_row(sli_agg_table *t, const sli_vec *keys, uint32_t r, uint64_t h, size_t p)
+{
+    sli_agg_hash *ht = &t->h;
+    size_t mask = ht->nslots - 1, w = ht->inl ? 2 : 1;
+    bool vnull = !sli_valid(keys[0].validity, r);
+    for (;; p = (p + 1) & mask) {
+        uint64_t e = ht->slots[w * p];
+        if (e == 0) break;
+        if (!SAME_TAG(e, h)) continue;
+        uint32_t g = (uint32_t)e - 1;
+        uint8_t m = 1;
+        if (ht->inl)
+            m = vnull ? (e & NULLBIT) != 0 : !(e & NULLBIT) && (int64_t)ht->slots[w * p + 1] == ht->kval[r];
+        else
+            match_keys(t, keys, &r, &g, 1, &m);
+        if (m) {
+            t->gid[r] = g;
+            return SL_OK;
+        }
+    }
+    sl_status s = sli_agg_grow(t);
+    if (s) return s;
+    if ((s = sli_agg_append_keys(t, keys, r))) return s;
+    size_t g = t->ngroups++;
+    t->ghash[g] = h;
+    ht->slots[w * p] = TAG(h) | (g + 1) | (ht->inl && vnull ? NULLBIT : 0);
+    if (ht->inl) ht->slots[w * p + 1] = (uint64_t)ht->kval[r];
+    t->gid[r] = (uint32_t)g;
+    return SL_OK;
+}
+
+sl_status sli_agg_hash_groups(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n)
+{
+    sli_agg_hash *ht = &t->h;
+    sl_status s;
+    if (2 * (t->ngroups + n) > ht->nslots) {
+        size_t ns = slots_for(t->ngroups + n);
+        if (ns > ((size_t)1 << 32)) return SL_ERR_UNSUPPORTED; /* slot positions are 32-bit */
+        if ((s = rebuild(t, ns))) return s;
+    }
+    uint64_t *restrict hb = t->hbuf;
+    for (size_t k = 0; k < t->nkeys; k++)
+        if ((s = sli_hash_vec(&keys[k], sel, n, k > 0, hb, &t->ks))) return s;
+    const uint64_t *slots = ht->slots; /* insert_row writes it too */
+    size_t mask = ht->nslots - 1;
+    uint32_t *restrict act = ht->act, *restrict pos = ht->pos, *restrict cand = ht->cand;
+    uint32_t *restrict crow = ht->crow, *restrict cidx = ht->cidx, *restrict gid = t->gid;
+    uint8_t *restrict match = ht->match, *restrict keep = ht->keep;
+    size_t na = n;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : (uint32_t)i;
+        act[i] = r;
+        pos[i] = (uint32_t)(hb[r] & mask);
+    }
+    if (ht->inl) {
+        const void *kd = keys[0].data;
+        const uint8_t *kv = keys[0].validity;
+        sl_ptype pt = sli_ptype(keys[0].type);
+        int64_t *restrict kval = ht->kval;
+        for (size_t i = 0; i < n; i++) kval[act[i]] = int_at(kd, pt, act[i]);
+        while (na) {
+            /* The whole comparison in the slot: done, step on, or insert. */
+            for (size_t i = 0; i < na; i++) {
+                uint32_t r = act[i];
+                uint64_t e = slots[2 * (size_t)pos[i]];
+                int64_t k = (int64_t)slots[2 * (size_t)pos[i] + 1];
+                bool vnull = kv && !sli_valid(kv, r);
+                bool m = e != 0 && SAME_TAG(e, hb[r]) &&
+                         (vnull ? (e & NULLBIT) != 0 : !(e & NULLBIT) && k == kval[r]);
+                gid[r] = (uint32_t)e - 1;
+                keep[i] = m ? DONE : e != 0 ? STEP : INSERT;
+            }
+            size_t nn = 0;
+            for (size_t i = 0; i < na; i++) {
+                uint32_t r = act[i];
+                if (keep[i] != STEP) {
+                    if (keep[i] == INSERT && (s = insert_row(t, keys, r, hb[r], pos[i]))) return s;
+                    continue;
+                }
+                act[nn] = r;
+                pos[nn] = (uint32_t)((pos[i] + 1) & mask);
+                nn++;
+            }
+            na = nn;
+        }
+        return SL_OK;
+    }
+    while (na) {
+        /* Sort the active rows by what their slot holds. */
+        size_t nc = 0;
+        for (size_t i = 0; i < na; i++) {
+            uint32_t r = act[i];
+            uint64_t e = slots[pos[i]];
+            bool tag = e != 0 && SAME_TAG(e, hb[r]);
+            cand[nc] = (uint32_t)e - 1;
+            crow[nc] = r;
+            cidx[nc] = (uint32_t)i;
+            nc += tag;
+            keep[i] = e != 0 ? STEP : INSERT;
+        }
+        memset(match, 1, nc);
+        match_keys(t, keys, crow, cand, nc, match);
+        for (size_t j = 0; j < nc; j++) {
+            gid[crow[j]] = cand[j];
+            keep[cidx[j]] = match[j] ? DONE : STEP;
+        }
+        /* New keys, one at a time; then the rows that still look step on. */
+        size_t nn = 0;
+        for (size_t i = 0; i < na; i++) {
+            uint32_t r = act[i];
+            if (keep[i] != STEP) {
+                /* An earlier insert may have taken the empty slot: insert_row probes on. */
+                if (keep[i] == INSERT && (s = insert_row(t, keys, r, hb[r], pos[i]))) return s;
+                continue;
+            }
+            act[nn] = r;
+            pos[nn] = (uint32_t)((pos[i] + 1) & mask);
+            nn++;
+        }
+        na = nn;
+    }
+    return SL_OK;
+}

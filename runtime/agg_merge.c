@@ -1,0 +1,146 @@
+/*
+ * agg_merge.c — merging aggregation tables: the second half of thread-local
+ * pre-aggregation (see agg_table.h).
+ *
+ * Each worker aggregates its morsels into its own table. At the end the
+ * groups are split into 2^pbits partitions by the top bits of their hash;
+ * partition p of the result is built by merging partition p of every
+ * worker's table into one table, so the partitions can be merged by
+ * different threads at once (their groups are disjoint), and the results
+ * are concatenated. A merge reads the source's keys as vectors, finds or
+ * creates their groups in the destination with the ordinary group lookup,
+ * then combines the states group by group.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg_table.h"
+#include "buffer.h"
+#include "materialize.h"
+
+sl_status sli_agg_table_prepare_merge(sli_agg_table *src)
+{
+    if (src->nkeys == 0 || src->hashes_valid) return SL_OK;
+    sl_status s = sli_agg_group_hashes(src, 0, src->ngroups, src->ghash);
+    if (!s) src->hashes_valid = true;
+    return s;
+}
+
+#define BETTER_MIN(x, cur) ((x) < (cur))
+#define BETTER_MAX(x, cur) ((x) > (cur))
+/* NaN is the largest value, as in the min/max kernels. */
+#define BETTER_MIN_F(x, cur) ((x) < (cur) || ((cur) != (cur) && (x) == (x)))
+#define BETTER_MAX_F(x, cur) ((x) > (cur) || ((x) != (x) && (cur) == (cur)))
+
+#define COMBINE_MM(T, BETTER)                                                                                \
+    do {                                                                                                     \
+        T *d_ = dst->state[k];                                                                               \
+        const T *s_ = src->state[k];                                                                         \
+        if (src->seen[k][sg] && (!dst->seen[k][dg] || BETTER(s_[sg], d_[dg]))) {                             \
+            d_[dg] = s_[sg];                                                                                 \
+            dst->seen[k][dg] = 1;                                                                            \
+        }                                                                                                    \
+    } while (0)
+
+/* Folds src group sg into dst group dg. */
+static void combine(sli_agg_table *dst, const sli_agg_table *src, size_t dg, size_t sg)
+{
+    for (size_t k = 0; k < dst->naggs; k++) {
+        const sli_agg *a = &dst->aggs[k];
+        sl_ptype pt = a->arg ? sli_ptype(a->arg->type) : SL_P_I64;
+        if (dst->alias[k] != k) continue; /* its states are another's */
+        switch (a->fn) {
+        case SLI_AGG_COUNT_STAR: break;
+        case SLI_AGG_SUM:
+        case SLI_AGG_AVG:
+            if (pt == SL_P_F64)
+                ((double *)dst->state[k])[dg] += ((const double *)src->state[k])[sg];
+            else
+                ((__int128 *)dst->state[k])[dg] += ((const __int128 *)src->state[k])[sg];
+            __attribute__((fallthrough)); /* the count */
+        case SLI_AGG_COUNT:
+            if (dst->counted[k])
+                dst->count[k][dg] += src->counted[k] ? src->count[k][sg] : src->keep_rows ? src->rows[sg] : 1;
+            break;
+        case SLI_AGG_MIN:
+        case SLI_AGG_MAX: {
+            bool mn = a->fn == SLI_AGG_MIN;
+            switch (pt) {
+            case SL_P_I8:
+                if (mn)
+                    COMBINE_MM(int8_t, BETTER_MIN);
+                else
+                    COMBINE_MM(int8_t, BETTER_MAX);
+                break;
+            case SL_P_I16:
+                if (mn)
+                    COMBINE_MM(int16_t, BETTER_MIN);
+                else
+                    COMBINE_MM(int16_t, BETTER_MAX);
+                break;
+            case SL_P_I32:
+                if (mn)
+                    COMBINE_MM(int32_t, BETTER_MIN);
+                else
+                    COMBINE_MM(int32_t, BETTER_MAX);
+                break;
+            case SL_P_I64:
+                if (mn)
+                    COMBINE_MM(int64_t, BETTER_MIN);
+                else
+                    COMBINE_MM(int64_t, BETTER_MAX);
+                break;
+            default:
+                if (mn)
+                    COMBINE_MM(double, BETTER_MIN_F);
+                else
+                    COMBINE_MM(double, BETTER_MAX_F);
+                break;
+            }
+            break;
+        }
+        }
+    }
+    dst->rows[dg] += src->rows[sg];
+}
+
+sl_status sli_agg_table_merge(sli_agg_table *dst, const sli_agg_table *src, unsigned pbits, size_t part)
+{
+    /* Counts that src keeps apart from its rows must be kept apart in dst too. */
+    for (size_t k = 0; k < dst->naggs; k++)
+        if (src->counted[k] && !dst->counted[k]) {
+            for (size_t g = 0; g < dst->ngroups; g++) dst->count[k][g] = dst->keep_rows ? dst->rows[g] : 1;
+            dst->counted[k] = true;
+        }
+    if (dst->nkeys == 0) {
+        if (part == 0) combine(dst, src, 0, 0); /* the global group is in partition 0 */
+        return SL_OK;
+    }
+    if (!src->hashes_valid && pbits) return SL_ERR_INTERNAL; /* prepare_merge first */
+    size_t nk = dst->nkeys;
+    sli_vec *v = calloc(nk, sizeof *v);
+    sli_strview **views = calloc(nk, sizeof *views);
+    uint32_t *sel = sli_buf_alloc(SLI_VEC_SIZE * sizeof *sel);
+    sl_status s = v && views && sel ? SL_OK : SL_ERR_NOMEM;
+    for (size_t k = 0; k < nk && !s; k++)
+        if (src->keys[k].col.type.id == SL_TYPE_UTF8 &&
+            !(views[k] = sli_buf_alloc(SLI_VEC_SIZE * sizeof **views)))
+            s = SL_ERR_NOMEM;
+    for (size_t base = 0; base < src->ngroups && !s; base += SLI_VEC_SIZE) {
+        size_t m = src->ngroups - base < SLI_VEC_SIZE ? src->ngroups - base : SLI_VEC_SIZE, ns = 0;
+        for (size_t i = 0; i < m; i++) {
+            sel[ns] = (uint32_t)i;
+            ns += sli_agg_partition(pbits ? src->ghash[base + i] : 0, pbits) == part;
+        }
+        if (ns == 0) continue;
+        for (size_t k = 0; k < nk; k++) sli_vec_from_column(&src->keys[k].col, base, m, views[k], &v[k]);
+        if ((s = sli_agg_assign(dst, v, sel, ns))) break;
+        for (size_t j = 0; j < ns; j++) combine(dst, src, dst->gid[sel[j]], base + sel[j]);
+    }
+    if (views)
+        for (size_t k = 0; k < nk; k++) sli_buf_free(views[k]);
+    free(views);
+    free(v);
+    sli_buf_free(sel);
+    return s;
+}

@@ -205,7 +205,7 @@ static void shift_columns(sli_expr *e, int by)
     for (size_t i = 0; i < e->nargs; i++) shift_columns(e->args[i], by);
 }
 
-sl_frame *sli_frame_join(const sl_frame *l, const sl_frame *r, sli_expr **conds, size_t n,
+sl_frame *sli_frame_join(const sl_frame *l, const sl_frame *r, sli_expr **conds, size_t n, sli_join_type how,
                          const sli_source *src)
 {
     sl_context *ctx = l->ctx;
@@ -218,6 +218,7 @@ sl_frame *sli_frame_join(const sl_frame *l, const sl_frame *r, sli_expr **conds,
     if (!j) return fail(ctx, NULL, conds, n);
     j->in[0] = sli_plan_ref(l->plan);
     j->in[1] = sli_plan_ref(r->plan);
+    j->jtype = how;
     size_t nl = l->plan->ncols;
     bool ok = true;
     for (size_t i = 0; i < nl && ok; i++) ok = sli_plan_add_col(j, l->plan->names[i], l->plan->types[i]);
@@ -299,6 +300,21 @@ sl_frame *sli_frame_join(const sl_frame *l, const sl_frame *r, sli_expr **conds,
                   "join needs at least one equality between a column of each side (e.g. a_id = b_id); "
                   "cross joins are not supported");
         return NULL;
+    }
+    if (how != SLI_JOIN_INNER && rest) {
+        sli_expr_free(rest);
+        sli_plan_unref(j);
+        sli_error(ctx, SL_ERR_UNSUPPORTED,
+                  "%s join: only equalities between a column of each side are supported in its condition "
+                  "(conditions that are not such equalities can only be applied after an inner join)",
+                  sli_join_type_name(how));
+        return NULL;
+    }
+    if (!sli_join_keeps_right(how)) {
+        /* Semi and anti joins output only the left columns; the right ones
+         * were in scope only to bind the condition. */
+        for (size_t i = nl; i < j->ncols; i++) free(j->names[i]);
+        j->ncols = nl;
     }
     sl_frame *jf = sli_frame_new(ctx, j);
     if (!jf || !rest) {

@@ -28,8 +28,8 @@ sl_frame *sli_frame_new(sl_context *ctx, sli_plan *plan);
 
 sl_frame *sli_frame_select(const sl_frame *f, sli_expr **exprs, size_t n, const sli_source *src);
 sl_frame *sli_frame_where(const sl_frame *f, sli_expr *pred, const sli_source *src);
-/** conds: conjuncts of the join condition (usually one tree). */
-sl_frame *sli_frame_join(const sl_frame *l, const sl_frame *r, sli_expr **conds, size_t n,
+/** conds: conjuncts of the join condition (usually one tree); how: the join type. */
+sl_frame *sli_frame_join(const sl_frame *l, const sl_frame *r, sli_expr **conds, size_t n, sli_join_type how,
                          const sli_source *src);
 sl_frame *sli_frame_group_by(const sl_frame *f, sli_expr **keys, size_t n, const sli_source *src);
 sl_frame *sli_frame_agg(const sl_frame *f, sli_expr **aggs, size_t n, const sli_source *src);

@@ -92,6 +92,11 @@ sl_frame *sl_frame_where(const sl_frame *f, const char *pred)
 
 sl_frame *sl_frame_join(const sl_frame *left, const sl_frame *right, const char *on)
 {
+    return sl_frame_join_how(left, right, on, "inner");
+}
+
+sl_frame *sl_frame_join_how(const sl_frame *left, const sl_frame *right, const char *on, const char *how)
+{
     sli_expr **list;
     size_t n;
     if (!left || !right) return NULL;
@@ -99,9 +104,17 @@ sl_frame *sl_frame_join(const sl_frame *left, const sl_frame *right, const char 
         sli_error(left->ctx, SL_ERR_INVALID_ARG, "join: the frames belong to different contexts");
         return NULL;
     }
+    sli_join_type jt = SLI_JOIN_INNER;
+    if (how && !sli_join_type_parse(how, &jt)) {
+        sli_error(left->ctx, SL_ERR_INVALID_ARG,
+                  "join: unknown join type '%s'; types: inner, left (left_outer), semi (left_semi), "
+                  "anti (left_anti)",
+                  how);
+        return NULL;
+    }
     if (!parse_list(left, "<join>", on, SLI_LIST_PLAIN, &list, &n)) return NULL;
     sli_source src = {"<join>", on};
-    return sli_frame_join(left, right, list, n, &src);
+    return sli_frame_join(left, right, list, n, jt, &src);
 }
 
 sl_frame *sl_frame_group_by(const sl_frame *f, const char *keys)

@@ -118,7 +118,8 @@ static bool prune(sli_plan *p, const bool *need, int *map)
         bool ok = ln && rn && lm && rm;
         if (ok) {
             memcpy(ln, need, nl * sizeof *ln);
-            memcpy(rn, need + nl, nr * sizeof *rn);
+            /* Semi and anti joins output no right columns: only their keys are read. */
+            if (sli_join_keeps_right(p->jtype)) memcpy(rn, need + nl, nr * sizeof *rn);
             for (size_t k = 0; k < p->nkeys; k++) {
                 sli_opt_mark(p->lkeys[k], ln);
                 sli_opt_mark(p->rkeys[k], rn);
@@ -132,7 +133,8 @@ static bool prune(sli_plan *p, const bool *need, int *map)
             }
             int nl2 = (int)l->ncols;
             for (size_t i = 0; i < nl; i++) map[i] = lm[i];
-            for (size_t i = 0; i < nr; i++) map[nl + i] = rm[i] < 0 ? -1 : nl2 + rm[i];
+            if (sli_join_keeps_right(p->jtype))
+                for (size_t i = 0; i < nr; i++) map[nl + i] = rm[i] < 0 ? -1 : nl2 + rm[i];
             ok = keep_schema(p, map, n);
         }
         free(ln);

@@ -2,8 +2,8 @@
  * opt_pushdown.c — predicate pushdown. A filter moves below projections
  * (when its columns are plain column references there), below sorts, and
  * into the inputs of a join (each conjunct to the side whose columns it
- * uses); adjacent filters merge. Filtering early means fewer rows reach the
- * join build, the probe and the aggregate.
+ * uses; for a left outer join only to the left side); adjacent filters merge. Filtering early means fewer
+ * rows reach the join build, the probe and the aggregate.
  */
 #include <stdlib.h>
 
@@ -82,7 +82,11 @@ static sl_status into_join(sl_context *ctx, sli_plan **pp)
     for (size_t i = 0; i < n; i++) {
         if (sli_opt_refs_within(conj[i], 0, nl)) {
             left[nlft++] = conj[i];
-        } else if (sli_opt_refs_within(conj[i], nl, nt)) {
+        } else if (j->jtype == SLI_JOIN_INNER && sli_opt_refs_within(conj[i], nl, nt)) {
+            /* Only an inner join may filter its build side early: below a left
+             * outer join the right columns of unmatched rows become NULL, so a
+             * predicate on them stays above. (Semi and anti joins output only
+             * left columns, so nothing reaches here for them.) */
             sli_opt_shift(conj[i], -nl);
             right[nrgt++] = conj[i];
         } else {

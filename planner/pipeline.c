@@ -12,6 +12,7 @@
 #include "kernels/sort.h"
 #include "runtime/context.h"
 #include "runtime/eval.h"
+#include "runtime/topk.h"
 
 typedef struct builder {
     sl_context *ctx;
@@ -65,6 +66,12 @@ static sli_pipeline open_pipe(builder *b, const sli_plan *node)
     case SLI_PLAN_PROJECT:
     case SLI_PLAN_LIMIT:
         p = open_pipe(b, node->in[0]);
+        if (node->kind == SLI_PLAN_LIMIT && node->in[0]->kind == SLI_PLAN_SORT && node->limit <= SLI_TOPK_MAX &&
+            !b->failed) {
+            /* orderBy(...).limit(k): the sort sink keeps only the best k rows */
+            b->ph->pipes[p.source].topk = true;
+            b->ph->pipes[p.source].topk_k = node->limit;
+        }
         add_op(b, &p,
                node->kind == SLI_PLAN_FILTER    ? SLI_POP_FILTER
                : node->kind == SLI_PLAN_PROJECT ? SLI_POP_PROJECT
@@ -93,6 +100,69 @@ static sli_pipeline open_pipe(builder *b, const sli_plan *node)
     return p;
 }
 
+/* Follows column `col` of operator `opi`'s input back to the pipeline's scan.
+ * @return the scan column, or -1 when it is computed or a limit lies between. */
+static long trace_to_scan(const sli_pipeline *p, size_t opi, size_t col)
+{
+    while (opi-- > 0) {
+        const sli_pop *op = &p->ops[opi];
+        const sli_plan *n = op->node;
+        switch (op->kind) {
+        case SLI_POP_FILTER: break;
+        case SLI_POP_PROJECT:
+            if (n->exprs[col]->kind != SLI_EX_COLUMN) return -1;
+            col = (size_t)n->exprs[col]->index;
+            break;
+        case SLI_POP_PROBE:
+            if (col >= n->in[0]->ncols) return -1; /* a right column */
+            break;
+        case SLI_POP_LIMIT: return -1; /* filtering earlier would change which rows the limit keeps */
+        }
+    }
+    return (long)col;
+}
+
+/* Finds the inner and semi joins whose probe keys are plain scan columns. */
+static void push_scan_filters(builder *b, sli_pipeline *p)
+{
+    if (!p->scan) return;
+    for (size_t i = 0; i < p->nops; i++) {
+        const sli_plan *n = p->ops[i].node;
+        if (p->ops[i].kind != SLI_POP_PROBE || (n->jtype != SLI_JOIN_INNER && n->jtype != SLI_JOIN_SEMI))
+            continue;
+        size_t *cols = malloc(n->nkeys * sizeof *cols);
+        if (!cols) {
+            b->failed = true;
+            return;
+        }
+        bool ok = true;
+        for (size_t k = 0; k < n->nkeys && ok; k++) {
+            long c =
+                n->lkeys[k]->kind == SLI_EX_COLUMN ? trace_to_scan(p, i, (size_t)n->lkeys[k]->index) : -1;
+            ok = c >= 0;
+            if (ok) cols[k] = (size_t)c;
+        }
+        sli_scan_filter *f = ok ? realloc(p->filters, (p->nfilters + 1) * sizeof *f) : NULL;
+        if (!f) {
+            free(cols);
+            if (ok) b->failed = true;
+            continue;
+        }
+        p->filters = f;
+        f[p->nfilters].op = i;
+        f[p->nfilters].cols = cols;
+        p->nfilters++;
+    }
+}
+
+static void free_filters(sli_pipeline *p)
+{
+    for (size_t i = 0; i < p->nfilters; i++) free(p->filters[i].cols);
+    free(p->filters);
+    p->filters = NULL;
+    p->nfilters = 0;
+}
+
 sl_status sli_physical_build(sl_context *ctx, sli_plan *root, sli_physical **out)
 {
     *out = NULL;
@@ -104,6 +174,7 @@ sl_status sli_physical_build(sl_context *ctx, sli_plan *root, sli_physical **out
     last.sink = SLI_SINK_RESULT;
     last.sink_node = root;
     add_pipe(&b, &last);
+    for (size_t i = 0; !b.failed && i < ph->npipes; i++) push_scan_filters(&b, &ph->pipes[i]);
     if (b.failed) {
         sli_physical_free(ph);
         return sli_nomem(ctx, "physical plan");
@@ -115,7 +186,10 @@ sl_status sli_physical_build(sl_context *ctx, sli_plan *root, sli_physical **out
 void sli_physical_free(sli_physical *ph)
 {
     if (!ph) return;
-    for (size_t i = 0; i < ph->npipes; i++) free(ph->pipes[i].ops);
+    for (size_t i = 0; i < ph->npipes; i++) {
+        free(ph->pipes[i].ops);
+        free_filters(&ph->pipes[i]);
+    }
     free(ph->pipes);
     sli_plan_unref(ph->root);
     free(ph);
@@ -145,6 +219,14 @@ void sli_physical_describe(const sli_physical *ph, sli_sbuf *out)
             sli_sbuf_printf(out, "  source  scan %s [", p->scan->table->name);
             describe_names(out, p->scan);
             sli_sbuf_printf(out, "] %zu partition(s)\n", p->scan->table->nparts);
+            for (size_t f = 0; f < p->nfilters; f++) {
+                const sli_pop *op = &p->ops[p->filters[f].op];
+                sli_sbuf_printf(out, "  filter  bloom filter of pipeline %zu's hash table on ",
+                                op->build + 1);
+                for (size_t c = 0; c < op->node->nkeys; c++)
+                    sli_sbuf_printf(out, "%s%s", c ? ", " : "", p->scan->names[p->filters[f].cols[c]]);
+                sli_sbuf_printf(out, "  [pushed into the scan]\n");
+            }
         } else {
             sli_sbuf_printf(out, "  source  output of pipeline %zu [", p->source + 1);
             describe_names(out, p->source_node);
@@ -175,7 +257,9 @@ void sli_physical_describe(const sli_physical *ph, sli_sbuf *out)
                     if (c) sli_sbuf_append(out, ", ", 2);
                     put_expr(out, n->lkeys[c], n->in[0]);
                 }
-                sli_sbuf_printf(out, "  [hash %s, chained buckets]\n", sli_hash_select()->name);
+                sli_sbuf_printf(
+                    out, "  [%s join, hash %s, open addressing with tags, radix-partitioned when large]\n",
+                    sli_join_type_name(n->jtype), sli_hash_select()->name);
                 break;
             case SLI_POP_LIMIT: sli_sbuf_printf(out, "  limit   %lld\n", (long long)n->limit); break;
             }
@@ -196,7 +280,8 @@ void sli_physical_describe(const sli_physical *ph, sli_sbuf *out)
                             s->ngroups, s->naggs, sli_agg_select()->name);
             break;
         case SLI_SINK_SORT:
-            sli_sbuf_printf(out, "  sink    sort on ");
+            if (p->topk) sli_sbuf_printf(out, "  sink    top-%lld on ", (long long)p->topk_k);
+            else sli_sbuf_printf(out, "  sink    sort on ");
             for (size_t c = 0; c < s->nkeys; c++) {
                 if (c) sli_sbuf_append(out, ", ", 2);
                 put_expr(out, s->keys[c], s->in[0]);

@@ -36,6 +36,16 @@ typedef struct sli_pop {
     size_t build; /**< PROBE: pipeline whose sink built the hash table */
 } sli_pop;
 
+/**
+ * A join's bloom filter pushed into the probe pipeline's scan (inner and
+ * semi joins whose probe keys are plain scan columns): rows it rejects are
+ * dropped right after the scan, before the pipeline's other operators.
+ */
+typedef struct sli_scan_filter {
+    size_t op;    /**< the PROBE operator (index in ops) whose hash table's filter is applied */
+    size_t *cols; /**< per key of that join: the scan output column that holds it */
+} sli_scan_filter;
+
 typedef struct sli_pipeline {
     const sli_plan *scan;        /**< SCAN source, or NULL */
     size_t source;               /**< else: pipeline whose sink output is read */
@@ -44,6 +54,10 @@ typedef struct sli_pipeline {
     size_t nops;
     sli_sink_kind sink;
     const sli_plan *sink_node; /**< BUILD: JOIN, AGG, SORT; RESULT: the root */
+    sli_scan_filter *filters;  /**< SCAN sources only: pushed join filters, applied in order */
+    bool topk;                 /**< SORT sink under a limit: keep only the first topk_k rows */
+    int64_t topk_k;
+    size_t nfilters;
 } sli_pipeline;
 
 typedef struct sli_physical {

@@ -101,6 +101,7 @@ sli_plan *sli_plan_clone(const sli_plan *p)
     if (p->kind == SLI_PLAN_JOIN) {
         c->lkeys = clone_list(p->lkeys, p->nkeys, &ok);
         c->rkeys = clone_list(p->rkeys, p->nkeys, &ok);
+        c->jtype = p->jtype;
     }
     if (p->kind == SLI_PLAN_SORT) c->keys = clone_list(p->keys, p->nkeys, &ok);
     c->ngroups = p->ngroups;
@@ -183,7 +184,7 @@ static void describe_node(const sli_plan *p, sli_sbuf *out, int depth)
         }
         break;
     case SLI_PLAN_JOIN:
-        sli_sbuf_printf(out, "HashJoin inner on ");
+        sli_sbuf_printf(out, "HashJoin %s on ", sli_join_type_name(p->jtype));
         for (size_t i = 0; i < p->nkeys; i++) {
             if (i) sli_sbuf_append(out, " and ", 5);
             put_expr(out, p->lkeys[i], p->in[0]);

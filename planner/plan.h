@@ -10,8 +10,9 @@
  *   SCAN     table columns `cols` of a registered table
  *   FILTER   rows of in[0] where `pred` is true
  *   PROJECT  `exprs` over in[0], one per output column
- *   JOIN     inner equi-join of in[0] (probe side) and in[1] (build side)
- *            on lkeys[i] = rkeys[i]; output: left columns then right columns
+ *   JOIN     equi-join (`jtype`: inner, left outer, semi, anti) of in[0]
+ *            (probe side) and in[1] (build side) on lkeys[i] = rkeys[i];
+ *            output: left columns then right columns (semi, anti: left only)
  *   AGG      group in[0] by `groups`, compute `aggs`; output: groups then aggs
  *   SORT     in[0] ordered by `keys` (SLI_EX_ORDER nodes)
  *   LIMIT    the first `limit` rows of in[0]
@@ -23,6 +24,7 @@
 #include <stdint.h>
 
 #include "expr.h"
+#include "runtime/join_type.h"
 #include "runtime/sbuf.h"
 #include "runtime/table.h"
 
@@ -67,6 +69,7 @@ typedef struct sli_plan {
     size_t nkeys;           /**< JOIN, SORT */
     sli_expr **lkeys;       /**< JOIN: bound to in[0] */
     sli_expr **rkeys;       /**< JOIN: bound to in[1] */
+    sli_join_type jtype;    /**< JOIN */
     sli_expr **keys;        /**< SORT: ORDER nodes bound to in[0] */
     size_t ngroups;         /**< AGG */
     sli_expr **groups;

@@ -74,10 +74,29 @@ static sl_frame *apply(env *e, const sl_frame *f, sli_pstep *st)
                 "join() takes the other input and a condition, e.g. join(o, l_orderkey = o_orderkey)");
             return NULL;
         }
+        /* A last argument that is a string literal names the join type. */
+        sli_join_type how = SLI_JOIN_INNER;
+        const sli_expr *last = st->args[st->nargs - 1];
+        if (last->kind == SLI_EX_LITERAL && !last->lit.is_null && last->lit.type.id == SL_TYPE_UTF8) {
+            if (st->nargs == 1) {
+                sli_source_error(ctx, SL_ERR_SYNTAX, e->src, last->line, last->col,
+                                 "join() needs a condition before the join type, e.g. "
+                                 "join(o, l_orderkey = o_orderkey, 'left')");
+                return NULL;
+            }
+            if (!sli_join_type_parse(last->lit.s, &how)) {
+                sli_source_error(ctx, SL_ERR_SYNTAX, e->src, last->line, last->col,
+                                 "unknown join type '%s'; types: inner, left (left_outer), semi (left_semi), "
+                                 "anti (left_anti)",
+                                 last->lit.s);
+                return NULL;
+            }
+            sli_expr_free(st->args[--st->nargs]);
+        }
         sl_frame *right = eval_chain(e, st->input);
         if (!right) return NULL;
         sli_expr **a = take_args(st, &n);
-        sl_frame *j = sli_frame_join(f, right, a, n, e->src);
+        sl_frame *j = sli_frame_join(f, right, a, n, how, e->src);
         sl_frame_destroy(right);
         return j;
     }

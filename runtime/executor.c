@@ -2,7 +2,10 @@
  * executor.c — push-based, vector-at-a-time execution of pipelines
  * (see executor.h). Operators hold their evaluators and scratch vectors in
  * op_state; a chunk flows through push() without being copied until a
- * join probe gathers its matches or a sink materializes it.
+ * join probe gathers its matches or a sink materializes it. A probe against
+ * a radix-partitioned hash table buffers its input and probes it sorted by
+ * partition when the source is exhausted (flush_ops); a join's bloom filter
+ * can run right after the scan (apply_scan_filters).
  */
 #include "executor.h"
 
@@ -14,8 +17,11 @@
 #include "context.h"
 #include "eval.h"
 #include "join_table.h"
+#include "kernels/filter.h"
 #include "kernels/sort.h"
 #include "materialize.h"
+#include "sort_table.h"
+#include "topk.h"
 
 /* What a finished pipeline leaves for later ones. */
 typedef struct pipe_output {
@@ -31,11 +37,30 @@ typedef struct op_state {
     sli_vec *keys; /**< PROBE key vectors */
     sli_join_probe probe;
     uint32_t *prow, *brow;
+    uint32_t *bidx; /**< PROBE (left outer): build rows with "no row" replaced */
+    /* PROBE against a radix-partitioned table: probe rows are buffered
+     * (left columns, then key values) and probed partition by partition. */
+    bool buffering;
+    sli_colbuilder *pb; /**< nl + nkeys builders */
+    size_t npb, pb_rows;
+    sli_vec *fvecs; /**< flush: gathered vectors (nl + nkeys) */
+    void **fvals;
+    uint8_t **fvalid;
     void **vals; /**< PROBE: per output column gather scratch */
     uint8_t **valid;
     const sli_join_table *jt;
     int64_t remaining; /**< LIMIT */
 } op_state;
+
+/* A join's bloom filter applied right after the scan (pipeline.h). */
+typedef struct scan_filter_state {
+    const sli_join_table *jt;
+    uint64_t *hashes; /**< by row position */
+    uint32_t *sel;    /**< two selection buffers, used in turn */
+    sli_key_scratch ks;
+    size_t seen, kept; /**< rows tested and passed since the last check */
+    bool off;          /**< stopped: it passed nearly every row */
+} scan_filter_state;
 
 typedef struct run {
     sl_context *ctx;
@@ -51,7 +76,11 @@ typedef struct run {
     sli_eval **sink_evs; /**< BUILD: rkeys; AGG: groups then agg args */
     size_t nsink_evs;
     sli_vec *sink_vecs;
+    scan_filter_state *sfs; /**< p->nfilters */
+    sli_topk *topk;         /**< SORT under a small limit */
 } run;
+
+static sli_sort_spec *sort_specs(const sli_plan *n);
 
 static sl_status nomem(run *r, const char *where)
 {
@@ -104,14 +133,33 @@ static sl_status op_init(run *r, const sli_pop *op, op_state *st, pipe_output *o
         st->valid = calloc(n->ncols, sizeof *st->valid);
         st->prow = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
         st->brow = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
-        if (!st->keys || !st->cols || !st->vals || !st->valid || !st->prow || !st->brow)
+        st->bidx = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
+        if (!st->keys || !st->cols || !st->vals || !st->valid || !st->prow || !st->brow || !st->bidx)
             return nomem(r, "probe");
         for (size_t c = 0; c < n->ncols; c++) {
             st->vals[c] = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
             st->valid[c] = sli_buf_alloc(SLI_VEC_SIZE / 8);
             if (!st->vals[c] || !st->valid[c]) return nomem(r, "probe");
         }
-        return sli_join_probe_init(&st->probe) ? nomem(r, "probe") : SL_OK;
+        if (sli_join_probe_init(&st->probe)) return nomem(r, "probe");
+        /* Once the table is partitioned its directory no longer fits the
+         * cache: buffer probe rows and probe one partition at a time. */
+        if (st->jt->pbits == 0) return SL_OK;
+        size_t nl = n->in[0]->ncols;
+        st->buffering = true;
+        st->npb = nl + n->nkeys;
+        st->pb = calloc(st->npb, sizeof *st->pb);
+        st->fvecs = calloc(st->npb, sizeof *st->fvecs);
+        st->fvals = calloc(st->npb, sizeof *st->fvals);
+        st->fvalid = calloc(st->npb, sizeof *st->fvalid);
+        if (!st->pb || !st->fvecs || !st->fvals || !st->fvalid) return nomem(r, "probe");
+        for (size_t c = 0; c < st->npb; c++) {
+            sli_colbuilder_init(&st->pb[c], c < nl ? n->in[0]->types[c] : n->lkeys[c - nl]->type);
+            st->fvals[c] = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
+            st->fvalid[c] = sli_buf_alloc(SLI_VEC_SIZE / 8);
+            if (!st->fvals[c] || !st->fvalid[c]) return nomem(r, "probe");
+        }
+        return SL_OK;
     }
     case SLI_POP_LIMIT: st->remaining = n->limit; return SL_OK;
     }
@@ -133,8 +181,19 @@ static void op_free(const sli_pop *op, op_state *st)
     }
     free(st->vals);
     free(st->valid);
+    if (st->pb)
+        for (size_t c = 0; c < st->npb; c++) sli_colbuilder_discard(&st->pb[c]);
+    for (size_t c = 0; st->fvals && c < st->npb; c++) {
+        sli_buf_free(st->fvals[c]);
+        sli_buf_free(st->fvalid[c]);
+    }
+    free(st->pb);
+    free(st->fvecs);
+    free(st->fvals);
+    free(st->fvalid);
     sli_buf_free(st->prow);
     sli_buf_free(st->brow);
+    sli_buf_free(st->bidx);
 }
 
 /* ---- sinks -------------------------------------------------------------- */
@@ -154,8 +213,16 @@ static sl_status sink_init(run *r)
     const sli_plan *n = p->sink_node;
     sl_status s;
     switch (p->sink) {
-    case SLI_SINK_RESULT:
-    case SLI_SINK_SORT: return init_builders(r, p->sink == SLI_SINK_SORT ? n->in[0] : n);
+    case SLI_SINK_RESULT: return init_builders(r, n);
+    case SLI_SINK_SORT: {
+        if (!p->topk) return init_builders(r, n->in[0]);
+        sli_sort_spec *specs = sort_specs(n);
+        s = specs ? sli_topk_create(n->in[0]->names, n->in[0]->types, n->in[0]->ncols, specs, n->nkeys, p->topk_k,
+                                    &r->topk)
+                  : SL_ERR_NOMEM;
+        free(specs);
+        return s ? nomem(r, "top-k") : SL_OK;
+    }
     case SLI_SINK_BUILD: {
         const sli_plan *right = n->in[1];
         sl_type *kt = malloc(n->nkeys * sizeof *kt);
@@ -199,6 +266,7 @@ static sl_status sink_consume(run *r, const sli_chunk *c)
     switch (r->p->sink) {
     case SLI_SINK_RESULT:
     case SLI_SINK_SORT:
+        if (r->topk) return sli_topk_consume(r->topk, c) ? nomem(r, "top-k") : SL_OK;
         for (size_t i = 0; i < r->nbuilders; i++)
             if ((s = sli_append_vec(&r->builders[i], &c->cols[i], c->sel, c->count)))
                 return nomem(r, "materialize");
@@ -214,7 +282,7 @@ static sl_status sink_consume(run *r, const sli_chunk *c)
         for (size_t k = 0; k < n->ngroups; k++)
             if ((s = sli_eval_value(r->sink_evs[k], c, &r->sink_vecs[k]))) return s;
         s = sli_agg_table_groups(&r->agg, r->sink_vecs, c->sel, c->count);
-        if (s == SL_ERR_UNSUPPORTED) return sli_error(r->ctx, s, "aggregate: more than 4 billion groups");
+        if (s == SL_ERR_UNSUPPORTED) return sli_error(r->ctx, s, "aggregate: more than 2 billion groups");
         if (s) return nomem(r, "aggregate");
         for (size_t k = 0; k < n->naggs; k++) {
             sli_vec *arg = NULL;
@@ -257,81 +325,16 @@ static sl_status finish_builders(run *r, const sli_plan *schema, sli_table **out
     return SL_OK;
 }
 
-static sl_sort_kind sort_kind(sl_type t)
+/* The SORT node's keys as specs over its input's columns. */
+static sli_sort_spec *sort_specs(const sli_plan *n)
 {
-    switch (sli_ptype(t)) {
-    case SL_P_I8: return SL_SORT_I8;
-    case SL_P_I16: return SL_SORT_I16;
-    case SL_P_I32: return SL_SORT_I32;
-    case SL_P_I64: return SL_SORT_I64;
-    case SL_P_F64: return SL_SORT_F64;
-    default: return SL_SORT_STR;
+    sli_sort_spec *specs = calloc(n->nkeys ? n->nkeys : 1, sizeof *specs);
+    for (size_t k = 0; specs && k < n->nkeys; k++) {
+        specs[k].col = (size_t)n->keys[k]->args[0]->index;
+        specs[k].desc = n->keys[k]->desc;
+        specs[k].nulls_first = n->keys[k]->nulls_first == 1;
     }
-}
-
-/* Sorts a materialized table by the SORT node's keys into a new table. */
-static sl_status sort_table(run *r, const sli_plan *n, sli_table *in, sli_table **out)
-{
-    size_t rows = in->rows, nc = in->schema.ncols;
-    sli_column **cols = in->nparts ? in->parts[0].cols : NULL;
-    sl_sort_key *keys = calloc(n->nkeys, sizeof *keys);
-    sli_strview **views = calloc(n->nkeys, sizeof *views);
-    uint32_t *idx = malloc((rows ? rows : 1) * sizeof *idx);
-    sl_status s = keys && views && idx ? SL_OK : SL_ERR_NOMEM;
-    for (size_t k = 0; k < n->nkeys && !s; k++) {
-        const sli_expr *key = n->keys[k];
-        const sli_column *c = cols[key->args[0]->index];
-        keys[k].kind = sort_kind(c->type);
-        keys[k].validity = c->validity;
-        keys[k].desc = key->desc;
-        keys[k].nulls_first = key->nulls_first == 1;
-        keys[k].data = c->data;
-        if (keys[k].kind == SL_SORT_STR) {
-            views[k] = malloc((rows ? rows : 1) * sizeof(sli_strview));
-            if (!views[k]) {
-                s = SL_ERR_NOMEM;
-                break;
-            }
-            for (size_t i = 0; i < rows; i++) views[k][i] = sli_column_str(c, i);
-            keys[k].data = views[k];
-        }
-    }
-    for (size_t i = 0; i < rows && !s; i++) idx[i] = (uint32_t)i;
-    if (!s && rows && n->nkeys) s = sli_sort_select()->k->sort(idx, rows, keys, n->nkeys);
-    /* Gather every column in sorted order, a vector at a time. */
-    sli_colbuilder *b = calloc(nc ? nc : 1, sizeof *b);
-    void *vals = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
-    uint8_t *valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
-    if (!b || !vals || !valid) s = SL_ERR_NOMEM;
-    for (size_t c = 0; c < nc && !s; c++) {
-        sli_colbuilder_init(&b[c], in->schema.types[c]);
-        s = sli_colbuilder_reserve(&b[c], rows);
-        for (size_t start = 0; start < rows && !s; start += SLI_VEC_SIZE) {
-            size_t m = rows - start < SLI_VEC_SIZE ? rows - start : SLI_VEC_SIZE;
-            sli_vec v;
-            sli_vec_gather_column(cols[c], idx + start, m, vals, valid, &v);
-            s = sli_append_vec(&b[c], &v, NULL, m);
-        }
-    }
-    if (!s) {
-        r->builders = b;
-        r->nbuilders = nc;
-        b = NULL;
-        s = finish_builders(r, n, out);
-    } else {
-        s = nomem(r, "sort");
-    }
-    if (b)
-        for (size_t c = 0; c < nc; c++) sli_colbuilder_discard(&b[c]);
-    free(b);
-    sli_buf_free(vals);
-    sli_buf_free(valid);
-    if (views)
-        for (size_t k = 0; k < n->nkeys; k++) free(views[k]);
-    free(views);
-    free(keys);
-    free(idx);
-    return s;
+    return specs;
 }
 
 static sl_status sink_finish(run *r, pipe_output *out)
@@ -341,14 +344,17 @@ static sl_status sink_finish(run *r, pipe_output *out)
     switch (r->p->sink) {
     case SLI_SINK_RESULT: return finish_builders(r, n, &out->table);
     case SLI_SINK_SORT: {
+        if (r->topk) {
+            s = sli_topk_finish(r->topk, &out->table);
+            return s ? nomem(r, "top-k") : SL_OK;
+        }
         sli_table *unsorted = NULL;
         if ((s = finish_builders(r, n->in[0], &unsorted))) return s;
-        free(r->builders);
-        r->builders = NULL;
-        r->nbuilders = 0;
-        s = sort_table(r, n, unsorted, &out->table);
+        sli_sort_spec *specs = sort_specs(n);
+        s = specs ? sli_sort_table(unsorted, specs, n->nkeys, -1, &out->table) : SL_ERR_NOMEM;
+        free(specs);
         sli_table_free(unsorted);
-        return s;
+        return s ? nomem(r, "sort") : SL_OK;
     }
     case SLI_SINK_BUILD:
         s = sli_join_table_finish(r->jt);
@@ -369,27 +375,154 @@ static sl_status sink_finish(run *r, pipe_output *out)
 
 static sl_status push(run *r, size_t opi, const sli_chunk *c);
 
-static sl_status push_probe(run *r, size_t opi, const sli_chunk *c)
+/* Gathers build column c at rows brow[0..m); a row SLI_JOIN_END (an
+ * unmatched row of a left outer join) becomes NULL. */
+static void gather_build(op_state *st, const sli_column *c, size_t rows, size_t m, void *vals, uint8_t *valid,
+                         sli_vec *out)
+{
+    size_t nend = 0;
+    for (size_t i = 0; i < m; i++) {
+        uint32_t b = st->brow[i];
+        nend += b == SLI_JOIN_END;
+        st->bidx[i] = b == SLI_JOIN_END ? 0 : b;
+    }
+    if (nend == 0) {
+        sli_vec_gather_column(c, st->brow, m, vals, valid, out);
+        return;
+    }
+    if (rows == 0) { /* an empty build side: every value is NULL */
+        memset(vals, 0, m * sizeof(sli_strview));
+        memset(valid, 0, (m + 7) / 8);
+        out->type = c->type;
+        out->dict = NULL;
+        out->data = vals;
+        out->validity = valid;
+        return;
+    }
+    sli_vec_gather_column(c, st->bidx, m, vals, valid, out);
+    if (!out->validity) {
+        memset(valid, 0xff, (m + 7) / 8);
+        out->validity = valid;
+    }
+    for (size_t i = 0; i < m; i++)
+        if (st->brow[i] == SLI_JOIN_END) valid[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+}
+
+/* Probes the rows of chunk c whose key vectors are `keys` and pushes the output. */
+static sl_status probe_chunk(run *r, size_t opi, const sli_chunk *c, const sli_vec *keys)
 {
     const sli_pop *op = &r->p->ops[opi];
     op_state *st = &r->ops[opi];
     const sli_plan *n = op->node;
     sl_status s;
-    for (size_t k = 0; k < n->nkeys; k++)
-        if ((s = sli_eval_value(st->evs[k], c, &st->keys[k]))) return s;
-    if (sli_join_probe_start(&st->probe, st->jt, st->keys, c->sel, c->count)) return nomem(r, "probe");
+    /* A bloom filter pushed into the scan already dropped the rows it rejects. */
+    st->probe.bloom_done = false;
+    for (size_t f = 0; f < r->p->nfilters; f++)
+        if (r->p->filters[f].op == opi && !r->sfs[f].off) st->probe.bloom_done = true;
+    if (sli_join_probe_start(&st->probe, st->jt, n->jtype, keys, c->sel, c->count)) return nomem(r, "probe");
     size_t nl = n->in[0]->ncols;
     size_t m;
     while ((m = sli_join_probe_next(&st->probe, st->jt, st->prow, st->brow)) > 0) {
+        if (!sli_join_keeps_right(n->jtype)) {
+            /* Semi and anti joins select rows of the chunk: no copy. */
+            sli_chunk out = {c->n, m, st->prow, nl, c->cols};
+            if ((s = push(r, opi + 1, &out))) return s;
+            if (r->done) break;
+            continue;
+        }
         for (size_t i = 0; i < nl; i++)
             sli_vec_gather(&c->cols[i], st->prow, m, st->vals[i], st->valid[i], &st->cols[i]);
         for (size_t i = nl; i < n->ncols; i++)
-            sli_vec_gather_column(st->jt->cols[i - nl], st->brow, m, st->vals[i], st->valid[i], &st->cols[i]);
+            gather_build(st, st->jt->cols[i - nl], st->jt->rows, m, st->vals[i], st->valid[i], &st->cols[i]);
         sli_chunk out = {m, m, NULL, n->ncols, st->cols};
         if ((s = push(r, opi + 1, &out))) return s;
         if (r->done) break;
     }
     return SL_OK;
+}
+
+#define PROBE_BUFFER_ROWS ((size_t)1 << 20)
+
+/* Probes the buffered rows: radix-sorts them by the directory partition of
+ * their key hash, then probes them a vector at a time in that order, so each
+ * partition's directory is loaded into the cache once. Every buffered row is
+ * probed exactly once, so results equal the unbuffered path's (in another
+ * order). */
+static sl_status flush_probe(run *r, size_t opi)
+{
+    op_state *st = &r->ops[opi];
+    const sli_plan *n = r->p->ops[opi].node;
+    size_t nl = n->in[0]->ncols, nc = st->npb, rows = st->pb_rows;
+    if (rows == 0 || r->done) return SL_OK;
+    sli_column **cols = calloc(nc, sizeof *cols);
+    uint64_t *h = malloc(rows * sizeof *h);
+    uint32_t *ord = malloc(rows * sizeof *ord);
+    size_t np = (size_t)1 << st->jt->pbits;
+    size_t *cnt = calloc(np + 1, sizeof *cnt);
+    sli_strview *views = sli_buf_alloc(SLI_VEC_SIZE * sizeof *views);
+    sli_key_scratch ks = {0};
+    sl_status s = cols && h && ord && cnt && views ? SL_OK : SL_ERR_NOMEM;
+    for (size_t c = 0; c < nc && !s; c++) {
+        if (!(cols[c] = sli_colbuilder_finish(&st->pb[c]))) s = SL_ERR_NOMEM;
+        sli_colbuilder_init(&st->pb[c], c < nl ? n->in[0]->types[c] : n->lkeys[c - nl]->type);
+    }
+    st->pb_rows = 0;
+    for (size_t start = 0; start < rows && !s; start += SLI_VEC_SIZE) {
+        size_t m = rows - start < SLI_VEC_SIZE ? rows - start : SLI_VEC_SIZE;
+        for (size_t k = 0; k < n->nkeys && !s; k++) {
+            sli_vec v;
+            sli_vec_from_column(cols[nl + k], start, m, views, &v);
+            s = sli_hash_vec(&v, NULL, m, k > 0, h + start, &ks);
+        }
+    }
+    if (!s) {
+        for (size_t i = 0; i < rows; i++) cnt[sli_join_partition(st->jt, h[i]) + 1]++;
+        for (size_t p = 0; p < np; p++) cnt[p + 1] += cnt[p];
+        for (size_t i = 0; i < rows; i++) ord[cnt[sli_join_partition(st->jt, h[i])]++] = (uint32_t)i;
+    }
+    if (s) s = nomem(r, "probe");
+    for (size_t start = 0; start < rows && !s && !r->done; start += SLI_VEC_SIZE) {
+        size_t m = rows - start < SLI_VEC_SIZE ? rows - start : SLI_VEC_SIZE;
+        for (size_t c = 0; c < nc; c++)
+            sli_vec_gather_column(cols[c], ord + start, m, st->fvals[c], st->fvalid[c], &st->fvecs[c]);
+        sli_chunk chunk = {m, m, NULL, nl, st->fvecs};
+        s = probe_chunk(r, opi, &chunk, st->fvecs + nl);
+    }
+    for (size_t c = 0; cols && c < nc; c++) sli_column_free(cols[c]);
+    free(cols);
+    free(h);
+    free(ord);
+    free(cnt);
+    sli_buf_free(views);
+    sli_key_scratch_free(&ks);
+    return s;
+}
+
+static sl_status push_probe(run *r, size_t opi, const sli_chunk *c)
+{
+    op_state *st = &r->ops[opi];
+    const sli_plan *n = r->p->ops[opi].node;
+    sl_status s;
+    for (size_t k = 0; k < n->nkeys; k++)
+        if ((s = sli_eval_value(st->evs[k], c, &st->keys[k]))) return s;
+    if (!st->buffering) return probe_chunk(r, opi, c, st->keys);
+    size_t nl = n->in[0]->ncols;
+    for (size_t i = 0; i < st->npb; i++) {
+        const sli_vec *v = i < nl ? &c->cols[i] : &st->keys[i - nl];
+        if (sli_append_vec(&st->pb[i], v, c->sel, c->count)) return nomem(r, "probe");
+    }
+    st->pb_rows += c->count;
+    return st->pb_rows >= PROBE_BUFFER_ROWS ? flush_probe(r, opi) : SL_OK;
+}
+
+/* After the source is exhausted: probes what the operators still buffer,
+ * earlier operators first (their output may fill a later one's buffer). */
+static sl_status flush_ops(run *r)
+{
+    sl_status s = SL_OK;
+    for (size_t i = 0; i < r->p->nops && !s; i++)
+        if (r->p->ops[i].kind == SLI_POP_PROBE && r->ops[i].buffering) s = flush_probe(r, i);
+    return s;
 }
 
 static sl_status push(run *r, size_t opi, const sli_chunk *c)
@@ -430,6 +563,69 @@ static sl_status push(run *r, size_t opi, const sli_chunk *c)
 
 /* ---- sources ------------------------------------------------------------ */
 
+static sl_status scan_filters_init(run *r, pipe_output *outs)
+{
+    const sli_pipeline *p = r->p;
+    if (!p->nfilters) return SL_OK;
+    r->sfs = calloc(p->nfilters, sizeof *r->sfs);
+    if (!r->sfs) return nomem(r, "scan filter");
+    for (size_t f = 0; f < p->nfilters; f++) {
+        scan_filter_state *fs = &r->sfs[f];
+        fs->jt = outs[p->ops[p->filters[f].op].build].jt;
+        fs->hashes = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint64_t));
+        fs->sel = sli_buf_alloc(2 * SLI_VEC_SIZE * sizeof(uint32_t));
+        if (!fs->hashes || !fs->sel) return nomem(r, "scan filter");
+    }
+    return SL_OK;
+}
+
+static void scan_filters_free(run *r)
+{
+    for (size_t f = 0; r->sfs && f < r->p->nfilters; f++) {
+        sli_buf_free(r->sfs[f].hashes);
+        sli_buf_free(r->sfs[f].sel);
+        sli_key_scratch_free(&r->sfs[f].ks);
+    }
+    free(r->sfs);
+}
+
+/* Narrows a scanned chunk by the pushed bloom filters: drops rows with a NULL
+ * key (they match nothing in an inner or semi join) and rows whose key hash
+ * is not in the filter. A filter that keeps more than 90% of 64K rows turns
+ * itself off; the probe still decides every match, so results do not change. */
+static sl_status apply_scan_filters(run *r, sli_chunk *c)
+{
+    const sl_filter_kernels *fk = sli_filter_select()->k;
+    for (size_t f = 0; f < r->p->nfilters && c->count; f++) {
+        scan_filter_state *fs = &r->sfs[f];
+        if (fs->off || !fs->jt->bloom) continue;
+        const sli_scan_filter *sf = &r->p->filters[f];
+        size_t nkeys = r->p->ops[sf->op].node->nkeys, before = c->count, n = c->count;
+        const uint32_t *sel = c->sel;
+        for (size_t k = 0; k < nkeys; k++) {
+            const sli_vec *v = &c->cols[sf->cols[k]];
+            if (!v->validity) continue;
+            uint32_t *dst = sel == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
+            n = fk->valid(v->validity, sel, n, dst);
+            sel = dst;
+        }
+        for (size_t k = 0; k < nkeys && n; k++)
+            if (sli_hash_vec(&c->cols[sf->cols[k]], sel, n, k > 0, fs->hashes, &fs->ks))
+                return nomem(r, "scan filter");
+        uint32_t *dst = sel == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
+        n = n ? sli_join_bloom_select(fs->jt, fs->hashes, sel, n, dst) : 0;
+        c->sel = dst;
+        c->count = n;
+        fs->seen += before;
+        fs->kept += n;
+        if (fs->seen >= 65536) {
+            fs->off = fs->kept * 10 > fs->seen * 9;
+            fs->seen = fs->kept = 0;
+        }
+    }
+    return SL_OK;
+}
+
 /* Pushes every row of `t` (columns `colmap`, or all when NULL) in vectors. */
 static sl_status scan(run *r, const sli_table *t, const size_t *colmap, size_t ncols, sli_exec_stats *stats)
 {
@@ -454,7 +650,8 @@ static sl_status scan(run *r, const sli_table *t, const size_t *colmap, size_t n
                 stats->vectors++;
                 stats->rows_in += n;
             }
-            s = push(r, 0, &chunk);
+            if (r->sfs && (s = apply_scan_filters(r, &chunk))) break;
+            if (chunk.count) s = push(r, 0, &chunk);
         }
     }
     for (size_t c = 0; views && c < ncols; c++) sli_buf_free(views[c]);
@@ -467,6 +664,7 @@ static void run_free(run *r)
 {
     for (size_t i = 0; r->ops && i < r->p->nops; i++) op_free(&r->p->ops[i], &r->ops[i]);
     free(r->ops);
+    sli_topk_free(r->topk);
     if (r->builders)
         for (size_t i = 0; i < r->nbuilders; i++) sli_colbuilder_discard(&r->builders[i]);
     free(r->builders);
@@ -477,6 +675,7 @@ static void run_free(run *r)
     if (r->agg_ready) sli_agg_table_free(&r->agg);
     free_evs(r->sink_evs, r->nsink_evs);
     free(r->sink_vecs);
+    scan_filters_free(r);
 }
 
 static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_output *outs, pipe_output *out,
@@ -490,12 +689,14 @@ static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     sl_status s = r.ops ? SL_OK : sli_nomem(ctx, "pipeline");
     for (size_t i = 0; i < p->nops && !s; i++) s = op_init(&r, &p->ops[i], &r.ops[i], outs);
     if (!s) s = sink_init(&r);
+    if (!s) s = scan_filters_init(&r, outs);
     if (!s) {
         if (p->scan)
             s = scan(&r, p->scan->table, p->scan->cols, p->scan->ncols, stats);
         else
             s = scan(&r, outs[p->source].table, NULL, p->source_node->ncols, stats);
     }
+    if (!s) s = flush_ops(&r);
     if (!s) s = sink_finish(&r, out);
     run_free(&r);
     return s;

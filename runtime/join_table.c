@@ -1,5 +1,6 @@
 /*
- * join_table.c — hash-join build and probe (see join_table.h).
+ * join_table.c — hash-join build, bloom filter and lock-step probe (see
+ * join_table.h).
  */
 #include "join_table.h"
 
@@ -10,13 +11,58 @@
 #include "kernels/filter.h"
 #include "materialize.h"
 
+#define DEFAULT_PART_ROWS 32768
+#define MAX_PBITS         10
+
+static size_t g_part_rows = DEFAULT_PART_ROWS;
+static int g_bloom = -1;
+
+void sli_join_set_partition_rows(size_t rows)
+{
+    g_part_rows = rows ? rows : DEFAULT_PART_ROWS;
+}
+
+void sli_join_set_bloom(int mode)
+{
+    g_bloom = mode < 0 ? -1 : mode > 0 ? 1 : 0;
+}
+
+int sli_join_bloom_mode(void)
+{
+    return g_bloom;
+}
+
+/* Slot fields. The tag is the hash's high half; positions use the low bits
+ * and partitions the top bits, so the tag still tells most keys apart. */
+static inline uint32_t tag_of(uint64_t h)
+{
+    return (uint32_t)(h >> 32);
+}
+
+static inline uint32_t part_of(uint64_t h, unsigned pbits)
+{
+    return (uint32_t)((h >> 32) >> (32 - pbits)); /* pbits 0: a shift by 32 of a 32-bit value: 0 */
+}
+
+/* The bloom filter: word from bits 24.., four bit positions from bits 0..23. */
+static inline uint64_t bloom_bits(uint64_t h)
+{
+    return (1ull << (h & 63)) | (1ull << ((h >> 6) & 63)) | (1ull << ((h >> 12) & 63)) |
+           (1ull << ((h >> 18) & 63));
+}
+
+static inline size_t bloom_word(uint64_t h, uint64_t mask)
+{
+    return (size_t)((h >> 24) & mask);
+}
+
 sl_status sli_join_table_init(sli_join_table *jt, const sl_type *types, size_t ncols,
                               const sl_type *key_types, size_t nkeys)
 {
     memset(jt, 0, sizeof *jt);
     jt->ncols = ncols;
     jt->nkeys = nkeys;
-    jt->builders = calloc(ncols + nkeys, sizeof *jt->builders);
+    jt->builders = calloc(ncols + nkeys ? ncols + nkeys : 1, sizeof *jt->builders);
     if (!jt->builders) return SL_ERR_NOMEM;
     for (size_t i = 0; i < ncols; i++) sli_colbuilder_init(&jt->builders[i], types[i]);
     for (size_t i = 0; i < nkeys; i++) sli_colbuilder_init(&jt->builders[ncols + i], key_types[i]);
@@ -37,45 +83,24 @@ sl_status sli_join_table_append(sli_join_table *jt, const sli_vec *payload, cons
     return SL_OK;
 }
 
-sl_status sli_join_table_finish(sli_join_table *jt)
+/* Hashes every build row's keys into hashes[] and lists the rows whose keys
+ * are all non-NULL in ins[]. @return the number listed, or SIZE_MAX on NOMEM. */
+static size_t hash_build_rows(sli_join_table *jt, uint64_t *hashes, uint32_t *ins)
 {
-    size_t nc = jt->ncols + jt->nkeys;
-    jt->cols = calloc(nc, sizeof *jt->cols);
-    if (!jt->cols) return SL_ERR_NOMEM;
-    for (size_t i = 0; i < nc; i++) {
-        jt->cols[i] = sli_colbuilder_finish(&jt->builders[i]);
-        if (!jt->cols[i]) return SL_ERR_NOMEM;
-    }
-    free(jt->builders);
-    jt->builders = NULL;
-    size_t rows = nc ? jt->cols[0]->length : 0;
-    if (rows >= SLI_JOIN_END) return SL_ERR_UNSUPPORTED;
-    jt->rows = rows;
-    size_t buckets = 16;
-    while (buckets < rows * 2) buckets <<= 1;
-    jt->mask = buckets - 1;
-    jt->hashes = malloc((rows ? rows : 1) * sizeof *jt->hashes);
-    jt->next = malloc((rows ? rows : 1) * sizeof *jt->next);
-    jt->heads = malloc(buckets * sizeof *jt->heads);
     sli_strview *views = malloc(SLI_VEC_SIZE * sizeof *views);
     uint32_t *valid = malloc(2 * SLI_VEC_SIZE * sizeof *valid); /* two buffers, used in turn */
     sli_key_scratch ks = {0};
-    if (!jt->hashes || !jt->next || !jt->heads || !views || !valid) {
-        free(views);
-        free(valid);
-        return SL_ERR_NOMEM;
-    }
-    memset(jt->heads, 0xff, buckets * sizeof *jt->heads);
+    size_t nins = 0;
+    sl_status s = views && valid ? SL_OK : SL_ERR_NOMEM;
     const sl_filter_kernels *fk = sli_filter_select()->k;
-    sl_status s = SL_OK;
-    for (size_t start = 0; start < rows && !s; start += SLI_VEC_SIZE) {
-        size_t n = rows - start < SLI_VEC_SIZE ? rows - start : SLI_VEC_SIZE;
+    for (size_t start = 0; start < jt->rows && !s; start += SLI_VEC_SIZE) {
+        size_t n = jt->rows - start < SLI_VEC_SIZE ? jt->rows - start : SLI_VEC_SIZE;
         for (size_t k = 0; k < jt->nkeys && !s; k++) {
             sli_vec v;
             sli_vec_from_column(jt->cols[jt->ncols + k], start, n, views, &v);
-            s = sli_hash_vec(&v, NULL, n, k > 0, jt->hashes + start, &ks);
+            s = sli_hash_vec(&v, NULL, n, k > 0, hashes + start, &ks);
         }
-        /* Rows with a NULL key never match: leave them out of the chains. */
+        /* Rows with a NULL key never match: leave them out of the directory. */
         size_t m = n;
         const uint32_t *rowsel = NULL;
         for (size_t k = 0; k < jt->nkeys; k++) {
@@ -86,17 +111,167 @@ sl_status sli_join_table_finish(sli_join_table *jt)
             m = fk->valid(vb + start / 8, rowsel, m, dst);
             rowsel = dst;
         }
-        for (size_t i = 0; i < m; i++) {
-            size_t r = start + (rowsel ? rowsel[i] : i);
-            uint64_t b = jt->hashes[r] & jt->mask;
-            jt->next[r] = jt->heads[b];
-            jt->heads[b] = (uint32_t)r;
-        }
+        for (size_t i = 0; i < m; i++) ins[nins++] = (uint32_t)(start + (rowsel ? rowsel[i] : i));
     }
     sli_key_scratch_free(&ks);
     free(views);
     free(valid);
+    return s ? SIZE_MAX : nins;
+}
+
+static size_t pow2_at_least(size_t n)
+{
+    size_t p = 16;
+    while (p < n) p <<= 1;
+    return p;
+}
+
+/* Rewrites every column with the rows ord[0..nins) first, then the rows left
+ * out of ins[] (NULL keys) in their order; ins is ascending. */
+static sl_status reorder_rows(sli_join_table *jt, const uint32_t *ins, size_t nins, const uint32_t *ord)
+{
+    size_t rows = jt->rows, nc = jt->ncols + jt->nkeys;
+    uint32_t *perm = malloc((rows ? rows : 1) * sizeof *perm);
+    void *vals = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
+    uint8_t *valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
+    sl_status s = perm && vals && valid ? SL_OK : SL_ERR_NOMEM;
+    if (!s) {
+        memcpy(perm, ord, nins * sizeof *perm);
+        size_t k = nins, j = 0;
+        for (size_t r = 0; r < rows; r++) {
+            if (j < nins && ins[j] == r)
+                j++;
+            else
+                perm[k++] = (uint32_t)r;
+        }
+    }
+    for (size_t c = 0; c < nc && !s; c++) {
+        sli_colbuilder b;
+        sli_colbuilder_init(&b, jt->cols[c]->type);
+        s = sli_colbuilder_reserve(&b, rows);
+        for (size_t start = 0; start < rows && !s; start += SLI_VEC_SIZE) {
+            size_t m = rows - start < SLI_VEC_SIZE ? rows - start : SLI_VEC_SIZE;
+            sli_vec v;
+            sli_vec_gather_column(jt->cols[c], perm + start, m, vals, valid, &v);
+            s = sli_append_vec(&b, &v, NULL, m);
+        }
+        sli_column *nc2 = s ? NULL : sli_colbuilder_finish(&b);
+        if (!nc2) {
+            if (s) sli_colbuilder_discard(&b);
+            s = SL_ERR_NOMEM;
+            break;
+        }
+        sli_column_free(jt->cols[c]);
+        jt->cols[c] = nc2;
+    }
+    free(perm);
+    sli_buf_free(vals);
+    sli_buf_free(valid);
     return s;
+}
+
+sl_status sli_join_table_finish(sli_join_table *jt)
+{
+    size_t nc = jt->ncols + jt->nkeys;
+    jt->cols = calloc(nc ? nc : 1, sizeof *jt->cols);
+    if (!jt->cols) return SL_ERR_NOMEM;
+    for (size_t i = 0; i < nc; i++) {
+        jt->cols[i] = sli_colbuilder_finish(&jt->builders[i]);
+        if (!jt->cols[i]) return SL_ERR_NOMEM;
+    }
+    free(jt->builders);
+    jt->builders = NULL;
+    size_t rows = nc ? jt->cols[0]->length : 0;
+    if (rows >= SLI_JOIN_END - 1) return SL_ERR_UNSUPPORTED; /* row + 1 must fit a slot's 32 bits */
+    jt->rows = rows;
+
+    uint64_t *hashes = malloc((rows ? rows : 1) * sizeof *hashes);
+    uint32_t *ins = malloc((rows ? rows : 1) * sizeof *ins);
+    uint32_t *ord = NULL;
+    uint64_t *ph = NULL;
+    size_t *cnt = NULL;
+    if (!hashes || !ins) goto nomem;
+    size_t nins = hash_build_rows(jt, hashes, ins);
+    if (nins == SIZE_MAX) goto nomem;
+
+    /* Partitions: enough that each holds about g_part_rows rows. */
+    unsigned pbits = 0;
+    if (nins > 2 * g_part_rows)
+        while (pbits < MAX_PBITS && ((size_t)g_part_rows << pbits) < nins) pbits++;
+    size_t np = (size_t)1 << pbits;
+    jt->pbits = pbits;
+    jt->poff = malloc(np * sizeof *jt->poff);
+    jt->pmask = malloc(np * sizeof *jt->pmask);
+    cnt = calloc(np + 1, sizeof *cnt);
+    ord = malloc((nins ? nins : 1) * sizeof *ord);
+    ph = malloc((nins ? nins : 1) * sizeof *ph);
+    if (!jt->poff || !jt->pmask || !cnt || !ord || !ph) goto nomem;
+    for (size_t i = 0; i < nins; i++) cnt[part_of(hashes[ins[i]], pbits) + 1]++;
+    size_t total = 0;
+    for (size_t p = 0; p < np; p++) {
+        size_t cap = pow2_at_least(2 * cnt[p + 1]); /* load factor at most 1/2 */
+        jt->poff[p] = total;
+        jt->pmask[p] = (uint32_t)(cap - 1);
+        total += cap;
+    }
+    jt->slots = sli_buf_alloc(total * sizeof *jt->slots);
+    if (!jt->slots) goto nomem;
+    memset(jt->slots, 0, total * sizeof *jt->slots);
+    /* Radix-scatter the rows by partition (stable), then fill one partition
+     * at a time so its directory stays in cache while it is written. */
+    for (size_t p = 0; p < np; p++) cnt[p + 1] += cnt[p];
+    for (size_t i = 0; i < nins; i++) {
+        uint32_t r = ins[i];
+        size_t k = cnt[part_of(hashes[r], pbits)]++;
+        ord[k] = r;
+        ph[k] = hashes[r]; /* the hash travels with its row: the fill reads both in order */
+    }
+    /* Partitioned: store the rows in partition order too, so a probe that
+     * visits one partition at a time also compares keys and gathers values
+     * from a small range of rows. */
+    bool permuted = pbits > 0;
+    if (permuted && reorder_rows(jt, ins, nins, ord) != SL_OK) goto nomem;
+    for (size_t i = 0; i < nins; i++) {
+        uint32_t r = permuted ? (uint32_t)i : ord[i];
+        uint64_t h = ph[i];
+        uint32_t p = part_of(h, pbits), mask = jt->pmask[p];
+        uint64_t *dir = jt->slots + jt->poff[p];
+        uint32_t pos = (uint32_t)h & mask;
+        while (dir[pos]) pos = (pos + 1) & mask;
+        dir[pos] = (uint64_t)tag_of(h) << 32 | (uint64_t)(r + 1);
+    }
+
+    /* Bloom filter: a power of two of 64-bit words. */
+    int bm = g_bloom;
+    if (bm != 0) {
+        /* About 8 bits per key, but at most 1 MiB (L2): a filter that misses
+         * the cache costs about as much as the directory probe it saves. */
+        size_t words = pow2_at_least(nins / 8 + 1);
+        if (words > ((size_t)1 << 17) && words * 8 > nins) words >>= 1;
+        jt->bloom = sli_buf_alloc(words * sizeof *jt->bloom);
+        if (!jt->bloom) goto nomem;
+        memset(jt->bloom, 0, words * sizeof *jt->bloom);
+        jt->bloom_mask = words - 1;
+        for (size_t i = 0; i < nins; i++) {
+            uint64_t h = ph[i];
+            jt->bloom[bloom_word(h, jt->bloom_mask)] |= bloom_bits(h);
+        }
+        /* Inside the probe the filter pays off once the directory leaves L2. */
+        jt->probe_bloom = bm == 1 || total * sizeof *jt->slots > ((size_t)1 << 20);
+    }
+    free(hashes);
+    free(ins);
+    free(ord);
+    free(ph);
+    free(cnt);
+    return SL_OK;
+nomem:
+    free(hashes);
+    free(ins);
+    free(ord);
+    free(ph);
+    free(cnt);
+    return SL_ERR_NOMEM;
 }
 
 void sli_join_table_free(sli_join_table *jt)
@@ -108,41 +283,90 @@ void sli_join_table_free(sli_join_table *jt)
     if (jt->cols)
         for (size_t i = 0; i < nc; i++) sli_column_free(jt->cols[i]);
     free(jt->cols);
-    free(jt->hashes);
-    free(jt->next);
-    free(jt->heads);
+    sli_buf_free(jt->slots);
+    sli_buf_free(jt->bloom);
+    free(jt->poff);
+    free(jt->pmask);
     memset(jt, 0, sizeof *jt);
+}
+
+size_t sli_join_bloom_select(const sli_join_table *jt, const uint64_t *hashes, const uint32_t *sel, size_t n,
+                             uint32_t *out)
+{
+    const uint64_t *bf = jt->bloom;
+    uint64_t mask = jt->bloom_mask;
+    size_t k = 0;
+    if (sel) {
+        for (size_t i = 0; i < n; i++) {
+            uint32_t r = sel[i];
+            uint64_t h = hashes[r], b = bloom_bits(h);
+            out[k] = r;
+            k += (bf[bloom_word(h, mask)] & b) == b;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            uint64_t h = hashes[i], b = bloom_bits(h);
+            out[k] = (uint32_t)i;
+            k += (bf[bloom_word(h, mask)] & b) == b;
+        }
+    }
+    return k;
 }
 
 sl_status sli_join_probe_init(sli_join_probe *p)
 {
     memset(p, 0, sizeof *p);
     p->row = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
-    p->cand = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
-    p->hash = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint64_t));
+    p->part = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
+    p->pos = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
+    p->tag = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
     p->hbuf = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint64_t));
+    p->slotv = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint64_t));
     p->sel = sli_buf_alloc(2 * SLI_VEC_SIZE * sizeof(uint32_t)); /* two buffers, used in turn */
+    p->crow = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
+    p->cbuild = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
+    p->cidx = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
     p->match = sli_buf_alloc(SLI_VEC_SIZE);
-    return p->row && p->cand && p->hash && p->hbuf && p->sel && p->match ? SL_OK : SL_ERR_NOMEM;
+    p->matched = sli_buf_alloc(SLI_VEC_SIZE);
+    return p->row && p->part && p->pos && p->tag && p->hbuf && p->slotv && p->sel && p->crow && p->cbuild &&
+                   p->cidx && p->match && p->matched
+               ? SL_OK
+               : SL_ERR_NOMEM;
 }
 
 void sli_join_probe_free(sli_join_probe *p)
 {
     sli_buf_free(p->row);
-    sli_buf_free(p->cand);
-    sli_buf_free(p->hash);
+    sli_buf_free(p->part);
+    sli_buf_free(p->pos);
+    sli_buf_free(p->tag);
     sli_buf_free(p->hbuf);
+    sli_buf_free(p->slotv);
     sli_buf_free(p->sel);
+    sli_buf_free(p->crow);
+    sli_buf_free(p->cbuild);
+    sli_buf_free(p->cidx);
     sli_buf_free(p->match);
+    sli_buf_free(p->matched);
     sli_key_scratch_free(&p->scratch);
     memset(p, 0, sizeof *p);
 }
 
-sl_status sli_join_probe_start(sli_join_probe *p, const sli_join_table *jt, const sli_vec *keys,
-                               const uint32_t *sel, size_t n)
+sl_status sli_join_probe_start(sli_join_probe *p, const sli_join_table *jt, sli_join_type type,
+                               const sli_vec *keys, const uint32_t *sel, size_t n)
 {
+    p->type = type;
     p->keys = keys;
+    p->in_sel = sel;
+    p->in_n = n;
     p->nactive = 0;
+    p->phase = 0;
+    if (type != SLI_JOIN_INNER) {
+        if (sel)
+            for (size_t i = 0; i < n; i++) p->matched[sel[i]] = 0;
+        else
+            memset(p->matched, 0, n);
+    }
     const sl_filter_kernels *fk = sli_filter_select()->k;
     /* Probe rows with a NULL key match nothing. */
     for (size_t k = 0; k < jt->nkeys; k++) {
@@ -151,45 +375,116 @@ sl_status sli_join_probe_start(sli_join_probe *p, const sli_join_table *jt, cons
         n = fk->valid(keys[k].validity, sel, n, dst);
         sel = dst;
     }
+    if (n == 0) return SL_OK;
     for (size_t k = 0; k < jt->nkeys; k++) {
         sl_status s = sli_hash_vec(&keys[k], sel, n, k > 0, p->hbuf, &p->scratch);
         if (s) return s;
     }
-    size_t a = 0;
+    if (jt->probe_bloom && !p->bloom_done) {
+        uint32_t *dst = sel == p->sel ? p->sel + SLI_VEC_SIZE : p->sel;
+        n = sli_join_bloom_select(jt, p->hbuf, sel, n, dst);
+        sel = dst;
+    }
+    unsigned pbits = jt->pbits;
     for (size_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : (uint32_t)i;
         uint64_t h = p->hbuf[r];
-        uint32_t c = jt->heads[h & jt->mask];
-        p->row[a] = r;
-        p->cand[a] = c;
-        p->hash[a] = h;
-        a += c != SLI_JOIN_END;
+        uint32_t part = part_of(h, pbits);
+        uint32_t pos = (uint32_t)h & jt->pmask[part];
+        p->row[i] = r;
+        p->part[i] = part;
+        p->pos[i] = pos;
+        p->tag[i] = tag_of(h);
     }
-    p->nactive = a;
+    p->nactive = n;
     return SL_OK;
+}
+
+/* One lock-step round: every active search looks at one slot. Tag hits go
+ * to crow/cbuild/cidx; searches that reached an empty slot end. @return hits. */
+static size_t probe_round(sli_join_probe *p, const sli_join_table *jt)
+{
+    size_t na = p->nactive, hits = 0, w = 0;
+    const uint64_t *slots = jt->slots;
+    uint64_t *sv = p->slotv;
+    /* A pure gather first: its cache misses overlap, as nothing waits on them. */
+    for (size_t i = 0; i < na; i++) sv[i] = slots[jt->poff[p->part[i]] + p->pos[i]];
+    for (size_t i = 0; i < na; i++) {
+        uint32_t part = p->part[i];
+        uint64_t s = sv[i];
+        bool hit = s != 0 && (uint32_t)(s >> 32) == p->tag[i];
+        p->crow[hits] = p->row[i];
+        p->cbuild[hits] = (uint32_t)s - 1;
+        p->cidx[hits] = (uint32_t)w;
+        hits += hit;
+        /* keep searching past any occupied slot */
+        p->row[w] = p->row[i];
+        p->part[w] = part;
+        p->pos[w] = (p->pos[i] + 1) & jt->pmask[part];
+        p->tag[w] = p->tag[i];
+        w += s != 0;
+    }
+    p->nactive = w;
+    if (hits == 0) return 0;
+    memset(p->match, 1, hits);
+    for (size_t k = 0; k < jt->nkeys; k++)
+        sli_keys_match(&p->keys[k], p->crow, jt->cols[jt->ncols + k], p->cbuild, hits, p->match);
+    return hits;
+}
+
+/* Drops the searches of probe rows that already matched (semi, anti). */
+static void drop_matched(sli_join_probe *p)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < p->nactive; i++) {
+        p->row[w] = p->row[i];
+        p->part[w] = p->part[i];
+        p->pos[w] = p->pos[i];
+        p->tag[w] = p->tag[i];
+        w += !p->matched[p->row[i]];
+    }
+    p->nactive = w;
 }
 
 size_t sli_join_probe_next(sli_join_probe *p, const sli_join_table *jt, uint32_t *probe_rows,
                            uint32_t *build_rows)
 {
-    while (p->nactive > 0) {
-        size_t na = p->nactive;
-        for (size_t i = 0; i < na; i++) p->match[i] = jt->hashes[p->cand[i]] == p->hash[i];
-        for (size_t k = 0; k < jt->nkeys; k++)
-            sli_keys_match(&p->keys[k], p->row, jt->cols[jt->ncols + k], p->cand, na, p->match);
-        size_t out = 0, w = 0;
-        for (size_t i = 0; i < na; i++) {
-            probe_rows[out] = p->row[i];
-            build_rows[out] = p->cand[i];
-            out += p->match[i];
-            uint32_t nx = jt->next[p->cand[i]];
-            p->row[w] = p->row[i];
-            p->cand[w] = nx;
-            p->hash[w] = p->hash[i];
-            w += nx != SLI_JOIN_END;
+    if (p->phase == 0) {
+        while (p->nactive > 0) {
+            size_t hits = probe_round(p, jt);
+            if (hits == 0) continue;
+            if (p->type == SLI_JOIN_SEMI || p->type == SLI_JOIN_ANTI) {
+                for (size_t i = 0; i < hits; i++) p->matched[p->crow[i]] |= p->match[i];
+                drop_matched(p);
+                continue;
+            }
+            size_t out = 0;
+            for (size_t i = 0; i < hits; i++) {
+                probe_rows[out] = p->crow[i];
+                build_rows[out] = p->cbuild[i];
+                out += p->match[i];
+            }
+            if (p->type == SLI_JOIN_LEFT)
+                for (size_t i = 0; i < out; i++) p->matched[probe_rows[i]] = 1;
+            if (out) return out;
         }
-        p->nactive = w;
-        if (out) return out;
+        p->phase = 1;
+    }
+    if (p->phase == 1) {
+        p->phase = 2;
+        if (p->type == SLI_JOIN_INNER) return 0;
+        /* Rows of the chunk's selection, in ascending order. */
+        uint8_t want = p->type == SLI_JOIN_SEMI;
+        const uint32_t *sel = p->in_sel;
+        size_t out = 0;
+        for (size_t i = 0; i < p->in_n; i++) {
+            uint32_t r = sel ? sel[i] : (uint32_t)i;
+            probe_rows[out] = r;
+            out += p->matched[r] == want;
+        }
+        if (p->type == SLI_JOIN_LEFT)
+            for (size_t i = 0; i < out; i++) build_rows[i] = SLI_JOIN_END;
+        return out;
     }
     return 0;
 }

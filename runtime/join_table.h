@@ -1,23 +1,43 @@
 /*
- * join_table.h — the hash table of an inner equi-join.
+ * join_table.h — the hash table of an equi-join (inner, left outer, semi,
+ * anti), its bloom filter and the vectorized probe.
  *
  * The build side's rows are materialized column-wise (the build input's
- * columns followed by the evaluated key columns). Rows are chained per
- * bucket (heads[] + next[]), each with its full hash, so a probe compares
- * hashes first and touches keys only for likely matches. Probing walks all
- * chains of a chunk in lock-step rounds: each round tests one candidate per
- * probe row with typed loops, emits matches and advances the chains.
+ * columns followed by the evaluated key columns). The directory is open
+ * addressing with linear probing: one 64-bit slot per build row whose key
+ * is not NULL, holding a 32-bit tag (the hash's high half) and the row
+ * index + 1 (0: empty slot). A probe compares tags first, so a miss
+ * usually ends at an empty slot without touching the key columns.
+ * Duplicate build keys simply occupy several slots of one cluster.
+ *
+ * When the build side outgrows the cache the directory is radix-partitioned
+ * by the hash's top bits: each partition is its own small open-addressing
+ * table (sized to fit L2), the build inserts partition by partition and
+ * stores the build rows in partition order; the probe operator (executor.c)
+ * then buffers probe rows and probes them sorted by partition.
+ * A blocked bloom filter (one 64-bit word per key, four bits set) is built
+ * from the keys' hashes; it can be tested before the probe, or pushed into
+ * the probe-side scan for inner and semi joins.
+ *
+ * Probing walks all rows of a chunk in lock-step rounds: each round loads
+ * one slot per active probe row, compares tags, compares keys of the tag
+ * hits with typed loops, emits matches and advances the rows still
+ * searching. Thread safety: a finished table is read-only and may be probed
+ * by several threads, each with its own sli_join_probe.
  */
 #ifndef SLI_JOIN_TABLE_H
 #define SLI_JOIN_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "column.h"
+#include "join_type.h"
 #include "keys.h"
 #include "vector.h"
 
+/** A build row index that stands for "no row" (an unmatched left row). */
 #define SLI_JOIN_END UINT32_MAX
 
 typedef struct sli_join_table {
@@ -26,48 +46,101 @@ typedef struct sli_join_table {
     sli_colbuilder *builders; /**< ncols + nkeys while building */
     sli_column **cols;        /**< ncols + nkeys after finish */
     size_t rows;
-    uint64_t *hashes;
-    uint32_t *next;
-    uint32_t *heads;
-    uint64_t mask;
+    uint64_t *slots;     /**< all partitions' directories: tag << 32 | (row + 1); 0 empty */
+    unsigned pbits;      /**< log2 of the partition count (0: one table) */
+    size_t *poff;        /**< 1 << pbits: first slot of each partition */
+    uint32_t *pmask;     /**< 1 << pbits: slots - 1 of each partition (a power of two) */
+    uint64_t *bloom;     /**< NULL: no bloom filter */
+    uint64_t bloom_mask; /**< words - 1 */
+    bool probe_bloom;    /**< test the bloom filter inside the probe too */
 } sli_join_table;
 
-/** Prepares an empty table for payload `types` and key `key_types`. */
+/** Prepares an empty table for payload `types` and key `key_types`. @return SL_OK or SL_ERR_NOMEM. */
 sl_status sli_join_table_init(sli_join_table *jt, const sl_type *types, size_t ncols,
                               const sl_type *key_types, size_t nkeys);
 
-/** Appends the selected rows of a chunk's payload vectors and key vectors. */
+/** Appends the selected rows of a chunk's payload vectors and key vectors. @return SL_OK or SL_ERR_NOMEM. */
 sl_status sli_join_table_append(sli_join_table *jt, const sli_vec *payload, const sli_vec *keys,
                                 const uint32_t *sel, size_t n);
 
-/** Freezes the columns and builds the bucket chains. */
+/**
+ * Freezes the columns, builds the (partitioned) directory and the bloom filter.
+ * @return SL_OK, SL_ERR_NOMEM, or SL_ERR_UNSUPPORTED past 4 billion rows.
+ */
 sl_status sli_join_table_finish(sli_join_table *jt);
 
+/** Frees everything the table owns; the struct itself belongs to the caller. */
 void sli_join_table_free(sli_join_table *jt);
 
-/** Probe state of one chunk; lives in the probing operator. */
+/**
+ * Test hooks (not thread-safe; set them before running a query):
+ * partition the directory when the build side has more than 2 * rows rows,
+ * aiming at `rows` rows per partition (0 restores the default, 32768).
+ */
+void sli_join_set_partition_rows(size_t rows);
+
+/** Bloom filter policy: -1 automatic (the default), 0 never, 1 always (built and tested in the probe). */
+void sli_join_set_bloom(int mode);
+
+/** @return the bloom policy set by sli_join_set_bloom. */
+int sli_join_bloom_mode(void);
+
+/**
+ * Keeps the rows (sel, n) (sel NULL: 0..n-1) whose hash hashes[row] may be in
+ * the bloom filter, writing them to out in order. jt->bloom must be set.
+ * @return the number of rows kept.
+ */
+size_t sli_join_bloom_select(const sli_join_table *jt, const uint64_t *hashes, const uint32_t *sel, size_t n,
+                             uint32_t *out);
+
+/** @return the directory partition a key hash falls in (0 when unpartitioned). */
+static inline uint32_t sli_join_partition(const sli_join_table *jt, uint64_t hash)
+{
+    return (uint32_t)((hash >> 32) >> (32 - jt->pbits)); /* pbits 0: a 32-bit value shifted by 32: 0 */
+}
+
+/** Probe state of one chunk; lives in the probing operator (not shared between threads). */
 typedef struct sli_join_probe {
-    const sli_vec *keys; /**< the chunk's key vectors (nkeys) */
+    sli_join_type type;
+    bool bloom_done;        /**< set by the caller: the rows already passed this table's bloom filter */
+    const sli_vec *keys;    /**< the chunk's key vectors (nkeys) */
+    const uint32_t *in_sel; /**< the chunk's selection (NULL: 0..in_n-1) */
+    size_t in_n;
     size_t nactive;
-    uint32_t *row;  /**< SLI_VEC_SIZE: probe row of each active chain */
-    uint32_t *cand; /**< build row each chain is at */
-    uint64_t *hash; /**< probe hash per active chain */
-    uint64_t *hbuf; /**< hashes by row position */
-    uint32_t *sel;  /**< scratch selection */
+    int phase;       /**< 0: probing rounds; 1: unmatched / matched rows left to emit; 2: done */
+    uint32_t *row;   /**< SLI_VEC_SIZE: probe row of each active search */
+    uint32_t *part;  /**< its partition */
+    uint32_t *pos;   /**< its slot within the partition */
+    uint32_t *tag;   /**< its tag */
+    uint64_t *hbuf;  /**< hashes by row position */
+    uint64_t *slotv; /**< the slot each active search looks at this round */
+    uint32_t *sel;   /**< scratch selections (two buffers) */
+    uint32_t *crow, *cbuild, *cidx; /**< tag hits of a round */
     uint8_t *match;
+    uint8_t *matched; /**< by row position: found a match */
     sli_key_scratch scratch;
 } sli_join_probe;
 
+/** Allocates the probe's buffers. @return SL_OK or SL_ERR_NOMEM. */
 sl_status sli_join_probe_init(sli_join_probe *p);
+
+/** Frees the probe's buffers. */
 void sli_join_probe_free(sli_join_probe *p);
 
-/** Starts probing the rows (sel, n) with key vectors `keys`. */
-sl_status sli_join_probe_start(sli_join_probe *p, const sli_join_table *jt, const sli_vec *keys,
-                               const uint32_t *sel, size_t n);
+/**
+ * Starts probing the rows (sel, n) with key vectors `keys` for a join of
+ * `type`. keys and sel must stay valid until sli_join_probe_next returns 0.
+ * @return SL_OK or SL_ERR_NOMEM.
+ */
+sl_status sli_join_probe_start(sli_join_probe *p, const sli_join_table *jt, sli_join_type type,
+                               const sli_vec *keys, const uint32_t *sel, size_t n);
 
 /**
- * Produces the next matches: probe rows and build rows, at most SLI_VEC_SIZE.
- * @return the number of matches; 0 when the chunk is exhausted.
+ * Produces the next output rows, at most SLI_VEC_SIZE. INNER and LEFT give
+ * pairs (probe_rows[i], build_rows[i]); LEFT gives build row SLI_JOIN_END for
+ * an unmatched probe row. SEMI and ANTI fill only probe_rows, once per chunk,
+ * in ascending order (a selection vector over the chunk).
+ * @return the number of output rows; 0 when the chunk is exhausted.
  */
 size_t sli_join_probe_next(sli_join_probe *p, const sli_join_table *jt, uint32_t *probe_rows,
                            uint32_t *build_rows);

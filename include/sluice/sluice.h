@@ -177,6 +177,18 @@ SL_API sl_frame *sl_frame_where(const sl_frame *f, const char *pred);
  *  e.g. "l_orderkey = o_orderkey and l_suppkey = o_suppkey". */
 SL_API sl_frame *sl_frame_join(const sl_frame *left, const sl_frame *right, const char *on);
 
+/**
+ * Equi-join of type `how` (as Spark's how=): "inner" (NULL means inner),
+ * "left" / "left_outer" (unmatched left rows with NULL right columns),
+ * "semi" / "left_semi" (left rows with a match, left columns only), "anti" /
+ * "left_anti" (left rows without a match, including rows with a NULL key;
+ * left columns only). Outer, semi and anti joins accept only equalities in `on`.
+ * @return a new frame (caller destroys it), or NULL with the error on the context.
+ * Thread safety: like every frame function, not on one context from several threads.
+ */
+SL_API sl_frame *sl_frame_join_how(const sl_frame *left, const sl_frame *right, const char *on,
+                                   const char *how);
+
 /** Grouping keys, e.g. "l_returnflag, l_linestatus"; must be followed by agg. */
 SL_API sl_frame *sl_frame_group_by(const sl_frame *f, const char *keys);
 

@@ -2,6 +2,7 @@
 #   make run    install what is missing, build a release build, run the demo
 #   make test   build with AddressSanitizer + UndefinedBehaviorSanitizer, run ctest
 #   make build  release build only;  make clean  remove build trees
+#   make bench-micro  Google Benchmark harness (bench/) into bench/results/micro.{json,md}
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RELEASE_DIR := build/release
 TEST_DIR := build/asan
@@ -37,3 +38,18 @@ format:
 
 clean:
 	rm -rf build
+
+# ---- benchmarks: one thread, results with the machine in bench/results/ ----
+BENCH_DIR := build/bench
+BENCH_MIN_TIME ?= 0.05
+BENCH_REPS ?= 5
+.PHONY: bench-micro
+bench-micro: deps
+	cmake -S . -B $(BENCH_DIR) -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_TESTS=OFF -DSLUICE_BUILD_BENCH=ON
+	cmake --build $(BENCH_DIR) -j $(JOBS) --target sluice_bench_micro
+	mkdir -p bench/results
+	$(BENCH_DIR)/bench/sluice_bench_micro --benchmark_min_time=$(BENCH_MIN_TIME) \
+	    --benchmark_repetitions=$(BENCH_REPS) --benchmark_display_aggregates_only=true \
+	    --benchmark_out=bench/results/micro.json --benchmark_out_format=json; rc=$$?; \
+	python3 bench/summarize_micro.py bench/results/micro.json bench/results/micro.md || rc=1; \
+	echo "bench/results/micro.json and micro.md written; exit status $$rc"; exit $$rc

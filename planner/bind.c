@@ -182,6 +182,12 @@ sl_status sli_coerce(sl_context *ctx, const sli_source *src, sli_expr **pe, sl_t
 {
     sli_expr *e = *pe;
     if (sli_type_eq(e->type, to)) return SL_OK;
+    if (e->kind != SLI_EX_LITERAL && e->type.id == SL_TYPE_DECIMAL && to.id == SL_TYPE_DECIMAL &&
+        e->type.scale == to.scale && to.precision >= e->type.precision) {
+        /* Same scale, more digits: the scaled int64 values stay as they are. */
+        e->type = to;
+        return SL_OK;
+    }
     char a[32], c[32], et[256];
     if (e->kind == SLI_EX_LITERAL) {
         sli_value v = e->lit;

@@ -659,6 +659,26 @@ static bool is_number(const sli_token *t)
     return t->kind == SLI_TOK_INT || t->kind == SLI_TOK_DECIMAL || t->kind == SLI_TOK_FLOAT;
 }
 
+/* Wraps operand a (of height ha, NULL after an error) in a unary `op` node at
+ * token `at`, checking the height limit. Takes a. */
+static sli_expr *unary_node(parser *p, const sli_token *at, sli_op op, sli_expr *a, int ha, int *h)
+{
+    if (!a) return NULL;
+    if (ha + 1 > MAX_HEIGHT) {
+        sli_expr_free(a);
+        return fail_at(p, at, SL_ERR_SYNTAX, "expression nested too deeply");
+    }
+    sli_expr *e = new_node(p, SLI_EX_UNARY, at->line, at->col);
+    if (!e || !sli_expr_push(e, a)) {
+        if (!e) sli_expr_free(a);
+        sli_expr_free(e);
+        return nomem(p);
+    }
+    e->op = op;
+    *h = ha + 1;
+    return e;
+}
+
 static sli_expr *parse_unary(parser *p, int *h)
 {
     if (cur(p)->kind != SLI_TOK_MINUS) return parse_primary(p, h);
@@ -670,23 +690,10 @@ static sli_expr *parse_unary(parser *p, int *h)
         return number_literal(p, &num, true, minus.line, minus.col);
     }
     if (!enter(p)) return NULL;
-    int ha;
+    int ha = 0;
     sli_expr *a = parse_unary(p, &ha);
     leave(p);
-    if (!a) return NULL;
-    if (ha + 1 > MAX_HEIGHT) {
-        sli_expr_free(a);
-        return fail_at(p, &minus, SL_ERR_SYNTAX, "expression nested too deeply");
-    }
-    sli_expr *e = new_node(p, SLI_EX_UNARY, minus.line, minus.col);
-    if (!e || !sli_expr_push(e, a)) {
-        if (!e) sli_expr_free(a);
-        sli_expr_free(e);
-        return nomem(p);
-    }
-    e->op = SLI_OP_NEG;
-    *h = ha + 1;
-    return e;
+    return unary_node(p, &minus, SLI_OP_NEG, a, ha, h);
 }
 
 /* The left-associative binary levels, lowest precedence first. */
@@ -890,23 +897,10 @@ static sli_expr *parse_not(parser *p, int *h)
     if (!is_kw(p, "not")) return parse_comparison(p, h);
     sli_token kw = advance(p);
     if (!enter(p)) return NULL;
-    int ha;
+    int ha = 0;
     sli_expr *a = parse_not(p, &ha);
     leave(p);
-    if (!a) return NULL;
-    if (ha + 1 > MAX_HEIGHT) {
-        sli_expr_free(a);
-        return fail_at(p, &kw, SL_ERR_SYNTAX, "expression nested too deeply");
-    }
-    sli_expr *e = new_node(p, SLI_EX_UNARY, kw.line, kw.col);
-    if (!e || !sli_expr_push(e, a)) {
-        if (!e) sli_expr_free(a);
-        sli_expr_free(e);
-        return nomem(p);
-    }
-    e->op = SLI_OP_NOT;
-    *h = ha + 1;
-    return e;
+    return unary_node(p, &kw, SLI_OP_NOT, a, ha, h);
 }
 
 static sli_expr *parse_expr(parser *p, int *h)

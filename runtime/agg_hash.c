@@ -195,6 +195,28 @@ static sl_status insert_row(sli_agg_table *t, const sli_vec *keys, uint32_t r, u
     return SL_OK;
 }
 
+/* Ends a probe round: inserts the rows marked INSERT, one at a time (an
+ * earlier insert may have taken the empty slot: insert_row probes on), and
+ * keeps the rows marked STEP active at their next slot. */
+static sl_status end_round(sli_agg_table *t, const sli_vec *keys, uint32_t *act, uint32_t *pos,
+                           const uint8_t *keep, const uint64_t *hb, uint64_t mask, size_t *na)
+{
+    size_t nn = 0;
+    for (size_t i = 0; i < *na; i++) {
+        uint32_t r = act[i];
+        if (keep[i] != STEP) {
+            sl_status s = keep[i] == INSERT ? insert_row(t, keys, r, hb[r], pos[i]) : SL_OK;
+            if (s) return s;
+            continue;
+        }
+        act[nn] = r;
+        pos[nn] = (uint32_t)((pos[i] + 1) & mask);
+        nn++;
+    }
+    *na = nn;
+    return SL_OK;
+}
+
 sl_status sli_agg_hash_groups(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n)
 {
     sli_agg_hash *ht = &t->h;
@@ -236,18 +258,7 @@ sl_status sli_agg_hash_groups(sli_agg_table *t, const sli_vec *keys, const uint3
                 gid[r] = (uint32_t)e - 1;
                 keep[i] = m ? DONE : e != 0 ? STEP : INSERT;
             }
-            size_t nn = 0;
-            for (size_t i = 0; i < na; i++) {
-                uint32_t r = act[i];
-                if (keep[i] != STEP) {
-                    if (keep[i] == INSERT && (s = insert_row(t, keys, r, hb[r], pos[i]))) return s;
-                    continue;
-                }
-                act[nn] = r;
-                pos[nn] = (uint32_t)((pos[i] + 1) & mask);
-                nn++;
-            }
-            na = nn;
+            if ((s = end_round(t, keys, act, pos, keep, hb, mask, &na))) return s;
         }
         return SL_OK;
     }
@@ -270,20 +281,7 @@ sl_status sli_agg_hash_groups(sli_agg_table *t, const sli_vec *keys, const uint3
             gid[crow[j]] = cand[j];
             keep[cidx[j]] = match[j] ? DONE : STEP;
         }
-        /* New keys, one at a time; then the rows that still look step on. */
-        size_t nn = 0;
-        for (size_t i = 0; i < na; i++) {
-            uint32_t r = act[i];
-            if (keep[i] != STEP) {
-                /* An earlier insert may have taken the empty slot: insert_row probes on. */
-                if (keep[i] == INSERT && (s = insert_row(t, keys, r, hb[r], pos[i]))) return s;
-                continue;
-            }
-            act[nn] = r;
-            pos[nn] = (uint32_t)((pos[i] + 1) & mask);
-            nn++;
-        }
-        na = nn;
+        if ((s = end_round(t, keys, act, pos, keep, hb, mask, &na))) return s;
     }
     return SL_OK;
 }

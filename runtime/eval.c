@@ -208,27 +208,6 @@ static const sli_strview *views_of(const sli_eval *ev, const sli_vec *v, const u
     return scratch;
 }
 
-static int str_cmp(sli_strview a, sli_strview b)
-{
-    uint32_t m = a.len < b.len ? a.len : b.len;
-    int c = m ? memcmp(a.ptr, b.ptr, m) : 0;
-    if (c) return c;
-    return a.len < b.len ? -1 : a.len > b.len;
-}
-
-static bool cmp_holds(sl_cmp op, int c)
-{
-    switch (op) {
-    case SL_CMP_EQ: return c == 0;
-    case SL_CMP_NE: return c != 0;
-    case SL_CMP_LT: return c < 0;
-    case SL_CMP_LE: return c <= 0;
-    case SL_CMP_GT: return c > 0;
-    case SL_CMP_GE: return c >= 0;
-    default: return false;
-    }
-}
-
 static sl_cmp mirror(sl_cmp op)
 {
     switch (op) {
@@ -314,8 +293,13 @@ static sl_status select_cmp(sli_eval *ev, enode *nd, const sli_chunk *in, const 
                     nd->pass = p;
                     nd->pass_cap = a.dict->count;
                 }
-                for (size_t i = 0; i < a.dict->count; i++)
-                    nd->pass[i] = cmp_holds(op, str_cmp(a.dict->views[i], c));
+                /* the string kernel over the dictionary, a vector's worth at a time */
+                memset(nd->pass, 0, a.dict->count);
+                for (size_t at = 0; at < a.dict->count; at += SLI_VEC_SIZE) {
+                    size_t len = a.dict->count - at < SLI_VEC_SIZE ? a.dict->count - at : SLI_VEC_SIZE;
+                    size_t hit = ev->fk->str_const(op, a.dict->views + at, c, NULL, len, nd->s2);
+                    for (size_t i = 0; i < hit; i++) nd->pass[at + nd->s2[i]] = 1;
+                }
                 nd->pass_dict = a.dict;
             }
             *nout = ev->fk->codes(a.data, nd->pass, vs, m, out);

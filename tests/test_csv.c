@@ -7,7 +7,6 @@
  * the status and that the message names the file, the line and the problem.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE
 #endif
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,32 +20,26 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <ftw.h>
 #include <math.h>
 
 #include "io/csv.h"
 #include "runtime/format.h"
 #include "runtime/types.h"
+#include "test_util.h"
 
 static char tmpdir[64];
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
 static int setup(void **state)
 {
-    strcpy(tmpdir, "/tmp/sluice_csv_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return tu_make_dir(tmpdir, sizeof tmpdir, "csv");
 }
 
 static int teardown(void **state)
 {
     sli_csv_set_partition_rows(0);
-    return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return tu_remove_dir(tmpdir);
 }
 
 /* Writes text (len bytes) to tmpdir/name; returns the path in a static slot. */

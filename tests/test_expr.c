@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "io/csv.h"
 #include "runtime/types.h"
 #include "sluice/sluice.h"
@@ -84,8 +86,7 @@ static int64_t pv(int i)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/sluice_expr_XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(tu_make_dir(dir, sizeof dir, "expr"), 0);
     char path[128];
     snprintf(path, sizeof path, "%s/t.csv", dir);
     FILE *f = fopen(path, "w");
@@ -111,9 +112,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_remove_dir(dir);
 }
 
 static sl_context *open_ctx(void)

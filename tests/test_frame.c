@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "io/csv.h"
 #include "sluice/sluice.h"
 
@@ -48,8 +50,7 @@ static const char *sv(int i)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/sluice_frame_XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(tu_make_dir(dir, sizeof dir, "frame"), 0);
     char path[128];
     snprintf(path, sizeof path, "%s/t.csv", dir);
     FILE *f = fopen(path, "w");
@@ -73,9 +74,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_remove_dir(dir);
 }
 
 static sl_context *open_ctx(void)

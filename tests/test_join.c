@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "io/csv.h"
 #include "runtime/join_table.h"
 #include "sluice/sluice.h"
@@ -404,17 +406,14 @@ static void test_explain_and_errors(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/sluice_join_XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(tu_make_dir(dir, sizeof dir, "join"), 0);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_remove_dir(dir);
 }
 
 int main(void)

@@ -79,37 +79,30 @@ static void part_day(const int32_t *restrict days, int32_t *restrict out, const 
 #undef BODY
 }
 
-static sl_arith_rc add_days(const int32_t *restrict d, const int64_t *restrict k, int32_t *restrict out,
-                            const uint32_t *restrict sel, size_t n)
-{
-    unsigned bad = 0;
-#define BODY(r)                                                                                              \
+/* date ± days, checked against the date range; stamped for add and sub. */
+#define DAYS_BODY(r, builtin)                                                                                \
     do {                                                                                                     \
         int64_t x;                                                                                           \
-        bad |= (unsigned)__builtin_add_overflow((int64_t)d[r], k[r], &x);                                    \
+        bad |= (unsigned)builtin((int64_t)d[r], k[r], &x);                                                   \
         bad |= (unsigned)(x < SL_DATE_MIN_DAYS) | (unsigned)(x > SL_DATE_MAX_DAYS);                          \
         out[r] = (int32_t)(uint32_t)(uint64_t)x;                                                             \
     } while (0)
-    FOR_ROWS(BODY);
-#undef BODY
-    return bad ? SL_ARITH_OVERFLOW : SL_ARITH_OK;
-}
-
-static sl_arith_rc sub_days(const int32_t *restrict d, const int64_t *restrict k, int32_t *restrict out,
-                            const uint32_t *restrict sel, size_t n)
-{
-    unsigned bad = 0;
-#define BODY(r)                                                                                              \
-    do {                                                                                                     \
-        int64_t x;                                                                                           \
-        bad |= (unsigned)__builtin_sub_overflow((int64_t)d[r], k[r], &x);                                    \
-        bad |= (unsigned)(x < SL_DATE_MIN_DAYS) | (unsigned)(x > SL_DATE_MAX_DAYS);                          \
-        out[r] = (int32_t)(uint32_t)(uint64_t)x;                                                             \
-    } while (0)
-    FOR_ROWS(BODY);
-#undef BODY
-    return bad ? SL_ARITH_OVERFLOW : SL_ARITH_OK;
-}
+#define DAYS_KERNEL(name, builtin)                                                                           \
+    static sl_arith_rc name(const int32_t *restrict d, const int64_t *restrict k, int32_t *restrict out,     \
+                            const uint32_t *restrict sel, size_t n)                                          \
+    {                                                                                                        \
+        unsigned bad = 0;                                                                                    \
+        if (sel == NULL) {                                                                                   \
+            for (size_t i = 0; i < n; i++) DAYS_BODY(i, builtin);                                            \
+        } else {                                                                                             \
+            for (size_t i = 0; i < n; i++) DAYS_BODY(sel[i], builtin);                                       \
+        }                                                                                                    \
+        return bad ? SL_ARITH_OVERFLOW : SL_ARITH_OK;                                                        \
+    }
+DAYS_KERNEL(add_days, __builtin_add_overflow)
+DAYS_KERNEL(sub_days, __builtin_sub_overflow)
+#undef DAYS_KERNEL
+#undef DAYS_BODY
 
 /* Months from year 0 of the last month of the date range (9999-12). */
 #define MAX_MONTH (9999 * 12 + 11)

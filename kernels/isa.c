@@ -4,7 +4,7 @@
  * Every kernel family keeps a table of variants, each tagged with the ISA
  * level it needs (isa.h). sli_isa_detect() tells the best level this CPU and
  * OS run; sli_isa_pick() maps a table's levels to the index of the variant to
- * use, honouring SL_FORCE_ISA=scalar|avx2|avx512 so that a test run can pin a
+ * use, honouring SL_FORCE_ISA=scalar|simd128|avx2|avx512 so that a test run can pin a
  * backend.
  */
 #include "isa.h"
@@ -23,8 +23,13 @@ static sl_isa detect_uncached(void)
         __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2"))
         return SL_ISA_AVX512;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2")) return SL_ISA_AVX2;
-#endif
+    if (__builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt")) return SL_ISA_SIMD128;
     return SL_ISA_NONE;
+#elif defined(__aarch64__)
+    return SL_ISA_SIMD128; /* NEON is part of every AArch64 CPU */
+#else
+    return SL_ISA_NONE;
+#endif
 }
 
 sl_isa sli_isa_detect(void)
@@ -43,6 +48,7 @@ const char *sli_isa_name(sl_isa isa)
 {
     switch (isa) {
     case SL_ISA_NONE: return "scalar";
+    case SL_ISA_SIMD128: return "simd128";
     case SL_ISA_AVX2: return "avx2";
     case SL_ISA_AVX512: return "avx512";
     }
@@ -52,7 +58,7 @@ const char *sli_isa_name(sl_isa isa)
 /* @return 1 and sets *out when name is a known ISA name, else 0. */
 static int parse_isa(const char *name, sl_isa *out)
 {
-    static const sl_isa all[] = {SL_ISA_NONE, SL_ISA_AVX2, SL_ISA_AVX512};
+    static const sl_isa all[] = {SL_ISA_NONE, SL_ISA_SIMD128, SL_ISA_AVX2, SL_ISA_AVX512};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (strcmp(name, sli_isa_name(all[i])) == 0) {
             *out = all[i];

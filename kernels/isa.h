@@ -12,15 +12,16 @@
 #include <stddef.h>
 
 typedef enum sl_isa {
-    SL_ISA_NONE = 0,   /**< portable scalar C */
-    SL_ISA_AVX2 = 1,   /**< x86-64 AVX2 + BMI2 */
-    SL_ISA_AVX512 = 2, /**< x86-64 AVX-512 F/BW/VL/DQ */
+    SL_ISA_NONE = 0,    /**< portable scalar C */
+    SL_ISA_SIMD128 = 1, /**< 128-bit SIMD: SSE4.2 + POPCNT on x86-64, NEON on AArch64 */
+    SL_ISA_AVX2 = 2,    /**< x86-64 AVX2 + BMI2 */
+    SL_ISA_AVX512 = 3,  /**< x86-64 AVX-512 F/BW/VL/DQ */
 } sl_isa;
 
 /** @return the best ISA level this CPU supports. */
 sl_isa sli_isa_detect(void);
 
-/** @return the canonical name ("scalar", "avx2", "avx512"). */
+/** @return the canonical name ("scalar", "simd128", "avx2", "avx512"). */
 const char *sli_isa_name(sl_isa isa);
 
 /**

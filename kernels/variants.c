@@ -34,6 +34,17 @@ extern const sl_gather_kernels sli_gather_scalar;
  * list them after the scalar reference; sli_isa_pick() takes the best one the
  * CPU runs.
  */
+#ifdef SLI_HAVE_SIMD128
+#define SLI_DECL_128(fam) extern const sl_##fam##_kernels sli_##fam##_simd128;
+#define SLI_128(fam)                                                                                         \
+    ,                                                                                                        \
+    {                                                                                                        \
+        "simd128", SL_ISA_SIMD128, &sli_##fam##_simd128                                                      \
+    }
+#else
+#define SLI_DECL_128(fam)
+#define SLI_128(fam)
+#endif
 #ifdef SLI_HAVE_SIMD_X86
 #define SLI_DECL_X86(fam)                                                                                    \
     extern const sl_##fam##_kernels sli_##fam##_avx2;                                                        \
@@ -47,21 +58,34 @@ extern const sl_gather_kernels sli_gather_scalar;
 #define SLI_DECL_X86(fam)
 #define SLI_X86(fam)
 #endif
+SLI_DECL_128(filter)
 SLI_DECL_X86(filter)
+SLI_DECL_128(arith)
 SLI_DECL_X86(arith)
+SLI_DECL_128(cast)
 SLI_DECL_X86(cast)
+SLI_DECL_128(hash)
 SLI_DECL_X86(hash)
+SLI_DECL_128(agg)
 SLI_DECL_X86(agg)
+SLI_DECL_128(gather)
 SLI_DECL_X86(gather)
+SLI_DECL_128(sort)
 SLI_DECL_X86(sort)
 
-const sl_filter_variant sl_filter_variants[] = {{"scalar", SL_ISA_NONE, &sli_filter_scalar} SLI_X86(filter)};
-const sl_arith_variant sl_arith_variants[] = {{"scalar", SL_ISA_NONE, &sli_arith_scalar} SLI_X86(arith)};
-const sl_cast_variant sl_cast_variants[] = {{"scalar", SL_ISA_NONE, &sli_cast_scalar} SLI_X86(cast)};
-const sl_hash_variant sl_hash_variants[] = {{"scalar", SL_ISA_NONE, &sli_hash_scalar} SLI_X86(hash)};
-const sl_agg_variant sl_agg_variants[] = {{"scalar", SL_ISA_NONE, &sli_agg_scalar} SLI_X86(agg)};
-const sl_sort_variant sl_sort_variants[] = {{"scalar", SL_ISA_NONE, &sli_sort_scalar} SLI_X86(sort)};
-const sl_gather_variant sl_gather_variants[] = {{"scalar", SL_ISA_NONE, &sli_gather_scalar} SLI_X86(gather)};
+const sl_filter_variant sl_filter_variants[] = {{"scalar", SL_ISA_NONE, &sli_filter_scalar} SLI_128(filter)
+                                                    SLI_X86(filter)};
+const sl_arith_variant sl_arith_variants[] = {{"scalar", SL_ISA_NONE, &sli_arith_scalar} SLI_128(arith)
+                                                  SLI_X86(arith)};
+const sl_cast_variant sl_cast_variants[] = {{"scalar", SL_ISA_NONE, &sli_cast_scalar} SLI_128(cast)
+                                                SLI_X86(cast)};
+const sl_hash_variant sl_hash_variants[] = {{"scalar", SL_ISA_NONE, &sli_hash_scalar} SLI_128(hash)
+                                                SLI_X86(hash)};
+const sl_agg_variant sl_agg_variants[] = {{"scalar", SL_ISA_NONE, &sli_agg_scalar} SLI_128(agg) SLI_X86(agg)};
+const sl_sort_variant sl_sort_variants[] = {{"scalar", SL_ISA_NONE, &sli_sort_scalar} SLI_128(sort)
+                                                SLI_X86(sort)};
+const sl_gather_variant sl_gather_variants[] = {{"scalar", SL_ISA_NONE, &sli_gather_scalar} SLI_128(gather)
+                                                    SLI_X86(gather)};
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -341,31 +341,34 @@ static void test_strings(void **state)
 
 static void test_isa_pick(void **state)
 {
-    const sl_isa isas[] = {SL_ISA_NONE, SL_ISA_AVX2, SL_ISA_AVX512};
+    const sl_isa isas[] = {SL_ISA_NONE, SL_ISA_SIMD128, SL_ISA_AVX2, SL_ISA_AVX512};
     sl_isa cpu = sli_isa_detect();
-    assert_true(cpu == SL_ISA_NONE || cpu == SL_ISA_AVX2 || cpu == SL_ISA_AVX512);
+    assert_true(cpu == SL_ISA_NONE || cpu == SL_ISA_SIMD128 || cpu == SL_ISA_AVX2 || cpu == SL_ISA_AVX512);
     assert_string_equal(sli_isa_name(SL_ISA_NONE), "scalar");
+    assert_string_equal(sli_isa_name(SL_ISA_SIMD128), "simd128");
     assert_string_equal(sli_isa_name(SL_ISA_AVX2), "avx2");
     assert_string_equal(sli_isa_name(SL_ISA_AVX512), "avx512");
 
     assert_int_equal(setenv("SL_FORCE_ISA", "scalar", 1), 0);
-    assert_int_equal(sli_isa_pick(isas, 3), 0);
+    assert_int_equal(sli_isa_pick(isas, 4), 0);
     assert_int_equal(sli_isa_pick(isas, 1), 0);
 
     /* Forcing a level the CPU lacks, or an unknown name, falls back to the best. */
     assert_int_equal(setenv("SL_FORCE_ISA", "avx512", 1), 0);
-    assert_int_equal(sli_isa_pick(isas, 3), (size_t)cpu);
+    assert_int_equal(sli_isa_pick(isas, 4), (size_t)cpu);
     assert_int_equal(setenv("SL_FORCE_ISA", "avx2", 1), 0);
-    assert_int_equal(sli_isa_pick(isas, 3), cpu >= SL_ISA_AVX2 ? 1 : 0);
+    assert_int_equal(sli_isa_pick(isas, 4), cpu >= SL_ISA_AVX2 ? 2 : (size_t)cpu);
+    assert_int_equal(setenv("SL_FORCE_ISA", "simd128", 1), 0);
+    assert_int_equal(sli_isa_pick(isas, 4), cpu >= SL_ISA_SIMD128 ? 1 : 0);
     assert_int_equal(sli_isa_pick(isas, 1), 0); /* forced variant absent from the table */
     assert_int_equal(setenv("SL_FORCE_ISA", "sse9", 1), 0);
-    assert_int_equal(sli_isa_pick(isas, 3), (size_t)cpu);
+    assert_int_equal(sli_isa_pick(isas, 4), (size_t)cpu);
 
     assert_int_equal(unsetenv("SL_FORCE_ISA"), 0);
-    assert_int_equal(sli_isa_pick(isas, 3), (size_t)cpu);
+    assert_int_equal(sli_isa_pick(isas, 4), (size_t)cpu);
     assert_int_equal(sli_isa_pick(isas, 1), 0);
-    const sl_isa reversed[] = {SL_ISA_NONE, SL_ISA_AVX512, SL_ISA_AVX2};
-    size_t r = sli_isa_pick(reversed, 3);
+    const sl_isa reversed[] = {SL_ISA_NONE, SL_ISA_AVX512, SL_ISA_AVX2, SL_ISA_SIMD128};
+    size_t r = sli_isa_pick(reversed, 4);
     assert_int_equal(reversed[r], cpu);
 
     /* The family's choice, made under SL_FORCE_ISA=scalar, is the scalar entry. */

@@ -42,6 +42,23 @@ typedef simde__m512i vec;
 #define V_STORE(p, a) simde_mm512_storeu_si512((p), (a))
 /* Keeps the lanes whose bit in `bits` (LANES bits) is set. */
 #define V_KEEP(a, bits) simde_mm512_maskz_mov_epi64((simde__mmask8)(bits), (a))
+#elif SLI_SIMD_WIDTH == 128
+typedef simde__m128i vec;
+#define LANES           2
+#define V_ZERO()        simde_mm_setzero_si128()
+#define V_LOAD(p)       simde_mm_loadu_si128((const simde__m128i *)(const void *)(p))
+#define V_ADD(a, b)     simde_mm_add_epi64((a), (b))
+#define V_AND(a, b)     simde_mm_and_si128((a), (b))
+#define V_SRL(a, s)     simde_mm_srli_epi64((a), (s))
+#define V_SET1(x)       simde_mm_set1_epi64x((int64_t)(x))
+#define V_STORE(p, a)   simde_mm_storeu_si128((simde__m128i *)(void *)(p), (a))
+SLI_INLINE vec keep_lanes(vec a, unsigned bits)
+{
+    const vec lane_bit = simde_mm_set_epi64x(2, 1);
+    vec m = simde_mm_cmpeq_epi64(V_AND(V_SET1(bits), lane_bit), lane_bit);
+    return V_AND(a, m);
+}
+#define V_KEEP(a, bits) keep_lanes((a), (unsigned)(bits))
 #else
 typedef simde__m256i vec;
 #define LANES           4
@@ -138,8 +155,10 @@ static __int128 sum_flush_block(const int64_t *restrict v, const uint8_t *restri
 static void sum_i64_simd(__int128 *restrict state, const uint32_t *restrict gid, const int64_t *restrict v,
                          const uint8_t *restrict validity, const uint32_t *restrict sel, size_t n)
 {
-    if (gid != NULL) {
-        sum_i64(state, gid, v, validity, sel, n); /* grouped: the reference scatter */
+    /* Grouped: the reference scatter. Selected rows without a bitmap: the
+     * reference's single pass beats gathering them into blocks first. */
+    if (gid != NULL || (sel != NULL && validity == NULL)) {
+        sum_i64(state, gid, v, validity, sel, n);
         return;
     }
     __int128 acc = 0;
@@ -222,6 +241,31 @@ typedef simde__m512d vecd;
 #define SET1_i16(x)    simde_mm512_set1_epi16(x)
 #define SET1_i32(x)    simde_mm512_set1_epi32(x)
 #define SET1_i64(x)    simde_mm512_set1_epi64(x)
+#elif SLI_SIMD_WIDTH == 128
+typedef simde__m128d vecd;
+#define VI_LOAD(p)     simde_mm_loadu_si128((const simde__m128i *)(const void *)(p))
+#define VI_STORE(p, a) simde_mm_storeu_si128((simde__m128i *)(void *)(p), (a))
+#define MIN_i8         simde_mm_min_epi8
+#define MAX_i8         simde_mm_max_epi8
+#define MIN_i16        simde_mm_min_epi16
+#define MAX_i16        simde_mm_max_epi16
+#define MIN_i32        simde_mm_min_epi32
+#define MAX_i32        simde_mm_max_epi32
+/* No 64-bit min/max below AVX-512: compare and blend. */
+SLI_INLINE vec min_i64_128(vec a, vec b)
+{
+    return simde_mm_blendv_epi8(a, b, simde_mm_cmpgt_epi64(a, b));
+}
+SLI_INLINE vec max_i64_128(vec a, vec b)
+{
+    return simde_mm_blendv_epi8(a, b, simde_mm_cmpgt_epi64(b, a));
+}
+#define MIN_i64        min_i64_128
+#define MAX_i64        max_i64_128
+#define SET1_i8(x)     simde_mm_set1_epi8(x)
+#define SET1_i16(x)    simde_mm_set1_epi16(x)
+#define SET1_i32(x)    simde_mm_set1_epi32(x)
+#define SET1_i64(x)    simde_mm_set1_epi64x(x)
 #else
 typedef simde__m256d vecd;
 #define VI_LOAD(p)     simde_mm256_loadu_si256((const simde__m256i *)(const void *)(p))
@@ -304,6 +348,15 @@ STAMP_MM_INT(max_i64, i64, int64_t, MAX_i64, INT64_MIN, PICK_MAX)
 /* Lanes where x beats acc (strictly, ordered) take x. */
 #define VD_TAKE(acc, x, PRED) simde_mm512_mask_mov_pd((acc), simde_mm512_cmp_pd_mask((x), (acc), PRED), (x))
 #define VD_NANS(x)            ((unsigned)__builtin_popcount(simde_mm512_cmp_pd_mask((x), (x), SIMDE_CMP_UNORD_Q)))
+#elif SLI_SIMD_WIDTH == 128
+#define VD_LOAD(p)     simde_mm_loadu_pd(p)
+#define VD_SET1(x)     simde_mm_set1_pd(x)
+#define VD_STORE(p, a) simde_mm_storeu_pd((p), (a))
+/* The SSE compares fix their predicate: PRED is SIMDE_CMP_GT_OQ or SIMDE_CMP_LT_OQ. */
+#define VD_CMP(x, acc, PRED)                                                                                 \
+    ((PRED) == SIMDE_CMP_GT_OQ ? simde_mm_cmpgt_pd((x), (acc)) : simde_mm_cmplt_pd((x), (acc)))
+#define VD_TAKE(acc, x, PRED) simde_mm_blendv_pd((acc), (x), VD_CMP((x), (acc), PRED))
+#define VD_NANS(x)            ((unsigned)__builtin_popcount(simde_mm_movemask_pd(simde_mm_cmpunord_pd((x), (x)))))
 #else
 #define VD_LOAD(p)            simde_mm256_loadu_pd(p)
 #define VD_SET1(x)            simde_mm256_set1_pd(x)

@@ -1,11 +1,12 @@
 /*
- * simd/compress_lut.c — the AVX2 compaction table (simd.h): entry m lists, one
- * byte per lane, the positions of the set bits of the 8-bit mask m from low to
- * high, padded with zeros. Only the 256-bit builds define it.
+ * simd/compress_lut.c — the compaction table of the 128- and 256-bit builds
+ * (simd.h): entry m lists, one byte per lane, the positions of the set bits of
+ * the 8-bit mask m from low to high, padded with zeros. AVX-512 compresses
+ * natively and does without it.
  */
 #include "simd.h"
 
-#if SLI_SIMD_WIDTH == 256
+#if SLI_SIMD_WIDTH != 512
 /* clang-format off */
 const uint64_t sli_compress_lut[256] = {
     0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000001ull, 0x0000000000000100ull,

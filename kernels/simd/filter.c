@@ -3,9 +3,10 @@
  * target (simd.h).
  *
  * Rows are tested 64 at a time: the comparisons of one block become one
- * uint64_t bitmask (compare + movemask on AVX2, compare-into-mask on
- * AVX-512), and the mask is compacted into row positions (simd.h: a lookup
- * table and a lane permutation on AVX2, compress on AVX-512). Dense input is
+ * uint64_t bitmask (compare + movemask on 128-bit targets and AVX2,
+ * compare-into-mask on AVX-512), and the mask is compacted into row positions
+ * (simd.h: a lookup table and a lane permutation or byte shuffle on 128-bit
+ * targets and AVX2, compress on AVX-512). Dense input is
  * compared in place; selected input is first gathered into a local block. The
  * last partial block is copied into a local block too, so nothing is read
  * past row n-1 or the n-th selection entry. Strings stay with the scalar
@@ -97,6 +98,91 @@ SLI_INLINE uint64_t mask_nonzero8(const uint8_t *p)
 {
     simde__m512i x = simde_mm512_loadu_si512(p);
     return (uint64_t)simde_mm512_test_epi8_mask(x, x);
+}
+
+#elif SLI_SIMD_WIDTH == 128
+
+/* 16 lanes of 0/-1 bytes into 16 bits. */
+SLI_INLINE uint64_t bits8(simde__m128i r)
+{
+    return (uint32_t)simde_mm_movemask_epi8(r);
+}
+/* Two registers of 8 lanes of 0/-1 words into 16 bits, in lane order. */
+SLI_INLINE uint64_t bits16(simde__m128i r0, simde__m128i r1)
+{
+    return (uint32_t)simde_mm_movemask_epi8(simde_mm_packs_epi16(r0, r1));
+}
+SLI_INLINE uint64_t bits32(simde__m128i r)
+{
+    return (uint32_t)simde_mm_movemask_ps(simde_mm_castsi128_ps(r));
+}
+SLI_INLINE uint64_t bits64(simde__m128i r)
+{
+    return (uint32_t)simde_mm_movemask_pd(simde_mm_castsi128_pd(r));
+}
+
+/* The lane-wise test for op (without the final inversion). */
+#define CMP128(EQ, GT, x, y, op)                                                                             \
+    (((op) == SL_CMP_EQ || (op) == SL_CMP_NE) ? EQ(x, y) : op_swaps(op) ? GT(y, x) : GT(x, y))
+#define LOADI(p) simde_mm_loadu_si128((const simde__m128i *)(const void *)(p))
+
+/* Stamps mask_<tn> for LANES lanes per register; BITS turns one register's result into bits. */
+#define INT_MASK_128(tn, T, LANES, SPLAT, EQ, GT, BITS)                                                      \
+    SLI_INLINE uint64_t mask_##tn(const T *a, const T *b, T c, int op)                                       \
+    {                                                                                                        \
+        uint64_t m = 0;                                                                                      \
+        const simde__m128i vc = SPLAT(c);                                                                    \
+        for (unsigned j = 0; j < 64; j += LANES) {                                                           \
+            simde__m128i x = LOADI(a + j), y = b ? LOADI(b + j) : vc;                                        \
+            m |= BITS(CMP128(EQ, GT, x, y, op)) << j;                                                        \
+        }                                                                                                    \
+        return op_inverts(op) ? ~m : m;                                                                      \
+    }
+INT_MASK_128(i8, int8_t, 16, simde_mm_set1_epi8, simde_mm_cmpeq_epi8, simde_mm_cmpgt_epi8, bits8)
+INT_MASK_128(i32, int32_t, 4, simde_mm_set1_epi32, simde_mm_cmpeq_epi32, simde_mm_cmpgt_epi32, bits32)
+INT_MASK_128(i64, int64_t, 2, simde_mm_set1_epi64x, simde_mm_cmpeq_epi64, simde_mm_cmpgt_epi64, bits64)
+
+SLI_INLINE uint64_t mask_i16(const int16_t *a, const int16_t *b, int16_t c, int op)
+{
+    uint64_t m = 0;
+    const simde__m128i vc = simde_mm_set1_epi16(c);
+    for (unsigned j = 0; j < 64; j += 16) {
+        simde__m128i x0 = LOADI(a + j), y0 = b ? LOADI(b + j) : vc;
+        simde__m128i x1 = LOADI(a + j + 8), y1 = b ? LOADI(b + j + 8) : vc;
+        simde__m128i r0 = CMP128(simde_mm_cmpeq_epi16, simde_mm_cmpgt_epi16, x0, y0, op);
+        simde__m128i r1 = CMP128(simde_mm_cmpeq_epi16, simde_mm_cmpgt_epi16, x1, y1, op);
+        m |= bits16(r0, r1) << j;
+    }
+    return op_inverts(op) ? ~m : m;
+}
+
+SLI_INLINE uint64_t mask_f64(const double *a, const double *b, double c, int op)
+{
+    uint64_t m = 0;
+    const simde__m128d vc = simde_mm_set1_pd(c);
+    for (unsigned j = 0; j < 64; j += 2) {
+        simde__m128d x = simde_mm_loadu_pd(a + j);
+        simde__m128d y = b ? simde_mm_loadu_pd(b + j) : vc;
+        simde__m128d r;
+        switch (op) { /* IEEE: ordered tests are false with NaN; != is true */
+        case SL_CMP_EQ: r = simde_mm_cmpeq_pd(x, y); break;
+        case SL_CMP_NE: r = simde_mm_cmpneq_pd(x, y); break;
+        case SL_CMP_LT: r = simde_mm_cmplt_pd(x, y); break;
+        case SL_CMP_LE: r = simde_mm_cmple_pd(x, y); break;
+        case SL_CMP_GT: r = simde_mm_cmpgt_pd(x, y); break;
+        default: r = simde_mm_cmpge_pd(x, y); break;
+        }
+        m |= (uint64_t)(uint32_t)simde_mm_movemask_pd(r) << j;
+    }
+    return m;
+}
+
+SLI_INLINE uint64_t mask_nonzero8(const uint8_t *p)
+{
+    const simde__m128i zero = simde_mm_setzero_si128();
+    uint64_t z = 0;
+    for (unsigned j = 0; j < 64; j += 16) z |= bits8(simde_mm_cmpeq_epi8(LOADI(p + j), zero)) << j;
+    return ~z;
 }
 
 #else /* 256 */

@@ -2,14 +2,15 @@
  * simd/hash.c — hashing kernels (hash.h) for each SIMD target (simd.h).
  *
  * int32, int64 and float64 keys are hashed LANES rows at a time (4 on AVX2,
- * 8 on AVX-512) with the reference's functions written in vector form: the
- * value widened to 64 bits (float64: -0.0 as 0.0, every NaN as one NaN), plus
- * the seed, through the multiply/xor-shift finalizer; null rows take
- * SL_HASH_NULL by a lane blend; combine() folds in an earlier column's hash.
- * AVX2 has no 64-bit multiply, so it is built from three 32-bit ones. Dense
- * full vectors load and store directly; selected rows and the partial last
- * vector go through small local arrays, so only selected rows are read and
- * written. Strings and dictionary codes use the reference loops of
+ * 8 on AVX-512) with the reference's functions
+ * written in vector form: the value widened to 64 bits (float64: -0.0 as 0.0,
+ * every NaN as one NaN), plus the seed, through the multiply/xor-shift
+ * finalizer; null rows take SL_HASH_NULL by a lane blend; combine() folds in
+ * an earlier column's hash. AVX2 has no 64-bit multiply, so it is built from
+ * three 32-bit ones; the 128-bit build keeps the reference loops. Dense 64-bit keys load and store in place;
+ * other keys, selected rows and the partial last vector go through a local
+ * block, so only selected rows are read and written. Strings and dictionary
+ * codes use the reference loops of
  * kernels/scalar/hash.c, compiled here with the target's flags.
  */
 #include "simd.h"
@@ -19,6 +20,17 @@
 #define sli_hash_scalar SLI_SIMD_CAT3(sli_hash_ref_, SLI_SIMD_ISA, )
 #include "kernels/scalar/hash.c"
 #undef sli_hash_scalar
+
+/*
+ * With two 64-bit lanes, the three-multiply product costs more than the
+ * scalar multiplies it replaces (measured on the development machine for
+ * dense, selected and combined keys alike): the 128-bit build keeps the
+ * reference loops, compiled with its flags, for numeric keys too.
+ */
+#if SLI_SIMD_WIDTH == 128
+#define NUMERIC_HASH(simd, ref) ref
+#else
+#define NUMERIC_HASH(simd, ref) simd
 
 #if SLI_SIMD_WIDTH == 512
 typedef simde__m512i vec;
@@ -106,49 +118,48 @@ SLI_INLINE vec fmix_vec(vec x)
 /*
  * Stamps a kernel over keys of type T: WIDEN(x) gives a key's 64 bits as
  * uint64_t, NORM(vec) normalizes them (floats), then h = fmix(bits + seed).
+ * Dense rows are read and written in place. Selected rows go through local
+ * blocks of SLI_BLOCK rows: their keys (and, to combine, earlier hashes) are
+ * gathered by scalar loads first, hashed from the block, then scattered; a
+ * vector load right after scalar stores to the same bytes would stall on
+ * store forwarding, so no vector ever reads a lane written just before.
  */
 #define STAMP_HASH_VEC(name, T, WIDEN, NORM)                                                                 \
+    SLI_INLINE vec name##_lanes(vec x, unsigned valid, int nullable, const uint64_t *old)                    \
+    {                                                                                                        \
+        vec h = fmix_vec(V_ADD(NORM(x), V_SET1(K_SEED)));                                                    \
+        if (nullable) h = V_PICK(valid, h, V_SET1(SL_HASH_NULL));                                            \
+        if (old) h = fmix_vec(V_XOR(V_MUL(V_LOAD(old), V_SET1(K_COMB)), h));                                 \
+        return h;                                                                                            \
+    }                                                                                                        \
     static void name(const T *restrict v, const uint8_t *restrict validity, const uint32_t *restrict sel,    \
                      size_t n, int comb, uint64_t *restrict out)                                             \
     {                                                                                                        \
-        uint64_t xs[LANES] __attribute__((aligned(64)));                                                     \
-        uint64_t hs[LANES] __attribute__((aligned(64)));                                                     \
-        size_t rows[LANES];                                                                                  \
-        for (size_t i = 0; i < n; i += LANES) {                                                              \
-            size_t r = n - i < LANES ? n - i : LANES;                                                        \
-            int direct = sel == NULL && r == LANES; /* a full dense vector */                                \
-            unsigned valid = (1u << LANES) - 1;                                                              \
-            vec x;                                                                                           \
-            if (direct && sizeof(T) == 8) {                                                                  \
-                x = V_LOAD(v + i); /* 64-bit keys: their bits as they are */                                 \
-                if (validity)                                                                                \
-                    valid = (validity[i >> 3] >> (i & 7)) & ((1u << LANES) - 1); /* i % LANES == 0 */        \
-            } else {                                                                                         \
-                for (size_t j = 0; j < LANES; j++) {                                                         \
-                    rows[j] = j < r ? (sel ? sel[i + j] : i + j) : 0;                                        \
-                    xs[j] = j < r ? WIDEN(v[rows[j]]) : 0;                                                   \
-                    if (validity && (j >= r || !bit_at(validity, rows[j]))) valid &= ~(1u << j);             \
-                }                                                                                            \
-                x = V_LOAD(xs);                                                                              \
+        const unsigned all = (1u << LANES) - 1;                                                              \
+        uint64_t xs[SLI_BLOCK] __attribute__((aligned(64)));                                                 \
+        uint64_t hs[SLI_BLOCK] __attribute__((aligned(64)));                                                 \
+        size_t i = 0;                                                                                        \
+        if (sel == NULL && sizeof(T) == 8) { /* 64-bit keys: their bits as they are, in place */             \
+            for (; i + LANES <= n; i += LANES) {                                                             \
+                unsigned valid = validity ? (validity[i >> 3] >> (i & 7)) & all : all; /* i % LANES == 0 */  \
+                V_STORE(out + i,                                                                             \
+                        name##_lanes(V_LOAD(v + i), valid, validity != NULL, comb ? out + i : NULL));        \
             }                                                                                                \
-            vec h = fmix_vec(V_ADD(NORM(x), V_SET1(K_SEED)));                                                \
-            if (validity) h = V_PICK(valid, h, V_SET1(SL_HASH_NULL));                                        \
-            if (comb) {                                                                                      \
-                vec old;                                                                                     \
-                if (direct) {                                                                                \
-                    old = V_LOAD(out + i);                                                                   \
-                } else {                                                                                     \
-                    for (size_t j = 0; j < LANES; j++) hs[j] = j < r ? out[rows[j]] : 0; /* not direct */    \
-                    old = V_LOAD(hs);                                                                        \
-                }                                                                                            \
-                h = fmix_vec(V_XOR(V_MUL(old, V_SET1(K_COMB)), h));                                          \
+        }                                                                                                    \
+        for (; i < n; i += SLI_BLOCK) {                                                                      \
+            size_t r = n - i < SLI_BLOCK ? n - i : SLI_BLOCK;                                                \
+            uint64_t valid = sli_low_bits(r);                                                                \
+            for (size_t j = 0; j < r; j++) {                                                                 \
+                size_t row = sel ? sel[i + j] : i + j;                                                       \
+                xs[j] = WIDEN(v[row]);                                                                       \
+                if (comb) hs[j] = out[row];                                                                  \
+                if (validity && !bit_at(validity, row)) valid &= ~((uint64_t)1 << j);                        \
             }                                                                                                \
-            if (direct) {                                                                                    \
-                V_STORE(out + i, h);                                                                         \
-            } else {                                                                                         \
-                V_STORE(hs, h);                                                                              \
-                for (size_t j = 0; j < r; j++) out[rows[j]] = hs[j];                                         \
-            }                                                                                                \
+            for (size_t j = r; j < SLI_BLOCK; j++) xs[j] = hs[j] = 0;                                        \
+            for (size_t j = 0; j < r; j += LANES)                                                            \
+                V_STORE(hs + j, name##_lanes(V_LOAD(xs + j), (unsigned)(valid >> j) & all, validity != NULL, \
+                                             comb ? hs + j : NULL));                                         \
+            for (size_t j = 0; j < r; j++) out[sel ? sel[i + j] : i + j] = hs[j];                            \
         }                                                                                                    \
     }
 
@@ -164,11 +175,12 @@ SLI_INLINE uint64_t f64_bits(double x)
 STAMP_HASH_VEC(hash_i32_simd, int32_t, WIDEN_INT, NORM_NONE)
 STAMP_HASH_VEC(hash_i64_simd, int64_t, WIDEN_INT, NORM_NONE)
 STAMP_HASH_VEC(hash_f64_simd, double, f64_bits, norm_f64)
+#endif /* SLI_SIMD_WIDTH != 128 */
 
 const sl_hash_kernels SLI_SIMD_NAME(hash) = {
-    .i32 = hash_i32_simd,
-    .i64 = hash_i64_simd,
-    .f64 = hash_f64_simd,
+    .i32 = NUMERIC_HASH(hash_i32_simd, hash_i32),
+    .i64 = NUMERIC_HASH(hash_i64_simd, hash_i64),
+    .f64 = NUMERIC_HASH(hash_f64_simd, hash_f64v),
     .str = hash_str,
     .codes = hash_codes,
 };

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "devices.h"
 #include "sluice/sluice.h"
 
 static const char *const MAIN_HELP =
@@ -18,6 +19,7 @@ static const char *const MAIN_HELP =
     "  sluice run PLAN [options]       run a plan file and print its result\n"
     "  sluice explain PLAN [options]   show the logical, optimized and physical plans\n"
     "  sluice tables [options]         list the registered tables and their columns\n"
+    "  sluice devices [--format json]  list the CPU and OpenCL devices and the NUMA topology\n"
     "  sluice version                  print the version\n"
     "  sluice help [COMMAND]           show help for a command\n"
     "\n"
@@ -79,6 +81,17 @@ static const char *const EXPLAIN_HELP =
     "the pipelines it is cut into, with each operator's kernels and the device.\n"
     "Takes the data options of 'sluice run' (see 'sluice help run').\n";
 
+static const char *const DEVICES_HELP =
+    "Usage: sluice devices [--format text|json]\n"
+    "\n"
+    "Lists the devices sluice can run on: the CPU first (cores, threads, NUMA nodes,\n"
+    "memory, the SIMD kernels it runs), then every OpenCL device the ICD loader finds\n"
+    "(or why none was found). Then the machine's topology as hwloc sees it: packages,\n"
+    "NUMA nodes with their PUs and memory, caches, and I/O devices with their node.\n"
+    "hwloc's HWLOC_SYNTHETIC and HWLOC_XMLFILE variables describe another machine.\n"
+    "\n"
+    "  -f, --format FMT       text (default) or json\n";
+
 static const char *const TABLES_HELP =
     "Usage: sluice tables [--data DIR] [--table NAME=PATH]...\n"
     "\n"
@@ -90,6 +103,7 @@ const char *sli_cli_help(const char *cmd)
     if (strcmp(cmd, "run") == 0) return RUN_HELP;
     if (strcmp(cmd, "explain") == 0) return EXPLAIN_HELP;
     if (strcmp(cmd, "tables") == 0) return TABLES_HELP;
+    if (strcmp(cmd, "devices") == 0) return DEVICES_HELP;
     return NULL;
 }
 
@@ -107,7 +121,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "help") == 0) {
         const char *h = sli_cli_help(argc > 2 ? argv[2] : NULL);
         if (!h) {
-            fprintf(stderr, "sluice: no help for '%s'; commands: run, explain, tables, version\n", argv[2]);
+            fprintf(stderr, "sluice: no help for '%s'; commands: run, explain, tables, devices, version\n",
+                    argv[2]);
             return SLI_EXIT_USAGE;
         }
         fputs(h, stdout);
@@ -120,6 +135,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) return sli_cli_run(argc - 1, argv + 1, SLI_CMD_RUN);
     if (strcmp(cmd, "explain") == 0) return sli_cli_run(argc - 1, argv + 1, SLI_CMD_EXPLAIN);
     if (strcmp(cmd, "tables") == 0) return sli_cli_run(argc - 1, argv + 1, SLI_CMD_TABLES);
-    fprintf(stderr, "sluice: unknown command '%s'; commands: run, explain, tables, version, help\n", cmd);
+    if (strcmp(cmd, "devices") == 0) return sli_cli_devices(argc - 1, argv + 1);
+    fprintf(stderr, "sluice: unknown command '%s'; commands: run, explain, tables, devices, version, help\n",
+            cmd);
     return SLI_EXIT_USAGE;
 }

@@ -3,12 +3,14 @@
  * data, read the plan, then run it, explain it or list the tables.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "runtime/memory.h"
 #include "sluice/sluice.h"
 
 typedef struct opts {
@@ -231,6 +233,14 @@ int sli_cli_run(int argc, char **argv, sli_cmd cmd)
             o.no_header = 1;
         } else if (!strcmp(a, "--timing")) {
             o.timing = 1;
+        } else if (!strcmp(a, "--memory-limit")) {
+            TAKES_VALUE();
+            if (rc) break;
+            uint64_t bytes = 0;
+            if (!sli_mem_parse_size(val, &bytes))
+                rc = usage("--memory-limit takes a size such as 512M or 2G, not '%s'", val);
+            else
+                sl_context_set_memory_limit(ctx, bytes);
         } else if (a[0] == '-' && a[1] != 0) {
             rc = usage("unknown option '%s'", a);
         } else if (!o.plan_path && cmd != SLI_CMD_TABLES) {

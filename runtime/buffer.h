@@ -3,7 +3,9 @@
  *
  * Every column buffer sluice allocates is aligned to 64 bytes and padded by
  * SLI_PADDING bytes past its logical end, so SIMD kernels may load and store a
- * full vector width past the last row without faulting.
+ * full vector width past the last row without faulting. Buffers count
+ * against the memory budget of the query running on the calling thread
+ * (memory.h): an allocation the budget refuses returns NULL.
  */
 #ifndef SLI_BUFFER_H
 #define SLI_BUFFER_H
@@ -13,7 +15,8 @@
 #define SLI_ALIGN   64
 #define SLI_PADDING 64
 
-/** @return zeroed aligned memory of at least size + SLI_PADDING bytes, or NULL. */
+/** @return zeroed aligned memory of at least size + SLI_PADDING bytes, or NULL
+ *  (out of memory, or refused by the query's memory budget). Free with sli_buf_free. */
 void *sli_buf_alloc(size_t size);
 
 /**

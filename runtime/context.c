@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memory.h"
+
 sl_status sl_context_create(sl_context **out)
 {
     if (!out) return SL_ERR_INVALID_ARG;
@@ -44,8 +46,31 @@ sl_status sli_error(sl_context *ctx, sl_status s, const char *fmt, ...)
     return s;
 }
 
+sl_status sl_context_set_memory_limit(sl_context *ctx, uint64_t bytes)
+{
+    if (!ctx) return SL_ERR_INVALID_ARG;
+    ctx->memory_limit = bytes;
+    return SL_OK;
+}
+
+uint64_t sl_context_memory_limit(const sl_context *ctx)
+{
+    return ctx ? ctx->memory_limit : 0;
+}
+
 sl_status sli_nomem(sl_context *ctx, const char *where)
 {
+    const sli_mem_budget *b = sli_mem_current();
+    uint64_t refused = b ? atomic_load(&b->refused) : 0;
+    if (refused) {
+        char lim[32], held[32], ask[32];
+        sli_mem_format_size(b->limit, lim, sizeof lim);
+        sli_mem_format_size(atomic_load(&b->held), held, sizeof held);
+        sli_mem_format_size(refused, ask, sizeof ask);
+        return sli_error(ctx, SL_ERR_MEMORY_LIMIT,
+                         "memory limit of %s exceeded in %s: the query held %s and asked for %s more", lim,
+                         where, held, ask);
+    }
     return sli_error(ctx, SL_ERR_NOMEM, "out of memory in %s", where);
 }
 

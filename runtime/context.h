@@ -9,6 +9,7 @@
 #define SLI_CONTEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sluice/sluice.h"
 #include "table.h"
@@ -21,6 +22,7 @@ struct sl_context {
     sli_table **tables;
     size_t ntables;
     size_t tables_cap;
+    uint64_t memory_limit; /**< bytes per query; 0: none */
 };
 
 /**
@@ -30,7 +32,12 @@ struct sl_context {
  */
 sl_status sli_error(sl_context *ctx, sl_status s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/** Records an allocation failure in `where`. @return SL_ERR_NOMEM. */
+/**
+ * Records an allocation failure in `where` (an operator or step). When the
+ * query memory budget attached to this thread (memory.h) refused a request,
+ * the error says so, with the limit and what was asked for.
+ * @return SL_ERR_MEMORY_LIMIT in that case, else SL_ERR_NOMEM.
+ */
 sl_status sli_nomem(sl_context *ctx, const char *where);
 
 /** Clears the last error. */

@@ -20,6 +20,7 @@
 #include "kernels/filter.h"
 #include "kernels/sort.h"
 #include "materialize.h"
+#include "memory.h"
 #include "sort_table.h"
 #include "topk.h"
 
@@ -702,9 +703,9 @@ static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     return s;
 }
 
-sl_status sli_execute(sl_context *ctx, const sli_physical *ph, sli_table **out, sli_exec_stats *stats)
+static sl_status execute_pipelines(sl_context *ctx, const sli_physical *ph, sli_table **out,
+                                   sli_exec_stats *stats)
 {
-    *out = NULL;
     pipe_output *outs = calloc(ph->npipes, sizeof *outs);
     if (!outs) return sli_nomem(ctx, "execution");
     sl_status s = SL_OK;
@@ -721,5 +722,21 @@ sl_status sli_execute(sl_context *ctx, const sli_physical *ph, sli_table **out, 
         }
     }
     free(outs);
+    return s;
+}
+
+/* Runs the pipelines under the context's memory budget (memory.h): the
+ * buffers they allocate are charged to it, and a refused allocation fails
+ * the query with SL_ERR_MEMORY_LIMIT naming the operator. */
+sl_status sli_execute(sl_context *ctx, const sli_physical *ph, sli_table **out, sli_exec_stats *stats)
+{
+    *out = NULL;
+    sli_mem_budget budget;
+    sli_mem_budget_init(&budget, ctx ? ctx->memory_limit : 0);
+    sli_mem_budget *prev = sli_mem_attach(&budget);
+    sl_status s = execute_pipelines(ctx, ph, out, stats);
+    /* A failure the budget caused reports the limit, whichever path failed. */
+    if (s && s != SL_ERR_MEMORY_LIMIT && atomic_load(&budget.refused)) s = sli_nomem(ctx, "the query");
+    sli_mem_attach(prev);
     return s;
 }

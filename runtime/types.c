@@ -49,6 +49,7 @@ const char *sl_status_str(sl_status s)
     case SL_ERR_INTERNAL: return "internal error";
     case SL_ERR_AMBIGUOUS: return "ambiguous column";
     case SL_ERR_DUPLICATE: return "duplicate name";
+    case SL_ERR_MEMORY_LIMIT: return "memory limit exceeded";
     }
     return "unknown status";
 }

@@ -82,6 +82,9 @@ expect "unknown option" 2 "unknown option '--frobnicate'" -- "$SLUICE" run x.pla
 expect "unknown command" 2 "unknown command 'jump'" -- "$SLUICE" jump
 expect "no plan" 2 'run needs a plan file' -- "$SLUICE" run --data "$DATA"
 expect "bad format" 2 "unknown format 'xml'" -- "$SLUICE" run x.plan --format xml
+expect "memory limit" 1 'memory limit of 64.0 KiB exceeded in [a-z]' -- "$SLUICE" run "$SRC/examples/pricing_summary.plan" --data "$DATA" --memory-limit 64K
+expect "memory limit enough" 0 '\(3 rows\)' -- "$SLUICE" run "$SRC/examples/pricing_summary.plan" --data "$DATA" --memory-limit 1G
+expect "bad memory limit" 2 "--memory-limit takes a size such as 512M or 2G, not '1.5G'" -- "$SLUICE" run x.plan --memory-limit 1.5G
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

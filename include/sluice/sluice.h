@@ -60,6 +60,7 @@ typedef enum sl_status {
     SL_ERR_INTERNAL = 12,      /**< a broken invariant inside sluice (a bug) */
     SL_ERR_AMBIGUOUS = 13,     /**< a column name matches more than one column */
     SL_ERR_DUPLICATE = 14,     /**< a name is defined twice */
+    SL_ERR_MEMORY_LIMIT = 15,  /**< a query needed more memory than its limit allows */
 } sl_status;
 
 /** @return a static, human-readable name for a status code; never NULL. */
@@ -119,6 +120,21 @@ SL_API const char *sl_context_last_error(const sl_context *ctx);
 
 /** @return the status of the last failed call on this context (SL_OK if none). */
 SL_API sl_status sl_context_last_status(const sl_context *ctx);
+
+/**
+ * Limits the memory each query run on this context may hold at once: its
+ * column buffers, hash tables, aggregate states and intermediate results
+ * (what the tables registered before the query already hold does not count).
+ * A query that needs more fails with SL_ERR_MEMORY_LIMIT and a message naming
+ * the operator; everything it allocated is freed and the context stays usable.
+ * @param bytes the limit; 0 removes it (the default).
+ * @return SL_OK, or SL_ERR_INVALID_ARG for a NULL context.
+ * Thread safety: not while a query runs on the context.
+ */
+SL_API sl_status sl_context_set_memory_limit(sl_context *ctx, uint64_t bytes);
+
+/** @return the memory limit of the context's queries in bytes (0: none). */
+SL_API uint64_t sl_context_memory_limit(const sl_context *ctx);
 
 /** Options for reading CSV files. Zero-initialise, then set what you need. */
 typedef struct sl_csv_options {

@@ -1,11 +1,15 @@
 # Makefile — thin wrapper around CMake.
 #   make run    install what is missing, build a release build, run the demo
-#   make test   build with AddressSanitizer + UndefinedBehaviorSanitizer, run ctest
+#   make test   build with AddressSanitizer + UndefinedBehaviorSanitizer, run ctest;
+#               then a ThreadSanitizer build runs the multi-threaded tests
 #   make build  release build only;  make clean  remove build trees
 #   make bench-micro  Google Benchmark harness (bench/) into bench/results/micro.{json,md}
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RELEASE_DIR := build/release
 TEST_DIR := build/asan
+TSAN_DIR := build/tsan
+# The tests that start threads, run again under ThreadSanitizer.
+TSAN_TESTS := test_workers test_morsel
 
 .PHONY: all run test build deps venv clean format
 
@@ -29,9 +33,14 @@ $(TEST_DIR)/Makefile: CMakeLists.txt
 venv:
 	@bash scripts/make-venv.sh
 
-test: deps venv $(TEST_DIR)/Makefile
+$(TSAN_DIR)/Makefile: CMakeLists.txt
+	cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=thread
+
+test: deps venv $(TEST_DIR)/Makefile $(TSAN_DIR)/Makefile
 	cmake --build $(TEST_DIR) -j $(JOBS)
 	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS)
+	cmake --build $(TSAN_DIR) -j $(JOBS) --target $(TSAN_TESTS)
+	cd $(TSAN_DIR) && ctest --output-on-failure -j $(JOBS) -R '^($(subst $(eval) ,|,$(TSAN_TESTS)))$$'
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

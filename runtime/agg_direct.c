@@ -6,7 +6,11 @@
  *    the values seen so far;
  *  - strings: an id per distinct string (a small hash set over the strings
  *    seen); dictionary codes look it up once per code of each dictionary and
- *    keep it in a code -> id cache, so a row costs one array load.
+ *    keep it in a code -> id cache, so a row costs one array load. One
+ *    dictionary-coded key without NULLs, once its codes and groups are
+ *    known, takes a single pass (a cache load and a map load a row); two
+ *    such keys look the group up by code pair in a table that the general
+ *    path fills (reset when a dictionary changes).
  * Key k's ids take `bits` bits at `shift` of the index; the index selects the
  * group in `map`. A vector is done in passes: ids into the index, one key at a
  * time, with a flag for values outside the known domain; if any, the domain
@@ -64,6 +68,7 @@ void sli_agg_direct_free(sli_agg_table *t)
             sli_buf_free(dk->ids);
         }
     free(d->keys);
+    free(d->pair);
     sli_buf_free(d->map);
     sli_buf_free(d->gidx);
     sli_buf_free(d->idx);
@@ -380,7 +385,102 @@ static sl_status relayout(sli_agg_table *t, const int64_t *old_lo)
 
 /* ---- groups ---------------------------------------------------------------------------------- */
 
+/* Code pairs up to which a pair table is kept (a 256 KiB table). */
+#define PAIR_MAX ((size_t)1 << 16)
+
+/* Dictionary-coded keys without NULLs, each its dictionary's codes. */
+static bool all_codes(const sli_agg_table *t, const sli_vec *keys)
+{
+    for (size_t k = 0; k < t->nkeys; k++)
+        if (!t->d.keys[k].is_str || !keys[k].dict || keys[k].validity) return false;
+    return true;
+}
+
+/* One dictionary-coded key whose codes were all seen before: the group of a
+ * row is map[id << shift]. @return false, leaving gid partly written, when
+ * some code has no id yet or some index no group. */
+static bool groups_one_code(sli_agg_table *t, const sli_vec *keys, const uint32_t *restrict sel, size_t n)
+{
+    const sli_agg_dkey *dk = &t->d.keys[0];
+    if (dk->dict != keys[0].dict) return false;
+    const uint32_t *restrict map = t->d.map, *restrict ids = dk->code_ids;
+    const int32_t *restrict codes = keys[0].data;
+    uint32_t *restrict gid = t->gid;
+    unsigned sh = dk->shift;
+    uint32_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : (uint32_t)i;
+        uint32_t a = ids[codes[r]];
+        uint32_t e = map[a << sh];
+        bad |= (a == 0) | (e == 0);
+        gid[r] = e - 1;
+    }
+    return bad == 0;
+}
+
+/* Two dictionary-coded keys: makes the pair table belong to the vectors'
+ * dictionaries. @return false when the pairs are too many for a table. */
+static bool use_pairs(sli_agg_direct *d, const sli_vec *keys)
+{
+    if (d->pair && d->pair_dict[0] == keys[0].dict && d->pair_dict[1] == keys[1].dict) return true;
+    size_t np = keys[0].dict->count * keys[1].dict->count;
+    if (np == 0 || np > PAIR_MAX || keys[0].dict->count > PAIR_MAX || keys[1].dict->count > PAIR_MAX)
+        return false;
+    free(d->pair);
+    d->pair = calloc(np, sizeof *d->pair);
+    d->pair_dict[0] = d->pair ? keys[0].dict : NULL;
+    d->pair_dict[1] = d->pair ? keys[1].dict : NULL;
+    return d->pair != NULL;
+}
+
+/* Two dictionary-coded keys: the group of a row is pair[code0 * count1 +
+ * code1]. @return false, leaving gid partly written, when some pair is not
+ * in the table yet. */
+static bool groups_pairs(sli_agg_table *t, const sli_vec *keys, const uint32_t *restrict sel, size_t n)
+{
+    const uint32_t *restrict pair = t->d.pair;
+    const int32_t *restrict c0 = keys[0].data, *restrict c1 = keys[1].data;
+    uint32_t *restrict gid = t->gid;
+    uint32_t n1 = (uint32_t)keys[1].dict->count, bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : (uint32_t)i;
+        uint32_t e = pair[(uint32_t)c0[r] * n1 + (uint32_t)c1[r]];
+        bad |= e == 0;
+        gid[r] = e - 1;
+    }
+    return bad == 0;
+}
+
+/* After the general path found every row's group: remembers it by code pair. */
+static void learn_pairs(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n)
+{
+    uint32_t *pair = t->d.pair;
+    const int32_t *c0 = keys[0].data, *c1 = keys[1].data;
+    uint32_t n1 = (uint32_t)keys[1].dict->count;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : (uint32_t)i;
+        pair[(uint32_t)c0[r] * n1 + (uint32_t)c1[r]] = t->gid[r] + 1;
+    }
+}
+
+static sl_status direct_groups(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n);
+
 sl_status sli_agg_direct_groups(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n)
+{
+    if (t->nkeys > 2 || !all_codes(t, keys)) return direct_groups(t, keys, sel, n);
+    if (t->nkeys == 1) {
+        if (t->ngroups > 0 && groups_one_code(t, keys, sel, n)) return SL_OK;
+        return direct_groups(t, keys, sel, n);
+    }
+    bool pairs = use_pairs(&t->d, keys);
+    if (pairs && groups_pairs(t, keys, sel, n)) return SL_OK;
+    sl_status s = direct_groups(t, keys, sel, n);
+    if (!s && pairs && t->direct) learn_pairs(t, keys, sel, n);
+    return s;
+}
+
+/* Every key: ids into indexes (growing the domains), indexes into groups. */
+static sl_status direct_groups(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n)
 {
     sli_agg_direct *d = &t->d;
     int64_t old_lo[64];

@@ -14,6 +14,15 @@
  * slot. Rows that met an empty slot are new keys (or repeats of a key new in
  * this vector) and are inserted one by one at the end of the round. The table
  * is sized before the vector so it never grows in the middle of a probe.
+ *
+ * Rounds hide the latency of slots that miss the cache. A table with one
+ * integer key whose slots fit in L2 is probed row by row instead (with the
+ * slot of a row a few rows ahead prefetched): there is little latency to
+ * hide, and no sorting of rows into rounds to pay for. The slots may also
+ * be restarted (sli_agg_hash_restart): they then hold only the groups made
+ * from that point on, which lets radix-partitioned aggregation
+ * (agg_partition.c) aggregate one partition after another into one table
+ * with slots sized for a partition.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +30,7 @@
 
 #include "agg_table.h"
 #include "buffer.h"
+#include "materialize.h"
 
 #define TAG(h)         ((h) >> 33 << 33)
 #define NULLBIT        ((uint64_t)1 << 32)
@@ -70,7 +80,7 @@ static sl_status rebuild(sli_agg_table *t, size_t nslots)
     uint64_t *slots = slots_alloc(nslots * w);
     if (!slots) return SL_ERR_NOMEM;
     const sli_column *c = &t->keys[0].col;
-    for (size_t g = 0; g < t->ngroups; g++) {
+    for (size_t g = t->h.base; g < t->ngroups; g++) {
         uint64_t h = t->ghash[g];
         size_t p = h & (nslots - 1);
         while (slots[w * p]) p = (p + 1) & (nslots - 1);
@@ -114,7 +124,18 @@ sl_status sli_agg_hash_init(sli_agg_table *t)
     sl_ptype pt = sli_ptype(t->keys[0].col.type);
     h->inl = t->nkeys == 1 && pt != SL_P_F64 && pt != SL_P_COUNT;
     t->hashes_valid = true; /* ghash is kept for every group from here on */
-    return rebuild(t, slots_for(t->ngroups + SLI_VEC_SIZE));
+    return rebuild(t, slots_for(t->ngroups - h->base + SLI_VEC_SIZE));
+}
+
+sl_status sli_agg_hash_restart(sli_agg_table *t, size_t expect)
+{
+    t->h.base = t->ngroups;
+    size_t ns = slots_for(expect + SLI_VEC_SIZE);
+    if (ns == t->h.nslots) { /* same size: clearing beats reallocating */
+        memset(t->h.slots, 0, ns * (t->h.inl ? 2 : 1) * sizeof(uint64_t));
+        return SL_OK;
+    }
+    return rebuild(t, ns);
 }
 
 void sli_agg_hash_free(sli_agg_table *t)
@@ -217,12 +238,64 @@ static sl_status end_round(sli_agg_table *t, const sli_vec *keys, uint32_t *act,
     return SL_OK;
 }
 
+/* Slot arrays up to this many bytes stay in L2: probing them row by row has
+ * no miss latency to hide, and beats sorting rows into rounds. */
+#define SERIAL_SLOT_BYTES ((size_t)512 << 10)
+/* Rows between a slot's prefetch and its probe. */
+#define PREFETCH_AHEAD 16
+
+/* One integer key in a table small enough for the cache: each row probes to
+ * its end (match or insert) before the next; new groups' keys are appended
+ * together at the end (the comparison never reads them: they are in the slot). */
+static sl_status groups_inl_serial(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n)
+{
+    sli_agg_hash *ht = &t->h;
+    uint64_t *restrict slots = ht->slots;
+    const uint64_t *restrict hb = t->hbuf;
+    const int64_t *restrict kval = ht->kval;
+    const uint8_t *kv = keys[0].validity;
+    uint32_t *restrict gid = t->gid, *restrict fresh = ht->cand;
+    size_t mask = ht->nslots - 1, nfresh = 0;
+    sl_status s = SL_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (i + PREFETCH_AHEAD < n) {
+            uint32_t ra = sel ? sel[i + PREFETCH_AHEAD] : (uint32_t)(i + PREFETCH_AHEAD);
+            __builtin_prefetch(&slots[2 * (hb[ra] & mask)]);
+        }
+        uint32_t r = sel ? sel[i] : (uint32_t)i;
+        uint64_t h = hb[r];
+        int64_t k = kval[r];
+        bool vnull = kv && !sli_valid(kv, r);
+        uint64_t want = (TAG(h) | (vnull ? NULLBIT : 0)) >> 32; /* tag and NULL bit */
+        size_t p = h & mask;
+        for (;; p = (p + 1) & mask) {
+            uint64_t e = slots[2 * p];
+            if (e == 0) {
+                if ((t->ngroups >= t->cap || t->ngroups >= (size_t)UINT32_MAX - 1) && (s = sli_agg_grow(t)))
+                    return s; /* full, or at the group limit */
+                size_t g = t->ngroups++;
+                t->ghash[g] = h;
+                slots[2 * p] = want << 32 | (g + 1);
+                slots[2 * p + 1] = (uint64_t)k;
+                gid[r] = (uint32_t)g;
+                fresh[nfresh++] = r;
+                break;
+            }
+            if (e >> 32 == want && (vnull || (int64_t)slots[2 * p + 1] == k)) {
+                gid[r] = (uint32_t)e - 1;
+                break;
+            }
+        }
+    }
+    return sli_append_vec(&t->keys[0], &keys[0], fresh, nfresh);
+}
+
 sl_status sli_agg_hash_groups(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n)
 {
     sli_agg_hash *ht = &t->h;
     sl_status s;
-    if (2 * (t->ngroups + n) > ht->nslots) {
-        size_t ns = slots_for(t->ngroups + n);
+    if (2 * (t->ngroups - ht->base + n) > ht->nslots) {
+        size_t ns = slots_for(t->ngroups - ht->base + n);
         if (ns > ((size_t)1 << 32)) return SL_ERR_UNSUPPORTED; /* slot positions are 32-bit */
         if ((s = rebuild(t, ns))) return s;
     }
@@ -246,6 +319,7 @@ sl_status sli_agg_hash_groups(sli_agg_table *t, const sli_vec *keys, const uint3
         sl_ptype pt = sli_ptype(keys[0].type);
         int64_t *restrict kval = ht->kval;
         for (size_t i = 0; i < n; i++) kval[act[i]] = int_at(kd, pt, act[i]);
+        if (ht->nslots * 2 * sizeof(uint64_t) <= SERIAL_SLOT_BYTES) return groups_inl_serial(t, keys, sel, n);
         while (na) {
             /* The whole comparison in the slot: done, step on, or insert. */
             for (size_t i = 0; i < na; i++) {

@@ -9,7 +9,9 @@
  * different threads at once (their groups are disjoint), and the results
  * are concatenated. A merge reads the source's keys as vectors, finds or
  * creates their groups in the destination with the ordinary group lookup,
- * then combines the states group by group.
+ * then combines the states group by group. sli_agg_table_merge_groups merges
+ * a given list of groups instead (a caller that has already sorted the
+ * groups by partition gathers each partition's keys without a scan).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -104,14 +106,46 @@ static void combine(sli_agg_table *dst, const sli_agg_table *src, size_t dg, siz
     dst->rows[dg] += src->rows[sg];
 }
 
-sl_status sli_agg_table_merge(sli_agg_table *dst, const sli_agg_table *src, unsigned pbits, size_t part)
+/* Counts that src keeps apart from its rows must be kept apart in dst too. */
+static void align_counts(sli_agg_table *dst, const sli_agg_table *src)
 {
-    /* Counts that src keeps apart from its rows must be kept apart in dst too. */
     for (size_t k = 0; k < dst->naggs; k++)
         if (src->counted[k] && !dst->counted[k]) {
             for (size_t g = 0; g < dst->ngroups; g++) dst->count[k][g] = dst->keep_rows ? dst->rows[g] : 1;
             dst->counted[k] = true;
         }
+}
+
+sl_status sli_agg_table_merge_groups(sli_agg_table *dst, const sli_agg_table *src, const uint32_t *groups,
+                                     size_t n)
+{
+    align_counts(dst, src);
+    if (dst->nkeys == 0) {
+        for (size_t i = 0; i < n; i++) combine(dst, src, 0, groups[i]);
+        return SL_OK;
+    }
+    size_t nk = dst->nkeys;
+    sli_vec *v = calloc(nk, sizeof *v);
+    char *vals = sli_buf_alloc(nk * SLI_VEC_SIZE * 16); /* 16: the widest value, a string view */
+    uint8_t *valid = sli_buf_alloc(nk * SLI_VEC_SIZE / 8);
+    sl_status s = v && vals && valid ? SL_OK : SL_ERR_NOMEM;
+    for (size_t base = 0; base < n && !s; base += SLI_VEC_SIZE) {
+        size_t m = n - base < SLI_VEC_SIZE ? n - base : SLI_VEC_SIZE;
+        for (size_t k = 0; k < nk; k++)
+            sli_vec_gather_column(&src->keys[k].col, groups + base, m, vals + k * SLI_VEC_SIZE * 16,
+                                  valid + k * SLI_VEC_SIZE / 8, &v[k]);
+        if ((s = sli_agg_assign(dst, v, NULL, m))) break;
+        for (size_t j = 0; j < m; j++) combine(dst, src, dst->gid[j], groups[base + j]);
+    }
+    free(v);
+    sli_buf_free(vals);
+    sli_buf_free(valid);
+    return s;
+}
+
+sl_status sli_agg_table_merge(sli_agg_table *dst, const sli_agg_table *src, unsigned pbits, size_t part)
+{
+    align_counts(dst, src);
     if (dst->nkeys == 0) {
         if (part == 0) combine(dst, src, 0, 0); /* the global group is in partition 0 */
         return SL_OK;

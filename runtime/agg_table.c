@@ -11,6 +11,7 @@
 
 #include "buffer.h"
 #include "context.h"
+#include "eval.h"
 #include "kernels/agg.h"
 #include "materialize.h"
 #include "types.h"
@@ -38,23 +39,19 @@ static bool has_seen(const sli_agg *a)
     return a->fn == SLI_AGG_MIN || a->fn == SLI_AGG_MAX;
 }
 
-static bool sums_column(const sli_agg *a)
+static bool sums(const sli_agg *a)
 {
-    return (a->fn == SLI_AGG_SUM || a->fn == SLI_AGG_AVG) && a->arg->kind == SLI_EX_COLUMN;
+    return a->fn == SLI_AGG_SUM || a->fn == SLI_AGG_AVG;
 }
 
-/* sum(x) and avg(x) of one input column keep the same sum and count: the
- * later one shares the states of the first (Q1 has two such pairs). */
+/* sum(x) and avg(x) of one argument keep the same sum and count: the later
+ * one shares the states of the first (Q1 has two such pairs). */
 static size_t share_with(const sli_agg *aggs, size_t k)
 {
     const sli_agg *a = &aggs[k];
-    if (!sums_column(a)) return k;
-    for (size_t j = 0; j < k; j++) {
-        const sli_agg *b = &aggs[j];
-        if (sums_column(b) && b->arg->index == a->arg->index && b->arg->type.id == a->arg->type.id &&
-            b->arg->type.scale == a->arg->type.scale)
-            return j;
-    }
+    if (!sums(a)) return k;
+    for (size_t j = 0; j < k; j++)
+        if (sums(&aggs[j]) && sli_eval_same_expr(aggs[j].arg, a->arg)) return j;
     return k;
 }
 
@@ -105,6 +102,16 @@ sl_status sli_agg_grow(sli_agg_table *t)
 {
     if (t->ngroups >= (size_t)UINT32_MAX - 1) return SL_ERR_UNSUPPORTED;
     return t->ngroups < t->cap ? SL_OK : grow_states(t, t->cap * 2);
+}
+
+sl_status sli_agg_reserve(sli_agg_table *t, size_t cap)
+{
+    if (cap <= t->cap) return SL_OK;
+    for (size_t k = 0; k < t->nkeys; k++) {
+        sl_status s = sli_colbuilder_reserve(&t->keys[k], cap - t->keys[k].col.length);
+        if (s) return s;
+    }
+    return grow_states(t, cap);
 }
 
 sl_status sli_agg_append_keys(sli_agg_table *t, const sli_vec *keys, uint32_t r)

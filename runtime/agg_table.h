@@ -70,6 +70,10 @@ typedef struct sli_agg_direct {
     uint32_t *map;  /**< 2^bits entries: group id + 1, 0 none */
     uint64_t *gidx; /**< direct index by group */
     uint32_t *idx;  /**< SLI_VEC_SIZE indexes by row */
+    /* two dictionary-coded keys: group id + 1 by code pair (code0 * count1 +
+     * code1) for the dictionaries pair_dict, 0 not known yet */
+    const sli_dict *pair_dict[2];
+    uint32_t *pair;
 } sli_agg_direct;
 
 typedef struct sli_agg_hash {
@@ -77,6 +81,7 @@ typedef struct sli_agg_hash {
      *  with one integer key, followed by the key's value (`inl`). */
     uint64_t *slots;
     size_t nslots;
+    size_t base;   /**< slots hold groups base..ngroups-1 (sli_agg_hash_restart) */
     bool inl;      /**< one integer key: kept in the slot, compared there */
     int64_t *kval; /**< inl: SLI_VEC_SIZE key values by row */
     /* SLI_VEC_SIZE probe scratch: rows still probing and their slots; the
@@ -102,7 +107,7 @@ typedef struct sli_agg_table {
     int64_t **count;       /**< per count/sum/avg: non-NULL values, once `counted` */
     bool *counted;         /**< per aggregate: count[k] is kept (else it equals rows) */
     size_t *alias;         /**< per aggregate: the one whose states it shares (sum/avg of
-                                one column), or itself */
+                                equal arguments), or itself */
     uint8_t **seen;        /**< per min/max: has a value */
     uint64_t *hbuf;        /**< SLI_VEC_SIZE hashes by row */
     uint32_t *gid;         /**< SLI_VEC_SIZE group ids by row */
@@ -176,6 +181,14 @@ static inline size_t sli_agg_partition(uint64_t hash, unsigned pbits)
  */
 sl_status sli_agg_table_merge(sli_agg_table *dst, const sli_agg_table *src, unsigned pbits, size_t part);
 
+/**
+ * Like sli_agg_table_merge, for the src groups groups[0..n) only (each listed
+ * once); src needs no prepare_merge.
+ * @return SL_OK, SL_ERR_NOMEM or SL_ERR_UNSUPPORTED (too many groups).
+ */
+sl_status sli_agg_table_merge_groups(sli_agg_table *dst, const sli_agg_table *src, const uint32_t *groups,
+                                     size_t n);
+
 /* ---- between the agg_*.c files ------------------------------------------ */
 
 /** Makes room for one more group's states; ngroups is not changed. */
@@ -201,6 +214,16 @@ sl_status sli_agg_hash_init(sli_agg_table *t);
 void sli_agg_hash_free(sli_agg_table *t);
 /** Hash mode: fills t->gid for the selected rows (vectorized probe). */
 sl_status sli_agg_hash_groups(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n);
+/**
+ * Hash mode: empties the slots, so later lookups find only groups created
+ * from here on (earlier groups keep their states and stay in the output).
+ * For callers that know later keys differ from every earlier one (the
+ * partitions of agg_partition.c); `expect` sizes the slots.
+ * @return SL_OK or SL_ERR_NOMEM.
+ */
+sl_status sli_agg_hash_restart(sli_agg_table *t, size_t expect);
+/** Makes room for cap groups' states (no-op when there is). @return SL_OK or SL_ERR_NOMEM. */
+sl_status sli_agg_reserve(sli_agg_table *t, size_t cap);
 
 /** Groups up to which sli_agg_sum_small applies. */
 #define SLI_AGG_SMALL_GROUPS 256
@@ -214,6 +237,37 @@ sl_status sli_agg_hash_groups(sli_agg_table *t, const sli_vec *keys, const uint3
 bool sli_agg_sum_small(__int128 *restrict state, size_t ngroups, const uint32_t *restrict gid,
                        const int64_t *restrict v, const uint8_t *restrict validity,
                        const uint32_t *restrict sel, size_t n);
+
+/** Groups and sums up to which sli_agg_sums_fused applies. */
+#define SLI_AGG_FUSED_GROUPS 32
+#define SLI_AGG_FUSED_SUMS 8
+
+/**
+ * state[j][gid[row]] += v[j][row] for j < nsums <= SLI_AGG_FUSED_SUMS and the
+ * selected rows, and rows[gid[row]] += 1 unless rows is NULL, for
+ * ngroups <= SLI_AGG_FUSED_GROUPS, in one pass (agg_sum_small.c).
+ * The caller guarantees v[j][row] in [-2^52, 2^52) at the selected rows.
+ */
+void sli_agg_sums_fused(__int128 *const *state, const int64_t *const *v, size_t nsums, int64_t *rows,
+                        size_t ngroups, const uint32_t *restrict gid, const uint32_t *restrict sel, size_t n);
+
+/**
+ * Folds every aggregate's argument (args[k]; ignored for count(*)) at the
+ * selected rows into the groups in t->gid, like sli_agg_table_update for each
+ * k, with the sums that allow it done together by sli_agg_sums_fused.
+ * @return as sli_agg_table_update; on an error *failed is the aggregate's k.
+ */
+sl_status sli_agg_table_update_all(sli_agg_table *t, const sli_vec *args, const uint32_t *sel, size_t n,
+                                   size_t *failed);
+
+/**
+ * sli_agg_table_groups then sli_agg_table_update_all, with the rows per
+ * group counted in the same pass as the sums where one pass applies.
+ * @return as those two; on an error *failed is the aggregate's k, or
+ *         SIZE_MAX when finding the groups failed.
+ */
+sl_status sli_agg_table_add(sli_agg_table *t, const sli_vec *keys, const sli_vec *args, const uint32_t *sel,
+                            size_t n, size_t *failed);
 
 /** rows[gid[row]] += 1 for the selected rows, chains broken the same way. */
 void sli_agg_count_small(int64_t *restrict rows, size_t ngroups, const uint32_t *restrict gid,

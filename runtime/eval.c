@@ -35,11 +35,19 @@ typedef struct enode {
     const sli_dict *pass_dict; /**< dictionary `pass` was computed for */
     uint8_t *pass;
     size_t pass_cap;
+    size_t refs;    /**< parents and roots using the node; shared (cached) when > 1 */
+    uint64_t gen;   /**< shared: the evaluation `cached` belongs to */
+    sli_vec cached; /**< shared: the value computed in evaluation `gen` */
 } enode;
 
 struct sli_eval {
     sl_context *ctx;
-    enode *root;
+    enode **roots; /**< one per expression (NULL for a NULL expression) */
+    size_t nroots;
+    uint64_t gen;  /**< evaluations so far: shared nodes compute once per value */
+    bool dense_ok; /**< every root is plain arithmetic that may run on all rows */
+    bool no_dense; /**< a dense attempt failed once: only selected rows from now on */
+    bool quiet;    /**< a dense attempt: arithmetic errors are not recorded on ctx */
     const sl_filter_kernels *fk;
     const sl_arith_kernels *ak;
     const sl_cast_kernels *ck;
@@ -49,7 +57,7 @@ struct sli_eval {
 
 static void node_free(enode *n)
 {
-    if (!n) return;
+    if (!n || --n->refs > 0) return;
     for (size_t i = 0; i < n->nkids; i++) node_free(n->kids[i]);
     free(n->kids);
     node_free(n->neg);
@@ -98,14 +106,60 @@ static void fill_literal(enode *n)
     }
 }
 
-static enode *node_new(sl_context *ctx, const sli_expr *e, bool *ok)
+/* Nodes that the expressions of one evaluator may share: values that every
+ * parent computes on its own selection, so equal subtrees compute the same
+ * rows. Conditions of a case and operands of predicates run on narrower
+ * selections and are never shared. */
+static bool shareable(const sli_expr *e)
 {
+    switch (e->kind) {
+    case SLI_EX_CAST:
+    case SLI_EX_CALL: return true;
+    case SLI_EX_UNARY: return e->op == SLI_OP_NEG;
+    case SLI_EX_BINARY: return e->op < SLI_OP_EQ;
+    default: return false;
+    }
+}
+
+/* The shareable nodes built so far for one evaluator. */
+typedef struct node_pool {
+    enode **nodes;
+    size_t n, cap;
+} node_pool;
+
+static bool pool_add(node_pool *p, enode *n)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 16;
+        enode **q = realloc(p->nodes, cap * sizeof *q);
+        if (!q) return false;
+        p->nodes = q;
+        p->cap = cap;
+    }
+    p->nodes[p->n++] = n;
+    return true;
+}
+
+/* Builds the node of e and its subtree. With a pool, a shareable expression
+ * equal to one built before reuses that node (one more reference), and the
+ * children of shareable nodes may be shared in turn; pool NULL shares nothing
+ * below. Sets *ok false on NOMEM (the returned tree is then freed whole). */
+static enode *node_new(sl_context *ctx, const sli_expr *e, node_pool *pool, bool *ok)
+{
+    bool share = pool && shareable(e);
+    if (share)
+        for (size_t i = 0; i < pool->n; i++)
+            if (sli_eval_same_expr(pool->nodes[i]->e, e)) {
+                pool->nodes[i]->refs++;
+                return pool->nodes[i];
+            }
     enode *n = calloc(1, sizeof *n);
     if (!n) {
         *ok = false;
         return NULL;
     }
     n->e = e;
+    n->refs = 1;
     n->vals = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
     n->valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
     if (e->kind == SLI_EX_CAST || is_predicate(e)) n->tmp = sli_buf_alloc(SLI_VEC_SIZE * sizeof(int64_t));
@@ -121,19 +175,59 @@ static enode *node_new(sl_context *ctx, const sli_expr *e, bool *ok)
         return n;
     }
     n->nkids = nk;
-    for (size_t i = 0; i < nk; i++) n->kids[i] = node_new(ctx, e->args[i], ok);
+    node_pool *kid_pool = share || e->kind == SLI_EX_ORDER || e->kind == SLI_EX_ALIAS ? pool : NULL;
+    for (size_t i = 0; i < nk; i++) n->kids[i] = node_new(ctx, e->args[i], kid_pool, ok);
     if (e->kind == SLI_EX_LITERAL && *ok) fill_literal(n);
+    if (share && *ok && !pool_add(pool, n)) *ok = false;
     return n;
 }
 
-sl_status sli_eval_create(sl_context *ctx, const sli_expr *e, sli_eval **out)
+/* Arithmetic over fixed-width values: evaluated on rows outside the selection
+ * it reads only values (never strings through their pointers) and can at most
+ * fail, never crash. */
+static bool dense_safe(const sli_expr *e)
+{
+    if (e->type.id == SL_TYPE_UTF8) return false;
+    switch (e->kind) {
+    case SLI_EX_COLUMN:
+    case SLI_EX_LITERAL:
+    case SLI_EX_INTERVAL:
+    case SLI_EX_CAST:
+    case SLI_EX_CALL:
+    case SLI_EX_ALIAS: break;
+    case SLI_EX_UNARY:
+        if (e->op != SLI_OP_NEG) return false;
+        break;
+    case SLI_EX_BINARY:
+        if (e->op >= SLI_OP_EQ) return false;
+        break;
+    default: return false;
+    }
+    for (size_t i = 0; i < e->nargs; i++)
+        if (!dense_safe(e->args[i])) return false;
+    return true;
+}
+
+sl_status sli_eval_create_list(sl_context *ctx, const sli_expr *const *exprs, size_t n, sli_eval **out)
 {
     *out = NULL;
     sli_eval *ev = calloc(1, sizeof *ev);
     if (!ev) return sli_nomem(ctx, "expression evaluator");
-    bool ok = true;
+    bool ok = true, computes = false;
+    node_pool pool = {0};
     ev->ctx = ctx;
-    ev->root = node_new(ctx, e, &ok);
+    ev->roots = calloc(n ? n : 1, sizeof *ev->roots);
+    ev->nroots = n;
+    ev->dense_ok = true;
+    if (!ev->roots) ok = false;
+    for (size_t i = 0; i < n && ok; i++) {
+        if (!exprs[i]) continue;
+        ev->roots[i] = node_new(ctx, exprs[i], &pool, &ok);
+        computes |= exprs[i]->kind != SLI_EX_COLUMN && exprs[i]->kind != SLI_EX_LITERAL;
+        ev->dense_ok &= exprs[i]->kind == SLI_EX_COLUMN || dense_safe(exprs[i]);
+    }
+    free(pool.nodes);
+    ev->dense_ok &= computes;
     ev->fk = sli_filter_select()->k;
     ev->ak = sli_arith_select()->k;
     ev->ck = sli_cast_select()->k;
@@ -147,10 +241,17 @@ sl_status sli_eval_create(sl_context *ctx, const sli_expr *e, sli_eval **out)
     return SL_OK;
 }
 
+sl_status sli_eval_create(sl_context *ctx, const sli_expr *e, sli_eval **out)
+{
+    return sli_eval_create_list(ctx, &e, 1, out);
+}
+
 void sli_eval_free(sli_eval *ev)
 {
     if (!ev) return;
-    node_free(ev->root);
+    if (ev->roots)
+        for (size_t i = 0; i < ev->nroots; i++) node_free(ev->roots[i]);
+    free(ev->roots);
     free(ev);
 }
 
@@ -158,6 +259,7 @@ void sli_eval_free(sli_eval *ev)
 
 static sl_status arith_error(sli_eval *ev, const sli_expr *e, sl_arith_rc rc)
 {
+    if (ev->quiet) return rc == SL_ARITH_DIV_ZERO ? SL_ERR_DIV_ZERO : SL_ERR_OVERFLOW;
     char text[256];
     sli_expr_format(e, NULL, text, sizeof text);
     if (rc == SL_ARITH_DIV_ZERO) return sli_error(ev->ctx, SL_ERR_DIV_ZERO, "division by zero in '%s'", text);
@@ -494,7 +596,7 @@ static sl_status value_predicate(sli_eval *ev, enode *nd, const sli_chunk *in, c
         if (!nd->neg_expr || sli_negate(ev->ctx, &nd->neg_expr) != SL_OK)
             ok = false;
         else
-            nd->neg = node_new(ev->ctx, nd->neg_expr, &ok);
+            nd->neg = node_new(ev->ctx, nd->neg_expr, NULL, &ok);
         if (!ok) {
             node_free(nd->neg);
             nd->neg = NULL;
@@ -660,8 +762,28 @@ static sl_status value_case(sli_eval *ev, enode *nd, const sli_chunk *in, const 
     return SL_OK;
 }
 
+static sl_status value_of(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                          sli_vec *out);
+
+/* A shared node computes once per evaluation: every parent asks for the same
+ * rows (see shareable), so later parents take the first result. */
 static sl_status value(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
                        sli_vec *out)
+{
+    if (nd->refs < 2) return value_of(ev, nd, in, sel, n, out);
+    if (nd->gen == ev->gen) {
+        *out = nd->cached;
+        return SL_OK;
+    }
+    sl_status s = value_of(ev, nd, in, sel, n, out);
+    if (s) return s;
+    nd->cached = *out;
+    nd->gen = ev->gen;
+    return SL_OK;
+}
+
+static sl_status value_of(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                          sli_vec *out)
 {
     const sli_expr *e = nd->e;
     switch (e->kind) {
@@ -688,14 +810,79 @@ static sl_status value(sli_eval *ev, enode *nd, const sli_chunk *in, const uint3
     return sli_error(ev->ctx, SL_ERR_INTERNAL, "expression kind %d cannot be evaluated", (int)e->kind);
 }
 
+/* One evaluation of every root on (sel, n); shared nodes compute once. */
+static sl_status eval_roots(sli_eval *ev, const sli_chunk *in, const uint32_t *sel, size_t n, sli_vec *outs)
+{
+    ev->gen++;
+    for (size_t i = 0; i < ev->nroots; i++) {
+        if (!ev->roots[i]) continue;
+        sl_status s = value(ev, ev->roots[i], in, sel, n, &outs[i]);
+        if (s) return s;
+    }
+    return SL_OK;
+}
+
+sl_status sli_eval_values(sli_eval *ev, const sli_chunk *in, sli_vec *outs)
+{
+    const uint32_t *sel = in->sel;
+    size_t n = in->count, rows = span(sel, n);
+    /* Most rows selected: plain arithmetic over every row runs the dense
+     * kernel loops, which vectorize, and gives the same values at the
+     * selected rows. A row outside the selection may fail (an overflow, a
+     * zero divisor) where the query must not: then the selected rows are
+     * evaluated again, and only they from then on. */
+    if (sel && ev->dense_ok && !ev->no_dense && 4 * n >= 3 * rows) {
+        ev->quiet = true;
+        sl_status s = eval_roots(ev, in, NULL, rows, outs);
+        ev->quiet = false;
+        if (!s) return SL_OK;
+        ev->no_dense = true;
+    }
+    return eval_roots(ev, in, sel, n, outs);
+}
+
 sl_status sli_eval_value(sli_eval *ev, const sli_chunk *in, sli_vec *out)
 {
-    return value(ev, ev->root, in, in->sel, in->count, out);
+    return sli_eval_values(ev, in, out);
 }
 
 sl_status sli_eval_select(sli_eval *ev, const sli_chunk *in, uint32_t *out, size_t *nout)
 {
-    return select_rows(ev, ev->root, in, in->sel, in->count, out, nout);
+    ev->gen++;
+    return select_rows(ev, ev->roots[0], in, in->sel, in->count, out, nout);
+}
+
+bool sli_eval_same_expr(const sli_expr *a, const sli_expr *b)
+{
+    if (a == b) return true;
+    if (!a || !b || a->kind != b->kind || a->op != b->op || a->nargs != b->nargs ||
+        a->negated != b->negated || !sli_type_eq(a->type, b->type))
+        return false;
+    switch (a->kind) {
+    case SLI_EX_COLUMN:
+        if (a->index != b->index) return false;
+        break;
+    case SLI_EX_LITERAL:
+    case SLI_EX_INTERVAL:
+        if (a->lit.is_null != b->lit.is_null || a->lit.i != b->lit.i || a->unit != b->unit ||
+            memcmp(&a->lit.f, &b->lit.f, sizeof a->lit.f) != 0 || a->lit.slen != b->lit.slen ||
+            (a->lit.slen && memcmp(a->lit.s, b->lit.s, a->lit.slen) != 0) || !a->lit.s != !b->lit.s)
+            return false;
+        break;
+    case SLI_EX_CAST:
+        if (!sli_type_eq(a->cast_type, b->cast_type)) return false;
+        break;
+    case SLI_EX_CALL:
+        if (!a->name || !b->name || strcmp(a->name, b->name) != 0) return false;
+        break;
+    case SLI_EX_ORDER:
+        if (a->desc != b->desc || a->nulls_first != b->nulls_first) return false;
+        break;
+    default: break;
+    }
+    for (size_t i = 0; i < a->nargs; i++)
+        if (!sli_eval_same_expr(a->args[i], b->args[i])) return false;
+    return true;
 }
 
 void sli_eval_describe(const sli_expr *e, char *buf, size_t cap)

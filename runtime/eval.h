@@ -10,11 +10,21 @@
  * branch took and each value only on its own rows, writing results at their
  * row positions (never compacting). Date parts and date arithmetic run the
  * kernels of kernels/date.h.
+ *
+ * One evaluator may hold a list of expressions (sli_eval_create_list): equal
+ * value subexpressions among them (arithmetic, casts, date functions, and
+ * whole expressions) are built once and computed once per evaluation, the
+ * other expressions reading the first result. When most of a chunk's rows
+ * are selected and every expression is plain arithmetic over fixed-width
+ * values, values are computed for every row of the chunk (dense loops); an
+ * error there is not reported but makes the evaluator compute the selected
+ * rows again, and only those from then on.
  * Not thread-safe: one evaluator per thread.
  */
 #ifndef SLI_EVAL_H
 #define SLI_EVAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,10 +39,29 @@ typedef struct sli_eval sli_eval;
  */
 sl_status sli_eval_create(sl_context *ctx, const sli_expr *e, sli_eval **out);
 
+/**
+ * Prepares one evaluator for n bound expressions (NULL entries compute
+ * nothing), sharing their equal value subexpressions. The expressions must
+ * outlive the evaluator.
+ * @return SL_OK or SL_ERR_NOMEM (recorded on ctx).
+ */
+sl_status sli_eval_create_list(sl_context *ctx, const sli_expr *const *exprs, size_t n, sli_eval **out);
+
+/** Frees the evaluator and its scratch. NULL is ignored. */
 void sli_eval_free(sli_eval *ev);
 
 /**
- * Computes the expression for the selected rows of `in`. The result vector
+ * Computes every expression of the list for the selected rows of `in` into
+ * outs[i] (left as is for a NULL expression). Results may point into `in`
+ * or into the evaluator's scratch (equal expressions: the same scratch),
+ * valid until the next call.
+ * @return SL_OK, SL_ERR_OVERFLOW or SL_ERR_DIV_ZERO (recorded on ctx).
+ */
+sl_status sli_eval_values(sli_eval *ev, const sli_chunk *in, sli_vec *outs);
+
+/**
+ * Computes the expression of a one-expression evaluator (sli_eval_create)
+ * for the selected rows of `in`. The result vector
  * may point into `in` or into the evaluator's scratch, valid until the next
  * call. @return SL_OK, SL_ERR_OVERFLOW or SL_ERR_DIV_ZERO (recorded on ctx).
  */
@@ -43,6 +72,10 @@ sl_status sli_eval_value(sli_eval *ev, const sli_chunk *in, sli_vec *out);
  * which it is true (not false, not NULL) to out (SLI_VEC_SIZE capacity).
  */
 sl_status sli_eval_select(sli_eval *ev, const sli_chunk *in, uint32_t *out, size_t *nout);
+
+/** @return true when a and b are the same bound expression (same tree,
+ *  columns, literals and types), so they compute the same values. */
+bool sli_eval_same_expr(const sli_expr *a, const sli_expr *b);
 
 /** @return a short description of the kernels an expression uses, e.g.
  *  "cmp_const_i64[lt]"; written into buf (for EXPLAIN). */

@@ -3,8 +3,9 @@
  * (see executor.h). Operators hold their evaluators and scratch vectors in
  * op_state; a chunk flows through push() without being copied until a
  * join probe gathers its matches or a sink materializes it. A probe against
- * a radix-partitioned hash table buffers its input and probes it sorted by
- * partition when the source is exhausted (flush_ops); a join's bloom filter
+ * a radix-partitioned hash table buffers its input by partition
+ * (join_partition.h) and probes it one partition at a time when the buffer
+ * is full or the source is exhausted (flush_ops); a join's bloom filter
  * can run right after the scan (apply_scan_filters).
  */
 #include "executor.h"
@@ -12,10 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agg_partition.h"
 #include "agg_table.h"
 #include "buffer.h"
 #include "context.h"
 #include "eval.h"
+#include "join_partition.h"
 #include "join_table.h"
 #include "kernels/filter.h"
 #include "kernels/sort.h"
@@ -39,15 +42,19 @@ typedef struct op_state {
     sli_join_probe probe;
     uint32_t *prow, *brow;
     uint32_t *bidx; /**< PROBE (left outer): build rows with "no row" replaced */
-    /* PROBE against a radix-partitioned table: probe rows are buffered
-     * (left columns, then key values) and probed partition by partition. */
+    /* PROBE against a radix-partitioned table: probe rows without nulls are
+     * buffered by partition (left columns, then key values) and probed
+     * partition by partition; other rows are probed as they come. */
     bool buffering;
-    sli_colbuilder *pb; /**< nl + nkeys builders */
-    size_t npb, pb_rows;
-    sli_vec *fvecs; /**< flush: gathered vectors (nl + nkeys) */
-    void **fvals;
-    uint8_t **fvalid;
-    void **vals; /**< PROBE: per output column gather scratch */
+    sli_join_pbuf pbuf;
+    sl_type *ptypes;    /**< buffered column types: left columns, then keys that are not one */
+    size_t *kcol;       /**< nkeys: the buffered column holding key k */
+    size_t nbuf;        /**< buffered columns */
+    sli_vec *fvecs;     /**< nbuf: a chunk's rows to buffer, or buffered rows */
+    sli_vec *fkeys;     /**< nkeys: the key vectors of buffered rows */
+    uint64_t *phash;    /**< SLI_VEC_SIZE: key hashes by row position */
+    sli_key_scratch ks; /**< for hashing keys before buffering */
+    void **vals;        /**< PROBE: per output column gather scratch */
     uint8_t **valid;
     const sli_join_table *jt;
     int64_t remaining; /**< LIMIT */
@@ -74,7 +81,9 @@ typedef struct run {
     sli_join_table *jt; /**< BUILD */
     sli_agg_table agg;  /**< AGG */
     bool agg_ready;
-    sli_eval **sink_evs; /**< BUILD: rkeys; AGG: groups then agg args */
+    sli_agg_part aggp; /**< AGG: rows by hash partition once agg outgrows the caches */
+    sli_eval **sink_evs; /**< BUILD: rkeys; AGG: groups (then NULL per aggregate) */
+    sli_eval *agg_args;  /**< AGG: every aggregate's argument, common parts shared */
     size_t nsink_evs;
     sli_vec *sink_vecs;
     scan_filter_state *sfs; /**< p->nfilters */
@@ -144,22 +153,31 @@ static sl_status op_init(run *r, const sli_pop *op, op_state *st, pipe_output *o
         }
         if (sli_join_probe_init(&st->probe)) return nomem(r, "probe");
         /* Once the table is partitioned its directory no longer fits the
-         * cache: buffer probe rows and probe one partition at a time. */
+         * cache: buffer fixed-width probe rows by partition and probe one
+         * partition at a time. */
         if (st->jt->pbits == 0) return SL_OK;
-        size_t nl = n->in[0]->ncols;
-        st->buffering = true;
-        st->npb = nl + n->nkeys;
-        st->pb = calloc(st->npb, sizeof *st->pb);
-        st->fvecs = calloc(st->npb, sizeof *st->fvecs);
-        st->fvals = calloc(st->npb, sizeof *st->fvals);
-        st->fvalid = calloc(st->npb, sizeof *st->fvalid);
-        if (!st->pb || !st->fvecs || !st->fvals || !st->fvalid) return nomem(r, "probe");
-        for (size_t c = 0; c < st->npb; c++) {
-            sli_colbuilder_init(&st->pb[c], c < nl ? n->in[0]->types[c] : n->lkeys[c - nl]->type);
-            st->fvals[c] = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
-            st->fvalid[c] = sli_buf_alloc(SLI_VEC_SIZE / 8);
-            if (!st->fvals[c] || !st->fvalid[c]) return nomem(r, "probe");
+        size_t nl = n->in[0]->ncols, nb = nl;
+        st->ptypes = malloc((nl + n->nkeys) * sizeof *st->ptypes);
+        st->kcol = malloc(n->nkeys * sizeof *st->kcol);
+        st->fvecs = calloc(nl + n->nkeys, sizeof *st->fvecs);
+        st->fkeys = calloc(n->nkeys, sizeof *st->fkeys);
+        st->phash = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint64_t));
+        if (!st->ptypes || !st->kcol || !st->fvecs || !st->fkeys || !st->phash) return nomem(r, "probe");
+        for (size_t c = 0; c < nl; c++) st->ptypes[c] = n->in[0]->types[c];
+        for (size_t k = 0; k < n->nkeys; k++) {
+            /* A key that is a left column is that column's vector: buffer it once. */
+            if (n->lkeys[k]->kind == SLI_EX_COLUMN) {
+                st->kcol[k] = (size_t)n->lkeys[k]->index;
+                continue;
+            }
+            st->kcol[k] = nb;
+            st->ptypes[nb++] = n->lkeys[k]->type;
         }
+        for (size_t c = 0; c < nb; c++)
+            if (!sli_join_pbuf_accepts(st->ptypes[c])) return SL_OK; /* strings: probe as they come */
+        st->nbuf = nb;
+        st->buffering = true;
+        if (sli_join_pbuf_init(&st->pbuf, st->jt->pbits, st->ptypes, nb)) return nomem(r, "probe");
         return SL_OK;
     }
     case SLI_POP_LIMIT: st->remaining = n->limit; return SL_OK;
@@ -182,16 +200,13 @@ static void op_free(const sli_pop *op, op_state *st)
     }
     free(st->vals);
     free(st->valid);
-    if (st->pb)
-        for (size_t c = 0; c < st->npb; c++) sli_colbuilder_discard(&st->pb[c]);
-    for (size_t c = 0; st->fvals && c < st->npb; c++) {
-        sli_buf_free(st->fvals[c]);
-        sli_buf_free(st->fvalid[c]);
-    }
-    free(st->pb);
+    sli_join_pbuf_free(&st->pbuf);
+    free(st->ptypes);
+    free(st->kcol);
     free(st->fvecs);
-    free(st->fvals);
-    free(st->fvalid);
+    free(st->fkeys);
+    sli_buf_free(st->phash);
+    sli_key_scratch_free(&st->ks);
     sli_buf_free(st->prow);
     sli_buf_free(st->brow);
     sli_buf_free(st->bidx);
@@ -251,7 +266,9 @@ static sl_status sink_init(run *r)
         if (!exprs) return nomem(r, "aggregate");
         for (size_t k = 0; k < n->ngroups; k++) exprs[k] = n->groups[k];
         for (size_t k = 0; k < n->naggs; k++) exprs[n->ngroups + k] = n->aggs[k].arg;
-        s = make_evs(r, exprs, r->nsink_evs, &r->sink_evs);
+        s = sli_eval_create_list(r->ctx, (const sli_expr *const *)exprs + n->ngroups, n->naggs, &r->agg_args);
+        for (size_t k = 0; k < n->naggs; k++) exprs[n->ngroups + k] = NULL; /* evaluated by agg_args */
+        if (!s) s = make_evs(r, exprs, r->nsink_evs, &r->sink_evs);
         free(exprs);
         if (s) return s;
         r->sink_vecs = calloc(r->nsink_evs ? r->nsink_evs : 1, sizeof *r->sink_vecs);
@@ -282,19 +299,21 @@ static sl_status sink_consume(run *r, const sli_chunk *c)
         const sli_plan *n = r->p->sink_node;
         for (size_t k = 0; k < n->ngroups; k++)
             if ((s = sli_eval_value(r->sink_evs[k], c, &r->sink_vecs[k]))) return s;
-        s = sli_agg_table_groups(&r->agg, r->sink_vecs, c->sel, c->count);
-        if (s == SL_ERR_UNSUPPORTED) return sli_error(r->ctx, s, "aggregate: more than 2 billion groups");
-        if (s) return nomem(r, "aggregate");
-        for (size_t k = 0; k < n->naggs; k++) {
-            sli_vec *arg = NULL;
-            if (r->sink_evs[n->ngroups + k]) {
-                arg = &r->sink_vecs[n->ngroups + k];
-                if ((s = sli_eval_value(r->sink_evs[n->ngroups + k], c, arg))) return s;
-            }
-            if ((s = sli_agg_table_update(&r->agg, k, arg, c->sel, c->count)))
-                return sli_error(r->ctx, s, "aggregate %s: unsupported argument type",
-                                 sli_agg_name(n->aggs[k].fn));
+        if (r->aggp.active) {
+            if ((s = sli_eval_values(r->agg_args, c, r->sink_vecs + n->ngroups))) return s;
+            s = sli_agg_part_add(&r->aggp, r->sink_vecs, r->sink_vecs + n->ngroups, c->sel, c->count);
+            return s ? nomem(r, "aggregate") : SL_OK;
         }
+        if ((s = sli_eval_values(r->agg_args, c, r->sink_vecs + n->ngroups))) return s;
+        size_t bad = 0;
+        s = sli_agg_table_add(&r->agg, r->sink_vecs, r->sink_vecs + n->ngroups, c->sel, c->count, &bad);
+        if (s && bad == SIZE_MAX) /* finding the groups failed */
+            return s == SL_ERR_UNSUPPORTED ? sli_error(r->ctx, s, "aggregate: more than 2 billion groups")
+                                           : nomem(r, "aggregate");
+        if (s)
+            return sli_error(r->ctx, s, "aggregate %s: unsupported argument type",
+                             sli_agg_name(n->aggs[bad].fn));
+        if (sli_agg_part_wanted(&r->agg) && sli_agg_part_start(&r->aggp, &r->agg)) return nomem(r, "aggregate");
         return SL_OK;
     }
     }
@@ -366,6 +385,9 @@ static sl_status sink_finish(run *r, pipe_output *out)
         r->jt = NULL;
         return SL_OK;
     case SLI_SINK_AGG:
+        if (r->aggp.active && (s = sli_agg_part_finish(&r->aggp, &r->agg)))
+            return s == SL_ERR_UNSUPPORTED ? sli_error(r->ctx, s, "aggregate: more than 2 billion groups")
+                                           : nomem(r, "aggregate");
         s = sli_agg_table_finish(&r->agg, r->ctx, n->names, &out->table);
         return s == SL_ERR_NOMEM ? nomem(r, "aggregate") : s;
     }
@@ -409,15 +431,19 @@ static void gather_build(op_state *st, const sli_column *c, size_t rows, size_t 
         if (st->brow[i] == SLI_JOIN_END) valid[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 }
 
-/* Probes the rows of chunk c whose key vectors are `keys` and pushes the output. */
-static sl_status probe_chunk(run *r, size_t opi, const sli_chunk *c, const sli_vec *keys)
+/* Probes the rows of chunk c whose key vectors are `keys` and pushes the
+ * output; `buffered`: the rows come from one partition of the buffer. */
+static sl_status probe_chunk(run *r, size_t opi, const sli_chunk *c, const sli_vec *keys, bool buffered)
 {
     const sli_pop *op = &r->p->ops[opi];
     op_state *st = &r->ops[opi];
     const sli_plan *n = op->node;
     sl_status s;
-    /* A bloom filter pushed into the scan already dropped the rows it rejects. */
-    st->probe.bloom_done = false;
+    /* A bloom filter pushed into the scan already dropped the rows it rejects;
+     * buffered rows probe one partition whose directory is in the cache,
+     * where the filter would cost about as much as the lookup it saves. */
+    st->probe.bloom_done = buffered;
+    st->probe.local = buffered;
     for (size_t f = 0; f < r->p->nfilters; f++)
         if (r->p->filters[f].op == opi && !r->sfs[f].off) st->probe.bloom_done = true;
     if (sli_join_probe_start(&st->probe, st->jt, n->jtype, keys, c->sel, c->count)) return nomem(r, "probe");
@@ -442,60 +468,30 @@ static sl_status probe_chunk(run *r, size_t opi, const sli_chunk *c, const sli_v
     return SL_OK;
 }
 
-#define PROBE_BUFFER_ROWS ((size_t)1 << 20)
-
-/* Probes the buffered rows: radix-sorts them by the directory partition of
- * their key hash, then probes them a vector at a time in that order, so each
- * partition's directory is loaded into the cache once. Every buffered row is
- * probed exactly once, so results equal the unbuffered path's (in another
- * order). */
+/* Probes the buffered rows one partition at a time, a vector at a time, so
+ * each partition's directory and build rows are loaded into the cache once,
+ * then empties the buffer. Every buffered row is probed exactly once, so
+ * results equal the unbuffered path's (in another order). */
 static sl_status flush_probe(run *r, size_t opi)
 {
     op_state *st = &r->ops[opi];
     const sli_plan *n = r->p->ops[opi].node;
-    size_t nl = n->in[0]->ncols, nc = st->npb, rows = st->pb_rows;
-    if (rows == 0 || r->done) return SL_OK;
-    sli_column **cols = calloc(nc, sizeof *cols);
-    uint64_t *h = malloc(rows * sizeof *h);
-    uint32_t *ord = malloc(rows * sizeof *ord);
-    size_t np = (size_t)1 << st->jt->pbits;
-    size_t *cnt = calloc(np + 1, sizeof *cnt);
-    sli_strview *views = sli_buf_alloc(SLI_VEC_SIZE * sizeof *views);
-    sli_key_scratch ks = {0};
-    sl_status s = cols && h && ord && cnt && views ? SL_OK : SL_ERR_NOMEM;
-    for (size_t c = 0; c < nc && !s; c++) {
-        if (!(cols[c] = sli_colbuilder_finish(&st->pb[c]))) s = SL_ERR_NOMEM;
-        sli_colbuilder_init(&st->pb[c], c < nl ? n->in[0]->types[c] : n->lkeys[c - nl]->type);
-    }
-    st->pb_rows = 0;
-    for (size_t start = 0; start < rows && !s; start += SLI_VEC_SIZE) {
-        size_t m = rows - start < SLI_VEC_SIZE ? rows - start : SLI_VEC_SIZE;
-        for (size_t k = 0; k < n->nkeys && !s; k++) {
-            sli_vec v;
-            sli_vec_from_column(cols[nl + k], start, m, views, &v);
-            s = sli_hash_vec(&v, NULL, m, k > 0, h + start, &ks);
+    size_t nl = n->in[0]->ncols;
+    sli_join_pbuf *b = &st->pbuf;
+    sl_status s = SL_OK;
+    for (size_t p = 0; p < b->nparts && !s && !r->done; p++) {
+        /* Enough rows to touch most of the partition: stream it in first. */
+        if (b->count[p] && b->count[p] >= (st->jt->prow[p + 1] - st->jt->prow[p]) / 4)
+            sli_join_table_warm(st->jt, (uint32_t)p);
+        for (size_t start = 0; start < b->count[p] && !s && !r->done; start += SLI_VEC_SIZE) {
+            size_t m = b->count[p] - start < SLI_VEC_SIZE ? b->count[p] - start : SLI_VEC_SIZE;
+            sli_join_pbuf_vectors(b, p, start, st->ptypes, st->fvecs);
+            for (size_t k = 0; k < n->nkeys; k++) st->fkeys[k] = st->fvecs[st->kcol[k]];
+            sli_chunk chunk = {m, m, NULL, nl, st->fvecs};
+            s = probe_chunk(r, opi, &chunk, st->fkeys, true);
         }
     }
-    if (!s) {
-        for (size_t i = 0; i < rows; i++) cnt[sli_join_partition(st->jt, h[i]) + 1]++;
-        for (size_t p = 0; p < np; p++) cnt[p + 1] += cnt[p];
-        for (size_t i = 0; i < rows; i++) ord[cnt[sli_join_partition(st->jt, h[i])]++] = (uint32_t)i;
-    }
-    if (s) s = nomem(r, "probe");
-    for (size_t start = 0; start < rows && !s && !r->done; start += SLI_VEC_SIZE) {
-        size_t m = rows - start < SLI_VEC_SIZE ? rows - start : SLI_VEC_SIZE;
-        for (size_t c = 0; c < nc; c++)
-            sli_vec_gather_column(cols[c], ord + start, m, st->fvals[c], st->fvalid[c], &st->fvecs[c]);
-        sli_chunk chunk = {m, m, NULL, nl, st->fvecs};
-        s = probe_chunk(r, opi, &chunk, st->fvecs + nl);
-    }
-    for (size_t c = 0; cols && c < nc; c++) sli_column_free(cols[c]);
-    free(cols);
-    free(h);
-    free(ord);
-    free(cnt);
-    sli_buf_free(views);
-    sli_key_scratch_free(&ks);
+    sli_join_pbuf_clear(b);
     return s;
 }
 
@@ -506,14 +502,17 @@ static sl_status push_probe(run *r, size_t opi, const sli_chunk *c)
     sl_status s;
     for (size_t k = 0; k < n->nkeys; k++)
         if ((s = sli_eval_value(st->evs[k], c, &st->keys[k]))) return s;
-    if (!st->buffering) return probe_chunk(r, opi, c, st->keys);
+    if (!st->buffering) return probe_chunk(r, opi, c, st->keys, false);
+    /* The buffer holds values only: a chunk with nulls is probed as it comes. */
     size_t nl = n->in[0]->ncols;
-    for (size_t i = 0; i < st->npb; i++) {
-        const sli_vec *v = i < nl ? &c->cols[i] : &st->keys[i - nl];
-        if (sli_append_vec(&st->pb[i], v, c->sel, c->count)) return nomem(r, "probe");
-    }
-    st->pb_rows += c->count;
-    return st->pb_rows >= PROBE_BUFFER_ROWS ? flush_probe(r, opi) : SL_OK;
+    for (size_t i = 0; i < nl; i++) st->fvecs[i] = c->cols[i];
+    for (size_t k = 0; k < n->nkeys; k++) st->fvecs[st->kcol[k]] = st->keys[k];
+    for (size_t i = 0; i < st->nbuf; i++)
+        if (st->fvecs[i].validity) return probe_chunk(r, opi, c, st->keys, false);
+    for (size_t k = 0; k < n->nkeys; k++)
+        if (sli_hash_vec(&st->keys[k], c->sel, c->count, k > 0, st->phash, &st->ks)) return nomem(r, "probe");
+    if (sli_join_pbuf_add(&st->pbuf, st->fvecs, st->phash, c->sel, c->count)) return nomem(r, "probe");
+    return st->pbuf.rows >= sli_join_pbuf_limit() ? flush_probe(r, opi) : SL_OK;
 }
 
 /* After the source is exhausted: probes what the operators still buffer,
@@ -674,7 +673,9 @@ static void run_free(run *r)
         free(r->jt);
     }
     if (r->agg_ready) sli_agg_table_free(&r->agg);
+    sli_agg_part_free(&r->aggp);
     free_evs(r->sink_evs, r->nsink_evs);
+    sli_eval_free(r->agg_args);
     free(r->sink_vecs);
     scan_filters_free(r);
 }

@@ -11,7 +11,7 @@
 #include "kernels/filter.h"
 #include "materialize.h"
 
-#define DEFAULT_PART_ROWS 32768
+#define DEFAULT_PART_ROWS 8192
 #define MAX_PBITS         10
 
 static size_t g_part_rows = DEFAULT_PART_ROWS;
@@ -44,16 +44,17 @@ static inline uint32_t part_of(uint64_t h, unsigned pbits)
     return (uint32_t)((h >> 32) >> (32 - pbits)); /* pbits 0: a shift by 32 of a 32-bit value: 0 */
 }
 
-/* The bloom filter: word from bits 24.., four bit positions from bits 0..23. */
+/* The bloom filter: the word from the hash's top bits (so the words of one
+ * directory partition are adjacent), four bit positions from bits 0..23. */
 static inline uint64_t bloom_bits(uint64_t h)
 {
     return (1ull << (h & 63)) | (1ull << ((h >> 6) & 63)) | (1ull << ((h >> 12) & 63)) |
            (1ull << ((h >> 18) & 63));
 }
 
-static inline size_t bloom_word(uint64_t h, uint64_t mask)
+static inline size_t bloom_word(uint64_t h, unsigned shift)
 {
-    return (size_t)((h >> 24) & mask);
+    return (size_t)(h >> shift);
 }
 
 sl_status sli_join_table_init(sli_join_table *jt, const sl_type *types, size_t ncols,
@@ -126,9 +127,40 @@ static size_t pow2_at_least(size_t n)
     return p;
 }
 
-/* Rewrites every column with the rows ord[0..nins) first, then the rows left
- * out of ins[] (NULL keys) in their order; ins is ascending. */
-static sl_status reorder_rows(sli_join_table *jt, const uint32_t *ins, size_t nins, const uint32_t *ord)
+/* Moves the values of fixed-width column c without nulls to their new row
+ * positions: dst[r] is where row r goes. Reading the rows in order and
+ * writing them to one stream per partition keeps both sides cache-friendly. */
+static void scatter_fixed(const sli_column *c, const uint32_t *dst, size_t rows, void *out)
+{
+    switch (sli_type_width(c->type)) {
+    case 1: {
+        const uint8_t *in = c->data;
+        for (size_t r = 0; r < rows; r++) ((uint8_t *)out)[dst[r]] = in[r];
+        break;
+    }
+    case 2: {
+        const uint16_t *in = c->data;
+        for (size_t r = 0; r < rows; r++) ((uint16_t *)out)[dst[r]] = in[r];
+        break;
+    }
+    case 4: {
+        const uint32_t *in = c->data;
+        for (size_t r = 0; r < rows; r++) ((uint32_t *)out)[dst[r]] = in[r];
+        break;
+    }
+    default: {
+        const uint64_t *in = c->data;
+        for (size_t r = 0; r < rows; r++) ((uint64_t *)out)[dst[r]] = in[r];
+        break;
+    }
+    }
+}
+
+/* Rewrites every column with row r at position dst[r]: dst holds the
+ * positions of the rows listed in ins[0..nins) (ascending); the rows left out
+ * (NULL keys) go after them in their order. Fixed-width columns without
+ * nulls are scattered by row, the others gathered. */
+static sl_status reorder_rows(sli_join_table *jt, const uint32_t *ins, size_t nins, uint32_t *dst)
 {
     size_t rows = jt->rows, nc = jt->ncols + jt->nkeys;
     uint32_t *perm = malloc((rows ? rows : 1) * sizeof *perm);
@@ -136,23 +168,31 @@ static sl_status reorder_rows(sli_join_table *jt, const uint32_t *ins, size_t ni
     uint8_t *valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
     sl_status s = perm && vals && valid ? SL_OK : SL_ERR_NOMEM;
     if (!s) {
-        memcpy(perm, ord, nins * sizeof *perm);
         size_t k = nins, j = 0;
         for (size_t r = 0; r < rows; r++) {
             if (j < nins && ins[j] == r)
                 j++;
             else
-                perm[k++] = (uint32_t)r;
+                dst[r] = (uint32_t)k++;
         }
     }
+    bool gathered = false; /* perm, the inverse of dst, is built when a column needs it */
     for (size_t c = 0; c < nc && !s; c++) {
+        const sli_column *old = jt->cols[c];
         sli_colbuilder b;
-        sli_colbuilder_init(&b, jt->cols[c]->type);
+        sli_colbuilder_init(&b, old->type);
         s = sli_colbuilder_reserve(&b, rows);
-        for (size_t start = 0; start < rows && !s; start += SLI_VEC_SIZE) {
+        if (!s && old->type.id != SL_TYPE_UTF8 && !old->validity) {
+            scatter_fixed(old, dst, rows, b.col.data);
+            b.col.length = rows;
+        } else if (!s && !gathered) {
+            for (size_t r = 0; r < rows; r++) perm[dst[r]] = (uint32_t)r;
+            gathered = true;
+        }
+        for (size_t start = 0; start < rows && !s && b.col.length < rows; start += SLI_VEC_SIZE) {
             size_t m = rows - start < SLI_VEC_SIZE ? rows - start : SLI_VEC_SIZE;
             sli_vec v;
-            sli_vec_gather_column(jt->cols[c], perm + start, m, vals, valid, &v);
+            sli_vec_gather_column(old, perm + start, m, vals, valid, &v);
             s = sli_append_vec(&b, &v, NULL, m);
         }
         sli_column *nc2 = s ? NULL : sli_colbuilder_finish(&b);
@@ -187,7 +227,7 @@ sl_status sli_join_table_finish(sli_join_table *jt)
 
     uint64_t *hashes = malloc((rows ? rows : 1) * sizeof *hashes);
     uint32_t *ins = malloc((rows ? rows : 1) * sizeof *ins);
-    uint32_t *ord = NULL;
+    uint32_t *ord = NULL, *dst = NULL;
     uint64_t *ph = NULL;
     size_t *cnt = NULL;
     if (!hashes || !ins) goto nomem;
@@ -202,43 +242,53 @@ sl_status sli_join_table_finish(sli_join_table *jt)
     jt->pbits = pbits;
     jt->poff = malloc(np * sizeof *jt->poff);
     jt->pmask = malloc(np * sizeof *jt->pmask);
+    jt->prow = malloc((np + 1) * sizeof *jt->prow);
     cnt = calloc(np + 1, sizeof *cnt);
     ord = malloc((nins ? nins : 1) * sizeof *ord);
     ph = malloc((nins ? nins : 1) * sizeof *ph);
-    if (!jt->poff || !jt->pmask || !cnt || !ord || !ph) goto nomem;
+    /* Partitioned: the rows are stored in partition order too (dst[r]: the
+     * new position of row r), so a probe that visits one partition at a time
+     * also compares keys and gathers values from a small range of rows. */
+    bool permuted = pbits > 0;
+    if (permuted) dst = malloc((rows ? rows : 1) * sizeof *dst);
+    if (!jt->poff || !jt->pmask || !jt->prow || !cnt || !ord || !ph || (permuted && !dst)) goto nomem;
     for (size_t i = 0; i < nins; i++) cnt[part_of(hashes[ins[i]], pbits) + 1]++;
     size_t total = 0;
     for (size_t p = 0; p < np; p++) {
-        size_t cap = pow2_at_least(2 * cnt[p + 1]); /* load factor at most 1/2 */
+        size_t cap = pow2_at_least(cnt[p + 1] + cnt[p + 1] / 3); /* load factor at most 3/4 */
         jt->poff[p] = total;
         jt->pmask[p] = (uint32_t)(cap - 1);
         total += cap;
     }
-    jt->slots = sli_buf_alloc(total * sizeof *jt->slots);
+    /* Each partition's directory is cleared right before it is filled, so
+     * it is still in the cache when the rows go in. */
+    jt->slots = malloc(total * sizeof *jt->slots);
     if (!jt->slots) goto nomem;
-    memset(jt->slots, 0, total * sizeof *jt->slots);
     /* Radix-scatter the rows by partition (stable), then fill one partition
      * at a time so its directory stays in cache while it is written. */
     for (size_t p = 0; p < np; p++) cnt[p + 1] += cnt[p];
+    memcpy(jt->prow, cnt, (np + 1) * sizeof *cnt);
     for (size_t i = 0; i < nins; i++) {
         uint32_t r = ins[i];
         size_t k = cnt[part_of(hashes[r], pbits)]++;
-        ord[k] = r;
+        if (permuted)
+            dst[r] = (uint32_t)k;
+        else
+            ord[k] = r;
         ph[k] = hashes[r]; /* the hash travels with its row: the fill reads both in order */
     }
-    /* Partitioned: store the rows in partition order too, so a probe that
-     * visits one partition at a time also compares keys and gathers values
-     * from a small range of rows. */
-    bool permuted = pbits > 0;
-    if (permuted && reorder_rows(jt, ins, nins, ord) != SL_OK) goto nomem;
-    for (size_t i = 0; i < nins; i++) {
-        uint32_t r = permuted ? (uint32_t)i : ord[i];
-        uint64_t h = ph[i];
-        uint32_t p = part_of(h, pbits), mask = jt->pmask[p];
+    if (permuted && reorder_rows(jt, ins, nins, dst) != SL_OK) goto nomem;
+    for (size_t p = 0, i = 0; p < np; p++) {
+        uint32_t mask = jt->pmask[p];
         uint64_t *dir = jt->slots + jt->poff[p];
-        uint32_t pos = (uint32_t)h & mask;
-        while (dir[pos]) pos = (pos + 1) & mask;
-        dir[pos] = (uint64_t)tag_of(h) << 32 | (uint64_t)(r + 1);
+        memset(dir, 0, ((size_t)mask + 1) * sizeof *dir);
+        for (; i < cnt[p]; i++) { /* cnt[p]: the end of partition p's rows after the scatter */
+            uint32_t r = permuted ? (uint32_t)i : ord[i];
+            uint64_t h = ph[i];
+            uint32_t pos = (uint32_t)h & mask;
+            while (dir[pos]) pos = (pos + 1) & mask;
+            dir[pos] = (uint64_t)tag_of(h) << 32 | (uint64_t)(r + 1);
+        }
     }
 
     /* Bloom filter: a power of two of 64-bit words. */
@@ -251,10 +301,11 @@ sl_status sli_join_table_finish(sli_join_table *jt)
         jt->bloom = sli_buf_alloc(words * sizeof *jt->bloom);
         if (!jt->bloom) goto nomem;
         memset(jt->bloom, 0, words * sizeof *jt->bloom);
-        jt->bloom_mask = words - 1;
+        jt->bloom_shift = 64;
+        for (size_t w = words; w > 1; w >>= 1) jt->bloom_shift--;
         for (size_t i = 0; i < nins; i++) {
             uint64_t h = ph[i];
-            jt->bloom[bloom_word(h, jt->bloom_mask)] |= bloom_bits(h);
+            jt->bloom[bloom_word(h, jt->bloom_shift)] |= bloom_bits(h);
         }
         /* Inside the probe the filter pays off once the directory leaves L2. */
         jt->probe_bloom = bm == 1 || total * sizeof *jt->slots > ((size_t)1 << 20);
@@ -262,6 +313,7 @@ sl_status sli_join_table_finish(sli_join_table *jt)
     free(hashes);
     free(ins);
     free(ord);
+    free(dst);
     free(ph);
     free(cnt);
     return SL_OK;
@@ -269,6 +321,7 @@ nomem:
     free(hashes);
     free(ins);
     free(ord);
+    free(dst);
     free(ph);
     free(cnt);
     return SL_ERR_NOMEM;
@@ -283,31 +336,62 @@ void sli_join_table_free(sli_join_table *jt)
     if (jt->cols)
         for (size_t i = 0; i < nc; i++) sli_column_free(jt->cols[i]);
     free(jt->cols);
-    sli_buf_free(jt->slots);
+    free(jt->slots);
     sli_buf_free(jt->bloom);
     free(jt->poff);
     free(jt->pmask);
+    free(jt->prow);
     memset(jt, 0, sizeof *jt);
 }
+
+/* Loads one word of every cache line of [p, p + bytes); returns their sum so
+ * the loads are not optimised away. */
+static uint64_t touch(const void *p, size_t bytes)
+{
+    const uint8_t *b = p;
+    uint64_t sum = 0;
+    for (size_t off = 0; off < bytes; off += 64) sum += b[off];
+    return sum;
+}
+
+void sli_join_table_warm(const sli_join_table *jt, uint32_t part)
+{
+    if (!jt->slots) return;
+    volatile uint64_t sink = 0;
+    uint64_t sum = touch(jt->slots + jt->poff[part], ((size_t)jt->pmask[part] + 1) * sizeof *jt->slots);
+    size_t first = jt->prow[part], n = jt->prow[part + 1] - first;
+    for (size_t c = 0; c < jt->ncols + jt->nkeys && n; c++) {
+        size_t w = sli_type_width(jt->cols[c]->type);
+        sum += touch((const uint8_t *)jt->cols[c]->data + first * w, n * w);
+    }
+    sink = sum;
+    (void)sink;
+}
+
+/* Rows ahead whose filter word the test loop prefetches: the filter is
+ * larger than L2, and the loads of the loop alone overlap too little. */
+#define BLOOM_AHEAD 16
 
 size_t sli_join_bloom_select(const sli_join_table *jt, const uint64_t *hashes, const uint32_t *sel, size_t n,
                              uint32_t *out)
 {
     const uint64_t *bf = jt->bloom;
-    uint64_t mask = jt->bloom_mask;
+    unsigned shift = jt->bloom_shift;
     size_t k = 0;
     if (sel) {
         for (size_t i = 0; i < n; i++) {
+            if (i + BLOOM_AHEAD < n) __builtin_prefetch(&bf[bloom_word(hashes[sel[i + BLOOM_AHEAD]], shift)]);
             uint32_t r = sel[i];
             uint64_t h = hashes[r], b = bloom_bits(h);
             out[k] = r;
-            k += (bf[bloom_word(h, mask)] & b) == b;
+            k += (bf[bloom_word(h, shift)] & b) == b;
         }
     } else {
         for (size_t i = 0; i < n; i++) {
+            if (i + BLOOM_AHEAD < n) __builtin_prefetch(&bf[bloom_word(hashes[i + BLOOM_AHEAD], shift)]);
             uint64_t h = hashes[i], b = bloom_bits(h);
             out[k] = (uint32_t)i;
-            k += (bf[bloom_word(h, mask)] & b) == b;
+            k += (bf[bloom_word(h, shift)] & b) == b;
         }
     }
     return k;
@@ -376,19 +460,20 @@ sl_status sli_join_probe_start(sli_join_probe *p, const sli_join_table *jt, sli_
         sel = dst;
     }
     if (n == 0) return SL_OK;
+    const uint64_t *hb = p->hbuf;
     for (size_t k = 0; k < jt->nkeys; k++) {
         sl_status s = sli_hash_vec(&keys[k], sel, n, k > 0, p->hbuf, &p->scratch);
         if (s) return s;
     }
     if (jt->probe_bloom && !p->bloom_done) {
         uint32_t *dst = sel == p->sel ? p->sel + SLI_VEC_SIZE : p->sel;
-        n = sli_join_bloom_select(jt, p->hbuf, sel, n, dst);
+        n = sli_join_bloom_select(jt, hb, sel, n, dst);
         sel = dst;
     }
     unsigned pbits = jt->pbits;
     for (size_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : (uint32_t)i;
-        uint64_t h = p->hbuf[r];
+        uint64_t h = hb[r];
         uint32_t part = part_of(h, pbits);
         uint32_t pos = (uint32_t)h & jt->pmask[part];
         p->row[i] = r;
@@ -397,7 +482,65 @@ sl_status sli_join_probe_start(sli_join_probe *p, const sli_join_table *jt, sli_
         p->tag[i] = tag_of(h);
     }
     p->nactive = n;
+    p->next = 0;
+    p->direct = 0;
+    if (jt->nkeys == 1 && !keys[0].dict && keys[0].type.id != SL_TYPE_FLOAT64 &&
+        keys[0].type.id != SL_TYPE_UTF8) {
+        size_t w = sli_type_width(keys[0].type);
+        p->direct = w == 8 || w == 4 ? (int)w : 0;
+    }
+    /* A whole partitioned directory is past the cache: start loading the
+     * first slot of every search (rows from a partition buffer are local). */
+    if (p->direct && jt->pbits > 0 && !p->local)
+        for (size_t i = 0; i < n; i++) __builtin_prefetch(&jt->slots[jt->poff[p->part[i]] + p->pos[i]]);
     return SL_OK;
+}
+
+/* Walks each active search's cluster to its end, comparing tags and the one
+ * integer key of type T inline. Stops when probe_rows is full, keeping the
+ * slot it stopped at. @return output pairs (INNER, LEFT); SEMI and ANTI only
+ * mark matched rows and return 0. */
+#define PROBE_DIRECT(T)                                                                                      \
+    do {                                                                                                     \
+        const T *restrict pk = p->keys[0].data;                                                              \
+        const T *restrict bk = jt->cols[jt->ncols]->data;                                                    \
+        const uint32_t *restrict row = p->row, *restrict part = p->part, *restrict tag = p->tag;             \
+        const uint64_t *restrict slots = jt->slots;                                                          \
+        const size_t *restrict poff = jt->poff;                                                              \
+        const uint32_t *restrict pmask = jt->pmask;                                                          \
+        size_t next = p->next, na = p->nactive;                                                              \
+        for (; next < na; next++) {                                                                          \
+            uint32_t r = row[next], t = tag[next], pos = p->pos[next], mask = pmask[part[next]];             \
+            const uint64_t *dir = slots + poff[part[next]];                                                  \
+            T key = pk[r];                                                                                   \
+            for (uint64_t s; (s = dir[pos]) != 0; pos = (pos + 1) & mask) {                                  \
+                if ((uint32_t)(s >> 32) != t || bk[(uint32_t)s - 1] != key) continue;                        \
+                if (mark_only) {                                                                             \
+                    p->matched[r] = 1;                                                                       \
+                    break;                                                                                   \
+                }                                                                                            \
+                if (out == SLI_VEC_SIZE) {                                                                   \
+                    p->pos[next] = pos; /* resume at this match */                                           \
+                    p->next = next;                                                                          \
+                    return out;                                                                              \
+                }                                                                                            \
+                probe_rows[out] = r;                                                                         \
+                build_rows[out++] = (uint32_t)s - 1;                                                         \
+            }                                                                                                \
+        }                                                                                                    \
+        p->next = next;                                                                                      \
+    } while (0)
+
+static size_t probe_direct(sli_join_probe *p, const sli_join_table *jt, uint32_t *restrict probe_rows,
+                           uint32_t *restrict build_rows)
+{
+    bool mark_only = p->type == SLI_JOIN_SEMI || p->type == SLI_JOIN_ANTI;
+    size_t out = 0;
+    if (p->direct == 8)
+        PROBE_DIRECT(int64_t);
+    else
+        PROBE_DIRECT(int32_t);
+    return out;
 }
 
 /* One lock-step round: every active search looks at one slot. Tag hits go
@@ -449,6 +592,13 @@ static void drop_matched(sli_join_probe *p)
 size_t sli_join_probe_next(sli_join_probe *p, const sli_join_table *jt, uint32_t *probe_rows,
                            uint32_t *build_rows)
 {
+    if (p->phase == 0 && p->direct) {
+        size_t out = probe_direct(p, jt, probe_rows, build_rows);
+        if (p->type == SLI_JOIN_LEFT)
+            for (size_t i = 0; i < out; i++) p->matched[probe_rows[i]] = 1;
+        if (out) return out;
+        p->phase = 1;
+    }
     if (p->phase == 0) {
         while (p->nactive > 0) {
             size_t hits = probe_round(p, jt);

@@ -12,18 +12,25 @@
  *
  * When the build side outgrows the cache the directory is radix-partitioned
  * by the hash's top bits: each partition is its own small open-addressing
- * table (sized to fit L2), the build inserts partition by partition and
- * stores the build rows in partition order; the probe operator (executor.c)
- * then buffers probe rows and probes them sorted by partition.
- * A blocked bloom filter (one 64-bit word per key, four bits set) is built
- * from the keys' hashes; it can be tested before the probe, or pushed into
- * the probe-side scan for inner and semi joins.
+ * table (load factor at most 3/4, sized to fit L2), the build scatters the
+ * rows by partition (their values move by a scatter in row order, not a
+ * gather), clears and fills one partition's directory at a time, and stores
+ * the build rows in partition order. The probe operator (executor.c) then
+ * buffers probe rows by partition (join_partition.h) and probes them one
+ * partition at a time, after streaming that partition into the cache
+ * (sli_join_table_warm). A blocked bloom filter (one 64-bit word per key,
+ * four bits set; the word chosen by the hash's top bits) is built from the
+ * keys' hashes; it can be tested before the probe, or pushed into the
+ * probe-side scan for inner and semi joins.
  *
  * Probing walks all rows of a chunk in lock-step rounds: each round loads
  * one slot per active probe row, compares tags, compares keys of the tag
  * hits with typed loops, emits matches and advances the rows still
- * searching. Thread safety: a finished table is read-only and may be probed
- * by several threads, each with its own sli_join_probe.
+ * searching. A join on one 4- or 8-byte integer key instead walks each row's
+ * cluster to its end in a plain loop that compares tags and keys inline
+ * (after prefetching every row's first slot when the directory is large).
+ * Thread safety: a finished table is read-only and may be probed by several
+ * threads, each with its own sli_join_probe.
  */
 #ifndef SLI_JOIN_TABLE_H
 #define SLI_JOIN_TABLE_H
@@ -46,13 +53,14 @@ typedef struct sli_join_table {
     sli_colbuilder *builders; /**< ncols + nkeys while building */
     sli_column **cols;        /**< ncols + nkeys after finish */
     size_t rows;
-    uint64_t *slots;     /**< all partitions' directories: tag << 32 | (row + 1); 0 empty */
-    unsigned pbits;      /**< log2 of the partition count (0: one table) */
-    size_t *poff;        /**< 1 << pbits: first slot of each partition */
-    uint32_t *pmask;     /**< 1 << pbits: slots - 1 of each partition (a power of two) */
-    uint64_t *bloom;     /**< NULL: no bloom filter */
-    uint64_t bloom_mask; /**< words - 1 */
-    bool probe_bloom;    /**< test the bloom filter inside the probe too */
+    uint64_t *slots;      /**< all partitions' directories: tag << 32 | (row + 1); 0 empty */
+    unsigned pbits;       /**< log2 of the partition count (0: one table) */
+    size_t *poff;         /**< 1 << pbits: first slot of each partition */
+    uint32_t *pmask;      /**< 1 << pbits: slots - 1 of each partition (a power of two) */
+    size_t *prow;         /**< (1 << pbits) + 1: first build row of each partition, then the end */
+    uint64_t *bloom;      /**< NULL: no bloom filter */
+    unsigned bloom_shift; /**< 64 - log2(words): a key's word is its hash's top bits */
+    bool probe_bloom;     /**< test the bloom filter inside the probe too */
 } sli_join_table;
 
 /** Prepares an empty table for payload `types` and key `key_types`. @return SL_OK or SL_ERR_NOMEM. */
@@ -69,13 +77,22 @@ sl_status sli_join_table_append(sli_join_table *jt, const sli_vec *payload, cons
  */
 sl_status sli_join_table_finish(sli_join_table *jt);
 
+/**
+ * Reads partition `part`'s directory and its build rows' values in address
+ * order, one load per cache line, so that a probe of many rows in that
+ * partition finds them in the cache instead of missing on each first touch.
+ * Only a hint: results do not depend on it. Safe on a finished table from
+ * several threads.
+ */
+void sli_join_table_warm(const sli_join_table *jt, uint32_t part);
+
 /** Frees everything the table owns; the struct itself belongs to the caller. */
 void sli_join_table_free(sli_join_table *jt);
 
 /**
  * Test hooks (not thread-safe; set them before running a query):
  * partition the directory when the build side has more than 2 * rows rows,
- * aiming at `rows` rows per partition (0 restores the default, 32768).
+ * aiming at `rows` rows per partition (0 restores the default, 8192).
  */
 void sli_join_set_partition_rows(size_t rows);
 
@@ -93,21 +110,18 @@ int sli_join_bloom_mode(void);
 size_t sli_join_bloom_select(const sli_join_table *jt, const uint64_t *hashes, const uint32_t *sel, size_t n,
                              uint32_t *out);
 
-/** @return the directory partition a key hash falls in (0 when unpartitioned). */
-static inline uint32_t sli_join_partition(const sli_join_table *jt, uint64_t hash)
-{
-    return (uint32_t)((hash >> 32) >> (32 - jt->pbits)); /* pbits 0: a 32-bit value shifted by 32: 0 */
-}
-
 /** Probe state of one chunk; lives in the probing operator (not shared between threads). */
 typedef struct sli_join_probe {
     sli_join_type type;
     bool bloom_done;        /**< set by the caller: the rows already passed this table's bloom filter */
+    bool local;             /**< set by the caller: the rows fall in one directory partition */
     const sli_vec *keys;    /**< the chunk's key vectors (nkeys) */
     const uint32_t *in_sel; /**< the chunk's selection (NULL: 0..in_n-1) */
     size_t in_n;
     size_t nactive;
     int phase;       /**< 0: probing rounds; 1: unmatched / matched rows left to emit; 2: done */
+    int direct;      /**< 0: lock-step rounds; 4 or 8: one integer key of that width, row by row */
+    size_t next;     /**< direct: the next active search to walk */
     uint32_t *row;   /**< SLI_VEC_SIZE: probe row of each active search */
     uint32_t *part;  /**< its partition */
     uint32_t *pos;   /**< its slot within the partition */

@@ -1,9 +1,10 @@
 /*
- * bandwidth.c — the machine's single-thread read bandwidth, measured in the
- * same run as the engine cases so they can be reported as a fraction of it
- * (DESIGN.md §8): a plain SIMD sum (SIMDe, bandwidth_sum.h; native AVX2 when
- * the CPU has it) over a buffer as large as the Q6 shape's four columns (6M rows x 28 bytes),
- * far larger than the caches.
+ * bandwidth.c — the machine's read bandwidth on 1, 2, ... threads, measured
+ * in the same run as the engine cases so they can be reported as a fraction
+ * of it (DESIGN.md §8): a plain SIMD sum (SIMDe, bandwidth_sum.h; native AVX2
+ * when the CPU has it) over a buffer as large as the Q6 shape's four columns
+ * (6M rows x 28 bytes), far larger than the caches, split into one contiguous
+ * slice per OpenMP thread.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -70,10 +71,18 @@ void *sli_bench_bandwidth_setup(char *err, size_t cap)
     return s;
 }
 
-int sli_bench_bandwidth_run(void *state, char *err, size_t cap)
+int sli_bench_bandwidth_run(void *state, unsigned threads, char *err, size_t cap)
 {
     bw_state *s = state;
-    int64_t got = simd_sum(s->buf, s->n);
+    /* threads contiguous slices of whole 128-byte blocks, one per thread */
+    size_t per = (s->n / 16 + threads - 1) / threads * 16;
+    int64_t got = 0;
+#pragma omp parallel for num_threads((int)threads) reduction(+ : got) schedule(static, 1)
+    for (unsigned t = 0; t < threads; t++) {
+        size_t lo = (size_t)t * per < s->n ? (size_t)t * per : s->n;
+        size_t hi = lo + per < s->n ? lo + per : s->n;
+        got += simd_sum(s->buf + lo, hi - lo);
+    }
     if (got != s->expect) {
         sli_bench_fail(err, cap, "SIMD sum %" PRId64 " differs from %" PRId64, got, s->expect);
         return 1;

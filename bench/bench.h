@@ -6,8 +6,10 @@
  * A case is a row of sli_bench_cases[]: setup builds its data once per
  * process, runs the query once and checks the answer against a result
  * computed directly in C (a case whose answer differs fails setup and gets no
- * time); run executes one timed iteration; teardown frees the state. The
- * shim reports items = rows and bytes = bytes per iteration as rates.
+ * time); run executes one timed iteration on a given number of worker
+ * threads (the shim's thread axis: 1, 2, 4, ... up to the CPU count); teardown
+ * frees the state. The shim reports items = rows and bytes = bytes per
+ * iteration as rates.
  *
  * This header is included from C++ (the shim), so it only declares plain C
  * types and functions; the sluice-specific helpers live in bench_util.h.
@@ -36,8 +38,12 @@ typedef struct sli_bench_case {
      *         NULL with a message in err (cap bytes, NUL-terminated).
      */
     void *(*setup)(char *err, size_t cap);
-    /** Runs one timed iteration. @return 0, or nonzero with a message in err. */
-    int (*run)(void *state, char *err, size_t cap);
+    /**
+     * Runs one timed iteration on `threads` worker threads. The first run at
+     * each thread count also checks its answer against setup's.
+     * @return 0, or nonzero with a message in err.
+     */
+    int (*run)(void *state, unsigned threads, char *err, size_t cap);
     /** Frees a state from setup. */
     void (*teardown)(void *state);
     uint64_t rows;  /**< input rows one iteration processes (items) */

@@ -103,7 +103,9 @@ bool sli_bench_add_table(sl_context *ctx, const char *name, const sli_bench_col 
 /** The state of an engine case: a context with its tables and a plan text. */
 typedef struct sli_bench_query {
     sl_context *ctx;
-    const char *plan; /**< static text */
+    const char *plan;   /**< static text */
+    sl_result *expect;  /**< setup's answer, checked against C; owned */
+    uint64_t checked;   /**< bit t: the answer on t threads matched expect */
 } sli_bench_query;
 
 /** @return a new query state with an empty context, or NULL (message in err). */
@@ -116,8 +118,13 @@ sli_bench_query *sli_bench_query_create(const char *plan, char *err, size_t cap)
  */
 sl_result *sli_bench_query_collect(sli_bench_query *q, char *err, size_t cap);
 
-/** Case run function for a sli_bench_query state: one collect, result dropped. */
-int sli_bench_query_run(void *state, char *err, size_t cap);
+/**
+ * Case run function for a sli_bench_query state: one collect on `threads`
+ * workers, result dropped. The first run at each thread count compares its
+ * rows with q->expect (as multisets: row order may differ where the query
+ * does not order) and fails on a difference.
+ */
+int sli_bench_query_run(void *state, unsigned threads, char *err, size_t cap);
 
 /** Case teardown function for a sli_bench_query state. NULL is ignored. */
 void sli_bench_query_free(void *state);
@@ -132,7 +139,7 @@ bool sli_bench_check_column(const sl_result *r, size_t col, sl_type_id id, int s
 /* ---- the cases (one file each) ------------------------------------------- */
 
 void *sli_bench_bandwidth_setup(char *err, size_t cap);
-int sli_bench_bandwidth_run(void *state, char *err, size_t cap);
+int sli_bench_bandwidth_run(void *state, unsigned threads, char *err, size_t cap);
 void sli_bench_bandwidth_free(void *state);
 /** The bandwidth sum compiled with -mavx2 (bandwidth_avx2.c); call only on AVX2 CPUs. */
 int64_t sli_bench_sum_avx2(const int64_t *restrict p, size_t n);

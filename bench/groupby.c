@@ -72,7 +72,10 @@ void *sli_bench_groupby_setup(char *err, size_t cap)
     ok = q && sli_bench_add_table(q->ctx, "g", cols, 2, n, err, cap);
     sl_result *r = ok ? sli_bench_query_collect(q, err, cap) : NULL;
     ok = r && check_result(r, expect, seen, err, cap);
-    sl_result_destroy(r);
+    if (ok)
+        q->expect = r; /* the answer every thread count is compared with */
+    else
+        sl_result_destroy(r);
 done:
     free(key);
     free(val);

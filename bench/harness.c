@@ -24,6 +24,11 @@ void *sli_bench_fail(char *err, size_t cap, const char *fmt, ...)
     return NULL;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 const char *sli_bench_isa_name(void)
 {
     return sli_filter_select()->name;
@@ -112,18 +117,80 @@ sl_result *sli_bench_query_collect(sli_bench_query *q, char *err, size_t cap)
     return r;
 }
 
-int sli_bench_query_run(void *state, char *err, size_t cap)
+/* Every row of r as one string (values formatted, separated by 0x1f), sorted.
+ * @return the malloc'd array of r's row count strings (one block), or NULL. */
+static char **sorted_rows(const sl_result *r)
 {
-    sl_result *r = sli_bench_query_collect(state, err, cap);
+    size_t rows = sl_result_row_count(r), cols = sl_result_column_count(r), bytes = 0;
+    char cell[256];
+    for (size_t i = 0; i < rows; i++)
+        for (size_t c = 0; c < cols; c++) bytes += sl_result_format_value(r, c, i, cell, sizeof cell) + 1;
+    char **row = malloc(rows * sizeof *row + bytes + 1);
+    if (!row) return NULL;
+    char *p = (char *)(row + rows);
+    for (size_t i = 0; i < rows; i++) {
+        row[i] = p;
+        for (size_t c = 0; c < cols; c++) {
+            size_t n = sl_result_format_value(r, c, i, cell, sizeof cell);
+            memcpy(p, cell, n);
+            p += n;
+            *p++ = c + 1 < cols ? '\x1f' : '\0';
+        }
+        if (cols == 0) *p++ = '\0';
+    }
+    qsort(row, rows, sizeof *row, cmp_str);
+    return row;
+}
+
+/* Whether got holds the same rows as expect, in any order. */
+static bool same_rows(const sl_result *got, const sl_result *expect, char *err, size_t cap)
+{
+    size_t rows = sl_result_row_count(expect);
+    if (sl_result_column_count(got) != sl_result_column_count(expect) || sl_result_row_count(got) != rows)
+        return sli_bench_fail(err, cap, "%zu rows x %zu columns, expected %zu x %zu", sl_result_row_count(got),
+                              sl_result_column_count(got), rows, sl_result_column_count(expect)),
+               false;
+    char **a = sorted_rows(got), **b = sorted_rows(expect);
+    bool same = a && b;
+    if (!a || !b) sli_bench_fail(err, cap, "out of memory comparing results");
+    for (size_t i = 0; same && i < rows; i++)
+        if (strcmp(a[i], b[i]) != 0) {
+            sli_bench_fail(err, cap, "row '%.120s' differs from the expected '%.120s'", a[i], b[i]);
+            same = false;
+        }
+    free(a);
+    free(b);
+    return same;
+}
+
+int sli_bench_query_run(void *state, unsigned threads, char *err, size_t cap)
+{
+    sli_bench_query *q = state;
+    if (sl_context_set_threads(q->ctx, threads) != SL_OK) {
+        sli_bench_fail(err, cap, "cannot use %u threads", threads);
+        return 1;
+    }
+    sl_result *r = sli_bench_query_collect(q, err, cap);
     if (!r) return 1;
+    uint64_t bit = threads < 64 ? (uint64_t)1 << threads : 0;
+    bool ok = true;
+    if (q->expect && !(q->checked & bit)) {
+        char why[SLI_BENCH_ERR_CAP];
+        ok = same_rows(r, q->expect, why, sizeof why);
+        if (ok)
+            q->checked |= bit;
+        else
+            sli_bench_fail(err, cap, "on %u threads: %s", threads, why);
+    }
     sl_result_destroy(r);
-    return 0;
+    return ok ? 0 : 1;
 }
 
 void sli_bench_query_free(void *state)
 {
     sli_bench_query *q = state;
     if (!q) return;
+    sl_result_destroy(q->expect);
     sl_context_destroy(q->ctx);
     free(q);
 }

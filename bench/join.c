@@ -75,7 +75,10 @@ void *sli_bench_join_setup(char *err, size_t cap)
                        sl_result_get_int64(r, 0, 0), sl_result_get_int64(r, 1, 0), (int64_t)total, matches);
         ok = false;
     }
-    sl_result_destroy(r);
+    if (ok)
+        q->expect = r; /* the answer every thread count is compared with */
+    else
+        sl_result_destroy(r);
     if (!ok) {
         sli_bench_query_free(q);
         return NULL;

@@ -141,7 +141,10 @@ void *sli_bench_q1_setup(char *err, size_t cap)
     sli_bench_lineitem_free(&li);
     sl_result *r = ok ? sli_bench_query_collect(q, err, cap) : NULL;
     ok = r && check_result(r, g, n, err, cap);
-    sl_result_destroy(r);
+    if (ok)
+        q->expect = r; /* the answer every thread count is compared with */
+    else
+        sl_result_destroy(r);
     if (!ok) {
         sli_bench_query_free(q);
         return NULL;

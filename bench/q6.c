@@ -52,7 +52,10 @@ void *sli_bench_q6_setup(char *err, size_t cap)
                        sl_result_get_int64(r, 0, 0), (int64_t)expect);
         ok = false;
     }
-    sl_result_destroy(r);
+    if (ok)
+        q->expect = r; /* the answer every thread count is compared with */
+    else
+        sl_result_destroy(r);
     if (!ok) {
         sli_bench_query_free(q);
         return NULL;

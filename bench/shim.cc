@@ -6,14 +6,16 @@
  * when a case starts, the state of any earlier case is torn down so only one
  * data set is in memory at a time. A setup or run failure (for instance an
  * answer that differs from the one computed in C) is reported with
- * SkipWithError, so that case gets no time. Each run reports items (input
- * rows) and bytes (bytes of the columns read) as rates, and the kernel ISA as
- * its label and in the JSON context. The exit status is 1 when any case
- * failed.
+ * SkipWithError, so that case gets no time. Every case runs once per thread
+ * count of the axis (1, 2, 4, ... and the CPU count; named "/threads:N").
+ * Each run reports items (input rows) and bytes (bytes of the columns read)
+ * as rates, and the kernel ISA as its label and in the JSON context. The
+ * exit status is 1 when any case failed.
  */
 #include <benchmark/benchmark.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench.h"
@@ -55,8 +57,9 @@ void run_case(benchmark::State &st, size_t i)
         st.SkipWithError(l.error.c_str());
         return;
     }
+    const unsigned threads = static_cast<unsigned>(st.range(0));
     for (auto _ : st) {
-        if (c.run(l.state, err, sizeof err) != 0) {
+        if (c.run(l.state, threads, err, sizeof err) != 0) {
             g_failed = true;
             st.SkipWithError(err);
             break;
@@ -74,13 +77,23 @@ int main(int argc, char **argv)
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::AddCustomContext("sluice_isa", sli_bench_isa_name());
-    benchmark::AddCustomContext("sluice_threads", "1");
+    /* the thread axis: powers of two below the CPU count, then the CPU count */
+    unsigned cpus = std::thread::hardware_concurrency();
+    if (cpus == 0) cpus = 1;
+    std::vector<int64_t> axis;
+    for (unsigned t = 1; t < cpus; t *= 2) axis.push_back(t);
+    axis.push_back(cpus);
+    std::string axis_text;
+    for (int64_t t : axis) axis_text += (axis_text.empty() ? "" : ",") + std::to_string(t);
+    benchmark::AddCustomContext("sluice_threads", axis_text);
     benchmark::AddCustomContext("bandwidth_sum_isa", sli_bench_bandwidth_isa());
     g_cases.resize(sli_bench_case_count);
-    for (size_t i = 0; i < sli_bench_case_count; i++)
-        benchmark::RegisterBenchmark(sli_bench_cases[i].name, [i](benchmark::State &st) { run_case(st, i); })
-            ->Unit(benchmark::kMillisecond)
-            ->UseRealTime();
+    for (size_t i = 0; i < sli_bench_case_count; i++) {
+        auto *b = benchmark::RegisterBenchmark(sli_bench_cases[i].name,
+                                               [i](benchmark::State &st) { run_case(st, i); });
+        b->Unit(benchmark::kMillisecond)->UseRealTime()->ArgName("threads");
+        for (int64_t t : axis) b->Arg(t);
+    }
     benchmark::RunSpecifiedBenchmarks();
     release_others(sli_bench_case_count);
     benchmark::Shutdown();

@@ -58,7 +58,10 @@ void *sli_bench_topk_setup(char *err, size_t cap)
             ok = false;
         }
     }
-    sl_result_destroy(r);
+    if (ok)
+        q->expect = r; /* the answer every thread count is compared with */
+    else
+        sl_result_destroy(r);
     sli_bench_lineitem_free(&li);
     if (!ok) {
         sli_bench_query_free(q);

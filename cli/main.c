@@ -53,6 +53,8 @@ static const char *const RUN_HELP =
     "      --timing           print load, plan and run times to standard error\n"
     "  -e, --eval TEXT        run TEXT as the plan instead of reading a file\n"
     "Resources:\n"
+    "      --threads N        worker threads per query (default: SL_THREADS, else one per core)\n"
+    "      --numa on|off      spread workers and their morsels over NUMA nodes (default on)\n"
     "      --memory-limit SIZE  fail the query with a clear error, naming the operator,\n"
     "                         once it holds more than SIZE (e.g. 512M, 2G; K/M/G/T are\n"
     "                         powers of 1024); the tables loaded before it do not count\n"

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "runtime/memory.h"
+#include "runtime/workers.h"
 #include "sluice/sluice.h"
 
 typedef struct opts {
@@ -233,6 +234,22 @@ int sli_cli_run(int argc, char **argv, sli_cmd cmd)
             o.no_header = 1;
         } else if (!strcmp(a, "--timing")) {
             o.timing = 1;
+        } else if (!strcmp(a, "--threads")) {
+            TAKES_VALUE();
+            if (rc) break;
+            char *end = NULL;
+            long n = strtol(val, &end, 10);
+            if (!end || *end || n < 1 || n > SLI_MAX_WORKERS)
+                rc = usage("--threads takes a number of workers from 1 to 1024, not '%s'", val);
+            else
+                sl_context_set_threads(ctx, (size_t)n);
+        } else if (!strcmp(a, "--numa")) {
+            TAKES_VALUE();
+            if (rc) break;
+            if (strcmp(val, "on") && strcmp(val, "off"))
+                rc = usage("--numa takes on or off, not '%s'", val);
+            else
+                sl_context_set_numa(ctx, !strcmp(val, "on"));
         } else if (!strcmp(a, "--memory-limit")) {
             TAKES_VALUE();
             if (rc) break;

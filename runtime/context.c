@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "memory.h"
+#include "topology.h"
+#include "workers.h"
 
 sl_status sl_context_create(sl_context **out)
 {
@@ -22,6 +24,7 @@ void sl_context_destroy(sl_context *ctx)
     if (!ctx) return;
     for (size_t i = 0; i < ctx->ntables; i++) sli_table_free(ctx->tables[i]);
     free(ctx->tables);
+    sli_topology_free(ctx->topo);
     free(ctx);
 }
 
@@ -56,6 +59,32 @@ sl_status sl_context_set_memory_limit(sl_context *ctx, uint64_t bytes)
 uint64_t sl_context_memory_limit(const sl_context *ctx)
 {
     return ctx ? ctx->memory_limit : 0;
+}
+
+sl_status sl_context_set_threads(sl_context *ctx, size_t threads)
+{
+    if (!ctx || threads > SLI_MAX_WORKERS) return SL_ERR_INVALID_ARG;
+    ctx->threads = threads;
+    return SL_OK;
+}
+
+sli_topology *sli_context_topology(sl_context *ctx)
+{
+    if (!ctx->topo && sli_topology_discover(0, &ctx->topo)) ctx->topo = NULL;
+    return ctx->topo;
+}
+
+size_t sl_context_threads(sl_context *ctx)
+{
+    if (!ctx) return 1;
+    return ctx->threads ? ctx->threads : sli_workers_default(sli_context_topology(ctx));
+}
+
+sl_status sl_context_set_numa(sl_context *ctx, bool on)
+{
+    if (!ctx) return SL_ERR_INVALID_ARG;
+    ctx->numa_off = !on;
+    return SL_OK;
 }
 
 sl_status sli_nomem(sl_context *ctx, const char *where)

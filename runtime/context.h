@@ -8,6 +8,7 @@
 #ifndef SLI_CONTEXT_H
 #define SLI_CONTEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,8 +23,15 @@ struct sl_context {
     sli_table **tables;
     size_t ntables;
     size_t tables_cap;
-    uint64_t memory_limit; /**< bytes per query; 0: none */
+    uint64_t memory_limit;     /**< bytes per query; 0: none */
+    size_t threads;            /**< workers per query; 0: the default (workers.h) */
+    bool numa_off;             /**< --numa off */
+    struct sli_topology *topo; /**< discovered on first use; owned */
 };
+
+/** @return the machine's topology, discovered on the first call and kept by
+ *  the context (NULL only when out of memory). */
+struct sli_topology *sli_context_topology(sl_context *ctx);
 
 /**
  * Records an error on ctx (printf-style message) and returns s, so callers

@@ -10,6 +10,7 @@
  */
 #include "executor.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,8 +25,11 @@
 #include "kernels/sort.h"
 #include "materialize.h"
 #include "memory.h"
+#include "morsel.h"
+#include "placement.h"
 #include "sort_table.h"
 #include "topk.h"
+#include "workers.h"
 
 /* What a finished pipeline leaves for later ones. */
 typedef struct pipe_output {
@@ -81,14 +85,27 @@ typedef struct run {
     sli_join_table *jt; /**< BUILD */
     sli_agg_table agg;  /**< AGG */
     bool agg_ready;
-    sli_agg_part aggp; /**< AGG: rows by hash partition once agg outgrows the caches */
+    sli_agg_part aggp;   /**< AGG: rows by hash partition once agg outgrows the caches */
     sli_eval **sink_evs; /**< BUILD: rkeys; AGG: groups (then NULL per aggregate) */
     sli_eval *agg_args;  /**< AGG: every aggregate's argument, common parts shared */
     size_t nsink_evs;
     sli_vec *sink_vecs;
     scan_filter_state *sfs; /**< p->nfilters */
     sli_topk *topk;         /**< SORT under a small limit */
+    /* Parallel runs: where each morsel's rows start in the builder sinks
+     * (RESULT, SORT, BUILD), so the workers' rows can be put back in the
+     * order of the source (parallel.c's assembly below). */
+    size_t out_rows; /**< rows appended to the builder sink so far */
+    struct segment *segs;
+    size_t nsegs, segcap;
 } run;
+
+/* Rows [row, next segment's row) of a worker's builder sink came from the
+ * morsel with sequence number seq (source order). */
+typedef struct segment {
+    size_t seq;
+    size_t row;
+} segment;
 
 static sli_sort_spec *sort_specs(const sli_plan *n);
 
@@ -233,8 +250,8 @@ static sl_status sink_init(run *r)
     case SLI_SINK_SORT: {
         if (!p->topk) return init_builders(r, n->in[0]);
         sli_sort_spec *specs = sort_specs(n);
-        s = specs ? sli_topk_create(n->in[0]->names, n->in[0]->types, n->in[0]->ncols, specs, n->nkeys, p->topk_k,
-                                    &r->topk)
+        s = specs ? sli_topk_create(n->in[0]->names, n->in[0]->types, n->in[0]->ncols, specs, n->nkeys,
+                                    p->topk_k, &r->topk)
                   : SL_ERR_NOMEM;
         free(specs);
         return s ? nomem(r, "top-k") : SL_OK;
@@ -288,12 +305,14 @@ static sl_status sink_consume(run *r, const sli_chunk *c)
         for (size_t i = 0; i < r->nbuilders; i++)
             if ((s = sli_append_vec(&r->builders[i], &c->cols[i], c->sel, c->count)))
                 return nomem(r, "materialize");
+        r->out_rows += c->count;
         return SL_OK;
     case SLI_SINK_BUILD:
         for (size_t k = 0; k < r->nsink_evs; k++)
             if ((s = sli_eval_value(r->sink_evs[k], c, &r->sink_vecs[k]))) return s;
         if (sli_join_table_append(r->jt, c->cols, r->sink_vecs, c->sel, c->count))
             return nomem(r, "join build");
+        r->out_rows += c->count;
         return SL_OK;
     case SLI_SINK_AGG: {
         const sli_plan *n = r->p->sink_node;
@@ -313,7 +332,8 @@ static sl_status sink_consume(run *r, const sli_chunk *c)
         if (s)
             return sli_error(r->ctx, s, "aggregate %s: unsupported argument type",
                              sli_agg_name(n->aggs[bad].fn));
-        if (sli_agg_part_wanted(&r->agg) && sli_agg_part_start(&r->aggp, &r->agg)) return nomem(r, "aggregate");
+        if (sli_agg_part_wanted(&r->agg) && sli_agg_part_start(&r->aggp, &r->agg))
+            return nomem(r, "aggregate");
         return SL_OK;
     }
     }
@@ -626,37 +646,67 @@ static sl_status apply_scan_filters(run *r, sli_chunk *c)
     return SL_OK;
 }
 
-/* Pushes every row of `t` (columns `colmap`, or all when NULL) in vectors. */
-static sl_status scan(run *r, const sli_table *t, const size_t *colmap, size_t ncols, sli_exec_stats *stats)
+/* A source's vectors: one per column, with string views for utf8 columns. */
+typedef struct scan_bufs {
+    sli_vec *vecs;
+    sli_strview **views;
+    size_t ncols;
+} scan_bufs;
+
+static void scan_bufs_free(scan_bufs *b)
 {
-    sli_vec *vecs = calloc(ncols ? ncols : 1, sizeof *vecs);
-    sli_strview **views = calloc(ncols ? ncols : 1, sizeof *views);
-    sl_status s = vecs && views ? SL_OK : nomem(r, "scan");
-    for (size_t c = 0; c < ncols && !s; c++) {
+    for (size_t c = 0; b->views && c < b->ncols; c++) sli_buf_free(b->views[c]);
+    free(b->views);
+    free(b->vecs);
+    memset(b, 0, sizeof *b);
+}
+
+static sl_status scan_bufs_init(run *r, scan_bufs *b, const sli_table *t, const size_t *colmap, size_t ncols)
+{
+    b->ncols = ncols;
+    b->vecs = calloc(ncols ? ncols : 1, sizeof *b->vecs);
+    b->views = calloc(ncols ? ncols : 1, sizeof *b->views);
+    if (!b->vecs || !b->views) return nomem(r, "scan");
+    for (size_t c = 0; c < ncols; c++) {
         size_t tc = colmap ? colmap[c] : c;
         if (t->schema.types[tc].id == SL_TYPE_UTF8 &&
-            !(views[c] = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview))))
-            s = nomem(r, "scan");
+            !(b->views[c] = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview))))
+            return nomem(r, "scan");
     }
-    for (size_t p = 0; p < t->nparts && !s && !r->done; p++) {
-        const sli_partition *part = &t->parts[p];
-        /* A morsel is a whole partition for now; vectors start at multiples of 8. */
-        for (size_t start = 0; start < part->rows && !s && !r->done; start += SLI_VEC_SIZE) {
-            size_t n = part->rows - start < SLI_VEC_SIZE ? part->rows - start : SLI_VEC_SIZE;
-            for (size_t c = 0; c < ncols; c++)
-                sli_vec_from_column(part->cols[colmap ? colmap[c] : c], start, n, views[c], &vecs[c]);
-            sli_chunk chunk = {n, n, NULL, ncols, vecs};
-            if (stats) {
-                stats->vectors++;
-                stats->rows_in += n;
-            }
-            if (r->sfs && (s = apply_scan_filters(r, &chunk))) break;
-            if (chunk.count) s = push(r, 0, &chunk);
+    return SL_OK;
+}
+
+/* Pushes rows [begin, end) of partition `part` of `t` (columns `colmap`, or
+ * all when NULL) in vectors; begin is a multiple of the vector size, so
+ * vectors start at multiples of 8 (bitmaps stay byte-aligned). */
+static sl_status scan_rows(run *r, scan_bufs *b, const sli_table *t, const size_t *colmap, size_t part,
+                           size_t begin, size_t end, sli_exec_stats *stats)
+{
+    const sli_partition *pt = &t->parts[part];
+    sl_status s = SL_OK;
+    for (size_t start = begin; start < end && !s && !r->done; start += SLI_VEC_SIZE) {
+        size_t n = end - start < SLI_VEC_SIZE ? end - start : SLI_VEC_SIZE;
+        for (size_t c = 0; c < b->ncols; c++)
+            sli_vec_from_column(pt->cols[colmap ? colmap[c] : c], start, n, b->views[c], &b->vecs[c]);
+        sli_chunk chunk = {n, n, NULL, b->ncols, b->vecs};
+        if (stats) {
+            stats->vectors++;
+            stats->rows_in += n;
         }
+        if (r->sfs && (s = apply_scan_filters(r, &chunk))) break;
+        if (chunk.count) s = push(r, 0, &chunk);
     }
-    for (size_t c = 0; views && c < ncols; c++) sli_buf_free(views[c]);
-    free(views);
-    free(vecs);
+    return s;
+}
+
+/* Pushes every row of `t` in vectors, on this thread. */
+static sl_status scan(run *r, const sli_table *t, const size_t *colmap, size_t ncols, sli_exec_stats *stats)
+{
+    scan_bufs b = {0};
+    sl_status s = scan_bufs_init(r, &b, t, colmap, ncols);
+    for (size_t p = 0; p < t->nparts && !s && !r->done; p++)
+        s = scan_rows(r, &b, t, colmap, p, 0, t->parts[p].rows, stats);
+    scan_bufs_free(&b);
     return s;
 }
 
@@ -678,20 +728,451 @@ static void run_free(run *r)
     sli_eval_free(r->agg_args);
     free(r->sink_vecs);
     scan_filters_free(r);
+    free(r->segs);
+}
+
+/* Sets up a run of pipeline p: its operators, sink and scan filters. On
+ * failure the run is still ready for run_free. */
+static sl_status run_init(run *r, sl_context *ctx, const sli_pipeline *p, pipe_output *outs)
+{
+    memset(r, 0, sizeof *r);
+    r->ctx = ctx;
+    r->p = p;
+    r->ops = calloc(p->nops ? p->nops : 1, sizeof *r->ops);
+    sl_status s = r->ops ? SL_OK : sli_nomem(ctx, "pipeline");
+    for (size_t i = 0; i < p->nops && !s; i++) s = op_init(r, &p->ops[i], &r->ops[i], outs);
+    if (!s) s = sink_init(r);
+    if (!s) s = scan_filters_init(r, outs);
+    return s;
+}
+
+/* ---- parallel pipelines -------------------------------------------------- */
+
+/* A pipeline run by a team: one run per worker, fed morsels of the source by
+ * the scheduler; the workers' sinks are combined into worker 0's at the end. */
+typedef struct par_run {
+    const sli_table *src;
+    const size_t *colmap; /**< source columns, or NULL: all */
+    size_t ncols;
+    size_t nw;
+    run *runs;             /**< nw */
+    sl_context *wctx;      /**< nw: each worker's own error slot */
+    sli_exec_stats *stats; /**< nw */
+    sli_morsel_sched *sched;
+    size_t morsel;       /**< rows per morsel */
+    size_t *seq0;        /**< per partition: the sequence number of its first morsel */
+    _Atomic bool failed; /**< a worker failed: the others stop taking morsels */
+} par_run;
+
+static sl_status add_segment(run *r, size_t seq)
+{
+    if (r->nsegs == r->segcap) {
+        size_t cap = r->segcap ? 2 * r->segcap : 16;
+        segment *g = realloc(r->segs, cap * sizeof *g);
+        if (!g) return nomem(r, "pipeline");
+        r->segs = g;
+        r->segcap = cap;
+    }
+    r->segs[r->nsegs++] = (segment){seq, r->out_rows};
+    return SL_OK;
+}
+
+static sl_status par_worker(size_t w, void *arg)
+{
+    par_run *pr = arg;
+    run *r = &pr->runs[w];
+    scan_bufs b = {0};
+    sl_status s = scan_bufs_init(r, &b, pr->src, pr->colmap, pr->ncols);
+    sli_morsel m;
+    while (!s && !atomic_load_explicit(&pr->failed, memory_order_relaxed) &&
+           sli_morsel_next(pr->sched, w, &m)) {
+        s = add_segment(r, pr->seq0[m.part] + m.begin / pr->morsel);
+        if (!s) s = scan_rows(r, &b, pr->src, pr->colmap, m.part, m.begin, m.end, &pr->stats[w]);
+    }
+    /* Rows a buffering operator still holds come after every morsel's, worker by worker. */
+    if (!s) s = add_segment(r, SIZE_MAX - pr->nw + w);
+    if (!s) s = flush_ops(r);
+    if (s) atomic_store_explicit(&pr->failed, true, memory_order_relaxed);
+    scan_bufs_free(&b);
+    return s;
+}
+
+/* The builders of a run's RESULT, SORT or BUILD sink. */
+static sli_colbuilder *sink_builders(run *r, size_t *n)
+{
+    if (r->p->sink == SLI_SINK_BUILD) {
+        *n = r->jt->ncols + r->jt->nkeys;
+        return r->jt->builders;
+    }
+    *n = r->nbuilders;
+    return r->builders;
+}
+
+typedef struct seg_ref {
+    size_t seq, w, row, end;
+} seg_ref;
+
+static int cmp_seg(const void *a, const void *b)
+{
+    size_t x = ((const seg_ref *)a)->seq, y = ((const seg_ref *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+/* Moves the rows of every worker's builder sink into worker 0's, in the
+ * order of the morsels they came from, so the result does not depend on how
+ * morsels were spread over workers. */
+static sl_status assemble_builders(par_run *pr)
+{
+    run *r0 = &pr->runs[0];
+    size_t nb, nsegs = 0, k = 0;
+    sink_builders(r0, &nb);
+    for (size_t w = 0; w < pr->nw; w++) nsegs += pr->runs[w].nsegs;
+    seg_ref *refs = malloc((nsegs ? nsegs : 1) * sizeof *refs);
+    sli_column **cols = calloc(pr->nw * nb + 1, sizeof *cols);
+    /* Segments start at any row, so their bitmaps need not be byte-aligned:
+     * rows are gathered by index into scratch vectors. */
+    void *vals = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
+    uint8_t *valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
+    uint32_t *idx = sli_buf_alloc(SLI_VEC_SIZE * sizeof *idx);
+    sl_status s = refs && cols && vals && valid && idx ? SL_OK : SL_ERR_NOMEM;
+    for (size_t w = 0; w < pr->nw && !s; w++) {
+        run *r = &pr->runs[w];
+        size_t n;
+        sli_colbuilder *bs = sink_builders(r, &n);
+        for (size_t i = 0; i < nb && !s; i++)
+            if (!(cols[w * nb + i] = sli_colbuilder_finish(&bs[i]))) s = SL_ERR_NOMEM;
+        for (size_t g = 0; g < r->nsegs; g++)
+            refs[k++] = (seg_ref){r->segs[g].seq, w, r->segs[g].row,
+                                  g + 1 < r->nsegs ? r->segs[g + 1].row : r->out_rows};
+    }
+    size_t total = 0;
+    if (!s) {
+        qsort(refs, nsegs, sizeof *refs, cmp_seg);
+        sli_colbuilder *dst = sink_builders(r0, &nb);
+        for (size_t i = 0; i < nb; i++) sli_colbuilder_init(&dst[i], cols[i]->type);
+        for (size_t g = 0; g < nsegs && !s; g++) {
+            const seg_ref *ref = &refs[g];
+            for (size_t start = ref->row; start < ref->end && !s; start += SLI_VEC_SIZE) {
+                size_t n = ref->end - start < SLI_VEC_SIZE ? ref->end - start : SLI_VEC_SIZE;
+                for (size_t j = 0; j < n; j++) idx[j] = (uint32_t)(start + j);
+                for (size_t i = 0; i < nb && !s; i++) {
+                    sli_vec v;
+                    sli_vec_gather_column(cols[ref->w * nb + i], idx, n, vals, valid, &v);
+                    s = sli_append_vec(&dst[i], &v, NULL, n);
+                }
+            }
+            total += ref->end - ref->row;
+        }
+    }
+    r0->out_rows = total;
+    for (size_t i = 0; cols && i < pr->nw * nb; i++) sli_column_free(cols[i]);
+    free(cols);
+    free(refs);
+    sli_buf_free(vals);
+    sli_buf_free(valid);
+    sli_buf_free(idx);
+    return s ? nomem(r0, "materialize") : SL_OK;
+}
+
+/* Feeds the rows of every other worker's top-k into worker 0's. */
+static sl_status merge_topk(par_run *pr)
+{
+    run *r0 = &pr->runs[0];
+    sl_status s = SL_OK;
+    for (size_t w = 1; w < pr->nw && !s; w++) {
+        sli_table *t = NULL;
+        if (sli_topk_finish(pr->runs[w].topk, &t)) return nomem(r0, "top-k");
+        scan_bufs b = {0};
+        s = scan_bufs_init(r0, &b, t, NULL, t->schema.ncols);
+        for (size_t p = 0; p < t->nparts && !s; p++)
+            for (size_t start = 0; start < t->parts[p].rows && !s; start += SLI_VEC_SIZE) {
+                size_t n = t->parts[p].rows - start < SLI_VEC_SIZE ? t->parts[p].rows - start : SLI_VEC_SIZE;
+                for (size_t c = 0; c < b.ncols; c++)
+                    sli_vec_from_column(t->parts[p].cols[c], start, n, b.views[c], &b.vecs[c]);
+                sli_chunk chunk = {n, n, NULL, b.ncols, b.vecs};
+                if (sli_topk_consume(r0->topk, &chunk)) s = nomem(r0, "top-k");
+            }
+        scan_bufs_free(&b);
+        sli_table_free(t);
+    }
+    return s;
+}
+
+/* A fresh table for the sink's groups and aggregates, as sink_init makes one. */
+static sl_status agg_init_like(const sli_plan *n, sli_agg_table *t)
+{
+    sl_type *kt = malloc((n->ngroups ? n->ngroups : 1) * sizeof *kt);
+    if (!kt) return SL_ERR_NOMEM;
+    for (size_t k = 0; k < n->ngroups; k++) kt[k] = n->groups[k]->type;
+    sl_status s = sli_agg_table_init(t, kt, n->ngroups, n->aggs, n->naggs);
+    free(kt);
+    return s;
+}
+
+/* Hash partitions of the parallel merge: each holds a cache-sized share of the groups. */
+#define MERGE_PBITS 8
+#define MERGE_PARTS ((size_t)1 << MERGE_PBITS)
+/* Below this many groups in all, one thread merges (partitioning costs more). */
+#define MERGE_PARALLEL_GROUPS 65536
+
+typedef struct agg_merge_job {
+    par_run *pr;
+    uint32_t **ord;     /**< per worker: its groups sorted by partition */
+    size_t **off;       /**< per worker: MERGE_PARTS + 1 offsets into ord */
+    sli_table **tables; /**< per partition: its merged groups */
+} agg_merge_job;
+
+/* Phase 1, on each worker: finish its own table and list its groups by partition. */
+static sl_status agg_merge_prepare(size_t w, void *arg)
+{
+    agg_merge_job *j = arg;
+    run *r = &j->pr->runs[w];
+    sl_status s = r->aggp.active ? sli_agg_part_finish(&r->aggp, &r->agg) : SL_OK;
+    if (!s) s = sli_agg_table_prepare_merge(&r->agg);
+    size_t ng = r->agg.ngroups;
+    j->ord[w] = malloc((ng ? ng : 1) * sizeof **j->ord);
+    j->off[w] = calloc(MERGE_PARTS + 1, sizeof **j->off);
+    if (!s && (!j->ord[w] || !j->off[w])) s = SL_ERR_NOMEM;
+    if (s) return s;
+    size_t *off = j->off[w];
+    for (size_t g = 0; g < ng; g++) off[sli_agg_partition(r->agg.ghash[g], MERGE_PBITS) + 1]++;
+    for (size_t p = 0; p < MERGE_PARTS; p++) off[p + 1] += off[p];
+    size_t *next = malloc(MERGE_PARTS * sizeof *next);
+    if (!next) return SL_ERR_NOMEM;
+    memcpy(next, off, MERGE_PARTS * sizeof *next);
+    for (size_t g = 0; g < ng; g++)
+        j->ord[w][next[sli_agg_partition(r->agg.ghash[g], MERGE_PBITS)]++] = (uint32_t)g;
+    free(next);
+    return SL_OK;
+}
+
+/* Phase 2, on each worker: merge partitions w, w + nw, ... of every worker's table. */
+static sl_status agg_merge_parts(size_t w, void *arg)
+{
+    agg_merge_job *j = arg;
+    par_run *pr = j->pr;
+    const sli_plan *n = pr->runs[0].p->sink_node;
+    sl_status s = SL_OK;
+    for (size_t p = w; p < MERGE_PARTS && !s; p += pr->nw) {
+        sli_agg_table t;
+        s = agg_init_like(n, &t);
+        for (size_t v = 0; v < pr->nw && !s; v++)
+            s = sli_agg_table_merge_groups(&t, &pr->runs[v].agg, j->ord[v] + j->off[v][p],
+                                           j->off[v][p + 1] - j->off[v][p]);
+        if (!s) s = sli_agg_table_finish(&t, &pr->wctx[w], n->names, &j->tables[p]);
+        sli_agg_table_free(&t);
+    }
+    if (s == SL_ERR_NOMEM) s = sli_nomem(&pr->wctx[w], "aggregate");
+    return s;
+}
+
+/* Concatenates the partitions' tables into one single-partition table. */
+static sl_status concat_tables(run *r, sli_table **parts, size_t np, sli_table **out)
+{
+    const sli_table *first = parts[0];
+    size_t nc = first->schema.ncols;
+    r->nbuilders = nc;
+    r->builders = calloc(nc ? nc : 1, sizeof *r->builders);
+    scan_bufs b = {0};
+    sl_status s = r->builders ? scan_bufs_init(r, &b, first, NULL, nc) : nomem(r, "aggregate");
+    for (size_t c = 0; c < nc && !s; c++) sli_colbuilder_init(&r->builders[c], first->schema.types[c]);
+    for (size_t t = 0; t < np && !s; t++)
+        for (size_t q = 0; q < parts[t]->nparts && !s; q++) {
+            const sli_partition *pt = &parts[t]->parts[q];
+            for (size_t start = 0; start < pt->rows && !s; start += SLI_VEC_SIZE) {
+                size_t m = pt->rows - start < SLI_VEC_SIZE ? pt->rows - start : SLI_VEC_SIZE;
+                for (size_t c = 0; c < nc && !s; c++) {
+                    sli_vec_from_column(pt->cols[c], start, m, b.views[c], &b.vecs[c]);
+                    if (sli_append_vec(&r->builders[c], &b.vecs[c], NULL, m)) s = nomem(r, "aggregate");
+                }
+            }
+        }
+    scan_bufs_free(&b);
+    sli_plan schema = {0};
+    schema.ncols = nc;
+    schema.names = first->schema.names;
+    schema.types = first->schema.types;
+    if (!s) s = finish_builders(r, &schema, out);
+    return s;
+}
+
+/* Combines the workers' aggregate tables into the pipeline's output. Few
+ * groups: worker 0's thread folds every table into a fresh one. Many: the
+ * groups are split into hash partitions and the team merges the partitions
+ * in parallel, each into a cache-sized table, then they are concatenated. */
+static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out)
+{
+    run *r0 = &pr->runs[0];
+    const sli_plan *n = r0->p->sink_node;
+    agg_merge_job j = {pr, calloc(pr->nw, sizeof(uint32_t *)), calloc(pr->nw, sizeof(size_t *)),
+                       calloc(MERGE_PARTS, sizeof(sli_table *))};
+    sl_status s = j.ord && j.off && j.tables ? SL_OK : nomem(r0, "aggregate");
+    size_t groups = 0;
+    for (size_t w = 0; w < pr->nw; w++) groups += pr->runs[w].agg.ngroups;
+    if (!s && (n->ngroups == 0 || groups < MERGE_PARALLEL_GROUPS)) {
+        sli_agg_table t;
+        s = agg_init_like(n, &t);
+        for (size_t w = 0; w < pr->nw && !s; w++) {
+            run *r = &pr->runs[w];
+            if (r->aggp.active) s = sli_agg_part_finish(&r->aggp, &r->agg);
+            if (!s) s = sli_agg_table_merge(&t, &r->agg, 0, 0);
+        }
+        if (!s)
+            s = sli_agg_table_finish(&t, r0->ctx, n->names, &out->table);
+        else if (s == SL_ERR_NOMEM)
+            s = nomem(r0, "aggregate");
+        sli_agg_table_free(&t);
+    } else if (!s) {
+        s = sli_team_run(team, agg_merge_prepare, &j);
+        if (s == SL_ERR_NOMEM) s = nomem(r0, "aggregate");
+        if (!s) {
+            s = sli_team_run(team, agg_merge_parts, &j);
+            for (size_t w = 0; s && w < pr->nw; w++)
+                if (pr->wctx[w].last_status) {
+                    sli_error(r0->ctx, pr->wctx[w].last_status, "%s", pr->wctx[w].last_error);
+                    break;
+                }
+        }
+        if (!s) s = concat_tables(r0, j.tables, MERGE_PARTS, &out->table);
+    }
+    if (s == SL_ERR_UNSUPPORTED && r0->ctx->last_status != s)
+        s = sli_error(r0->ctx, s, "aggregate: more than 2 billion groups");
+    for (size_t w = 0; w < pr->nw; w++) {
+        if (j.ord) free(j.ord[w]);
+        if (j.off) free(j.off[w]);
+    }
+    for (size_t p = 0; j.tables && p < MERGE_PARTS; p++) sli_table_free(j.tables[p]);
+    free(j.ord);
+    free(j.off);
+    free(j.tables);
+    return s;
+}
+
+/* Whether the pipeline may run on several workers: a LIMIT stops at the
+ * first rows of the source, so it runs on one. */
+static bool parallel_ok(const sli_pipeline *p)
+{
+    for (size_t i = 0; i < p->nops; i++)
+        if (p->ops[i].kind == SLI_POP_LIMIT) return false;
+    return true;
+}
+
+/* Rows per morsel: SLI_MORSEL_ROWS, or less for small sources so that every
+ * worker gets several; always whole vectors. */
+static size_t morsel_rows(size_t rows, size_t nw)
+{
+    size_t m = SLI_MORSEL_ROWS, want = rows / (nw * 4);
+    if (want < m)
+        m = want < SLI_VEC_SIZE ? SLI_VEC_SIZE : (want + SLI_VEC_SIZE - 1) / SLI_VEC_SIZE * SLI_VEC_SIZE;
+    return m;
+}
+
+static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_output *outs, pipe_output *out,
+                              sli_exec_stats *stats, par_run *pr, const sli_team *team)
+{
+    size_t nw = pr->nw, np = pr->src->nparts;
+    pr->runs = calloc(nw, sizeof *pr->runs);
+    pr->wctx = calloc(nw, sizeof *pr->wctx);
+    pr->stats = calloc(nw, sizeof *pr->stats);
+    size_t *prow = calloc(np + 1, sizeof *prow);
+    unsigned *pnode = calloc(np + 1, sizeof *pnode);
+    pr->seq0 = calloc(np + 1, sizeof *pr->seq0);
+    sl_status s =
+        pr->runs && pr->wctx && pr->stats && prow && pnode && pr->seq0 ? SL_OK : sli_nomem(ctx, "pipeline");
+    /* Partitions' home nodes, round-robin over the nodes the team uses. */
+    size_t nnodes = 1;
+    for (size_t w = 0; w < nw; w++)
+        if (team->node[w] + 1 > nnodes) nnodes = team->node[w] + 1;
+    if (!s && np) s = sli_place_partitions(NULL, np, nnodes, SLI_PLACE_ROUND_ROBIN, pnode);
+    for (size_t i = 0, seq = 0; !s && i < np; i++) {
+        prow[i] = pr->src->parts[i].rows;
+        pr->seq0[i] = seq;
+        seq += (prow[i] + pr->morsel - 1) / pr->morsel;
+    }
+    if (!s) s = sli_morsel_create(prow, pnode, np, team->node, nw, nnodes, pr->morsel, &pr->sched);
+    if (s && s != SL_ERR_NOMEM)
+        s = sli_error(ctx, s, "pipeline: cannot schedule %zu workers", nw);
+    else if (s)
+        s = sli_nomem(ctx, "pipeline");
+    /* Each worker records its errors in its own copy of the context. */
+    for (size_t w = 0; w < nw && !s; w++) {
+        pr->wctx[w] = *ctx;
+        sli_error_clear(&pr->wctx[w]);
+        s = run_init(&pr->runs[w], &pr->wctx[w], p, outs);
+        if (s) {
+            sli_error(ctx, s, "%s", pr->wctx[w].last_error);
+            for (size_t v = 0; v <= w; v++) pr->runs[v].ctx = ctx;
+        }
+    }
+    if (!s) {
+        s = sli_team_run(team, par_worker, pr);
+        bool reported = false;
+        for (size_t w = 0; w < nw; w++) {
+            if (s && !reported && pr->wctx[w].last_status) { /* the first worker's error */
+                sli_error(ctx, pr->wctx[w].last_status, "%s", pr->wctx[w].last_error);
+                reported = true;
+            }
+            pr->runs[w].ctx = ctx;
+            if (stats) {
+                stats->vectors += pr->stats[w].vectors;
+                stats->rows_in += pr->stats[w].rows_in;
+            }
+        }
+    }
+    if (!s) {
+        switch (p->sink) {
+        case SLI_SINK_RESULT:
+        case SLI_SINK_SORT: s = pr->runs[0].topk ? merge_topk(pr) : assemble_builders(pr); break;
+        case SLI_SINK_BUILD: s = assemble_builders(pr); break;
+        case SLI_SINK_AGG: s = merge_agg(pr, team, out); break;
+        }
+    }
+    if (!s && p->sink != SLI_SINK_AGG) s = sink_finish(&pr->runs[0], out);
+    for (size_t w = 0; pr->runs && w < nw; w++) {
+        if (!pr->runs[w].p) continue;
+        pr->runs[w].ctx = ctx;
+        run_free(&pr->runs[w]);
+    }
+    sli_morsel_free(pr->sched);
+    free(pr->runs);
+    free(pr->wctx);
+    free(pr->stats);
+    free(pr->seq0);
+    free(prow);
+    free(pnode);
+    return s;
 }
 
 static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_output *outs, pipe_output *out,
                               sli_exec_stats *stats)
 {
+    const sli_table *src = p->scan ? p->scan->table : outs[p->source].table;
+    size_t rows = 0;
+    for (size_t i = 0; i < src->nparts; i++) rows += src->parts[i].rows;
+    size_t nw = parallel_ok(p) ? sl_context_threads(ctx) : 1;
+    size_t morsel = nw > 1 ? morsel_rows(rows, nw) : 0;
+    if (nw > 1) {
+        size_t morsels = 0;
+        for (size_t i = 0; i < src->nparts; i++) morsels += (src->parts[i].rows + morsel - 1) / morsel;
+        if (morsels < nw) nw = morsels;
+    }
+    if (nw > 1) {
+        sli_team team;
+        sl_status s = sli_team_init(&team, nw, sli_context_topology(ctx),
+                                    ctx->numa_off ? SLI_NUMA_OFF : SLI_NUMA_ON, true);
+        if (s)
+            return s == SL_ERR_NOMEM ? sli_nomem(ctx, "pipeline") : sli_error(ctx, s, "pipeline: bad team");
+        par_run pr = {.src = src,
+                      .colmap = p->scan ? p->scan->cols : NULL,
+                      .ncols = p->scan ? p->scan->ncols : p->source_node->ncols,
+                      .nw = nw,
+                      .morsel = morsel};
+        s = run_parallel(ctx, p, outs, out, stats, &pr, &team);
+        sli_team_free(&team);
+        return s;
+    }
     run r;
-    memset(&r, 0, sizeof r);
-    r.ctx = ctx;
-    r.p = p;
-    r.ops = calloc(p->nops ? p->nops : 1, sizeof *r.ops);
-    sl_status s = r.ops ? SL_OK : sli_nomem(ctx, "pipeline");
-    for (size_t i = 0; i < p->nops && !s; i++) s = op_init(&r, &p->ops[i], &r.ops[i], outs);
-    if (!s) s = sink_init(&r);
-    if (!s) s = scan_filters_init(&r, outs);
+    sl_status s = run_init(&r, ctx, p, outs);
     if (!s) {
         if (p->scan)
             s = scan(&r, p->scan->table, p->scan->cols, p->scan->ncols, stats);

@@ -24,6 +24,7 @@
 #ifndef SLUICE_H
 #define SLUICE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -135,6 +136,28 @@ SL_API sl_status sl_context_set_memory_limit(sl_context *ctx, uint64_t bytes);
 
 /** @return the memory limit of the context's queries in bytes (0: none). */
 SL_API uint64_t sl_context_memory_limit(const sl_context *ctx);
+
+/**
+ * Sets how many worker threads run each query's pipelines: 1 runs them on
+ * the calling thread alone; 0 (the default) means the SL_THREADS environment
+ * variable when it holds a number, else one worker per core. Results are the
+ * same rows whatever the count, in the same order wherever the query orders.
+ * @return SL_OK, or SL_ERR_INVALID_ARG for a NULL context or more than 1024.
+ * Thread safety: not while a query runs on the context.
+ */
+SL_API sl_status sl_context_set_threads(sl_context *ctx, size_t threads);
+
+/** @return the number of worker threads the context's queries use (>= 1),
+ *  resolving the default. Thread safety: as sl_context_set_threads. */
+SL_API size_t sl_context_threads(sl_context *ctx);
+
+/**
+ * Turns NUMA placement on (the default) or off: with it on, workers are
+ * spread over the machine's NUMA nodes and take morsels of partitions on
+ * their own node first; off, the machine is treated as one node.
+ * @return SL_OK, or SL_ERR_INVALID_ARG for a NULL context.
+ */
+SL_API sl_status sl_context_set_numa(sl_context *ctx, bool on);
 
 /** Options for reading CSV files. Zero-initialise, then set what you need. */
 typedef struct sl_csv_options {

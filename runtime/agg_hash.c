@@ -18,15 +18,17 @@
  * Rounds hide the latency of slots that miss the cache. A table with one
  * integer key whose slots fit in L2 is probed row by row instead (with the
  * slot of a row a few rows ahead prefetched): there is little latency to
- * hide, and no sorting of rows into rounds to pay for. The slots may also
+ * hide, and no sorting of rows into rounds to pay for. It goes in two
+ * passes: a branch-free look at each row's home slot settles most rows, and
+ * only the rest probe on or insert, so the unpredictable choice between
+ * "found" and "new" is made for few rows. The slots may also
  * be restarted (sli_agg_hash_restart): they then hold only the groups made
- * from that point on, which lets radix-partitioned aggregation
- * (agg_partition.c) aggregate one partition after another into one table
- * with slots sized for a partition.
+ * from that point on (sized a quarter full where that still fits L2), which lets radix-partitioned
+ * aggregation (agg_partition.c) aggregate one partition after another into one table with slots sized for a
+ * partition.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "agg_table.h"
 #include "buffer.h"
@@ -38,29 +40,15 @@
 
 enum { DONE, STEP, INSERT }; /* what a probing row does after a round */
 
-/* Large slot arrays are probed at random: ask for transparent huge pages
- * (before the first touch) so a probe rarely misses the TLB as well. */
-#define HUGE ((size_t)2 << 20)
+/* Slot arrays up to this many bytes stay in L2: probing them row by row has
+ * no miss latency to hide, and beats sorting rows into rounds. */
+#define SERIAL_SLOT_BYTES ((size_t)512 << 10)
 
+/* Slot arrays: zeroed; large ones get transparent huge pages from
+ * buffer.c, so a probe rarely misses the TLB as well. */
 static uint64_t *slots_alloc(size_t nslots)
 {
-    size_t bytes = nslots * sizeof(uint64_t);
-    if (bytes < 2 * HUGE) return sli_buf_alloc(bytes);
-    uint64_t *p = aligned_alloc(HUGE, bytes); /* bytes is a multiple of HUGE */
-    if (!p) return NULL;
-#ifdef MADV_HUGEPAGE
-    (void)madvise(p, bytes, MADV_HUGEPAGE); /* only advice: no huge pages is fine */
-#endif
-    memset(p, 0, bytes);
-    return p;
-}
-
-static void slots_free(uint64_t *p, size_t nslots)
-{
-    if (nslots * sizeof(uint64_t) < 2 * HUGE)
-        sli_buf_free(p);
-    else
-        free(p);
+    return sli_buf_alloc(nslots * sizeof(uint64_t));
 }
 
 /* Integer key value at row r of fixed-width data of physical type pt. */
@@ -91,7 +79,7 @@ static sl_status rebuild(sli_agg_table *t, size_t nslots)
         else
             slots[w * p] |= NULLBIT;
     }
-    slots_free(t->h.slots, t->h.nslots * w);
+    sli_buf_free(t->h.slots);
     t->h.slots = slots;
     t->h.nslots = nslots;
     return SL_OK;
@@ -130,7 +118,9 @@ sl_status sli_agg_hash_init(sli_agg_table *t)
 sl_status sli_agg_hash_restart(sli_agg_table *t, size_t expect)
 {
     t->h.base = t->ngroups;
-    size_t ns = slots_for(expect + SLI_VEC_SIZE);
+    /* at most a quarter full where that still stays in L2 (fewer rows probe past their home slot) */
+    size_t ns = slots_for(2 * expect + SLI_VEC_SIZE);
+    if (ns * (t->h.inl ? 2 : 1) * sizeof(uint64_t) > SERIAL_SLOT_BYTES) ns = slots_for(expect + SLI_VEC_SIZE);
     if (ns == t->h.nslots) { /* same size: clearing beats reallocating */
         memset(t->h.slots, 0, ns * (t->h.inl ? 2 : 1) * sizeof(uint64_t));
         return SL_OK;
@@ -141,7 +131,7 @@ sl_status sli_agg_hash_restart(sli_agg_table *t, size_t expect)
 void sli_agg_hash_free(sli_agg_table *t)
 {
     sli_agg_hash *h = &t->h;
-    slots_free(h->slots, h->nslots * (h->inl ? 2 : 1));
+    sli_buf_free(h->slots);
     sli_buf_free(h->kval);
     sli_buf_free(h->act);
     sli_buf_free(h->pos);
@@ -238,25 +228,26 @@ static sl_status end_round(sli_agg_table *t, const sli_vec *keys, uint32_t *act,
     return SL_OK;
 }
 
-/* Slot arrays up to this many bytes stay in L2: probing them row by row has
- * no miss latency to hide, and beats sorting rows into rounds. */
-#define SERIAL_SLOT_BYTES ((size_t)512 << 10)
 /* Rows between a slot's prefetch and its probe. */
 #define PREFETCH_AHEAD 16
 
-/* One integer key in a table small enough for the cache: each row probes to
- * its end (match or insert) before the next; new groups' keys are appended
- * together at the end (the comparison never reads them: they are in the slot). */
-static sl_status groups_inl_serial(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n)
+/* One integer key in a table small enough for the cache, in two passes.
+ * Pass 1 looks at each row's home slot only and settles, without a branch,
+ * the rows whose group sits there (most of them); the others are listed.
+ * Pass 2 takes the listed rows in order, probing on and inserting. New
+ * groups are thus created in the order their keys first appear, as with a
+ * single pass, since every row of a new key is listed. New groups' keys are
+ * appended together at the end (the comparison never reads them: they are
+ * in the slot). */
+static sl_status groups_inl_serial(sli_agg_table *t, const sli_vec *keys, const uint64_t *restrict hb,
+                                   const int64_t *restrict kval, const uint32_t *sel, size_t n)
 {
     sli_agg_hash *ht = &t->h;
-    uint64_t *restrict slots = ht->slots;
-    const uint64_t *restrict hb = t->hbuf;
-    const int64_t *restrict kval = ht->kval;
+    const uint64_t *slots = ht->slots; /* pass 2 writes it */
     const uint8_t *kv = keys[0].validity;
-    uint32_t *restrict gid = t->gid, *restrict fresh = ht->cand;
-    size_t mask = ht->nslots - 1, nfresh = 0;
-    sl_status s = SL_OK;
+    uint32_t *restrict gid = t->gid, *restrict miss = ht->act;
+    size_t mask = ht->nslots - 1, nmiss = 0, nfresh = 0;
+    sl_status s;
     for (size_t i = 0; i < n; i++) {
         if (i + PREFETCH_AHEAD < n) {
             uint32_t ra = sel ? sel[i + PREFETCH_AHEAD] : (uint32_t)(i + PREFETCH_AHEAD);
@@ -264,30 +255,48 @@ static sl_status groups_inl_serial(sli_agg_table *t, const sli_vec *keys, const 
         }
         uint32_t r = sel ? sel[i] : (uint32_t)i;
         uint64_t h = hb[r];
-        int64_t k = kval[r];
-        bool vnull = kv && !sli_valid(kv, r);
-        uint64_t want = (TAG(h) | (vnull ? NULLBIT : 0)) >> 32; /* tag and NULL bit */
         size_t p = h & mask;
-        for (;; p = (p + 1) & mask) {
-            uint64_t e = slots[2 * p];
-            if (e == 0) {
+        uint64_t e = slots[2 * p];
+        uint64_t nb = kv ? !sli_valid(kv, r) : 0; /* the NULL bit; a NULL key's value is not compared */
+        bool hit = (e != 0) & ((e >> 32) == ((TAG(h) >> 32) | nb)) &
+                   (((int64_t)slots[2 * p + 1] == kval[r]) | (bool)nb);
+        gid[r] = (uint32_t)e - 1;
+        miss[nmiss] = r;
+        nmiss += !hit;
+    }
+    /* Pass 2: the listed rows probe from their home slot to their group or
+     * to an empty slot, where the group is created. */
+    uint64_t *wslots = ht->slots;
+    uint32_t *restrict fresh = ht->cand;
+    for (size_t j = 0; j < nmiss; j++) {
+        if (j + PREFETCH_AHEAD < nmiss)
+            __builtin_prefetch(&wslots[2 * (hb[miss[j + PREFETCH_AHEAD]] & mask)]);
+        uint32_t r = miss[j];
+        uint64_t h = hb[r];
+        int64_t k = kval[r];
+        uint64_t nb = kv ? !sli_valid(kv, r) : 0;
+        uint64_t want = (TAG(h) >> 32) | nb; /* tag and NULL bit */
+        for (size_t p = h & mask;; p = (p + 1) & mask) {
+            uint64_t e = wslots[2 * p];
+            if (e != 0) {
+                if (e >> 32 == want && (nb || (int64_t)wslots[2 * p + 1] == k)) {
+                    gid[r] = (uint32_t)e - 1;
+                    break;
+                }
+            } else {
                 if ((t->ngroups >= t->cap || t->ngroups >= (size_t)UINT32_MAX - 1) && (s = sli_agg_grow(t)))
                     return s; /* full, or at the group limit */
                 size_t g = t->ngroups++;
                 t->ghash[g] = h;
-                slots[2 * p] = want << 32 | (g + 1);
-                slots[2 * p + 1] = (uint64_t)k;
+                wslots[2 * p] = want << 32 | (g + 1);
+                wslots[2 * p + 1] = (uint64_t)k;
                 gid[r] = (uint32_t)g;
                 fresh[nfresh++] = r;
                 break;
             }
-            if (e >> 32 == want && (vnull || (int64_t)slots[2 * p + 1] == k)) {
-                gid[r] = (uint32_t)e - 1;
-                break;
-            }
         }
     }
-    return sli_append_vec(&t->keys[0], &keys[0], fresh, nfresh);
+    return sli_append_vec(&t->keys[0], &keys[0], ht->cand, nfresh);
 }
 
 sl_status sli_agg_hash_groups(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n)
@@ -308,6 +317,15 @@ sl_status sli_agg_hash_groups(sli_agg_table *t, const sli_vec *keys, const uint3
     uint32_t *restrict crow = ht->crow, *restrict cidx = ht->cidx, *restrict gid = t->gid;
     uint8_t *restrict match = ht->match, *restrict keep = ht->keep;
     size_t na = n;
+    if (ht->inl && ht->nslots * 2 * sizeof(uint64_t) <= SERIAL_SLOT_BYTES) {
+        sl_ptype pt = sli_ptype(keys[0].type);
+        if (pt == SL_P_I64) return groups_inl_serial(t, keys, hb, keys[0].data, sel, n); /* no copy */
+        for (size_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : (uint32_t)i;
+            ht->kval[r] = int_at(keys[0].data, pt, r);
+        }
+        return groups_inl_serial(t, keys, hb, ht->kval, sel, n);
+    }
     for (size_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : (uint32_t)i;
         act[i] = r;
@@ -319,7 +337,6 @@ sl_status sli_agg_hash_groups(sli_agg_table *t, const sli_vec *keys, const uint3
         sl_ptype pt = sli_ptype(keys[0].type);
         int64_t *restrict kval = ht->kval;
         for (size_t i = 0; i < n; i++) kval[act[i]] = int_at(kd, pt, act[i]);
-        if (ht->nslots * 2 * sizeof(uint64_t) <= SERIAL_SLOT_BYTES) return groups_inl_serial(t, keys, sel, n);
         while (na) {
             /* The whole comparison in the slot: done, step on, or insert. */
             for (size_t i = 0; i < na; i++) {

@@ -103,23 +103,26 @@ static void combine(sli_agg_table *dst, const sli_agg_table *src, size_t dg, siz
         }
         }
     }
-    dst->rows[dg] += src->rows[sg];
+    if (dst->keep_rows) dst->rows[dg] += src->rows[sg];
 }
 
-/* Counts that src keeps apart from its rows must be kept apart in dst too. */
-static void align_counts(sli_agg_table *dst, const sli_agg_table *src)
+/* Counts that src keeps apart from its rows must be kept apart in dst too.
+ * @return SL_OK or SL_ERR_NOMEM. */
+static sl_status align_counts(sli_agg_table *dst, const sli_agg_table *src)
 {
     for (size_t k = 0; k < dst->naggs; k++)
         if (src->counted[k] && !dst->counted[k]) {
+            if (sli_agg_start_count(dst, k)) return SL_ERR_NOMEM;
             for (size_t g = 0; g < dst->ngroups; g++) dst->count[k][g] = dst->keep_rows ? dst->rows[g] : 1;
             dst->counted[k] = true;
         }
+    return SL_OK;
 }
 
 sl_status sli_agg_table_merge_groups(sli_agg_table *dst, const sli_agg_table *src, const uint32_t *groups,
                                      size_t n)
 {
-    align_counts(dst, src);
+    if (align_counts(dst, src)) return SL_ERR_NOMEM;
     if (dst->nkeys == 0) {
         for (size_t i = 0; i < n; i++) combine(dst, src, 0, groups[i]);
         return SL_OK;
@@ -145,7 +148,7 @@ sl_status sli_agg_table_merge_groups(sli_agg_table *dst, const sli_agg_table *sr
 
 sl_status sli_agg_table_merge(sli_agg_table *dst, const sli_agg_table *src, unsigned pbits, size_t part)
 {
-    align_counts(dst, src);
+    if (align_counts(dst, src)) return SL_ERR_NOMEM;
     if (dst->nkeys == 0) {
         if (part == 0) combine(dst, src, 0, 0); /* the global group is in partition 0 */
         return SL_OK;

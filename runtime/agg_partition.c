@@ -11,8 +11,9 @@
  * evict the table's working set. A block is one piece of memory: per column
  * SLI_PART_BLOCK_ROWS values, a validity bitmap (all ones until a NULL
  * arrives) and a flag saying whether it holds a NULL. Blocks are cut from
- * large slabs (transparent huge pages asked for), so buffering costs few
- * page faults and no reallocation.
+ * large slabs (large buffers of buffer.c: huge pages, and reused from its
+ * cache by the next query), so buffering costs few page faults and no
+ * reallocation.
  *
  * Finishing: the partitions are aggregated one after another into the one
  * output table. Before each partition its hash slots are emptied
@@ -25,7 +26,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -96,11 +96,10 @@ static sli_part_block *new_block(sli_part_rows *pr)
     if ((size_t)(pr->slab_end - pr->slab_at) < pr->block_bytes) {
         size_t head = up64(sizeof(sli_part_slab));
         size_t bytes = (head + pr->block_bytes + SLAB_BYTES - 1) / SLAB_BYTES * SLAB_BYTES;
-        sli_part_slab *slab = aligned_alloc(HUGE, bytes); /* bytes is a multiple of HUGE */
+        /* a large buffer: huge pages, reused across queries; new_block
+         * writes every header byte a block is read by */
+        sli_part_slab *slab = sli_buf_alloc_uninit(bytes - SLI_PADDING);
         if (!slab) return NULL;
-#ifdef MADV_HUGEPAGE
-        (void)madvise(slab, bytes, MADV_HUGEPAGE); /* only advice */
-#endif
         slab->next = pr->slabs;
         slab->bytes = bytes;
         pr->slabs = slab;
@@ -285,7 +284,7 @@ void sli_part_rows_free(sli_part_rows *pr)
 {
     for (sli_part_slab *s = pr->slabs, *next; s; s = next) {
         next = s->next;
-        free(s);
+        sli_buf_free(s);
     }
     for (sli_part_arena *a = pr->arena, *next; a; a = next) {
         next = a->next;
@@ -383,7 +382,7 @@ static sl_status groups_by_part(const sli_agg_table *t, unsigned pbits, uint32_t
 }
 
 /* Aggregates the buffered rows of partition q into t. */
-static sl_status aggregate_part(sli_agg_part *p, sli_agg_table *t, size_t q, sli_vec *cols)
+static sl_status aggregate_part(const sli_agg_part *p, sli_agg_table *t, size_t q, sli_vec *cols)
 {
     const sli_part_rows *pr = &p->rows;
     for (const sli_part_block *b = pr->head[q]; b; b = b->next) {
@@ -426,6 +425,17 @@ sl_status sli_agg_part_finish(sli_agg_part *p, sli_agg_table *t)
     free(cols);
     sli_part_rows_free(pr);
     return s;
+}
+
+sl_status sli_agg_part_seal(sli_agg_part *p)
+{
+    sli_part_rows_flush(&p->rows);
+    return sli_agg_table_prepare_merge(&p->first);
+}
+
+sl_status sli_agg_part_aggregate(const sli_agg_part *p, sli_agg_table *t, size_t q, sli_vec *cols)
+{
+    return aggregate_part(p, t, q, cols);
 }
 
 void sli_agg_part_free(sli_agg_part *p)

@@ -157,6 +157,25 @@ sl_status sli_agg_part_add(sli_agg_part *p, const sli_vec *keys, const sli_vec *
  */
 sl_status sli_agg_part_finish(sli_agg_part *p, sli_agg_table *t);
 
+/**
+ * Ends the scatter phase for a merge across threads: writes out the staging
+ * lines and computes every p->first group's hash (sli_agg_table_prepare_merge).
+ * After it, p is only read by sli_agg_part_aggregate.
+ * @return SL_OK or SL_ERR_NOMEM.
+ */
+sl_status sli_agg_part_seal(sli_agg_part *p);
+
+/**
+ * Aggregates the rows p buffered for partition q (after sli_agg_part_seal)
+ * into t, a table made like the one sli_agg_part_start emptied; the groups
+ * of p->first are not included (merge them with sli_agg_table_merge_groups).
+ * @param cols scratch for p->rows.ncols vectors.
+ * @return SL_OK, SL_ERR_NOMEM or SL_ERR_UNSUPPORTED.
+ * Thread safety: reads p only, so several threads may aggregate different
+ * partitions of one p at once, each into its own t.
+ */
+sl_status sli_agg_part_aggregate(const sli_agg_part *p, sli_agg_table *t, size_t q, sli_vec *cols);
+
 /** Frees what p holds (safe on a zeroed or finished p). */
 void sli_agg_part_free(sli_agg_part *p);
 

@@ -22,8 +22,13 @@
  * every row position the selection spans (a superset of the selected rows,
  * which is safe: a value too large only sends that sum to the kernel).
  * sli_agg_table_add also counts the rows per group in that pass, after
- * finding the groups without counting them.
+ * finding the groups without counting them. A selection holding at least
+ * 3/4 of the rows it spans is run as dense rows: the rows it skips get the
+ * group id ngroups in t->gid, a slot of partials that is dropped, which is
+ * cheaper than reading each row through the selection.
  */
+#include <string.h>
+
 #include "agg_table.h"
 
 #define LANES 4
@@ -112,13 +117,18 @@ static bool small_values(const int64_t *restrict v, size_t rows)
 /* Partials of one lane and group: the sums, then the row count. */
 #define WIDTH (SLI_AGG_FUSED_SUMS + 1)
 
+/* Partial slots: the groups, and one more that update() sends unselected
+ * rows to when it runs a selection as dense rows (its partials are dropped). */
+#define SLOTS (SLI_AGG_FUSED_GROUPS + 1)
+
 /* acc[lane][g][j] += v[j][row], and with C acc[lane][g][K] += 1; K and C are
  * constants after inlining, so a row's adds unroll. Sums are exact in int64:
  * each value is in [-2^52, 2^52) and a vector has at most 2^11 rows, so
  * every sum is in [-2^63, 2^63). */
-static inline __attribute__((always_inline)) void
-fused_rows(uint64_t (*restrict acc)[SLI_AGG_FUSED_GROUPS][WIDTH], const int64_t *const *restrict v, size_t K,
-           bool C, const uint32_t *restrict gid, const uint32_t *restrict sel, size_t n)
+static inline __attribute__((always_inline)) void fused_rows(uint64_t (*restrict acc)[SLOTS][WIDTH],
+                                                             const int64_t *const *restrict v, size_t K,
+                                                             bool C, const uint32_t *restrict gid,
+                                                             const uint32_t *restrict sel, size_t n)
 {
     const int64_t *p[SLI_AGG_FUSED_SUMS];
     for (size_t j = 0; j < K; j++) p[j] = v[j];
@@ -141,12 +151,14 @@ fused_rows(uint64_t (*restrict acc)[SLI_AGG_FUSED_GROUPS][WIDTH], const int64_t 
 #undef FUSED_ROW
 }
 
-void sli_agg_sums_fused(__int128 *const *state, const int64_t *const *v, size_t nsums, int64_t *rows,
-                        size_t ngroups, const uint32_t *restrict gid, const uint32_t *restrict sel, size_t n)
+/* sli_agg_sums_fused, where gid[row] may also be ngroups: such rows go to a
+ * slot whose partials are dropped. */
+static void sums_pass(__int128 *const *state, const int64_t *const *v, size_t nsums, int64_t *rows,
+                      size_t ngroups, const uint32_t *restrict gid, const uint32_t *restrict sel, size_t n)
 {
-    uint64_t acc[LANES][SLI_AGG_FUSED_GROUPS][WIDTH];
+    uint64_t acc[LANES][SLOTS][WIDTH];
     for (size_t l = 0; l < LANES; l++)
-        for (size_t g = 0; g < ngroups; g++)
+        for (size_t g = 0; g <= ngroups; g++)
             for (size_t j = 0; j < WIDTH; j++) acc[l][g][j] = 0;
     bool c = rows != NULL;
 #define FUSED_CASE(k)                                                                                        \
@@ -176,6 +188,27 @@ void sli_agg_sums_fused(__int128 *const *state, const int64_t *const *v, size_t 
         }
         if (c)
             rows[g] += (int64_t)(acc[0][g][nsums] + acc[1][g][nsums] + acc[2][g][nsums] + acc[3][g][nsums]);
+    }
+}
+
+void sli_agg_sums_fused(__int128 *const *state, const int64_t *const *v, size_t nsums, int64_t *rows,
+                        size_t ngroups, const uint32_t *restrict gid, const uint32_t *restrict sel, size_t n)
+{
+    sums_pass(state, v, nsums, rows, ngroups, gid, sel, n);
+}
+
+/* gid[r] = drop for each row r < rows that sel[0..n) skips (rows <=
+ * SLI_VEC_SIZE). Branch-free: a byte per row says whether it is selected,
+ * then a pass over the rows keeps or replaces each id. */
+static void mark_unselected(uint32_t *restrict gid, uint32_t drop, const uint32_t *restrict sel, size_t n,
+                            size_t rows)
+{
+    uint8_t in[SLI_VEC_SIZE];
+    memset(in, 0, rows);
+    for (size_t i = 0; i < n; i++) in[sel[i]] = 1;
+    for (size_t r = 0; r < rows; r++) {
+        uint32_t keep = -(uint32_t)in[r];
+        gid[r] = (gid[r] & keep) | (drop & ~keep);
     }
 }
 
@@ -214,8 +247,15 @@ static sl_status update(sli_agg_table *t, const sli_vec *args, const uint32_t *s
             v[nf++] = arg->data;
             done[k] = true;
         }
-        if (nf || count_rows)
-            sli_agg_sums_fused(state, v, nf, count_rows ? t->rows : NULL, t->ngroups, t->gid, sel, n);
+        if (nf || count_rows) {
+            /* A selection of at least 3/4 of the rows it spans runs as dense
+             * rows (contiguous loads, no indirection): the skipped rows go to
+             * the dropped slot, whose partials may wrap and are never read. */
+            bool dense = sel && 4 * n >= 3 * rows;
+            if (dense) mark_unselected(t->gid, (uint32_t)t->ngroups, sel, n, rows);
+            sums_pass(state, v, nf, count_rows ? t->rows : NULL, t->ngroups, t->gid, dense ? NULL : sel,
+                      dense ? rows : n);
+        }
     } else if (count_rows) {
         sli_agg_count_small(t->rows, t->ngroups, t->gid, sel, n);
     }

@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "buffer.h"
 #include "context.h"
@@ -27,11 +26,6 @@ static size_t state_width(const sli_agg *a)
     case SLI_AGG_MAX: return sli_type_width(a->arg->type);
     }
     return 8;
-}
-
-static bool has_count(const sli_agg *a)
-{
-    return a->fn == SLI_AGG_COUNT || a->fn == SLI_AGG_SUM || a->fn == SLI_AGG_AVG;
 }
 
 static bool has_seen(const sli_agg *a)
@@ -55,32 +49,24 @@ static size_t share_with(const sli_agg *aggs, size_t k)
     return k;
 }
 
-/* Like sli_buf_realloc (and freed the same way, with sli_buf_free); arrays
- * of a few MiB and more, which group ids index at random, get transparent
- * huge pages (asked for before the first touch) to spare TLB misses. */
-#define HUGE ((size_t)2 << 20)
-static void *grow_buf(void *p, size_t old_size, size_t new_size)
-{
-    if (new_size < 2 * HUGE) return sli_buf_realloc(p, old_size, new_size);
-    size_t total = (new_size + SLI_PADDING + HUGE - 1) & ~(HUGE - 1);
-    char *q = aligned_alloc(HUGE, total);
-    if (!q) return NULL;
-#ifdef MADV_HUGEPAGE
-    (void)madvise(q, total, MADV_HUGEPAGE); /* only advice */
-#endif
-    size_t keep = p ? (old_size < new_size ? old_size : new_size) : 0;
-    if (p) memcpy(q, p, keep);
-    memset(q + keep, 0, total - keep);
-    sli_buf_free(p);
-    return q;
-}
-
 #define GROW(p, T, oldn, newn)                                                                               \
     do {                                                                                                     \
-        T *q_ = grow_buf((p), (oldn) * sizeof(T), (newn) * sizeof(T));                                       \
+        T *q_ = sli_buf_realloc((p), (oldn) * sizeof(T), (newn) * sizeof(T));                                \
         if (!q_) return SL_ERR_NOMEM;                                                                        \
         (p) = q_;                                                                                            \
     } while (0)
+
+/* Moves the first `keep` bytes of p into a new buffer of `bytes` whose other
+ * bytes are left as they are (for arrays read only below ngroups).
+ * @return the new buffer (p is freed) or NULL (p is kept). */
+static void *grow_uninit(void *p, size_t keep, size_t bytes)
+{
+    char *q = sli_buf_alloc_uninit(bytes);
+    if (!q) return NULL;
+    if (p) memcpy(q, p, keep);
+    sli_buf_free(p);
+    return q;
+}
 
 static sl_status grow_states(sli_agg_table *t, size_t cap)
 {
@@ -88,11 +74,14 @@ static sl_status grow_states(sli_agg_table *t, size_t cap)
         const sli_agg *a = &t->aggs[k];
         size_t w = state_width(a);
         if (w) GROW(t->state[k], char, t->cap *w, cap *w);
-        if (has_count(a)) GROW(t->count[k], int64_t, t->cap, cap);
+        if (t->count[k]) GROW(t->count[k], int64_t, t->cap, cap);
         if (has_seen(a)) GROW(t->seen[k], uint8_t, t->cap, cap);
     }
-    GROW(t->rows, int64_t, t->cap, cap);
-    GROW(t->ghash, uint64_t, t->cap, cap);
+    if (t->keep_rows) GROW(t->rows, int64_t, t->cap, cap);
+    /* hashes are written as groups are made (or all at once by prepare_merge) */
+    uint64_t *gh = grow_uninit(t->ghash, t->ngroups * sizeof *gh, cap * sizeof *gh);
+    if (!gh) return SL_ERR_NOMEM;
+    t->ghash = gh;
     if (t->d.keys) GROW(t->d.gidx, uint64_t, t->cap, cap);
     t->cap = cap;
     return SL_OK;
@@ -219,23 +208,31 @@ sl_status sli_agg_table_groups(sli_agg_table *t, const sli_vec *keys, const uint
     return SL_OK;
 }
 
+sl_status sli_agg_start_count(sli_agg_table *t, size_t k)
+{
+    if (t->count[k]) return SL_OK;
+    t->count[k] = sli_buf_alloc(t->cap * sizeof(int64_t));
+    return t->count[k] ? SL_OK : SL_ERR_NOMEM;
+}
+
 /* count/sum/avg: counts non-NULL arguments. Until the first NULL the count
- * equals the rows of the group, so nothing is stored. */
-static void update_count(sli_agg_table *t, size_t k, const sli_vec *arg, const uint32_t *gid,
-                         const uint32_t *sel, size_t n)
+ * equals the rows of the group, so nothing is stored (nor allocated). */
+static sl_status update_count(sli_agg_table *t, size_t k, const sli_vec *arg, const uint32_t *gid,
+                              const uint32_t *sel, size_t n)
 {
     if (t->counted[k]) {
         sli_agg_select()->k->count(t->count[k], gid, arg->validity, sel, n);
-        return;
+        return SL_OK;
     }
-    if (!arg->validity) return;
+    if (!arg->validity) return SL_OK;
+    if (sli_agg_start_count(t, k)) return SL_ERR_NOMEM;
     int64_t *c = t->count[k];
     t->counted[k] = true;
     if (!t->keep_rows) {
         /* A sum: groups from earlier vectors have a value; add this one's. */
         for (size_t g = 0; g < t->ngroups_before; g++) c[g] = 1;
         sli_agg_select()->k->count(c, gid, arg->validity, sel, n);
-        return;
+        return SL_OK;
     }
     /* The first NULL: rows (this vector included) less this vector's NULLs. */
     memcpy(c, t->rows, t->ngroups * sizeof *c);
@@ -243,6 +240,7 @@ static void update_count(sli_agg_table *t, size_t k, const sli_vec *arg, const u
         uint32_t r = sel ? sel[i] : (uint32_t)i;
         c[gid ? gid[r] : 0] -= !sli_valid(arg->validity, r);
     }
+    return SL_OK;
 }
 
 sl_status sli_agg_table_update(sli_agg_table *t, size_t k, const sli_vec *arg, const uint32_t *sel, size_t n)
@@ -255,7 +253,7 @@ sl_status sli_agg_table_update(sli_agg_table *t, size_t k, const sli_vec *arg, c
     sl_ptype pt = sli_ptype(arg->type);
     switch (a->fn) {
     case SLI_AGG_COUNT_STAR: return SL_OK;
-    case SLI_AGG_COUNT: update_count(t, k, arg, gid, sel, n); return SL_OK;
+    case SLI_AGG_COUNT: return update_count(t, k, arg, gid, sel, n);
     case SLI_AGG_SUM:
     case SLI_AGG_AVG:
         if (pt == SL_P_F64)
@@ -265,8 +263,7 @@ sl_status sli_agg_table_update(sli_agg_table *t, size_t k, const sli_vec *arg, c
                 ak->sum_i64(st, gid, arg->data, arg->validity, sel, n);
         } else
             return SL_ERR_UNSUPPORTED;
-        update_count(t, k, arg, gid, sel, n);
-        return SL_OK;
+        return update_count(t, k, arg, gid, sel, n);
     case SLI_AGG_MIN:
     case SLI_AGG_MAX: {
         bool mn = a->fn == SLI_AGG_MIN;

@@ -99,12 +99,12 @@ typedef struct sli_agg_table {
     bool direct;           /**< direct index in use (else hashing) */
     bool hashes_valid;     /**< ghash holds every group's hash */
     uint64_t *ghash;       /**< hash by group (hash mode; or after prepare_merge) */
-    int64_t *rows;         /**< rows by group, when keep_rows */
+    int64_t *rows;         /**< rows by group; allocated only when keep_rows */
     bool keep_rows;        /**< some aggregate needs exact row counts (count, avg, global); else
                                 a sum only needs to know that its group has rows */
     size_t ngroups_before; /**< groups before the current vector */
     void **state;          /**< per aggregate, by group */
-    int64_t **count;       /**< per count/sum/avg: non-NULL values, once `counted` */
+    int64_t **count;       /**< per count/sum/avg: non-NULL values, once `counted` (allocated then) */
     bool *counted;         /**< per aggregate: count[k] is kept (else it equals rows) */
     size_t *alias;         /**< per aggregate: the one whose states it shares (sum/avg of
                                 equal arguments), or itself */
@@ -191,6 +191,12 @@ sl_status sli_agg_table_merge_groups(sli_agg_table *dst, const sli_agg_table *sr
 
 /* ---- between the agg_*.c files ------------------------------------------ */
 
+/**
+ * Allocates aggregate k's per-group count of non-NULL values (zeroed, cap
+ * groups) unless it exists; the caller fills it before setting counted[k].
+ * @return SL_OK or SL_ERR_NOMEM.
+ */
+sl_status sli_agg_start_count(sli_agg_table *t, size_t k);
 /** Makes room for one more group's states; ngroups is not changed. */
 sl_status sli_agg_grow(sli_agg_table *t);
 /** Appends row r of the key vectors as group t->ngroups (states already grown). */
@@ -240,7 +246,7 @@ bool sli_agg_sum_small(__int128 *restrict state, size_t ngroups, const uint32_t 
 
 /** Groups and sums up to which sli_agg_sums_fused applies. */
 #define SLI_AGG_FUSED_GROUPS 32
-#define SLI_AGG_FUSED_SUMS 8
+#define SLI_AGG_FUSED_SUMS   8
 
 /**
  * state[j][gid[row]] += v[j][row] for j < nsums <= SLI_AGG_FUSED_SUMS and the

@@ -95,7 +95,8 @@ typedef struct run {
     /* Parallel runs: where each morsel's rows start in the builder sinks
      * (RESULT, SORT, BUILD), so the workers' rows can be put back in the
      * order of the source (parallel.c's assembly below). */
-    size_t out_rows; /**< rows appended to the builder sink so far */
+    size_t out_rows;  /**< rows appended to the builder sink so far */
+    size_t hint_rows; /**< rows this run's source will likely push (sizes the join build) */
     struct segment *segs;
     size_t nsegs, segcap;
 } run;
@@ -264,6 +265,7 @@ static sl_status sink_init(run *r)
         r->jt = calloc(1, sizeof *r->jt);
         s = r->jt ? sli_join_table_init(r->jt, right->types, right->ncols, kt, n->nkeys) : SL_ERR_NOMEM;
         free(kt);
+        if (!s && r->hint_rows) s = sli_join_table_reserve(r->jt, r->hint_rows);
         if (s) return nomem(r, "join build");
         r->nsink_evs = n->nkeys;
         if ((s = make_evs(r, n->rkeys, n->nkeys, &r->sink_evs))) return s;
@@ -731,13 +733,15 @@ static void run_free(run *r)
     free(r->segs);
 }
 
-/* Sets up a run of pipeline p: its operators, sink and scan filters. On
+/* Sets up a run of pipeline p: its operators, sink and scan filters;
+ * hint_rows is about how many rows its source will push (0: unknown). On
  * failure the run is still ready for run_free. */
-static sl_status run_init(run *r, sl_context *ctx, const sli_pipeline *p, pipe_output *outs)
+static sl_status run_init(run *r, sl_context *ctx, const sli_pipeline *p, pipe_output *outs, size_t hint_rows)
 {
     memset(r, 0, sizeof *r);
     r->ctx = ctx;
     r->p = p;
+    r->hint_rows = hint_rows;
     r->ops = calloc(p->nops ? p->nops : 1, sizeof *r->ops);
     sl_status s = r->ops ? SL_OK : sli_nomem(ctx, "pipeline");
     for (size_t i = 0; i < p->nops && !s; i++) s = op_init(r, &p->ops[i], &r->ops[i], outs);
@@ -760,6 +764,7 @@ typedef struct par_run {
     sli_exec_stats *stats; /**< nw */
     sli_morsel_sched *sched;
     size_t morsel;       /**< rows per morsel */
+    size_t rows;         /**< rows of the source */
     size_t *seq0;        /**< per partition: the sequence number of its first morsel */
     _Atomic bool failed; /**< a worker failed: the others stop taking morsels */
 } par_run;
@@ -909,59 +914,78 @@ static sl_status agg_init_like(const sli_plan *n, sli_agg_table *t)
     return s;
 }
 
-/* Hash partitions of the parallel merge: each holds a cache-sized share of the groups. */
+/* Hash partitions of the parallel merge when no worker partitioned its rows:
+ * each holds a cache-sized share of the groups. */
 #define MERGE_PBITS 8
-#define MERGE_PARTS ((size_t)1 << MERGE_PBITS)
 /* Below this many groups in all, one thread merges (partitioning costs more). */
 #define MERGE_PARALLEL_GROUPS 65536
 
 typedef struct agg_merge_job {
     par_run *pr;
-    uint32_t **ord;     /**< per worker: its groups sorted by partition */
-    size_t **off;       /**< per worker: MERGE_PARTS + 1 offsets into ord */
+    unsigned pbits;     /**< partitions: the workers' sli_agg_part ones, else MERGE_PBITS */
+    uint32_t **ord;     /**< per worker: the groups of its table (or of its aggp.first) by partition */
+    size_t **off;       /**< per worker: 2^pbits + 1 offsets into ord */
     sli_table **tables; /**< per partition: its merged groups */
 } agg_merge_job;
 
-/* Phase 1, on each worker: finish its own table and list its groups by partition. */
+/* The table of a worker whose groups are merged: aggp.first once it partitions its rows. */
+static sli_agg_table *merged_table(run *r)
+{
+    return r->aggp.active ? &r->aggp.first : &r->agg;
+}
+
+/* Phase 1, on each worker: seal its own rows and list its groups by partition. */
 static sl_status agg_merge_prepare(size_t w, void *arg)
 {
     agg_merge_job *j = arg;
     run *r = &j->pr->runs[w];
-    sl_status s = r->aggp.active ? sli_agg_part_finish(&r->aggp, &r->agg) : SL_OK;
-    if (!s) s = sli_agg_table_prepare_merge(&r->agg);
-    size_t ng = r->agg.ngroups;
+    sl_status s = r->aggp.active ? sli_agg_part_seal(&r->aggp) : sli_agg_table_prepare_merge(&r->agg);
+    sli_agg_table *t = merged_table(r);
+    size_t ng = t->ngroups, np = (size_t)1 << j->pbits;
     j->ord[w] = malloc((ng ? ng : 1) * sizeof **j->ord);
-    j->off[w] = calloc(MERGE_PARTS + 1, sizeof **j->off);
-    if (!s && (!j->ord[w] || !j->off[w])) s = SL_ERR_NOMEM;
-    if (s) return s;
-    size_t *off = j->off[w];
-    for (size_t g = 0; g < ng; g++) off[sli_agg_partition(r->agg.ghash[g], MERGE_PBITS) + 1]++;
-    for (size_t p = 0; p < MERGE_PARTS; p++) off[p + 1] += off[p];
-    size_t *next = malloc(MERGE_PARTS * sizeof *next);
-    if (!next) return SL_ERR_NOMEM;
-    memcpy(next, off, MERGE_PARTS * sizeof *next);
-    for (size_t g = 0; g < ng; g++)
-        j->ord[w][next[sli_agg_partition(r->agg.ghash[g], MERGE_PBITS)]++] = (uint32_t)g;
+    j->off[w] = calloc(np + 1, sizeof **j->off);
+    size_t *next = malloc(np * sizeof *next);
+    if (!s && (!j->ord[w] || !j->off[w] || !next)) s = SL_ERR_NOMEM;
+    if (!s) {
+        size_t *off = j->off[w];
+        for (size_t g = 0; g < ng; g++) off[sli_agg_partition(t->ghash[g], j->pbits) + 1]++;
+        for (size_t p = 0; p < np; p++) off[p + 1] += off[p];
+        memcpy(next, off, np * sizeof *next);
+        for (size_t g = 0; g < ng; g++)
+            j->ord[w][next[sli_agg_partition(t->ghash[g], j->pbits)]++] = (uint32_t)g;
+    }
     free(next);
-    return SL_OK;
+    return s;
 }
 
-/* Phase 2, on each worker: merge partitions w, w + nw, ... of every worker's table. */
+/* Phase 2, on each worker: partitions w, w + nw, ...: the rows every worker
+ * buffered for it are aggregated and every worker's groups of it merged into
+ * one cache-sized table, then finished. */
 static sl_status agg_merge_parts(size_t w, void *arg)
 {
     agg_merge_job *j = arg;
     par_run *pr = j->pr;
     const sli_plan *n = pr->runs[0].p->sink_node;
-    sl_status s = SL_OK;
-    for (size_t p = w; p < MERGE_PARTS && !s; p += pr->nw) {
+    size_t np = (size_t)1 << j->pbits, ncols = 0;
+    for (size_t v = 0; v < pr->nw; v++)
+        if (pr->runs[v].aggp.active && pr->runs[v].aggp.rows.ncols > ncols)
+            ncols = pr->runs[v].aggp.rows.ncols;
+    sli_vec *cols = calloc(ncols + 1, sizeof *cols);
+    sl_status s = cols ? SL_OK : SL_ERR_NOMEM;
+    for (size_t p = w; p < np && !s; p += pr->nw) {
         sli_agg_table t;
         s = agg_init_like(n, &t);
-        for (size_t v = 0; v < pr->nw && !s; v++)
-            s = sli_agg_table_merge_groups(&t, &pr->runs[v].agg, j->ord[v] + j->off[v][p],
-                                           j->off[v][p + 1] - j->off[v][p]);
+        for (size_t v = 0; v < pr->nw && !s; v++) {
+            run *r = &pr->runs[v];
+            if (r->aggp.active) s = sli_agg_part_aggregate(&r->aggp, &t, p, cols);
+            if (!s)
+                s = sli_agg_table_merge_groups(&t, merged_table(r), j->ord[v] + j->off[v][p],
+                                               j->off[v][p + 1] - j->off[v][p]);
+        }
         if (!s) s = sli_agg_table_finish(&t, &pr->wctx[w], n->names, &j->tables[p]);
         sli_agg_table_free(&t);
     }
+    free(cols);
     if (s == SL_ERR_NOMEM) s = sli_nomem(&pr->wctx[w], "aggregate");
     return s;
 }
@@ -996,27 +1020,36 @@ static sl_status concat_tables(run *r, sli_table **parts, size_t np, sli_table *
     return s;
 }
 
-/* Combines the workers' aggregate tables into the pipeline's output. Few
- * groups: worker 0's thread folds every table into a fresh one. Many: the
- * groups are split into hash partitions and the team merges the partitions
- * in parallel, each into a cache-sized table, then they are concatenated. */
+/* Combines the workers' aggregates into the pipeline's output. Few groups
+ * (or no keys): worker 0's thread folds every table into a fresh one. Many,
+ * or rows a worker scattered by partition (agg_partition.h): the team takes
+ * the hash partitions in turn, aggregating every worker's buffered rows of a
+ * partition and merging every worker's groups of it into one cache-sized
+ * table; the partitions' tables are then concatenated. No row is aggregated
+ * twice. */
 static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out)
 {
     run *r0 = &pr->runs[0];
     const sli_plan *n = r0->p->sink_node;
-    agg_merge_job j = {pr, calloc(pr->nw, sizeof(uint32_t *)), calloc(pr->nw, sizeof(size_t *)),
-                       calloc(MERGE_PARTS, sizeof(sli_table *))};
-    sl_status s = j.ord && j.off && j.tables ? SL_OK : nomem(r0, "aggregate");
+    agg_merge_job j = {pr, MERGE_PBITS, calloc(pr->nw, sizeof(uint32_t *)), calloc(pr->nw, sizeof(size_t *)),
+                       NULL};
     size_t groups = 0;
-    for (size_t w = 0; w < pr->nw; w++) groups += pr->runs[w].agg.ngroups;
-    if (!s && (n->ngroups == 0 || groups < MERGE_PARALLEL_GROUPS)) {
+    bool partitioned = false;
+    for (size_t w = 0; w < pr->nw; w++) {
+        run *r = &pr->runs[w];
+        groups += r->agg.ngroups;
+        if (r->aggp.active) {
+            partitioned = true;
+            j.pbits = r->aggp.rows.pbits; /* the same knob for every worker */
+        }
+    }
+    size_t np = (size_t)1 << j.pbits;
+    j.tables = calloc(np, sizeof(sli_table *));
+    sl_status s = j.ord && j.off && j.tables ? SL_OK : nomem(r0, "aggregate");
+    if (!s && (n->ngroups == 0 || (!partitioned && groups < MERGE_PARALLEL_GROUPS))) {
         sli_agg_table t;
         s = agg_init_like(n, &t);
-        for (size_t w = 0; w < pr->nw && !s; w++) {
-            run *r = &pr->runs[w];
-            if (r->aggp.active) s = sli_agg_part_finish(&r->aggp, &r->agg);
-            if (!s) s = sli_agg_table_merge(&t, &r->agg, 0, 0);
-        }
+        for (size_t w = 0; w < pr->nw && !s; w++) s = sli_agg_table_merge(&t, &pr->runs[w].agg, 0, 0);
         if (!s)
             s = sli_agg_table_finish(&t, r0->ctx, n->names, &out->table);
         else if (s == SL_ERR_NOMEM)
@@ -1033,7 +1066,7 @@ static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out)
                     break;
                 }
         }
-        if (!s) s = concat_tables(r0, j.tables, MERGE_PARTS, &out->table);
+        if (!s) s = concat_tables(r0, j.tables, np, &out->table);
     }
     if (s == SL_ERR_UNSUPPORTED && r0->ctx->last_status != s)
         s = sli_error(r0->ctx, s, "aggregate: more than 2 billion groups");
@@ -1041,7 +1074,7 @@ static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out)
         if (j.ord) free(j.ord[w]);
         if (j.off) free(j.off[w]);
     }
-    for (size_t p = 0; j.tables && p < MERGE_PARTS; p++) sli_table_free(j.tables[p]);
+    for (size_t p = 0; j.tables && p < np; p++) sli_table_free(j.tables[p]);
     free(j.ord);
     free(j.off);
     free(j.tables);
@@ -1098,7 +1131,7 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     for (size_t w = 0; w < nw && !s; w++) {
         pr->wctx[w] = *ctx;
         sli_error_clear(&pr->wctx[w]);
-        s = run_init(&pr->runs[w], &pr->wctx[w], p, outs);
+        s = run_init(&pr->runs[w], &pr->wctx[w], p, outs, pr->rows / nw + pr->morsel);
         if (s) {
             sli_error(ctx, s, "%s", pr->wctx[w].last_error);
             for (size_t v = 0; v <= w; v++) pr->runs[v].ctx = ctx;
@@ -1166,13 +1199,14 @@ static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_outpu
                       .colmap = p->scan ? p->scan->cols : NULL,
                       .ncols = p->scan ? p->scan->ncols : p->source_node->ncols,
                       .nw = nw,
-                      .morsel = morsel};
+                      .morsel = morsel,
+                      .rows = rows};
         s = run_parallel(ctx, p, outs, out, stats, &pr, &team);
         sli_team_free(&team);
         return s;
     }
     run r;
-    sl_status s = run_init(&r, ctx, p, outs);
+    sl_status s = run_init(&r, ctx, p, outs, rows);
     if (!s) {
         if (p->scan)
             s = scan(&r, p->scan->table, p->scan->cols, p->scan->ncols, stats);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buffer.h"
+#include "join_scatter.h"
 #include "kernels/filter.h"
 #include "materialize.h"
 
@@ -70,6 +71,15 @@ sl_status sli_join_table_init(sli_join_table *jt, const sl_type *types, size_t n
     return SL_OK;
 }
 
+sl_status sli_join_table_reserve(sli_join_table *jt, size_t rows)
+{
+    for (size_t i = 0; i < jt->ncols + jt->nkeys; i++) {
+        sl_status s = sli_colbuilder_reserve(&jt->builders[i], rows);
+        if (s) return s;
+    }
+    return SL_OK;
+}
+
 sl_status sli_join_table_append(sli_join_table *jt, const sli_vec *payload, const sli_vec *keys,
                                 const uint32_t *sel, size_t n)
 {
@@ -127,72 +137,37 @@ static size_t pow2_at_least(size_t n)
     return p;
 }
 
-/* Moves the values of fixed-width column c without nulls to their new row
- * positions: dst[r] is where row r goes. Reading the rows in order and
- * writing them to one stream per partition keeps both sides cache-friendly. */
-static void scatter_fixed(const sli_column *c, const uint32_t *dst, size_t rows, void *out)
+/* Rewrites every column in partition order: row r moves to the next place
+ * of group qr[r] (its partition, or np for a row with a NULL key; groups
+ * start at start[0..np+1]), keeping the input order within a group.
+ * Fixed-width columns without nulls are scattered through write-combining
+ * lines; the others are gathered through the inverse permutation. */
+static sl_status reorder_rows(sli_join_table *jt, sli_join_wc *wc, const uint16_t *qr, const size_t *start)
 {
-    switch (sli_type_width(c->type)) {
-    case 1: {
-        const uint8_t *in = c->data;
-        for (size_t r = 0; r < rows; r++) ((uint8_t *)out)[dst[r]] = in[r];
-        break;
-    }
-    case 2: {
-        const uint16_t *in = c->data;
-        for (size_t r = 0; r < rows; r++) ((uint16_t *)out)[dst[r]] = in[r];
-        break;
-    }
-    case 4: {
-        const uint32_t *in = c->data;
-        for (size_t r = 0; r < rows; r++) ((uint32_t *)out)[dst[r]] = in[r];
-        break;
-    }
-    default: {
-        const uint64_t *in = c->data;
-        for (size_t r = 0; r < rows; r++) ((uint64_t *)out)[dst[r]] = in[r];
-        break;
-    }
-    }
-}
-
-/* Rewrites every column with row r at position dst[r]: dst holds the
- * positions of the rows listed in ins[0..nins) (ascending); the rows left out
- * (NULL keys) go after them in their order. Fixed-width columns without
- * nulls are scattered by row, the others gathered. */
-static sl_status reorder_rows(sli_join_table *jt, const uint32_t *ins, size_t nins, uint32_t *dst)
-{
-    size_t rows = jt->rows, nc = jt->ncols + jt->nkeys;
-    uint32_t *perm = malloc((rows ? rows : 1) * sizeof *perm);
+    size_t rows = jt->rows, nc = jt->ncols + jt->nkeys, ng = wc->nparts;
+    uint32_t *perm = NULL, *next = NULL;
     void *vals = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
     uint8_t *valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
-    sl_status s = perm && vals && valid ? SL_OK : SL_ERR_NOMEM;
-    if (!s) {
-        size_t k = nins, j = 0;
-        for (size_t r = 0; r < rows; r++) {
-            if (j < nins && ins[j] == r)
-                j++;
-            else
-                dst[r] = (uint32_t)k++;
-        }
-    }
-    bool gathered = false; /* perm, the inverse of dst, is built when a column needs it */
+    sl_status s = vals && valid ? SL_OK : SL_ERR_NOMEM;
     for (size_t c = 0; c < nc && !s; c++) {
         const sli_column *old = jt->cols[c];
         sli_colbuilder b;
         sli_colbuilder_init(&b, old->type);
         s = sli_colbuilder_reserve(&b, rows);
         if (!s && old->type.id != SL_TYPE_UTF8 && !old->validity) {
-            scatter_fixed(old, dst, rows, b.col.data);
+            sli_join_wc_scatter(wc, old->data, sli_type_width(old->type), qr, rows, b.col.data);
             b.col.length = rows;
-        } else if (!s && !gathered) {
-            for (size_t r = 0; r < rows; r++) perm[dst[r]] = (uint32_t)r;
-            gathered = true;
+        } else if (!s && !perm) { /* perm[k]: the row that goes to place k */
+            perm = sli_buf_alloc((rows ? rows : 1) * sizeof *perm);
+            next = malloc(ng * sizeof *next);
+            if (!perm || !next) s = SL_ERR_NOMEM;
+            for (size_t g = 0; g < ng && !s; g++) next[g] = (uint32_t)start[g];
+            for (size_t r = 0; r < rows && !s; r++) perm[next[qr[r]]++] = (uint32_t)r;
         }
-        for (size_t start = 0; start < rows && !s && b.col.length < rows; start += SLI_VEC_SIZE) {
-            size_t m = rows - start < SLI_VEC_SIZE ? rows - start : SLI_VEC_SIZE;
+        for (size_t at = 0; at < rows && !s && b.col.length < rows; at += SLI_VEC_SIZE) {
+            size_t m = rows - at < SLI_VEC_SIZE ? rows - at : SLI_VEC_SIZE;
             sli_vec v;
-            sli_vec_gather_column(old, perm + start, m, vals, valid, &v);
+            sli_vec_gather_column(old, perm + at, m, vals, valid, &v);
             s = sli_append_vec(&b, &v, NULL, m);
         }
         sli_column *nc2 = s ? NULL : sli_colbuilder_finish(&b);
@@ -204,10 +179,49 @@ static sl_status reorder_rows(sli_join_table *jt, const uint32_t *ins, size_t ni
         sli_column_free(jt->cols[c]);
         jt->cols[c] = nc2;
     }
-    free(perm);
+    sli_buf_free(perm);
+    free(next);
     sli_buf_free(vals);
     sli_buf_free(valid);
     return s;
+}
+
+/* Clears partition p's directory `dir` and fills it with the entries
+ * first..end-1 of the partition-ordered hashes ph: entry i is row i of a
+ * partitioned table, or row ord[i] when ord is given. With `key` (the one integer
+ * key column, `width` 4 or 8 bytes) it also compares each new key with the
+ * cluster's keys of equal tag. @return true when no two rows of the partition
+ * share a key (or `key` is NULL). */
+static bool fill_directory(uint64_t *restrict dir, uint32_t mask, const uint64_t *restrict ph,
+                           const uint32_t *ord, size_t first, size_t end, const void *key, size_t width)
+{
+    bool unique = true;
+    memset(dir, 0, ((size_t)mask + 1) * sizeof *dir);
+    for (size_t i = first; i < end; i++) {
+        uint32_t r = ord ? ord[i] : (uint32_t)i;
+        uint64_t h = ph[i], s;
+        uint32_t pos = (uint32_t)h & mask, tag = tag_of(h);
+        for (; (s = dir[pos]) != 0; pos = (pos + 1) & mask) {
+            if (!key || (uint32_t)(s >> 32) != tag) continue;
+            uint32_t o = (uint32_t)s - 1;
+            if (width == 8 ? ((const int64_t *)key)[o] == ((const int64_t *)key)[r]
+                           : ((const int32_t *)key)[o] == ((const int32_t *)key)[r])
+                unique = false;
+        }
+        dir[pos] = (uint64_t)tag << 32 | (uint64_t)(r + 1);
+    }
+    return unique;
+}
+
+/* @return the width (4 or 8) of a key column the direct probe compares
+ * inline, or 0 (several keys, floats, strings, dictionaries). */
+static size_t direct_key_width(const sli_join_table *jt)
+{
+    if (jt->nkeys != 1) return 0;
+    const sli_column *c = jt->cols[jt->ncols];
+    if (c->dict || c->type.id == SL_TYPE_FLOAT64 || c->type.id == SL_TYPE_UTF8) return 0;
+    size_t w = sli_type_width(c->type);
+    return w == 4 || w == 8 ? w : 0;
 }
 
 sl_status sli_join_table_finish(sli_join_table *jt)
@@ -225,14 +239,17 @@ sl_status sli_join_table_finish(sli_join_table *jt)
     if (rows >= SLI_JOIN_END - 1) return SL_ERR_UNSUPPORTED; /* row + 1 must fit a slot's 32 bits */
     jt->rows = rows;
 
-    uint64_t *hashes = malloc((rows ? rows : 1) * sizeof *hashes);
-    uint32_t *ins = malloc((rows ? rows : 1) * sizeof *ins);
-    uint32_t *ord = NULL, *dst = NULL;
+    sl_status st = SL_ERR_NOMEM;
+    uint64_t *hashes = sli_buf_alloc((rows ? rows : 1) * sizeof *hashes);
+    uint32_t *ins = sli_buf_alloc((rows ? rows : 1) * sizeof *ins);
+    uint32_t *ord = NULL;
+    uint16_t *qr = NULL;
     uint64_t *ph = NULL;
     size_t *cnt = NULL;
-    if (!hashes || !ins) goto nomem;
+    sli_join_wc wc = {0};
+    if (!hashes || !ins) goto out;
     size_t nins = hash_build_rows(jt, hashes, ins);
-    if (nins == SIZE_MAX) goto nomem;
+    if (nins == SIZE_MAX) goto out;
 
     /* Partitions: enough that each holds about g_part_rows rows. */
     unsigned pbits = 0;
@@ -243,16 +260,28 @@ sl_status sli_join_table_finish(sli_join_table *jt)
     jt->poff = malloc(np * sizeof *jt->poff);
     jt->pmask = malloc(np * sizeof *jt->pmask);
     jt->prow = malloc((np + 1) * sizeof *jt->prow);
-    cnt = calloc(np + 1, sizeof *cnt);
-    ord = malloc((nins ? nins : 1) * sizeof *ord);
-    ph = malloc((nins ? nins : 1) * sizeof *ph);
-    /* Partitioned: the rows are stored in partition order too (dst[r]: the
-     * new position of row r), so a probe that visits one partition at a time
-     * also compares keys and gathers values from a small range of rows. */
+    cnt = calloc(np + 2, sizeof *cnt);
+    /* Partitioned: the rows are stored in partition order too, so a probe
+     * that visits one partition at a time also compares keys and gathers
+     * values from a small range of rows. Rows with a NULL key go last. */
     bool permuted = pbits > 0;
-    if (permuted) dst = malloc((rows ? rows : 1) * sizeof *dst);
-    if (!jt->poff || !jt->pmask || !jt->prow || !cnt || !ord || !ph || (permuted && !dst)) goto nomem;
-    for (size_t i = 0; i < nins; i++) cnt[part_of(hashes[ins[i]], pbits) + 1]++;
+    if (permuted)
+        qr = sli_buf_alloc((rows ? rows : 1) * sizeof *qr);
+    else
+        ord = malloc((nins ? nins : 1) * sizeof *ord);
+    ph = sli_buf_alloc(((permuted ? rows : nins) + 1) * sizeof *ph); /* permuted: NULL-key rows too */
+    if (!jt->poff || !jt->pmask || !jt->prow || !cnt || !ph || (permuted ? !qr : !ord)) goto out;
+    if (permuted) {
+        /* qr[r]: row r's group, a partition or np for a NULL key */
+        for (size_t r = 0; r < rows; r++) qr[r] = (uint16_t)np;
+        for (size_t i = 0; i < nins; i++) {
+            uint32_t q = part_of(hashes[ins[i]], pbits);
+            qr[ins[i]] = (uint16_t)q;
+            cnt[q + 1]++;
+        }
+    } else {
+        cnt[1] = nins;
+    }
     size_t total = 0;
     for (size_t p = 0; p < np; p++) {
         size_t cap = pow2_at_least(cnt[p + 1] + cnt[p + 1] / 3); /* load factor at most 3/4 */
@@ -260,36 +289,33 @@ sl_status sli_join_table_finish(sli_join_table *jt)
         jt->pmask[p] = (uint32_t)(cap - 1);
         total += cap;
     }
+    for (size_t p = 0; p < np; p++) cnt[p + 1] += cnt[p];
+    cnt[np + 1] = rows; /* the NULL-key rows: from nins to the end */
+    memcpy(jt->prow, cnt, (np + 1) * sizeof *cnt);
     /* Each partition's directory is cleared right before it is filled, so
      * it is still in the cache when the rows go in. */
     jt->slots = malloc(total * sizeof *jt->slots);
-    if (!jt->slots) goto nomem;
-    /* Radix-scatter the rows by partition (stable), then fill one partition
-     * at a time so its directory stays in cache while it is written. */
-    for (size_t p = 0; p < np; p++) cnt[p + 1] += cnt[p];
-    memcpy(jt->prow, cnt, (np + 1) * sizeof *cnt);
-    for (size_t i = 0; i < nins; i++) {
-        uint32_t r = ins[i];
-        size_t k = cnt[part_of(hashes[r], pbits)]++;
-        if (permuted)
-            dst[r] = (uint32_t)k;
-        else
-            ord[k] = r;
-        ph[k] = hashes[r]; /* the hash travels with its row: the fill reads both in order */
-    }
-    if (permuted && reorder_rows(jt, ins, nins, dst) != SL_OK) goto nomem;
-    for (size_t p = 0, i = 0; p < np; p++) {
-        uint32_t mask = jt->pmask[p];
-        uint64_t *dir = jt->slots + jt->poff[p];
-        memset(dir, 0, ((size_t)mask + 1) * sizeof *dir);
-        for (; i < cnt[p]; i++) { /* cnt[p]: the end of partition p's rows after the scatter */
-            uint32_t r = permuted ? (uint32_t)i : ord[i];
-            uint64_t h = ph[i];
-            uint32_t pos = (uint32_t)h & mask;
-            while (dir[pos]) pos = (pos + 1) & mask;
-            dir[pos] = (uint64_t)tag_of(h) << 32 | (uint64_t)(r + 1);
+    if (!jt->slots) goto out;
+    if (permuted) {
+        /* One write-combined scatter per column (and one for the hashes,
+         * which travel with their rows: the fill reads both in order). */
+        if (sli_join_wc_init(&wc, cnt, np + 1)) goto out;
+        sli_join_wc_scatter(&wc, hashes, sizeof *hashes, qr, rows, ph);
+        if (reorder_rows(jt, &wc, qr, cnt) != SL_OK) goto out;
+    } else {
+        for (size_t i = 0; i < nins; i++) {
+            ord[i] = ins[i];
+            ph[i] = hashes[ins[i]];
         }
     }
+    /* One partition at a time, so its directory stays in the cache while
+     * it is written. */
+    size_t kw = direct_key_width(jt);
+    const void *kdata = kw ? jt->cols[jt->ncols]->data : NULL;
+    jt->unique = kw != 0;
+    for (size_t p = 0; p < np; p++)
+        jt->unique &= fill_directory(jt->slots + jt->poff[p], jt->pmask[p], ph, ord, cnt[p], cnt[p + 1],
+                                     jt->unique ? kdata : NULL, kw);
 
     /* Bloom filter: a power of two of 64-bit words. */
     int bm = g_bloom;
@@ -299,8 +325,7 @@ sl_status sli_join_table_finish(sli_join_table *jt)
         size_t words = pow2_at_least(nins / 8 + 1);
         if (words > ((size_t)1 << 17) && words * 8 > nins) words >>= 1;
         jt->bloom = sli_buf_alloc(words * sizeof *jt->bloom);
-        if (!jt->bloom) goto nomem;
-        memset(jt->bloom, 0, words * sizeof *jt->bloom);
+        if (!jt->bloom) goto out;
         jt->bloom_shift = 64;
         for (size_t w = words; w > 1; w >>= 1) jt->bloom_shift--;
         for (size_t i = 0; i < nins; i++) {
@@ -310,21 +335,16 @@ sl_status sli_join_table_finish(sli_join_table *jt)
         /* Inside the probe the filter pays off once the directory leaves L2. */
         jt->probe_bloom = bm == 1 || total * sizeof *jt->slots > ((size_t)1 << 20);
     }
-    free(hashes);
-    free(ins);
+    st = SL_OK;
+out:
+    sli_buf_free(hashes);
+    sli_buf_free(ins);
     free(ord);
-    free(dst);
-    free(ph);
+    sli_buf_free(ph);
+    sli_buf_free(qr);
     free(cnt);
-    return SL_OK;
-nomem:
-    free(hashes);
-    free(ins);
-    free(ord);
-    free(dst);
-    free(ph);
-    free(cnt);
-    return SL_ERR_NOMEM;
+    sli_join_wc_free(&wc);
+    return st;
 }
 
 void sli_join_table_free(sli_join_table *jt)
@@ -496,10 +516,13 @@ sl_status sli_join_probe_start(sli_join_probe *p, const sli_join_table *jt, sli_
     return SL_OK;
 }
 
-/* Walks each active search's cluster to its end, comparing tags and the one
- * integer key of type T inline. Stops when probe_rows is full, keeping the
- * slot it stopped at. @return output pairs (INNER, LEFT); SEMI and ANTI only
- * mark matched rows and return 0. */
+/* Searches ahead whose first slot the direct probe prefetches. */
+#define DIRECT_AHEAD 8
+
+/* Walks each active search's cluster to its end (to its match when the build
+ * keys are unique), comparing tags and the one integer key of type T inline. Stops when probe_rows is full,
+ * keeping the slot it stopped at. @return output pairs (INNER, LEFT); SEMI and ANTI only mark matched rows
+ * and return 0. */
 #define PROBE_DIRECT(T)                                                                                      \
     do {                                                                                                     \
         const T *restrict pk = p->keys[0].data;                                                              \
@@ -510,6 +533,8 @@ sl_status sli_join_probe_start(sli_join_probe *p, const sli_join_table *jt, sli_
         const uint32_t *restrict pmask = jt->pmask;                                                          \
         size_t next = p->next, na = p->nactive;                                                              \
         for (; next < na; next++) {                                                                          \
+            if (next + DIRECT_AHEAD < na) /* a later search's first slot: its load overlaps this walk */     \
+                __builtin_prefetch(&slots[poff[part[next + DIRECT_AHEAD]] + p->pos[next + DIRECT_AHEAD]]);   \
             uint32_t r = row[next], t = tag[next], pos = p->pos[next], mask = pmask[part[next]];             \
             const uint64_t *dir = slots + poff[part[next]];                                                  \
             T key = pk[r];                                                                                   \
@@ -526,6 +551,7 @@ sl_status sli_join_probe_start(sli_join_probe *p, const sli_join_table *jt, sli_
                 }                                                                                            \
                 probe_rows[out] = r;                                                                         \
                 build_rows[out++] = (uint32_t)s - 1;                                                         \
+                if (unique) break; /* no other slot holds this key */                                        \
             }                                                                                                \
         }                                                                                                    \
         p->next = next;                                                                                      \
@@ -534,7 +560,7 @@ sl_status sli_join_probe_start(sli_join_probe *p, const sli_join_table *jt, sli_
 static size_t probe_direct(sli_join_probe *p, const sli_join_table *jt, uint32_t *restrict probe_rows,
                            uint32_t *restrict build_rows)
 {
-    bool mark_only = p->type == SLI_JOIN_SEMI || p->type == SLI_JOIN_ANTI;
+    bool mark_only = p->type == SLI_JOIN_SEMI || p->type == SLI_JOIN_ANTI, unique = jt->unique;
     size_t out = 0;
     if (p->direct == 8)
         PROBE_DIRECT(int64_t);

@@ -14,8 +14,9 @@
  * by the hash's top bits: each partition is its own small open-addressing
  * table (load factor at most 3/4, sized to fit L2), the build scatters the
  * rows by partition (their values move by a scatter in row order, not a
- * gather), clears and fills one partition's directory at a time, and stores
- * the build rows in partition order. The probe operator (executor.c) then
+ * gather, through write-combining lines: join_scatter.h), clears and fills
+ * one partition's directory at a time, and stores the build rows in
+ * partition order. The probe operator (executor.c) then
  * buffers probe rows by partition (join_partition.h) and probes them one
  * partition at a time, after streaming that partition into the cache
  * (sli_join_table_warm). A blocked bloom filter (one 64-bit word per key,
@@ -28,7 +29,11 @@
  * hits with typed loops, emits matches and advances the rows still
  * searching. A join on one 4- or 8-byte integer key instead walks each row's
  * cluster to its end in a plain loop that compares tags and keys inline
- * (after prefetching every row's first slot when the directory is large).
+ * (after prefetching every row's first slot when the directory is large, and
+ * a few searches ahead within the loop). While filling the directory of such
+ * a join the build compares keys of equal tags; when no key repeats, the
+ * table is marked unique and that loop stops at a row's first match instead
+ * of walking the rest of the cluster.
  * Thread safety: a finished table is read-only and may be probed by several
  * threads, each with its own sli_join_probe.
  */
@@ -61,11 +66,20 @@ typedef struct sli_join_table {
     uint64_t *bloom;      /**< NULL: no bloom filter */
     unsigned bloom_shift; /**< 64 - log2(words): a key's word is its hash's top bits */
     bool probe_bloom;     /**< test the bloom filter inside the probe too */
+    bool unique;          /**< one 4- or 8-byte integer key, no two rows equal: a probe stops at its match */
 } sli_join_table;
 
 /** Prepares an empty table for payload `types` and key `key_types`. @return SL_OK or SL_ERR_NOMEM. */
 sl_status sli_join_table_init(sli_join_table *jt, const sl_type *types, size_t ncols,
                               const sl_type *key_types, size_t nkeys);
+
+/**
+ * Makes room for `rows` more build rows in every column, so that appending
+ * them does not grow (and copy) the columns step by step. Only a hint: a
+ * table may receive more or fewer rows. @return SL_OK or SL_ERR_NOMEM.
+ * Thread safety: like append, on a table being built by one thread.
+ */
+sl_status sli_join_table_reserve(sli_join_table *jt, size_t rows);
 
 /** Appends the selected rows of a chunk's payload vectors and key vectors. @return SL_OK or SL_ERR_NOMEM. */
 sl_status sli_join_table_append(sli_join_table *jt, const sli_vec *payload, const sli_vec *keys,

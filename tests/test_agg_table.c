@@ -699,6 +699,99 @@ static void test_zero_rows(void **state)
     check(5000, 0, NULL, NULL, false);
 }
 
+/* One int64 key and one sum, which keeps no row counts: neither rows nor
+ * the sum's count array exists until an argument is NULL. Keys that share
+ * slots, a NULL key whose data equals another key's value, and keys
+ * repeated within a vector each keep their own group, numbered in order of
+ * first appearance; a merge into a table without counts gives it counts. */
+static void test_int_key_sum_probe(void **state)
+{
+    (void)state;
+    setup_aggs();
+    enum { N = 2048, G = 300, CHUNKS = 4 };
+    sli_agg sum = aggs[2]; /* sum(arg_dec) */
+    sl_type kt[1] = {sli_type(SL_TYPE_INT64)};
+    sli_agg_table t, u;
+    assert_int_equal(sli_agg_table_init(&t, kt, 1, &sum, 1), SL_OK);
+    assert_int_equal(sli_agg_table_init(&u, kt, 1, &sum, 1), SL_OK);
+    sli_agg_table_force_hash(&t);
+    assert_null(t.rows);
+    assert_null(t.count[0]);
+    int64_t *key = sli_buf_alloc(N * sizeof *key), *val = sli_buf_alloc(N * sizeof *val);
+    uint8_t *kvalid = sli_buf_alloc(N / 8), *vvalid = sli_buf_alloc(N / 8);
+    __int128 want[G + 1] = {0}, want_u[G + 1] = {0};
+    int64_t cnt[G + 1] = {0}, rows_u[G + 1] = {0};
+    int order[G + 1], rank[G + 1], seen = 0;
+    for (int g = 0; g <= G; g++) rank[g] = -1;
+    for (int c = 0; c < CHUNKS; c++) {
+        for (size_t i = 0; i < N; i++) {
+            int g = (int)(rnd() % (c == 0 ? G : G + 1));  /* G: the NULL key, from chunk 1 on */
+            key[i] = (g == G ? 7 : g) * 1000003 - 500000; /* a NULL key's data equals key 7's */
+            set_bit(kvalid, i, g != G);
+            if (g == G - 1 && c < 2) g = 0; /* G - 1: first seen in chunk 2, never with a value */
+            key[i] = (g == G ? 7 : g) * 1000003 - 500000;
+            bool vnull = c >= 2 && (g == G - 1 || rnd() % 5 == 0);
+            val[i] = (int64_t)(rnd() % 100000) - 20000;
+            set_bit(vvalid, i, !vnull);
+            if (!vnull) {
+                want[g] += val[i];
+                cnt[g]++;
+            }
+            if (c == 0) {
+                want_u[g] += val[i];
+                rows_u[g]++;
+            }
+            if (rank[g] < 0) {
+                rank[g] = seen;
+                order[seen++] = g;
+            }
+        }
+        sli_vec kv = {.type = kt[0], .data = key, .validity = kvalid};
+        sli_vec av = {.type = arg_dec.type, .data = val, .validity = c >= 2 ? vvalid : NULL};
+        assert_int_equal(sli_agg_table_groups(&t, &kv, NULL, N), SL_OK);
+        assert_int_equal(sli_agg_table_update(&t, 0, &av, NULL, N), SL_OK);
+        if (c == 0) {
+            assert_int_equal(sli_agg_table_groups(&u, &kv, NULL, N), SL_OK);
+            assert_int_equal(sli_agg_table_update(&u, 0, &av, NULL, N), SL_OK);
+        }
+        if (c < 2) assert_null(t.count[0]);
+        if (c >= 2) assert_non_null(t.count[0]);
+    }
+    assert_null(t.rows);
+    assert_int_equal(t.ngroups, (size_t)seen);
+    const sli_column *kc = &t.keys[0].col;
+    const __int128 *st = t.state[0];
+    for (int j = 0; j < seen; j++) {
+        int g = order[j];
+        bool knull = !sli_valid(kc->validity, (size_t)j);
+        assert_int_equal(knull, g == G);
+        if (!knull) assert_int_equal(((const int64_t *)kc->data)[j], (int64_t)g * 1000003 - 500000);
+        assert_true(st[j] == want[g]);
+        /* without rows a count only tells whether the group has a value */
+        assert_int_equal(t.count[0][j] > 0, cnt[g] > 0);
+        assert_int_equal(cnt[g] == 0, g == G - 1);
+    }
+    /* u (chunk 0 only, no counts) takes in t: counts appear, sums add */
+    assert_null(u.count[0]);
+    assert_int_equal(sli_agg_table_prepare_merge(&t), SL_OK);
+    assert_int_equal(sli_agg_table_merge(&u, &t, 0, 0), SL_OK);
+    assert_non_null(u.count[0]);
+    assert_null(u.rows);
+    assert_int_equal(u.ngroups, (size_t)seen);
+    const sli_column *uc = &u.keys[0].col;
+    for (size_t j = 0; j < u.ngroups; j++) {
+        int g = sli_valid(uc->validity, j) ? (int)((((const int64_t *)uc->data)[j] + 500000) / 1000003) : G;
+        assert_true(((const __int128 *)u.state[0])[j] == want[g] + want_u[g]);
+        assert_int_equal(u.count[0][j] > 0, cnt[g] + rows_u[g] > 0);
+    }
+    sli_buf_free(key);
+    sli_buf_free(val);
+    sli_buf_free(kvalid);
+    sli_buf_free(vvalid);
+    sli_agg_table_free(&t);
+    sli_agg_table_free(&u);
+}
+
 /* Two tables from the two halves, merged (whole, then by 4 partitions),
  * equal the oracle over all rows. */
 static void merge_case(size_t n, size_t nkeys, const sl_type *kt, const kgen *gen, int force_a, int force_b,
@@ -791,6 +884,7 @@ int main(void)
         cmocka_unit_test(test_wide_and_float_keys_hash),
         cmocka_unit_test(test_zero_rows),
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_int_key_sum_probe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

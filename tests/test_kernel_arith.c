@@ -7,7 +7,11 @@
  * selections. Two data regimes: "safe" values that never fail (every output is
  * checked) and "edgy" values (INT64_MIN/MAX, 0, -1, NaN, -0.0, inf) where the
  * return code must match and outputs are checked when it is SL_ARITH_OK.
- * Rows outside the selection must never be written.
+ * Rows outside the selection must never be written. A third regime bounds the
+ * operands of each call near the limits of the multiply's fast path (the
+ * bit lengths of max |a| and max |b| summing to 59..66, with -2^k, 2^k,
+ * 2^k - 1 and INT64_MIN among the values), so that both its unchecked pass
+ * and its checked fallback run, with and without overflow.
  */
 /* cmocka.h needs these first, in this order */
 /* clang-format off */
@@ -238,6 +242,138 @@ static void test_i64_known(void **state)
     }
 }
 
+/* ---- int64 operands near the multiply's bounds ---------------------------------------- */
+
+/* The multiply's magnitude word: |x| for x >= 0, |x| - 1 below. */
+static uint64_t mag(int64_t x)
+{
+    return x < 0 ? (uint64_t) - (x + 1) : (uint64_t)x;
+}
+
+static unsigned bits(uint64_t w)
+{
+    unsigned k = 0;
+    while (k < 64 && (w >> k) != 0) k++;
+    return k;
+}
+
+/* @return a value with |x| <= 2^k, k <= 63, often at the edge: -2^k, 2^k
+ * (when it fits), 2^k - 1, 1 - 2^k, or random magnitudes below 2^k. */
+static int64_t rand_bounded(unsigned k)
+{
+    uint64_t p = (uint64_t)1 << k;
+    uint64_t r = kt_rnd() & (p - 1);
+    switch (kt_rnd() % 6) {
+    case 0: return k == 63 ? INT64_MIN : -(int64_t)p;
+    case 1: return k == 63 ? INT64_MAX : (int64_t)p;
+    case 2: return (int64_t)(p - 1);
+    case 3: return -(int64_t)(p - 1);
+    case 4: return -(int64_t)r;
+    default: return (int64_t)r;
+    }
+}
+
+/*
+ * Each case draws bit lengths la and lb with la + lb in 59..64 and fills
+ * a and b under them, then checks add, sub and mul against the oracle. The
+ * dense multiplies are counted by the path the operands send them to
+ * (bits(OR of mag(a))) + bits(OR of mag(b)) <= 62: the unchecked pass stands)
+ * and by outcome; every path and outcome must be reached.
+ */
+static void test_i64_bounds(void **state)
+{
+    int64_t *a = sli_buf_alloc((MAXN + 3) * 8), *b = sli_buf_alloc((MAXN + 3) * 8);
+    int64_t *out = sli_buf_alloc(MAXN * 8), *expv = sli_buf_alloc(MAXN * 8);
+    uint32_t *sel = sli_buf_alloc(MAXN * 4);
+    uint8_t *in = sli_buf_alloc(MAXN);
+    assert_true(a && b && out && expv && sel && in);
+    size_t fast = 0, checked_ok = 0, checked_ovf = 0;
+    KT_FOR_EACH_VARIANT(arith, k)
+    {
+        for (size_t n = 0; n <= MAXN; n++) {
+            for (int mode = 0; mode < KT_NMODES; mode++) {
+                for (size_t off = 0; off < 3; off++) {
+                    unsigned la = (unsigned)(kt_rnd() % 64);
+                    int lbs = 59 + (int)(kt_rnd() % 6) - (int)la;
+                    unsigned lb = lbs < 0 ? 0 : lbs > 63 ? 63 : (unsigned)lbs;
+                    for (size_t i = 0; i < n + off; i++) {
+                        a[i] = rand_bounded(la);
+                        b[i] = rand_bounded(lb);
+                    }
+                    if (kt_rnd() % 2 && n > 0) { /* mixed signs: swap some signs of b */
+                        size_t r = off + kt_rnd() % n;
+                        b[r] = b[r] == INT64_MIN ? INT64_MAX : -b[r];
+                    }
+                    size_t m;
+                    const uint32_t *s = kt_make_sel(mode, n, sel, &m);
+                    for (int op = SL_ARITH_ADD; op <= SL_ARITH_MUL; op++)
+                        check_i64_case(k, op, 0, a + off, b + off, s, m, n, out, expv, in, "i64 bounds");
+                    if (s || m == 0) continue;
+                    uint64_t ma = 0, mb = 0;
+                    for (size_t i = 0; i < m; i++) ma |= mag(a[off + i]), mb |= mag(b[off + i]);
+                    sl_arith_rc rc = k->i64[SL_ARITH_MUL](a + off, b + off, out, NULL, m);
+                    if (bits(ma) + bits(mb) <= 62) {
+                        assert_int_equal(rc, SL_ARITH_OK); /* the bounds prove it */
+                        fast++;
+                    } else {
+                        checked_ok += rc == SL_ARITH_OK;
+                        checked_ovf += rc == SL_ARITH_OVERFLOW;
+                    }
+                }
+            }
+        }
+    }
+    assert_true(fast > 100 && checked_ok > 100 && checked_ovf > 100);
+    sli_buf_free(a), sli_buf_free(b), sli_buf_free(out), sli_buf_free(expv), sli_buf_free(sel),
+        sli_buf_free(in);
+}
+
+/* Multiplies with known answers at the edges of the fast path's bounds. */
+static void test_mul_known(void **state)
+{
+    const int64_t p31 = (int64_t)1 << 31, p62 = (int64_t)1 << 62;
+    KT_FOR_EACH_VARIANT(arith, k)
+    {
+        int64_t out[8];
+        {
+            /* bit lengths 31 + 31: unchecked; (-2^31)^2 = 2^62 */
+            const int64_t a[] = {-p31, p31 - 1, -p31, 0}, b[] = {-p31, p31 - 1, p31 - 1, -p31};
+            assert_int_equal(k->i64[SL_ARITH_MUL](a, b, out, NULL, 4), SL_ARITH_OK);
+            assert_true(out[0] == p62 && out[1] == (p31 - 1) * (p31 - 1) && out[2] == -p31 * (p31 - 1) &&
+                        out[3] == 0);
+        }
+        {
+            /* bit lengths 32 + 31 = 63: checked; 2^31 * -2^31 = -2^62, -2^32 * 2^31 = -2^63 fits */
+            const int64_t a[] = {p31, -2 * p31}, b[] = {-p31, p31};
+            assert_int_equal(k->i64[SL_ARITH_MUL](a, b, out, NULL, 2), SL_ARITH_OK);
+            assert_true(out[0] == -p62 && out[1] == INT64_MIN);
+            /* -2^32 * -2^31 = 2^63 does not */
+            const int64_t c[] = {-p31}, d[] = {-2 * p31};
+            assert_int_equal(k->i64[SL_ARITH_MUL](c, d, out, NULL, 1), SL_ARITH_OVERFLOW);
+        }
+        {
+            /* INT64_MIN: * 1 and * 0 fit, * -1 overflows */
+            const int64_t a[] = {INT64_MIN, INT64_MIN, INT64_MIN}, b[] = {1, 0, -1};
+            assert_int_equal(k->i64[SL_ARITH_MUL](a, b, out, NULL, 2), SL_ARITH_OK);
+            assert_true(out[0] == INT64_MIN && out[1] == 0);
+            assert_int_equal(k->i64[SL_ARITH_MUL](a, b, out, NULL, 3), SL_ARITH_OVERFLOW);
+        }
+        {
+            /* small rows and one overflowing last row: the unchecked pass must not stand */
+            int64_t a[8], b[8];
+            for (int i = 0; i < 8; i++) a[i] = i - 4, b[i] = 3 - i;
+            a[7] = p62, b[7] = 2;
+            assert_int_equal(k->i64[SL_ARITH_MUL](a, b, out, NULL, 8), SL_ARITH_OVERFLOW);
+            assert_int_equal(k->i64[SL_ARITH_MUL](a, b, out, NULL, 7), SL_ARITH_OK);
+            for (int i = 0; i < 7; i++) assert_true(out[i] == (int64_t)(i - 4) * (3 - i));
+            /* the same rows selected without the last: OK */
+            const uint32_t sel[] = {0, 3, 6};
+            assert_int_equal(k->i64[SL_ARITH_MUL](a, b, out, sel, 3), SL_ARITH_OK);
+            assert_true(out[0] == -12 && out[3] == 0 && out[6] == -6);
+        }
+    }
+}
+
 /* ---- float64 ---------------------------------------------------------------------------- */
 
 static double rand_f64(void)
@@ -309,10 +445,8 @@ static void test_select(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_select),
-        cmocka_unit_test(test_i64_known),
-        cmocka_unit_test(test_i64),
-        cmocka_unit_test(test_f64),
+        cmocka_unit_test(test_select),     cmocka_unit_test(test_i64_known), cmocka_unit_test(test_i64),
+        cmocka_unit_test(test_i64_bounds), cmocka_unit_test(test_mul_known), cmocka_unit_test(test_f64),
     };
     kt_seed(0x9e3779b97f4a7c15ull);
     return cmocka_run_group_tests(tests, NULL, NULL);

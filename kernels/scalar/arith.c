@@ -1,9 +1,12 @@
 /*
  * scalar/arith.c — the scalar reference arithmetic kernels (arith.h).
  *
- * int64 add/sub/mul/neg detect overflow per row (sign-bit tests for add/sub/neg,
- * __builtin_mul_overflow for mul) and OR the flags together without branching,
- * so the dense loops stay simple enough for the compiler to vectorize. div/mod stop at the first zero divisor
+ * int64 add/sub/neg detect overflow per row (sign-bit tests) and OR the flags
+ * together without branching, so the dense loops stay simple enough for the
+ * compiler to vectorize. A dense mul first multiplies without a per-row test
+ * (a loop that vectorizes) while bounding |a| and |b| over the rows; only
+ * when the bounds cannot prove every product fits does it redo the rows with
+ * __builtin_mul_overflow (see mul_i64). div/mod stop at the first zero divisor
  * or INT64_MIN / -1 (the division is slow anyway, and the branch is predictable). Decimal division by
  * div_scaled_i64 works in __int128 and rounds half away from zero. float64 kernels follow IEEE 754 and never
  * fail.
@@ -70,7 +73,48 @@ static inline uint64_t mul_ovf(int64_t x, int64_t y, int64_t *r)
 
 STAMP_CHECKED(add_i64, add_ovf)
 STAMP_CHECKED(sub_i64, sub_ovf)
-STAMP_CHECKED(mul_i64, mul_ovf)
+STAMP_CHECKED(mul_checked_i64, mul_ovf)
+
+/*
+ * A magnitude word: x ^ (x >> 63) is |x| for x >= 0 and |x| - 1 for x < 0
+ * (no overflow at INT64_MIN). When the OR of these words over some values is
+ * below 2^k, every one of them is in [-2^k, 2^k), so |x| <= 2^k.
+ */
+static inline uint64_t mag_word(int64_t x)
+{
+    return (uint64_t)(x ^ (x >> 63));
+}
+
+/* @return the number of significant bits of w (0 for w == 0). */
+static inline unsigned bit_len(uint64_t w)
+{
+    return w ? 64u - (unsigned)__builtin_clzll(w) : 0u;
+}
+
+/*
+ * Dense rows take one pass that multiplies in uint64_t (wrapping, defined;
+ * the low 64 bits of the product are the int64 result whenever it fits) and
+ * ORs the magnitude words of a and of b, with no test per row, so the loop
+ * vectorizes. With |a| <= 2^la and |b| <= 2^lb for every row (la, lb the bit
+ * lengths of the two ORs), every |a * b| <= 2^(la + lb); la + lb <= 62 proves
+ * that no product overflows and the pass's results stand. Otherwise some row
+ * may overflow, and the checked loop redoes every row and gives the verdict.
+ * A selection scatters its writes, which does not vectorize: it goes straight
+ * to the checked loop, which costs the same per row.
+ */
+static sl_arith_rc mul_i64(const int64_t *restrict a, const int64_t *restrict b, int64_t *restrict out,
+                           const uint32_t *restrict sel, size_t n)
+{
+    if (sel != NULL) return mul_checked_i64(a, b, out, sel, n);
+    uint64_t ma = 0, mb = 0;
+    for (size_t i = 0; i < n; i++) {
+        ma |= mag_word(a[i]);
+        mb |= mag_word(b[i]);
+        out[i] = (int64_t)((uint64_t)a[i] * (uint64_t)b[i]);
+    }
+    if (bit_len(ma) + bit_len(mb) <= 62) return SL_ARITH_OK;
+    return mul_checked_i64(a, b, out, NULL, n);
+}
 
 /* -x overflows only for INT64_MIN. */
 static sl_arith_rc neg_i64(const int64_t *restrict a, int64_t *restrict out, const uint32_t *restrict sel,

@@ -1,0 +1,299 @@
+/*
+ * test_join_build.c — the build side of a hash join, called directly.
+ *
+ * The write-combined scatter (runtime/join_scatter.c): values of 1, 2, 4 and
+ * 8 bytes sent to partitions that start at aligned and unaligned positions,
+ * that are empty, that share one staging line with their neighbours, or that
+ * span many lines, plus rows that belong to no partition, must land exactly
+ * where a plain scatter puts them, and nothing else may be written.
+ *
+ * The table (runtime/join_table.c): a build on one int64 or int32 key, with
+ * and without duplicate keys, with NULL keys, unpartitioned and partitioned,
+ * (some after reserving more or fewer rows than they receive) must say
+ * whether its keys are unique, and probing every key of a domain
+ * wider than the build's must give, per probe row, exactly the build rows
+ * with that key (inner and left outer, including a key with more matches
+ * than one output vector holds) or the right verdict (semi, anti).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "runtime/buffer.h"
+#include "runtime/join_scatter.h"
+#include "runtime/join_table.h"
+
+static uint64_t rng = 11;
+static uint64_t next_rand(void)
+{
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return rng >> 33;
+}
+
+/* Scatters n values of `width` bytes over np partitions whose sizes come
+ * from `sizes` (0 skips a partition); about one row in nine has no
+ * partition. Compares with a plain scatter, guard bytes included. */
+static void check_scatter(size_t width, const size_t *sizes, size_t np)
+{
+    size_t total = 0;
+    for (size_t p = 0; p < np; p++) total += sizes[p];
+    size_t extra = total / 8 + 3, n = total + extra;
+    size_t *start = malloc((np + 1) * sizeof *start);
+    uint16_t *part = malloc((n ? n : 1) * sizeof *part);
+    size_t *left = malloc((np ? np : 1) * sizeof *left);
+    uint8_t *in = malloc(n * width + 1);
+    uint8_t *out = sli_buf_alloc(total * width), *want = malloc(total * width + SLI_PADDING);
+    assert_true(start && part && left && in && out && want);
+    start[0] = 0;
+    for (size_t p = 0; p < np; p++) start[p + 1] = start[p] + sizes[p];
+    memcpy(left, sizes, np * sizeof *left);
+    /* partitions in random order, every row of every partition used once */
+    size_t placed = 0, skipped = 0;
+    for (size_t r = 0; r < n; r++) {
+        if (skipped < extra && (placed == total || next_rand() % 9 == 0)) {
+            part[r] = (uint16_t)(np + next_rand() % 3); /* no partition */
+            skipped++;
+            continue;
+        }
+        size_t p;
+        do p = next_rand() % np;
+        while (left[p] == 0);
+        left[p]--;
+        part[r] = (uint16_t)p;
+        placed++;
+    }
+    assert_int_equal(placed, total);
+    for (size_t i = 0; i < n * width; i++) in[i] = (uint8_t)next_rand();
+    memset(out, 0xa5, total * width + SLI_PADDING);
+    memset(want, 0xa5, total * width + SLI_PADDING);
+    memcpy(left, start, np * sizeof *left); /* now: the next place of each partition */
+    for (size_t r = 0; r < n; r++)
+        if (part[r] < np) memcpy(want + left[part[r]]++ * width, in + r * width, width);
+
+    sli_join_wc wc;
+    assert_int_equal(sli_join_wc_init(&wc, start, np), SL_OK);
+    sli_join_wc_scatter(&wc, in, width, part, n, out);
+    assert_memory_equal(out, want, total * width + SLI_PADDING);
+    /* the same object serves a second column */
+    memset(out, 0xa5, total * width);
+    sli_join_wc_scatter(&wc, in, width, part, n, out);
+    assert_memory_equal(out, want, total * width + SLI_PADDING);
+    sli_join_wc_free(&wc);
+    free(start);
+    free(part);
+    free(left);
+    free(in);
+    sli_buf_free(out);
+    free(want);
+}
+
+static void test_scatter(void **state)
+{
+    (void)state;
+    static const size_t widths[] = {1, 2, 4, 8};
+    /* empty partitions, one-row partitions, partitions inside one line, long ones */
+    static const size_t shapes[][8] = {
+        {1, 0, 3, 0, 0, 70, 5, 2},    {0, 0, 0, 0, 0, 0, 0, 9},        {64, 64, 64, 64, 1, 1, 1, 1},
+        {7, 9, 13, 1, 300, 2, 0, 33}, {1000, 0, 1, 517, 8, 16, 31, 2}, {0, 0, 0, 0, 0, 0, 0, 0},
+    };
+    for (size_t w = 0; w < sizeof widths / sizeof *widths; w++)
+        for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) check_scatter(widths[w], shapes[s], 8);
+    /* many partitions of random sizes */
+    size_t sizes[300];
+    for (size_t p = 0; p < 300; p++) sizes[p] = next_rand() % 5 == 0 ? 0 : next_rand() % 90;
+    for (size_t w = 0; w < sizeof widths / sizeof *widths; w++) check_scatter(widths[w], sizes, 300);
+    size_t one = 12345;
+    check_scatter(8, &one, 1);
+}
+
+/* A build side: keys key[0..n) of width 4 or 8 (null[i]: NULL key), payload i. */
+typedef struct build {
+    size_t n, width;
+    size_t reserve; /**< rows to reserve before appending (0: none) */
+    int64_t *key;
+    uint8_t *null;
+} build;
+
+static void make_table(sli_join_table *jt, const build *b)
+{
+    sl_type kt = {b->width == 8 ? SL_TYPE_INT64 : SL_TYPE_INT32, 0, 0};
+    sl_type vt = {SL_TYPE_INT64, 0, 0};
+    assert_int_equal(sli_join_table_init(jt, &vt, 1, &kt, 1), SL_OK);
+    /* a reservation is a hint: some tables get fewer rows than reserved */
+    if (b->reserve) assert_int_equal(sli_join_table_reserve(jt, b->reserve), SL_OK);
+    int64_t *vals = malloc(SLI_VEC_SIZE * sizeof *vals);
+    void *keys = malloc(SLI_VEC_SIZE * 8);
+    uint8_t *valid = malloc(SLI_VEC_SIZE / 8);
+    assert_true(vals && keys && valid);
+    for (size_t start = 0; start < b->n; start += SLI_VEC_SIZE) {
+        size_t m = b->n - start < SLI_VEC_SIZE ? b->n - start : SLI_VEC_SIZE;
+        bool anynull = false;
+        memset(valid, 0, SLI_VEC_SIZE / 8);
+        for (size_t i = 0; i < m; i++) {
+            vals[i] = (int64_t)(start + i);
+            if (b->width == 8)
+                ((int64_t *)keys)[i] = b->key[start + i];
+            else
+                ((int32_t *)keys)[i] = (int32_t)b->key[start + i];
+            if (b->null[start + i])
+                anynull = true;
+            else
+                valid[i / 8] |= (uint8_t)(1u << (i % 8));
+        }
+        sli_vec pv = {vt, vals, NULL, NULL}, kv = {kt, keys, anynull ? valid : NULL, NULL};
+        assert_int_equal(sli_join_table_append(jt, &pv, &kv, NULL, m), SL_OK);
+    }
+    assert_int_equal(sli_join_table_finish(jt), SL_OK);
+    free(vals);
+    free(keys);
+    free(valid);
+}
+
+/* Probes keys 0..dom-1 (in vectors) and checks every output against b. */
+static void check_probe(const sli_join_table *jt, const build *b, int64_t dom, sli_join_type type)
+{
+    /* the payload column holds each build row's original index */
+    const int64_t *payload = jt->cols[0]->data;
+    size_t *want = calloc((size_t)dom, sizeof *want), *got = calloc((size_t)dom, sizeof *got);
+    assert_true(want && got);
+    for (size_t i = 0; i < b->n; i++)
+        if (!b->null[i]) want[b->key[i]]++;
+    sli_join_probe p;
+    assert_int_equal(sli_join_probe_init(&p), SL_OK);
+    void *keys = malloc(SLI_VEC_SIZE * 8);
+    uint32_t *prow = malloc(SLI_VEC_SIZE * sizeof *prow), *brow = malloc(SLI_VEC_SIZE * sizeof *brow);
+    assert_true(keys && prow && brow);
+    sl_type kt = {b->width == 8 ? SL_TYPE_INT64 : SL_TYPE_INT32, 0, 0};
+    for (int64_t start = 0; start < dom; start += SLI_VEC_SIZE) {
+        size_t m = dom - start < SLI_VEC_SIZE ? (size_t)(dom - start) : SLI_VEC_SIZE;
+        for (size_t i = 0; i < m; i++) {
+            if (b->width == 8)
+                ((int64_t *)keys)[i] = start + (int64_t)i;
+            else
+                ((int32_t *)keys)[i] = (int32_t)(start + (int64_t)i);
+        }
+        sli_vec kv = {kt, keys, NULL, NULL};
+        assert_int_equal(sli_join_probe_start(&p, jt, type, &kv, NULL, m), SL_OK);
+        size_t k;
+        uint8_t seen[SLI_VEC_SIZE] = {0};
+        while ((k = sli_join_probe_next(&p, jt, prow, brow)) > 0) {
+            for (size_t i = 0; i < k; i++) {
+                int64_t key = start + prow[i];
+                if (type == SLI_JOIN_SEMI || type == SLI_JOIN_ANTI) {
+                    assert_int_equal(want[key] > 0, type == SLI_JOIN_SEMI);
+                    seen[prow[i]]++;
+                    continue;
+                }
+                if (brow[i] == SLI_JOIN_END) {
+                    assert_int_equal(type, SLI_JOIN_LEFT);
+                    assert_int_equal(want[key], 0);
+                    seen[prow[i]]++;
+                    continue;
+                }
+                size_t orig = (size_t)payload[brow[i]];
+                assert_false(b->null[orig]);
+                assert_int_equal(b->key[orig], key);
+                got[key]++;
+            }
+        }
+        for (size_t i = 0; i < m; i++) {
+            int64_t key = start + (int64_t)i;
+            if (type == SLI_JOIN_SEMI) assert_int_equal(seen[i], want[key] > 0);
+            if (type == SLI_JOIN_ANTI) assert_int_equal(seen[i], want[key] == 0);
+            if (type == SLI_JOIN_LEFT && want[key] == 0) assert_int_equal(seen[i], 1);
+        }
+    }
+    if (type == SLI_JOIN_INNER || type == SLI_JOIN_LEFT)
+        for (int64_t key = 0; key < dom; key++) assert_int_equal(got[key], want[key]);
+    sli_join_probe_free(&p);
+    free(keys);
+    free(prow);
+    free(brow);
+    free(want);
+    free(got);
+}
+
+/* Builds n rows over keys 0..dom-1 (unique: a permutation of a subset) and
+ * checks the unique flag and every join type. */
+static void check_table(size_t n, size_t width, bool unique, int nulls, size_t part_rows, int64_t dom)
+{
+    build b = {n, width, n % 3 == 0 ? n : n / 2, malloc((n ? n : 1) * sizeof(int64_t)), calloc(n ? n : 1, 1)};
+    assert_true(b.key && b.null);
+    for (size_t i = 0; i < n; i++) {
+        b.key[i] = unique ? (int64_t)i * 3 % dom : (int64_t)(next_rand() % (uint64_t)(dom / 2));
+        b.null[i] = nulls && i % (size_t)nulls == 1;
+    }
+    /* one key with more matches than an output vector holds */
+    if (!unique)
+        for (size_t i = 0; i < n && i < 2 * SLI_VEC_SIZE + 100; i += 2) b.key[i] = 5;
+    for (size_t i = n; unique && i > 1; i--) { /* shuffle */
+        size_t j = next_rand() % i;
+        int64_t t = b.key[i - 1];
+        b.key[i - 1] = b.key[j];
+        b.key[j] = t;
+    }
+    sli_join_set_partition_rows(part_rows);
+    sli_join_table jt;
+    make_table(&jt, &b);
+    sli_join_set_partition_rows(0);
+    assert_int_equal(jt.unique, unique);
+    assert_int_equal(jt.rows, n);
+    for (int t = SLI_JOIN_INNER; t <= SLI_JOIN_ANTI; t++) check_probe(&jt, &b, dom, (sli_join_type)t);
+    sli_join_table_free(&jt);
+    free(b.key);
+    free(b.null);
+}
+
+static void test_table_unique(void **state)
+{
+    (void)state;
+    /* dom is a multiple of neither 3 nor 2, so i * 3 % dom is unique for i < dom */
+    check_table(20000, 8, true, 0, 512, 40001);
+    check_table(20000, 8, true, 7, 512, 40001);
+    check_table(20000, 4, true, 0, 512, 40001);
+    check_table(3000, 8, true, 0, 0, 6001); /* one unpartitioned directory */
+    check_table(1, 8, true, 0, 0, 5);
+}
+
+static void test_table_duplicates(void **state)
+{
+    (void)state;
+    check_table(20000, 8, false, 0, 512, 30001);
+    check_table(20000, 4, false, 5, 512, 30001);
+    check_table(6000, 8, false, 3, 0, 9001);
+}
+
+static void test_table_empty(void **state)
+{
+    (void)state;
+    check_table(0, 8, true, 0, 0, 100); /* no rows: no duplicates */
+    /* only NULL keys: nothing in the directory, and nothing is a duplicate */
+    build b = {300, 8, 1000, calloc(300, sizeof(int64_t)), malloc(300)};
+    assert_true(b.key && b.null);
+    memset(b.null, 1, 300);
+    sli_join_set_partition_rows(16);
+    sli_join_table jt;
+    make_table(&jt, &b);
+    sli_join_set_partition_rows(0);
+    assert_true(jt.unique);
+    for (int t = SLI_JOIN_INNER; t <= SLI_JOIN_ANTI; t++) check_probe(&jt, &b, 50, (sli_join_type)t);
+    sli_join_table_free(&jt);
+    free(b.key);
+    free(b.null);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scatter),
+        cmocka_unit_test(test_table_unique),
+        cmocka_unit_test(test_table_duplicates),
+        cmocka_unit_test(test_table_empty),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

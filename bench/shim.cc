@@ -7,10 +7,11 @@
  * data set is in memory at a time. A setup or run failure (for instance an
  * answer that differs from the one computed in C) is reported with
  * SkipWithError, so that case gets no time. Every case runs once per thread
- * count of the axis (1, 2, 4, ... and the CPU count; named "/threads:N").
- * Each run reports items (input rows) and bytes (bytes of the columns read)
- * as rates, and the kernel ISA as its label and in the JSON context. The
- * exit status is 1 when any case failed.
+ * count of the axis (1, 2, 4, ... and the CPU count; named "/threads:N"),
+ * each time after one untimed run on that many threads (a warm-up that also
+ * checks the answer there). Each run reports items (input rows) and bytes
+ * (bytes of the columns read) as rates, and the kernel ISA as its label and
+ * in the JSON context. The exit status is 1 when any case failed.
  */
 #include <benchmark/benchmark.h>
 
@@ -58,6 +59,12 @@ void run_case(benchmark::State &st, size_t i)
         return;
     }
     const unsigned threads = static_cast<unsigned>(st.range(0));
+    /* An untimed warm-up run, which also checks the answer on this many threads. */
+    if (c.run(l.state, threads, err, sizeof err) != 0) {
+        g_failed = true;
+        st.SkipWithError(err);
+        return;
+    }
     for (auto _ : st) {
         if (c.run(l.state, threads, err, sizeof err) != 0) {
             g_failed = true;

@@ -990,6 +990,31 @@ static sl_status agg_merge_parts(size_t w, void *arg)
     return s;
 }
 
+/* Moves the partitions of the tables parts[0..np) into one table without
+ * copying (the next pipeline scans it in parallel anyway). */
+static sl_status move_partitions(run *r, sli_table **parts, size_t np, sli_table **out)
+{
+    const sli_table *first = parts[0];
+    sli_table *t = sli_table_create("aggregate");
+    sl_status s = t ? SL_OK : SL_ERR_NOMEM;
+    for (size_t c = 0; c < first->schema.ncols && !s; c++)
+        s = sli_table_add_field(t, first->schema.names[c], first->schema.types[c]);
+    for (size_t p = 0; p < np && !s; p++) {
+        for (size_t q = 0; q < parts[p]->nparts && !s; q++) {
+            if (parts[p]->parts[q].rows == 0) continue;
+            sli_column **cols = parts[p]->parts[q].cols;
+            parts[p]->parts[q].cols = NULL; /* owned by t from here, even on failure */
+            s = sli_table_add_partition(t, cols);
+        }
+    }
+    if (s) {
+        sli_table_free(t);
+        return nomem(r, "aggregate");
+    }
+    *out = t;
+    return SL_OK;
+}
+
 /* Concatenates the partitions' tables into one single-partition table. */
 static sl_status concat_tables(run *r, sli_table **parts, size_t np, sli_table **out)
 {
@@ -1027,7 +1052,7 @@ static sl_status concat_tables(run *r, sli_table **parts, size_t np, sli_table *
  * partition and merging every worker's groups of it into one cache-sized
  * table; the partitions' tables are then concatenated. No row is aggregated
  * twice. */
-static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out)
+static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out, bool last)
 {
     run *r0 = &pr->runs[0];
     const sli_plan *n = r0->p->sink_node;
@@ -1066,7 +1091,10 @@ static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out)
                     break;
                 }
         }
-        if (!s) s = concat_tables(r0, j.tables, np, &out->table);
+        /* The query's result is one partition; a table a later pipeline reads need not be. */
+        if (!s)
+            s = last ? concat_tables(r0, j.tables, np, &out->table)
+                     : move_partitions(r0, j.tables, np, &out->table);
     }
     if (s == SL_ERR_UNSUPPORTED && r0->ctx->last_status != s)
         s = sli_error(r0->ctx, s, "aggregate: more than 2 billion groups");
@@ -1101,7 +1129,7 @@ static size_t morsel_rows(size_t rows, size_t nw)
 }
 
 static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_output *outs, pipe_output *out,
-                              sli_exec_stats *stats, par_run *pr, const sli_team *team)
+                              sli_exec_stats *stats, par_run *pr, const sli_team *team, bool last)
 {
     size_t nw = pr->nw, np = pr->src->nparts;
     pr->runs = calloc(nw, sizeof *pr->runs);
@@ -1157,7 +1185,7 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
         case SLI_SINK_RESULT:
         case SLI_SINK_SORT: s = pr->runs[0].topk ? merge_topk(pr) : assemble_builders(pr); break;
         case SLI_SINK_BUILD: s = assemble_builders(pr); break;
-        case SLI_SINK_AGG: s = merge_agg(pr, team, out); break;
+        case SLI_SINK_AGG: s = merge_agg(pr, team, out, last); break;
         }
     }
     if (!s && p->sink != SLI_SINK_AGG) s = sink_finish(&pr->runs[0], out);
@@ -1176,8 +1204,9 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     return s;
 }
 
+/* Runs one pipeline; `last`: its output is the query's result. */
 static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_output *outs, pipe_output *out,
-                              sli_exec_stats *stats)
+                              sli_exec_stats *stats, bool last)
 {
     const sli_table *src = p->scan ? p->scan->table : outs[p->source].table;
     size_t rows = 0;
@@ -1201,7 +1230,7 @@ static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_outpu
                       .nw = nw,
                       .morsel = morsel,
                       .rows = rows};
-        s = run_parallel(ctx, p, outs, out, stats, &pr, &team);
+        s = run_parallel(ctx, p, outs, out, stats, &pr, &team, last);
         sli_team_free(&team);
         return s;
     }
@@ -1225,7 +1254,8 @@ static sl_status execute_pipelines(sl_context *ctx, const sli_physical *ph, sli_
     pipe_output *outs = calloc(ph->npipes, sizeof *outs);
     if (!outs) return sli_nomem(ctx, "execution");
     sl_status s = SL_OK;
-    for (size_t i = 0; i < ph->npipes && !s; i++) s = run_pipeline(ctx, &ph->pipes[i], outs, &outs[i], stats);
+    for (size_t i = 0; i < ph->npipes && !s; i++)
+        s = run_pipeline(ctx, &ph->pipes[i], outs, &outs[i], stats, i + 1 == ph->npipes);
     if (!s) {
         *out = outs[ph->npipes - 1].table;
         outs[ph->npipes - 1].table = NULL;

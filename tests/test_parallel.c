@@ -167,6 +167,8 @@ static void test_aggregates(void **state)
     /* every id is a group: past the partitioned merge's threshold */
     same_everywhere("table(\"f\").groupBy(id).agg(sum(v) as sv, count(v) as cv, min(k) as mk)", 1, FACT_ROWS);
     same_everywhere("table(\"f\").groupBy(k).agg(count(*) as n, avg(v) as av)", 1, 10000);
+    /* the merged partitions feed a later pipeline (a sort) without being concatenated */
+    same_everywhere("table(\"f\").groupBy(id).agg(sum(v) as sv).where(sv > 0).orderBy(sv desc, id)", 0, 1000);
     same_everywhere("let d = table(\"d\");\n"
                     "table(\"f\").join(d, k = dk).groupBy(name).agg(sum(v) as sv, count(*) as n)",
                     1, 50);

@@ -31,6 +31,7 @@
 #endif
 
 #include "buffer.h"
+#include "stream_line.h"
 
 size_t sli_agg_part_groups = (size_t)1 << 16;
 unsigned sli_agg_part_bits = 8;
@@ -40,7 +41,7 @@ unsigned sli_agg_part_bits = 8;
 #define HUGE                ((size_t)2 << 20)
 #define SLAB_BYTES          (4 * HUGE)
 #define ARENA_BYTES         ((size_t)1 << 20)
-#define LINE                64 /* a cache line: the unit of write-combining */
+#define LINE                SLI_WC_LINE /* the unit of write-combining */
 
 static size_t up64(size_t x)
 {
@@ -137,21 +138,6 @@ static const char *arena_put(sli_part_rows *pr, const char *p, size_t len)
     return dst;
 }
 
-/* Writes a full staged line to its place in a block, past the caches
- * (the block is read again only when the partition is aggregated). */
-static inline void stream_line(void *dst, const void *line)
-{
-#if defined(__SSE2__) && defined(__x86_64__)
-    /* 8-byte pieces: 8-byte values were just stored into the line one by
-     * one, and a wider load of them could not be forwarded from the stores */
-    const long long *s = line;
-    long long *d = dst;
-    for (int i = 0; i < LINE / 8; i++) _mm_stream_si64(d + i, s[i]);
-#else
-    memcpy(dst, line, LINE);
-#endif
-}
-
 /* Software write-combining: the value of the i-th row goes to its place
  * (block db[i], row dp[i]) through the staging line of its partition and
  * this column; a full line is streamed to the block in one piece. Rows are
@@ -165,7 +151,7 @@ static inline void stream_line(void *dst, const void *line)
             T *st_ = (T *)(stage + dq[i] * stride);                                                          \
             (void)r;                                                                                         \
             st_[in_] = (VALUE);                                                                              \
-            if (in_ == per_ - 1) stream_line((char *)db[i] + voff + (at_ - in_) * sizeof(T), st_);           \
+            if (in_ == per_ - 1) sli_stream_line((char *)db[i] + voff + (at_ - in_) * sizeof(T), st_);       \
         }                                                                                                    \
     } while (0)
 

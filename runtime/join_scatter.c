@@ -17,8 +17,9 @@
 #endif
 
 #include "buffer.h"
+#include "stream_line.h"
 
-#define LINE 64
+#define LINE SLI_WC_LINE
 
 sl_status sli_join_wc_init(sli_join_wc *wc, const size_t *start, size_t nparts)
 {
@@ -40,21 +41,6 @@ void sli_join_wc_free(sli_join_wc *wc)
     memset(wc, 0, sizeof *wc);
 }
 
-/* Writes a complete staged line to its aligned place in the output, past
- * the caches: the build reads it again only partition by partition. */
-static inline void stream_line(void *dst, const void *line)
-{
-#if defined(__SSE2__) && defined(__x86_64__)
-    /* 8-byte pieces: narrower values were just stored into the line, and a
-     * wider load could not be forwarded from those stores */
-    const long long *s = line;
-    long long *d = dst;
-    for (int i = 0; i < LINE / 8; i++) _mm_stream_si64(d + i, s[i]);
-#else
-    memcpy(dst, line, LINE);
-#endif
-}
-
 /* Scatters values of type T; see sli_join_wc_scatter. */
 #define WC_SCATTER(T)                                                                                        \
     do {                                                                                                     \
@@ -70,7 +56,7 @@ static inline void stream_line(void *dst, const void *line)
             if (slot != per - 1) continue;                                                                   \
             size_t first = at - slot; /* the line's first position */                                        \
             if (first >= start[q])                                                                           \
-                stream_line(dst + first, line);                                                              \
+                sli_stream_line(dst + first, line);                                                          \
             else /* the line begins in the partition before */                                               \
                 memcpy(dst + start[q], line + (start[q] - first), (at + 1 - start[q]) * sizeof(T));          \
         }                                                                                                    \

@@ -9,30 +9,7 @@ SRC=$2
 DATA="$SRC/examples/data"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-
-# expect NAME STATUS PATTERN -- command...: runs the command, checks its exit
-# status and that stdout+stderr match the extended regex PATTERN.
-expect() {
-    local name=$1 status=$2 pattern=$3
-    shift 4
-    local out rc
-    out=$("$@" 2>&1)
-    rc=$?
-    if [ "$rc" -ne "$status" ]; then
-        echo "FAIL $name: exit status $rc, wanted $status"
-        echo "$out" | sed 's/^/     /'
-        failed=$((failed + 1))
-    elif ! grep -Eq -- "$pattern" <<<"$out"; then
-        echo "FAIL $name: output does not match /$pattern/"
-        echo "$out" | sed 's/^/     /'
-        failed=$((failed + 1))
-    else
-        echo "ok   $name"
-        passed=$((passed + 1))
-    fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
 # The example prints exactly the expected rows, in order.
 out=$("$SLUICE" run "$SRC/examples/exams.plan" --data "$DATA" --format csv)

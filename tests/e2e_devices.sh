@@ -7,30 +7,7 @@
 # Usage: e2e_devices.sh SLUICE_BINARY SOURCE_DIR
 set -u
 SLUICE=$1
-passed=0
-failed=0
-
-# expect NAME STATUS PATTERN -- command...: runs the command, checks its exit
-# status and that stdout+stderr match the extended regex PATTERN.
-expect() {
-    local name=$1 status=$2 pattern=$3
-    shift 4
-    local out rc
-    out=$("$@" 2>&1)
-    rc=$?
-    if [ "$rc" -ne "$status" ]; then
-        echo "FAIL $name: exit status $rc, wanted $status"
-        echo "$out" | sed 's/^/     /'
-        failed=$((failed + 1))
-    elif ! grep -Eq -- "$pattern" <<<"$out"; then
-        echo "FAIL $name: output does not match /$pattern/"
-        echo "$out" | sed 's/^/     /'
-        failed=$((failed + 1))
-    else
-        echo "ok   $name"
-        passed=$((passed + 1))
-    fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
 TWO="pack:2 numa:1 core:4 pu:2"
 FOUR="pack:2 numa:2 core:2 pu:1"

@@ -823,9 +823,9 @@ static int cmp_seg(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Moves the rows of every worker's builder sink into worker 0's, in the
- * order of the morsels they came from, so the result does not depend on how
- * morsels were spread over workers. */
+/* Moves the rows of every worker's result or sort-input builders into worker
+ * 0's, in the order of the morsels they came from, so the result does not
+ * depend on how morsels were spread over workers. */
 static sl_status assemble_builders(par_run *pr)
 {
     run *r0 = &pr->runs[0];
@@ -877,6 +877,38 @@ static sl_status assemble_builders(par_run *pr)
     sli_buf_free(valid);
     sli_buf_free(idx);
     return s ? nomem(r0, "materialize") : SL_OK;
+}
+
+/* Appends the rows of every other worker's join build to worker 0's, worker
+ * by worker: a join's output has no order to keep, and whole columns copy
+ * faster than segments gathered row by row. */
+static sl_status concat_build(par_run *pr)
+{
+    run *r0 = &pr->runs[0];
+    size_t nb, more = 0;
+    sli_colbuilder *dst = sink_builders(r0, &nb);
+    for (size_t w = 1; w < pr->nw; w++) more += pr->runs[w].out_rows;
+    sli_strview *views = sli_buf_alloc(SLI_VEC_SIZE * sizeof *views);
+    sl_status s = views ? SL_OK : SL_ERR_NOMEM;
+    for (size_t i = 0; i < nb && !s; i++) s = sli_colbuilder_reserve(&dst[i], more);
+    for (size_t w = 1; w < pr->nw && !s; w++) {
+        size_t n;
+        sli_colbuilder *src = sink_builders(&pr->runs[w], &n);
+        for (size_t i = 0; i < nb && !s; i++) {
+            sli_column *c = sli_colbuilder_finish(&src[i]);
+            if (!c) s = SL_ERR_NOMEM;
+            /* chunks start at multiples of the vector size: bitmaps stay byte-aligned */
+            for (size_t start = 0; c && start < c->length && !s; start += SLI_VEC_SIZE) {
+                size_t m = c->length - start < SLI_VEC_SIZE ? c->length - start : SLI_VEC_SIZE;
+                sli_vec v;
+                sli_vec_from_column(c, start, m, views, &v);
+                s = sli_append_vec(&dst[i], &v, NULL, m);
+            }
+            sli_column_free(c);
+        }
+    }
+    sli_buf_free(views);
+    return s ? nomem(r0, "join build") : SL_OK;
 }
 
 /* Feeds the rows of every other worker's top-k into worker 0's. */
@@ -1184,7 +1216,7 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
         switch (p->sink) {
         case SLI_SINK_RESULT:
         case SLI_SINK_SORT: s = pr->runs[0].topk ? merge_topk(pr) : assemble_builders(pr); break;
-        case SLI_SINK_BUILD: s = assemble_builders(pr); break;
+        case SLI_SINK_BUILD: s = concat_build(pr); break;
         case SLI_SINK_AGG: s = merge_agg(pr, team, out, last); break;
         }
     }

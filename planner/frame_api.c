@@ -232,7 +232,7 @@ sl_status sl_frame_explain(const sl_frame *f, char **out)
     sli_sbuf_printf(&b, "\n== Optimized plan ==\n");
     sli_plan_describe(opt, &b);
     sli_sbuf_printf(&b, "\n== Physical plan: %zu pipeline(s) ==\n", ph->npipes);
-    sli_physical_describe(ph, &b);
+    sli_physical_describe(ph, sl_context_threads(f->ctx), &b);
     sli_physical_free(ph);
     sli_plan_unref(opt);
     *out = sli_sbuf_take(&b);

@@ -66,8 +66,8 @@ static sli_pipeline open_pipe(builder *b, const sli_plan *node)
     case SLI_PLAN_PROJECT:
     case SLI_PLAN_LIMIT:
         p = open_pipe(b, node->in[0]);
-        if (node->kind == SLI_PLAN_LIMIT && node->in[0]->kind == SLI_PLAN_SORT && node->limit <= SLI_TOPK_MAX &&
-            !b->failed) {
+        if (node->kind == SLI_PLAN_LIMIT && node->in[0]->kind == SLI_PLAN_SORT &&
+            node->limit <= SLI_TOPK_MAX && !b->failed) {
             /* orderBy(...).limit(k): the sort sink keeps only the best k rows */
             b->ph->pipes[p.source].topk = true;
             b->ph->pipes[p.source].topk_k = node->limit;
@@ -208,13 +208,24 @@ static void describe_names(sli_sbuf *out, const sli_plan *p)
     for (size_t i = 0; i < p->ncols; i++) sli_sbuf_printf(out, "%s%s", i ? ", " : "", p->names[i]);
 }
 
-void sli_physical_describe(const sli_physical *ph, sli_sbuf *out)
+bool sli_pipeline_parallel(const sli_pipeline *p)
+{
+    for (size_t i = 0; i < p->nops; i++)
+        if (p->ops[i].kind == SLI_POP_LIMIT) return false;
+    return true;
+}
+
+void sli_physical_describe(const sli_physical *ph, size_t threads, sli_sbuf *out)
 {
     const char *isa = sli_filter_select()->name;
     for (size_t i = 0; i < ph->npipes; i++) {
         const sli_pipeline *p = &ph->pipes[i];
-        sli_sbuf_printf(out, "Pipeline %zu (device cpu, kernels %s, %d rows per vector)\n", i + 1, isa,
+        sli_sbuf_printf(out, "Pipeline %zu (device cpu, kernels %s, %d rows per vector, ", i + 1, isa,
                         SLI_VEC_SIZE);
+        if (threads > 1 && !sli_pipeline_parallel(p))
+            sli_sbuf_printf(out, "1 worker: it has a limit)\n");
+        else
+            sli_sbuf_printf(out, "up to %zu worker%s)\n", threads, threads == 1 ? "" : "s");
         if (p->scan) {
             sli_sbuf_printf(out, "  source  scan %s [", p->scan->table->name);
             describe_names(out, p->scan);
@@ -280,8 +291,10 @@ void sli_physical_describe(const sli_physical *ph, sli_sbuf *out)
                             s->ngroups, s->naggs, sli_agg_select()->name);
             break;
         case SLI_SINK_SORT:
-            if (p->topk) sli_sbuf_printf(out, "  sink    top-%lld on ", (long long)p->topk_k);
-            else sli_sbuf_printf(out, "  sink    sort on ");
+            if (p->topk)
+                sli_sbuf_printf(out, "  sink    top-%lld on ", (long long)p->topk_k);
+            else
+                sli_sbuf_printf(out, "  sink    sort on ");
             for (size_t c = 0; c < s->nkeys; c++) {
                 if (c) sli_sbuf_append(out, ", ", 2);
                 put_expr(out, s->keys[c], s->in[0]);

@@ -11,6 +11,7 @@
 #ifndef SLI_PIPELINE_H
 #define SLI_PIPELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "plan.h"
@@ -72,8 +73,17 @@ typedef struct sli_physical {
  */
 sl_status sli_physical_build(sl_context *ctx, sli_plan *root, sli_physical **out);
 
-/** Appends a description of the pipelines, their operators and kernels. */
-void sli_physical_describe(const sli_physical *ph, sli_sbuf *out);
+/**
+ * Appends a description of the pipelines, their operators and kernels, and
+ * how many workers each may run on when a query has `threads` of them.
+ */
+void sli_physical_describe(const sli_physical *ph, size_t threads, sli_sbuf *out);
+
+/**
+ * @return whether a pipeline may run on several workers: one with a LIMIT
+ * stops at the first rows of its source, so it runs on one.
+ */
+bool sli_pipeline_parallel(const sli_pipeline *p);
 
 void sli_physical_free(sli_physical *ph);
 

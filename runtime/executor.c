@@ -1141,15 +1141,6 @@ static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out, 
     return s;
 }
 
-/* Whether the pipeline may run on several workers: a LIMIT stops at the
- * first rows of the source, so it runs on one. */
-static bool parallel_ok(const sli_pipeline *p)
-{
-    for (size_t i = 0; i < p->nops; i++)
-        if (p->ops[i].kind == SLI_POP_LIMIT) return false;
-    return true;
-}
-
 /* Rows per morsel: SLI_MORSEL_ROWS, or less for small sources so that every
  * worker gets several; always whole vectors. */
 static size_t morsel_rows(size_t rows, size_t nw)
@@ -1243,7 +1234,7 @@ static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     const sli_table *src = p->scan ? p->scan->table : outs[p->source].table;
     size_t rows = 0;
     for (size_t i = 0; i < src->nparts; i++) rows += src->parts[i].rows;
-    size_t nw = parallel_ok(p) ? sl_context_threads(ctx) : 1;
+    size_t nw = sli_pipeline_parallel(p) ? sl_context_threads(ctx) : 1;
     size_t morsel = nw > 1 ? morsel_rows(rows, nw) : 0;
     if (nw > 1) {
         size_t morsels = 0;

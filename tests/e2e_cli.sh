@@ -61,6 +61,11 @@ expect "no plan" 2 'run needs a plan file' -- "$SLUICE" run --data "$DATA"
 expect "bad format" 2 "unknown format 'xml'" -- "$SLUICE" run x.plan --format xml
 expect "memory limit" 1 'memory limit of 64.0 KiB exceeded in [a-z]' -- "$SLUICE" run "$SRC/examples/pricing_summary.plan" --data "$DATA" --memory-limit 64K
 expect "memory limit enough" 0 '\(3 rows\)' -- "$SLUICE" run "$SRC/examples/pricing_summary.plan" --data "$DATA" --memory-limit 1G
+expect "explain workers" 0 'Pipeline 1 \(device cpu, kernels [a-z0-9]+, 2048 rows per vector, up to 3 workers\)' -- "$SLUICE" explain "$SRC/examples/join.plan" --data "$DATA" --threads 3
+expect "explain limit worker" 0 '1 worker: it has a limit' -- "$SLUICE" explain -e 'table("exams").limit(2)' --data "$DATA" --threads 4
+expect "threads rows" 0 '^6$' -- "$SLUICE" run -e 'table("exams").where(result > 70).agg(count(*) as n)' --data "$DATA" --format csv --threads 4 --numa off
+expect "bad threads" 2 "--threads takes a number of workers from 1 to 1024, not '0'" -- "$SLUICE" run x.plan --threads 0
+expect "bad numa" 2 "--numa takes on or off, not 'maybe'" -- "$SLUICE" run x.plan --numa maybe
 expect "bad memory limit" 2 "--memory-limit takes a size such as 512M or 2G, not '1.5G'" -- "$SLUICE" run x.plan --memory-limit 1.5G
 
 echo "$passed passed, $failed failed"

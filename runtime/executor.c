@@ -95,8 +95,9 @@ typedef struct run {
     /* Parallel runs: where each morsel's rows start in the builder sinks
      * (RESULT, SORT, BUILD), so the workers' rows can be put back in the
      * order of the source (parallel.c's assembly below). */
-    size_t out_rows;  /**< rows appended to the builder sink so far */
-    size_t hint_rows; /**< rows this run's source will likely push (sizes the join build) */
+    size_t out_rows;             /**< rows appended to the builder sink so far */
+    size_t hint_rows;            /**< rows this run's source will likely push (sizes the join build) */
+    const struct sli_team *team; /**< parallel runs: the team, for sinks that finish in parallel */
     struct segment *segs;
     size_t nsegs, segcap;
 } run;
@@ -399,7 +400,7 @@ static sl_status sink_finish(run *r, pipe_output *out)
         return s ? nomem(r, "sort") : SL_OK;
     }
     case SLI_SINK_BUILD:
-        s = sli_join_table_finish(r->jt);
+        s = sli_join_table_finish_on(r->jt, r->team);
         if (s == SL_ERR_UNSUPPORTED)
             return sli_error(r->ctx, s, "hash join build side has more than 4 billion rows");
         if (s) return nomem(r, "join build");
@@ -1211,6 +1212,7 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
         case SLI_SINK_AGG: s = merge_agg(pr, team, out, last); break;
         }
     }
+    pr->runs[0].team = team;
     if (!s && p->sink != SLI_SINK_AGG) s = sink_finish(&pr->runs[0], out);
     for (size_t w = 0; pr->runs && w < nw; w++) {
         if (!pr->runs[w].p) continue;

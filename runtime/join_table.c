@@ -11,6 +11,7 @@
 #include "join_scatter.h"
 #include "kernels/filter.h"
 #include "materialize.h"
+#include "workers.h"
 
 #define DEFAULT_PART_ROWS 8192
 #define MAX_PBITS         10
@@ -224,7 +225,33 @@ static size_t direct_key_width(const sli_join_table *jt)
     return w == 4 || w == 8 ? w : 0;
 }
 
+/* The directory fill of a partitioned build, shared by a team. */
+typedef struct fill_job {
+    sli_join_table *jt;
+    const uint64_t *ph;
+    const uint32_t *ord;
+    const size_t *cnt;
+    const void *kdata;
+    size_t kw, nw;
+    bool *unique; /**< per partition */
+} fill_job;
+
+static sl_status fill_worker(size_t w, void *arg)
+{
+    fill_job *j = arg;
+    sli_join_table *jt = j->jt;
+    for (size_t p = w; p < ((size_t)1 << jt->pbits); p += j->nw)
+        j->unique[p] = fill_directory(jt->slots + jt->poff[p], jt->pmask[p], j->ph, j->ord, j->cnt[p],
+                                      j->cnt[p + 1], j->kdata, j->kw);
+    return SL_OK;
+}
+
 sl_status sli_join_table_finish(sli_join_table *jt)
+{
+    return sli_join_table_finish_on(jt, NULL);
+}
+
+sl_status sli_join_table_finish_on(sli_join_table *jt, const sli_team *team)
 {
     size_t nc = jt->ncols + jt->nkeys;
     jt->cols = calloc(nc ? nc : 1, sizeof *jt->cols);
@@ -313,9 +340,19 @@ sl_status sli_join_table_finish(sli_join_table *jt)
     size_t kw = direct_key_width(jt);
     const void *kdata = kw ? jt->cols[jt->ncols]->data : NULL;
     jt->unique = kw != 0;
-    for (size_t p = 0; p < np; p++)
-        jt->unique &= fill_directory(jt->slots + jt->poff[p], jt->pmask[p], ph, ord, cnt[p], cnt[p + 1],
-                                     jt->unique ? kdata : NULL, kw);
+    if (team && team->nworkers > 1 && np > 1) {
+        fill_job job = {jt, ph, ord, cnt, kdata, kw, team->nworkers, malloc(np * sizeof(bool))};
+        if (!job.unique || sli_team_run(team, fill_worker, &job)) {
+            free(job.unique);
+            goto out;
+        }
+        for (size_t p = 0; p < np; p++) jt->unique &= job.unique[p];
+        free(job.unique);
+    } else {
+        for (size_t p = 0; p < np; p++)
+            jt->unique &= fill_directory(jt->slots + jt->poff[p], jt->pmask[p], ph, ord, cnt[p], cnt[p + 1],
+                                         jt->unique ? kdata : NULL, kw);
+    }
 
     /* Bloom filter: a power of two of 64-bit words. */
     int bm = g_bloom;

@@ -91,6 +91,15 @@ sl_status sli_join_table_append(sli_join_table *jt, const sli_vec *payload, cons
  */
 sl_status sli_join_table_finish(sli_join_table *jt);
 
+struct sli_team;
+/**
+ * sli_join_table_finish with the partitions' directories filled by a team
+ * of workers (workers.h), each taking partitions in turn; team NULL: by the
+ * calling thread. The result is the same table either way.
+ * @return as sli_join_table_finish.
+ */
+sl_status sli_join_table_finish_on(sli_join_table *jt, const struct sli_team *team);
+
 /**
  * Reads partition `part`'s directory and its build rows' values in address
  * order, one load per cache line, so that a probe of many rows in that

@@ -1212,8 +1212,10 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
         case SLI_SINK_AGG: s = merge_agg(pr, team, out, last); break;
         }
     }
-    pr->runs[0].team = team;
-    if (!s && p->sink != SLI_SINK_AGG) s = sink_finish(&pr->runs[0], out);
+    if (!s && p->sink != SLI_SINK_AGG) {
+        pr->runs[0].team = team;
+        s = sink_finish(&pr->runs[0], out);
+    }
     for (size_t w = 0; pr->runs && w < nw; w++) {
         if (!pr->runs[w].p) continue;
         pr->runs[w].ctx = ctx;

@@ -138,52 +138,99 @@ static size_t pow2_at_least(size_t n)
     return p;
 }
 
-/* Rewrites every column in partition order: row r moves to the next place
- * of group qr[r] (its partition, or np for a row with a NULL key; groups
- * start at start[0..np+1]), keeping the input order within a group.
- * Fixed-width columns without nulls are scattered through write-combining
- * lines; the others are gathered through the inverse permutation. */
-static sl_status reorder_rows(sli_join_table *jt, sli_join_wc *wc, const uint16_t *qr, const size_t *start)
+/* Rewrites column c in partition order (see reorder_rows); perm is the
+ * inverse permutation, needed only by columns with nulls or strings. */
+static sl_status reorder_column(sli_join_table *jt, size_t c, sli_join_wc *wc, const uint16_t *qr,
+                                const uint32_t *perm, void *vals, uint8_t *valid)
 {
-    size_t rows = jt->rows, nc = jt->ncols + jt->nkeys, ng = wc->nparts;
-    uint32_t *perm = NULL, *next = NULL;
+    size_t rows = jt->rows;
+    const sli_column *old = jt->cols[c];
+    sli_colbuilder b;
+    sli_colbuilder_init(&b, old->type);
+    sl_status s = sli_colbuilder_reserve(&b, rows);
+    if (!s && old->type.id != SL_TYPE_UTF8 && !old->validity) {
+        sli_join_wc_scatter(wc, old->data, sli_type_width(old->type), qr, rows, b.col.data);
+        b.col.length = rows;
+    }
+    for (size_t at = 0; at < rows && !s && b.col.length < rows; at += SLI_VEC_SIZE) {
+        size_t m = rows - at < SLI_VEC_SIZE ? rows - at : SLI_VEC_SIZE;
+        sli_vec v;
+        sli_vec_gather_column(old, perm + at, m, vals, valid, &v);
+        s = sli_append_vec(&b, &v, NULL, m);
+    }
+    sli_column *moved = s ? NULL : sli_colbuilder_finish(&b);
+    if (!moved) {
+        if (s) sli_colbuilder_discard(&b);
+        return SL_ERR_NOMEM;
+    }
+    sli_column_free(jt->cols[c]);
+    jt->cols[c] = moved;
+    return SL_OK;
+}
+
+/* The moves of a partitioned build: every column, then the hashes (item nc),
+ * shared out among the workers of a team (or done by one). */
+typedef struct reorder_job {
+    sli_join_table *jt;
+    const uint16_t *qr;
+    const size_t *start; /**< ng + 1 group starts */
+    size_t ng, nw;
+    const uint32_t *perm;
+    const uint64_t *hashes;
+    uint64_t *ph; /**< receives the hashes in partition order */
+} reorder_job;
+
+static sl_status reorder_worker(size_t w, void *arg)
+{
+    const reorder_job *j = arg;
+    size_t nc = j->jt->ncols + j->jt->nkeys;
+    sli_join_wc wc = {0};
     void *vals = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
     uint8_t *valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
-    sl_status s = vals && valid ? SL_OK : SL_ERR_NOMEM;
-    for (size_t c = 0; c < nc && !s; c++) {
-        const sli_column *old = jt->cols[c];
-        sli_colbuilder b;
-        sli_colbuilder_init(&b, old->type);
-        s = sli_colbuilder_reserve(&b, rows);
-        if (!s && old->type.id != SL_TYPE_UTF8 && !old->validity) {
-            sli_join_wc_scatter(wc, old->data, sli_type_width(old->type), qr, rows, b.col.data);
-            b.col.length = rows;
-        } else if (!s && !perm) { /* perm[k]: the row that goes to place k */
-            perm = sli_buf_alloc((rows ? rows : 1) * sizeof *perm);
-            next = malloc(ng * sizeof *next);
-            if (!perm || !next) s = SL_ERR_NOMEM;
-            for (size_t g = 0; g < ng && !s; g++) next[g] = (uint32_t)start[g];
-            for (size_t r = 0; r < rows && !s; r++) perm[next[qr[r]]++] = (uint32_t)r;
-        }
-        for (size_t at = 0; at < rows && !s && b.col.length < rows; at += SLI_VEC_SIZE) {
-            size_t m = rows - at < SLI_VEC_SIZE ? rows - at : SLI_VEC_SIZE;
-            sli_vec v;
-            sli_vec_gather_column(old, perm + at, m, vals, valid, &v);
-            s = sli_append_vec(&b, &v, NULL, m);
-        }
-        sli_column *nc2 = s ? NULL : sli_colbuilder_finish(&b);
-        if (!nc2) {
-            if (s) sli_colbuilder_discard(&b);
-            s = SL_ERR_NOMEM;
-            break;
-        }
-        sli_column_free(jt->cols[c]);
-        jt->cols[c] = nc2;
+    sl_status s = vals && valid ? sli_join_wc_init(&wc, j->start, j->ng) : SL_ERR_NOMEM;
+    for (size_t i = w; i <= nc && !s; i += j->nw) {
+        if (i == nc)
+            sli_join_wc_scatter(&wc, j->hashes, sizeof *j->hashes, j->qr, j->jt->rows, j->ph);
+        else
+            s = reorder_column(j->jt, i, &wc, j->qr, j->perm, vals, valid);
     }
-    sli_buf_free(perm);
-    free(next);
+    sli_join_wc_free(&wc);
     sli_buf_free(vals);
     sli_buf_free(valid);
+    return s;
+}
+
+/* Rewrites every column in partition order: row r moves to the next place
+ * of group qr[r] (its partition, or np for a row with a NULL key; groups
+ * start at start[0..ng]), keeping the input order within a group, and
+ * writes the rows' hashes to ph in the same order. Fixed-width columns
+ * without nulls are scattered through write-combining lines; the others are
+ * gathered through the inverse permutation. Columns are independent, so a
+ * team (may be NULL) shares them out. */
+static sl_status reorder_rows(sli_join_table *jt, const uint16_t *qr, const size_t *start, size_t ng,
+                              const uint64_t *hashes, uint64_t *ph, const sli_team *team)
+{
+    size_t rows = jt->rows, nc = jt->ncols + jt->nkeys;
+    uint32_t *perm = NULL;
+    bool need_perm = false;
+    for (size_t c = 0; c < nc; c++)
+        need_perm |= jt->cols[c]->type.id == SL_TYPE_UTF8 || jt->cols[c]->validity != NULL;
+    if (need_perm) { /* perm[k]: the row that goes to place k */
+        perm = sli_buf_alloc((rows ? rows : 1) * sizeof *perm);
+        size_t *next = malloc(ng * sizeof *next);
+        if (!perm || !next) {
+            sli_buf_free(perm);
+            free(next);
+            return SL_ERR_NOMEM;
+        }
+        memcpy(next, start, ng * sizeof *next);
+        for (size_t r = 0; r < rows; r++) perm[next[qr[r]]++] = (uint32_t)r;
+        free(next);
+    }
+    size_t nw = team && team->nworkers > 1 ? team->nworkers : 1;
+    reorder_job job = {jt, qr, start, ng, nw, perm, hashes, ph};
+    sl_status s = nw > 1 ? sli_team_run(team, reorder_worker, &job) : reorder_worker(0, &job);
+    sli_buf_free(perm);
     return s;
 }
 
@@ -273,7 +320,6 @@ sl_status sli_join_table_finish_on(sli_join_table *jt, const sli_team *team)
     uint16_t *qr = NULL;
     uint64_t *ph = NULL;
     size_t *cnt = NULL;
-    sli_join_wc wc = {0};
     if (!hashes || !ins) goto out;
     size_t nins = hash_build_rows(jt, hashes, ins);
     if (nins == SIZE_MAX) goto out;
@@ -326,9 +372,7 @@ sl_status sli_join_table_finish_on(sli_join_table *jt, const sli_team *team)
     if (permuted) {
         /* One write-combined scatter per column (and one for the hashes,
          * which travel with their rows: the fill reads both in order). */
-        if (sli_join_wc_init(&wc, cnt, np + 1)) goto out;
-        sli_join_wc_scatter(&wc, hashes, sizeof *hashes, qr, rows, ph);
-        if (reorder_rows(jt, &wc, qr, cnt) != SL_OK) goto out;
+        if (reorder_rows(jt, qr, cnt, np + 1, hashes, ph, team) != SL_OK) goto out;
     } else {
         for (size_t i = 0; i < nins; i++) {
             ord[i] = ins[i];
@@ -380,7 +424,6 @@ out:
     sli_buf_free(ph);
     sli_buf_free(qr);
     free(cnt);
-    sli_join_wc_free(&wc);
     return st;
 }
 

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "memory.h"
+#include "sluice/sluice.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -316,6 +317,16 @@ void sli_buf_free(void *p)
     }
     sli_mem_release(malloc_usable_size(p));
     free(p);
+}
+
+size_t sl_set_buffer_cache_limit(size_t bytes)
+{
+    return sli_buf_cache_limit(bytes);
+}
+
+size_t sl_buffer_cache_bytes(void)
+{
+    return sli_buf_cache_bytes();
 }
 
 size_t sli_buf_cache_limit(size_t bytes)

@@ -21,6 +21,7 @@
 
 #include "runtime/buffer.h"
 #include "runtime/memory.h"
+#include "sluice/sluice.h"
 
 #define MIB ((size_t)1 << 20)
 
@@ -303,6 +304,26 @@ static void test_threads(void **state)
     sli_buf_cache_trim();
 }
 
+/* The public calls cap the cache and report what it holds. */
+static void test_public_cache_limit(void **state)
+{
+    (void)state;
+    void *a = sli_buf_alloc(3 * MIB), *b = sli_buf_alloc(5 * MIB);
+    assert_non_null(a);
+    assert_non_null(b);
+    sli_buf_free(a);
+    sli_buf_free(b);
+    assert_true(sl_buffer_cache_bytes() >= 8 * MIB); /* both blocks are kept */
+    size_t old = sl_set_buffer_cache_limit(0);       /* disables the cache: returned at once */
+    assert_true(old >= 8 * MIB);
+    assert_int_equal(sl_buffer_cache_bytes(), 0);
+    void *c = sli_buf_alloc(3 * MIB);
+    assert_non_null(c);
+    sli_buf_free(c);
+    assert_int_equal(sl_buffer_cache_bytes(), 0); /* nothing is kept while disabled */
+    assert_int_equal(sl_set_buffer_cache_limit(old), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +333,7 @@ int main(void)
         cmocka_unit_test_setup(test_budget_with_reuse, setup),
         cmocka_unit_test_setup(test_cache_bound, setup),
         cmocka_unit_test_setup(test_threads, setup),
+        cmocka_unit_test_setup(test_public_cache_limit, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

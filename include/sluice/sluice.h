@@ -159,6 +159,19 @@ SL_API size_t sl_context_threads(sl_context *ctx);
  */
 SL_API sl_status sl_context_set_numa(sl_context *ctx, bool on);
 
+/**
+ * Caps the process-wide cache of freed large buffers (1 MiB and more) that
+ * sluice keeps so later queries reuse their memory instead of taking fresh
+ * pages from the system; cached blocks beyond the cap are returned at once.
+ * The default is 1/8 of physical memory, at most 4 GiB; 0 disables the cache.
+ * @return the cap before.
+ * Thread safety: any thread, at any time.
+ */
+SL_API size_t sl_set_buffer_cache_limit(size_t bytes);
+
+/** @return the bytes the large-buffer cache holds now (not in use by any query). */
+SL_API size_t sl_buffer_cache_bytes(void);
+
 /** Options for reading CSV files. Zero-initialise, then set what you need. */
 typedef struct sl_csv_options {
     char delimiter;     /**< field separator; 0 means ',' */

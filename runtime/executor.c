@@ -679,6 +679,30 @@ static sl_status scan_bufs_init(run *r, scan_bufs *b, const sli_table *t, const 
     return SL_OK;
 }
 
+/* Points b's vectors at rows [start, start + n) of partition pt (columns
+ * `colmap`, or all when NULL). */
+static void load_vectors(scan_bufs *b, const sli_partition *pt, const size_t *colmap, size_t start, size_t n)
+{
+    for (size_t c = 0; c < b->ncols; c++)
+        sli_vec_from_column(pt->cols[colmap ? colmap[c] : c], start, n, b->views[c], &b->vecs[c]);
+}
+
+/* Calls fn on every vector of table t (all columns), in order. */
+static sl_status each_vector(run *r, const sli_table *t, sl_status (*fn)(run *, const sli_chunk *))
+{
+    scan_bufs b = {0};
+    sl_status s = scan_bufs_init(r, &b, t, NULL, t->schema.ncols);
+    for (size_t p = 0; p < t->nparts && !s; p++)
+        for (size_t start = 0; start < t->parts[p].rows && !s; start += SLI_VEC_SIZE) {
+            size_t n = t->parts[p].rows - start < SLI_VEC_SIZE ? t->parts[p].rows - start : SLI_VEC_SIZE;
+            load_vectors(&b, &t->parts[p], NULL, start, n);
+            sli_chunk chunk = {n, n, NULL, b.ncols, b.vecs};
+            s = fn(r, &chunk);
+        }
+    scan_bufs_free(&b);
+    return s;
+}
+
 /* Pushes rows [begin, end) of partition `part` of `t` (columns `colmap`, or
  * all when NULL) in vectors; begin is a multiple of the vector size, so
  * vectors start at multiples of 8 (bitmaps stay byte-aligned). */
@@ -689,8 +713,7 @@ static sl_status scan_rows(run *r, scan_bufs *b, const sli_table *t, const size_
     sl_status s = SL_OK;
     for (size_t start = begin; start < end && !s && !r->done; start += SLI_VEC_SIZE) {
         size_t n = end - start < SLI_VEC_SIZE ? end - start : SLI_VEC_SIZE;
-        for (size_t c = 0; c < b->ncols; c++)
-            sli_vec_from_column(pt->cols[colmap ? colmap[c] : c], start, n, b->views[c], &b->vecs[c]);
+        load_vectors(b, pt, colmap, start, n);
         sli_chunk chunk = {n, n, NULL, b->ncols, b->vecs};
         if (stats) {
             stats->vectors++;
@@ -920,17 +943,7 @@ static sl_status merge_topk(par_run *pr)
     for (size_t w = 1; w < pr->nw && !s; w++) {
         sli_table *t = NULL;
         if (sli_topk_finish(pr->runs[w].topk, &t)) return nomem(r0, "top-k");
-        scan_bufs b = {0};
-        s = scan_bufs_init(r0, &b, t, NULL, t->schema.ncols);
-        for (size_t p = 0; p < t->nparts && !s; p++)
-            for (size_t start = 0; start < t->parts[p].rows && !s; start += SLI_VEC_SIZE) {
-                size_t n = t->parts[p].rows - start < SLI_VEC_SIZE ? t->parts[p].rows - start : SLI_VEC_SIZE;
-                for (size_t c = 0; c < b.ncols; c++)
-                    sli_vec_from_column(t->parts[p].cols[c], start, n, b.views[c], &b.vecs[c]);
-                sli_chunk chunk = {n, n, NULL, b.ncols, b.vecs};
-                if (sli_topk_consume(r0->topk, &chunk)) s = nomem(r0, "top-k");
-            }
-        scan_bufs_free(&b);
+        s = each_vector(r0, t, sink_consume); /* worker 0's sink is that top-k */
         sli_table_free(t);
     }
     return s;
@@ -1048,6 +1061,14 @@ static sl_status move_partitions(run *r, sli_table **parts, size_t np, sli_table
     return SL_OK;
 }
 
+/* Appends a chunk to r's builders (one per column). */
+static sl_status append_to_builders(run *r, const sli_chunk *c)
+{
+    for (size_t i = 0; i < r->nbuilders; i++)
+        if (sli_append_vec(&r->builders[i], &c->cols[i], c->sel, c->count)) return nomem(r, "aggregate");
+    return SL_OK;
+}
+
 /* Concatenates the partitions' tables into one single-partition table. */
 static sl_status concat_tables(run *r, sli_table **parts, size_t np, sli_table **out)
 {
@@ -1055,21 +1076,9 @@ static sl_status concat_tables(run *r, sli_table **parts, size_t np, sli_table *
     size_t nc = first->schema.ncols;
     r->nbuilders = nc;
     r->builders = calloc(nc ? nc : 1, sizeof *r->builders);
-    scan_bufs b = {0};
-    sl_status s = r->builders ? scan_bufs_init(r, &b, first, NULL, nc) : nomem(r, "aggregate");
+    sl_status s = r->builders ? SL_OK : nomem(r, "aggregate");
     for (size_t c = 0; c < nc && !s; c++) sli_colbuilder_init(&r->builders[c], first->schema.types[c]);
-    for (size_t t = 0; t < np && !s; t++)
-        for (size_t q = 0; q < parts[t]->nparts && !s; q++) {
-            const sli_partition *pt = &parts[t]->parts[q];
-            for (size_t start = 0; start < pt->rows && !s; start += SLI_VEC_SIZE) {
-                size_t m = pt->rows - start < SLI_VEC_SIZE ? pt->rows - start : SLI_VEC_SIZE;
-                for (size_t c = 0; c < nc && !s; c++) {
-                    sli_vec_from_column(pt->cols[c], start, m, b.views[c], &b.vecs[c]);
-                    if (sli_append_vec(&r->builders[c], &b.vecs[c], NULL, m)) s = nomem(r, "aggregate");
-                }
-            }
-        }
-    scan_bufs_free(&b);
+    for (size_t t = 0; t < np && !s; t++) s = each_vector(r, parts[t], append_to_builders);
     sli_plan schema = {0};
     schema.ncols = nc;
     schema.names = first->schema.names;

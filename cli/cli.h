@@ -11,6 +11,12 @@ typedef enum sli_cmd { SLI_CMD_RUN, SLI_CMD_EXPLAIN, SLI_CMD_TABLES } sli_cmd;
 /** @return the help text of a command (NULL: the main help), or NULL if unknown. */
 const char *sli_cli_help(const char *cmd);
 
+/** @return the help text of `sluice gen` (cli/gen.c). */
+const char *sli_cli_gen_help(void);
+
+/** Runs `sluice gen` with argv[0] being "gen". @return an exit code. */
+int sli_cli_gen(int argc, char **argv);
+
 /** Runs `run`, `explain` or `tables` with argv[0] being the command name. */
 int sli_cli_run(int argc, char **argv, sli_cmd cmd);
 

@@ -13,13 +13,14 @@
 #include "sluice/sluice.h"
 
 static const char *const MAIN_HELP =
-    "sluice - a vectorized analytics engine; runs plan files over CSV data\n"
+    "sluice - a vectorized analytics engine; runs plan files over CSV and Parquet data\n"
     "\n"
     "Usage:\n"
     "  sluice run PLAN [options]       run a plan file and print its result\n"
     "  sluice explain PLAN [options]   show the logical, optimized and physical plans\n"
     "  sluice tables [options]         list the registered tables and their columns\n"
     "  sluice devices [--format json]  list the CPU and OpenCL devices and the NUMA topology\n"
+    "  sluice gen tpch|ssb --sf X --out DIR   generate TPC-H or Star Schema Benchmark data\n"
     "  sluice version                  print the version\n"
     "  sluice help [COMMAND]           show help for a command\n"
     "\n"
@@ -29,6 +30,7 @@ static const char *const MAIN_HELP =
     "Examples:\n"
     "  sluice run examples/exams.plan --data examples/data\n"
     "  sluice run q.plan --table lineitem=lineitem.tbl --format csv -o out.csv\n"
+    "  sluice gen tpch --sf 1 --out tpch1 && sluice tables --data tpch1\n"
     "  sluice explain examples/join.plan --data examples/data\n"
     "\n"
     "Run 'sluice help run' for the options and the plan-file language.\n";
@@ -40,16 +42,24 @@ static const char *const RUN_HELP =
     "Runs the plan file PLAN ('-' reads standard input) and prints its rows.\n"
     "\n"
     "Data:\n"
-    "  -t, --table NAME=PATH  register a CSV file as table NAME (repeatable); files ending\n"
-    "                         in .tbl are read as '|'-separated without a header row\n"
-    "  -d, --data DIR         register every .csv and .tbl file in DIR, named by file name\n"
+    "  -t, --table NAME=PATH  register a CSV or Parquet file as table NAME (repeatable);\n"
+    "                         files ending in .tbl are read as '|'-separated without a\n"
+    "                         header row, files ending in .parquet as Parquet\n"
+    "  -d, --data DIR         register every .csv, .tbl and .parquet file in DIR, named\n"
+    "                         by file name\n"
     "      --delimiter C      field separator for --table files (default ',')\n"
     "      --no-header        --table files have no header row (columns c0, c1, ...)\n"
     "      --schema 'S'       column names and types for --table files,\n"
     "                         e.g. 'id int64, price decimal(15,2), day date, name utf8'\n"
     "Output:\n"
     "  -f, --format FMT       table (default), csv or json\n"
-    "  -o, --output FILE      write the result to FILE (written whole or not at all)\n"
+    "  -o, --output FILE      write the result to FILE (written whole or not at all):\n"
+    "                         .parquet as Parquet, .json as JSON, .txt as a table,\n"
+    "                         anything else as CSV unless --format says otherwise;\n"
+    "                         a plan's final write(\"FILE\") step does the same\n"
+    "      --compression C    Parquet page compression: snappy (default), zstd, gzip, none\n"
+    "      --row-group-rows N rows per Parquet row group (default 1048576); smaller groups\n"
+    "                         let filters on sorted columns skip more of the file\n"
     "      --timing           print load, plan and run times to standard error\n"
     "  -e, --eval TEXT        run TEXT as the plan instead of reading a file\n"
     "Resources:\n"
@@ -69,7 +79,8 @@ static const char *const RUN_HELP =
     "  Steps: select(e [as name], ...), where(cond) / filter(cond),\n"
     "         join(other, a = b [and ...] [, 'inner'|'left'|'semi'|'anti']),\n"
     "         groupBy(e, ...) followed by agg(aggregate [as name], ...),\n"
-    "         orderBy(e [asc|desc] [nulls first|last], ...), limit(n)\n"
+    "         orderBy(e [asc|desc] [nulls first|last], ...), limit(n),\n"
+    "         write(\"out.parquet\") as the last step writes the result to a file\n"
     "  Expressions: + - * / %, = <> < <= > >=, and or not, x between a and b,\n"
     "         x [not] in (a, b), x is [not] null, cast(x as decimal(15,2)),\n"
     "         case when c then v [else w] end, extract(year from d), d + interval '3' month,\n"
@@ -110,6 +121,7 @@ const char *sli_cli_help(const char *cmd)
     if (strcmp(cmd, "explain") == 0) return EXPLAIN_HELP;
     if (strcmp(cmd, "tables") == 0) return TABLES_HELP;
     if (strcmp(cmd, "devices") == 0) return DEVICES_HELP;
+    if (strcmp(cmd, "gen") == 0) return sli_cli_gen_help();
     return NULL;
 }
 
@@ -127,7 +139,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "help") == 0) {
         const char *h = sli_cli_help(argc > 2 ? argv[2] : NULL);
         if (!h) {
-            fprintf(stderr, "sluice: no help for '%s'; commands: run, explain, tables, devices, version\n",
+            fprintf(stderr, "sluice: no help for '%s'; commands: run, explain, tables, devices, gen, version\n",
                     argv[2]);
             return SLI_EXIT_USAGE;
         }
@@ -142,7 +154,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "explain") == 0) return sli_cli_run(argc - 1, argv + 1, SLI_CMD_EXPLAIN);
     if (strcmp(cmd, "tables") == 0) return sli_cli_run(argc - 1, argv + 1, SLI_CMD_TABLES);
     if (strcmp(cmd, "devices") == 0) return sli_cli_devices(argc - 1, argv + 1);
-    fprintf(stderr, "sluice: unknown command '%s'; commands: run, explain, tables, devices, version, help\n",
+    if (strcmp(cmd, "gen") == 0) return sli_cli_gen(argc - 1, argv + 1);
+    fprintf(stderr, "sluice: unknown command '%s'; commands: run, explain, tables, devices, gen, version, help\n",
             cmd);
     return SLI_EXIT_USAGE;
 }

@@ -38,7 +38,13 @@ void sl_frame_destroy(sl_frame *f)
     if (f->group_names)
         for (size_t i = 0; i < f->ngroups; i++) free(f->group_names[i]);
     free(f->group_names);
+    free(f->output);
     free(f);
+}
+
+const char *sl_frame_output_path(const sl_frame *f)
+{
+    return f ? f->output : NULL;
 }
 
 size_t sl_frame_column_count(const sl_frame *f)

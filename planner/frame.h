@@ -21,6 +21,7 @@ struct sl_frame {
     sli_expr **groups; /**< bound group keys (pending groupBy) */
     char **group_names;
     bool grouped; /**< groupBy was called; only agg may follow */
+    char *output; /**< the file a plan's final write("...") step names, or NULL; owned */
 };
 
 /** @return a frame over plan (taking the reference), or NULL (plan dropped). */

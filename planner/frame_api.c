@@ -10,6 +10,7 @@
 #include "bind.h"
 #include "frame.h"
 #include "io/csv.h"
+#include "io/parquet.h"
 #include "optimizer.h"
 #include "parse.h"
 #include "pipeline.h"
@@ -281,6 +282,19 @@ sl_status sl_frame_write_csv(const sl_frame *f, const char *path)
         if (s) remove(tmp);
     }
     free(tmp);
+    sli_table_free(t);
+    return s;
+}
+
+sl_status sl_frame_write_parquet(const sl_frame *f, const char *path, const sl_parquet_options *opts)
+{
+    sl_status s = ready(f);
+    if (s) return s;
+    if (!path) return sli_error(f->ctx, SL_ERR_INVALID_ARG, "write_parquet: path is NULL");
+    sli_table *t = NULL;
+    if ((s = run_plan(f->ctx, f->plan, &t))) return s;
+    /* sli_parquet_write writes a temporary file and renames it into place. */
+    s = sli_parquet_write(f->ctx, t, path, opts);
     sli_table_free(t);
     return s;
 }

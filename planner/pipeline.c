@@ -229,7 +229,20 @@ void sli_physical_describe(const sli_physical *ph, size_t threads, sli_sbuf *out
         if (p->scan) {
             sli_sbuf_printf(out, "  source  scan %s [", p->scan->table->name);
             describe_names(out, p->scan);
-            sli_sbuf_printf(out, "] %zu partition(s)\n", p->scan->table->nparts);
+            const sli_table_source *src = p->scan->table->source;
+            if (src) {
+                sli_sbuf_printf(out, "] %s, %zu row group(s), only these columns read\n", src->kind, src->units);
+                sli_scan_range ranges[32];
+                size_t nr = sli_scan_ranges(p, ranges, sizeof ranges / sizeof *ranges);
+                if (nr) {
+                    sli_sbuf_printf(out, "  prune   row groups by min/max of ");
+                    for (size_t r = 0; r < nr; r++)
+                        sli_sbuf_printf(out, "%s%s", r ? ", " : "", p->scan->table->schema.names[ranges[r].col]);
+                    sli_sbuf_printf(out, "\n");
+                }
+            } else {
+                sli_sbuf_printf(out, "] %zu partition(s)\n", p->scan->table->nparts);
+            }
             for (size_t f = 0; f < p->nfilters; f++) {
                 const sli_pop *op = &p->ops[p->filters[f].op];
                 sli_sbuf_printf(out, "  filter  bloom filter of pipeline %zu's hash table on ",

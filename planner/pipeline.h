@@ -87,4 +87,12 @@ bool sli_pipeline_parallel(const sli_pipeline *p);
 
 void sli_physical_free(sli_physical *ph);
 
+/**
+ * Fills out[0..cap) with the value ranges the filters right after a
+ * pipeline's scan allow on the scanned table's columns (scan_ranges.c), so
+ * an external table can skip storage units that hold no qualifying row.
+ * @return the number of ranges written (0 for a pipeline without a scan).
+ */
+size_t sli_scan_ranges(const sli_pipeline *p, sli_scan_range *out, size_t cap);
+
 #endif

@@ -36,6 +36,35 @@ static const char *const M_GROUP[] = {"groupBy", "group_by", NULL};
 static const char *const M_AGG[] = {"agg", "aggregate", NULL};
 static const char *const M_ORDER[] = {"orderBy", "order_by", "sort", NULL};
 static const char *const M_LIMIT[] = {"limit", NULL};
+static const char *const M_WRITE[] = {"write", NULL};
+
+/* Handles a write("path") step: only the last step of the plan's final
+ * chain, with one string; the frame records the path for its caller. */
+static bool apply_write(env *e, sl_frame *f, const sli_pchain *c, size_t i)
+{
+    const sli_pstep *st = &c->steps[i];
+    if (c != e->prog->main || i + 1 != c->nsteps) {
+        sli_source_error(e->ctx, SL_ERR_SYNTAX, e->src, st->line, st->col,
+                         "write(...) must be the last step of the plan's final chain");
+        return false;
+    }
+    /* The name comes "double quoted" like table("...") (parsed as a quoted
+     * identifier) or as a 'string'. */
+    const sli_expr *a = st->nargs == 1 ? st->args[0] : NULL;
+    const char *path = !a                                                   ? NULL
+                       : a->kind == SLI_EX_COLUMN                           ? a->name
+                       : a->kind == SLI_EX_LITERAL && !a->lit.is_null && a->lit.type.id == SL_TYPE_UTF8 ? a->lit.s
+                                                                            : NULL;
+    if (!path || !*path) {
+        sli_source_error(e->ctx, SL_ERR_SYNTAX, e->src, a ? a->line : st->line, a ? a->col : st->col,
+                         "write() takes one file name, e.g. write(\"out.parquet\") or write(\"out.csv\")");
+        return false;
+    }
+    free(f->output);
+    f->output = strdup(path);
+    if (!f->output) sli_nomem(e->ctx, "plan");
+    return f->output != NULL;
+}
 
 /* Takes the step's argument list (the step no longer owns it). */
 static sli_expr **take_args(sli_pstep *st, size_t *n)
@@ -123,7 +152,7 @@ static sl_frame *apply(env *e, const sl_frame *f, sli_pstep *st)
         return sli_frame_limit_n(f, a->lit.i);
     }
     sli_source_error(ctx, SL_ERR_SYNTAX, e->src, st->line, st->col,
-                     "unknown step '%s'; steps: select, where, join, groupBy, agg, orderBy, limit",
+                     "unknown step '%s'; steps: select, where, join, groupBy, agg, orderBy, limit, write",
                      st->method);
     return NULL;
 }
@@ -174,6 +203,13 @@ static sl_frame *eval_chain(env *e, sli_pchain *c)
         }
     }
     for (size_t i = 0; i < c->nsteps; i++) {
+        if (method_is(c->steps[i].method, M_WRITE)) {
+            if (!apply_write(e, f, c, i)) {
+                sl_frame_destroy(f);
+                return NULL;
+            }
+            continue;
+        }
         sl_frame *next = apply(e, f, &c->steps[i]);
         sl_frame_destroy(f);
         if (!next) {

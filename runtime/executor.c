@@ -1240,11 +1240,35 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     return s;
 }
 
+/* Reads what a pipeline's scan of an external table needs: its columns, of
+ * the storage units its leading filters do not rule out. */
+static sl_status load_external(sl_context *ctx, const sli_pipeline *p, sli_table **out, sli_exec_stats *stats)
+{
+    const sli_table *t = p->scan->table;
+    sli_scan_range ranges[32];
+    size_t nranges = sli_scan_ranges(p, ranges, sizeof ranges / sizeof *ranges);
+    size_t read = 0;
+    sl_status s = t->source->load(t->source->self, ctx, p->scan->cols, p->scan->ncols, ranges, nranges, out, &read);
+    if (!s && stats) {
+        stats->units_read += read;
+        stats->units_skipped += t->source->units - read;
+    }
+    return s;
+}
+
 /* Runs one pipeline; `last`: its output is the query's result. */
 static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_output *outs, pipe_output *out,
                               sli_exec_stats *stats, bool last)
 {
-    const sli_table *src = p->scan ? p->scan->table : outs[p->source].table;
+    sli_table *loaded = NULL;
+    if (p->scan && p->scan->table->source) {
+        sl_status s = load_external(ctx, p, &loaded, stats);
+        if (s) return s;
+    }
+    /* A loaded external table holds exactly the scan's columns, in order. */
+    const sli_table *src = loaded ? loaded : p->scan ? p->scan->table : outs[p->source].table;
+    const size_t *colmap = p->scan && !loaded ? p->scan->cols : NULL;
+    size_t ncols = p->scan ? p->scan->ncols : p->source_node->ncols;
     size_t rows = 0;
     for (size_t i = 0; i < src->nparts; i++) rows += src->parts[i].rows;
     size_t nw = sli_pipeline_parallel(p) ? sl_context_threads(ctx) : 1;
@@ -1254,33 +1278,26 @@ static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_outpu
         for (size_t i = 0; i < src->nparts; i++) morsels += (src->parts[i].rows + morsel - 1) / morsel;
         if (morsels < nw) nw = morsels;
     }
+    sl_status s;
     if (nw > 1) {
         sli_team team;
-        sl_status s = sli_team_init(&team, nw, sli_context_topology(ctx),
-                                    ctx->numa_off ? SLI_NUMA_OFF : SLI_NUMA_ON, true);
-        if (s)
-            return s == SL_ERR_NOMEM ? sli_nomem(ctx, "pipeline") : sli_error(ctx, s, "pipeline: bad team");
-        par_run pr = {.src = src,
-                      .colmap = p->scan ? p->scan->cols : NULL,
-                      .ncols = p->scan ? p->scan->ncols : p->source_node->ncols,
-                      .nw = nw,
-                      .morsel = morsel,
-                      .rows = rows};
-        s = run_parallel(ctx, p, outs, out, stats, &pr, &team, last);
-        sli_team_free(&team);
-        return s;
+        s = sli_team_init(&team, nw, sli_context_topology(ctx), ctx->numa_off ? SLI_NUMA_OFF : SLI_NUMA_ON, true);
+        if (s) {
+            s = s == SL_ERR_NOMEM ? sli_nomem(ctx, "pipeline") : sli_error(ctx, s, "pipeline: bad team");
+        } else {
+            par_run pr = {.src = src, .colmap = colmap, .ncols = ncols, .nw = nw, .morsel = morsel, .rows = rows};
+            s = run_parallel(ctx, p, outs, out, stats, &pr, &team, last);
+            sli_team_free(&team);
+        }
+    } else {
+        run r;
+        s = run_init(&r, ctx, p, outs, rows);
+        if (!s) s = scan(&r, src, colmap, ncols, stats);
+        if (!s) s = flush_ops(&r);
+        if (!s) s = sink_finish(&r, out);
+        run_free(&r);
     }
-    run r;
-    sl_status s = run_init(&r, ctx, p, outs, rows);
-    if (!s) {
-        if (p->scan)
-            s = scan(&r, p->scan->table, p->scan->cols, p->scan->ncols, stats);
-        else
-            s = scan(&r, outs[p->source].table, NULL, p->source_node->ncols, stats);
-    }
-    if (!s) s = flush_ops(&r);
-    if (!s) s = sink_finish(&r, out);
-    run_free(&r);
+    sli_table_free(loaded);
     return s;
 }
 

@@ -16,6 +16,8 @@
 typedef struct sli_exec_stats {
     size_t vectors; /**< chunks pulled from sources */
     size_t rows_in; /**< rows read by sources */
+    size_t units_read;    /**< storage units (row groups) external tables read */
+    size_t units_skipped; /**< storage units their statistics ruled out */
 } sli_exec_stats;
 
 /**

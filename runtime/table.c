@@ -79,6 +79,10 @@ void sli_table_free(sli_table *t)
     for (size_t i = 0; i < t->schema.ncols; i++) free(t->schema.names[i]);
     free(t->schema.names);
     free(t->schema.types);
+    if (t->source) {
+        t->source->close(t->source->self);
+        free(t->source);
+    }
     free(t->name);
     free(t);
 }

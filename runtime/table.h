@@ -8,7 +8,9 @@
 #ifndef SLI_TABLE_H
 #define SLI_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "column.h"
 #include "sluice/sluice.h"
@@ -27,12 +29,51 @@ typedef struct sli_partition {
     sli_column **cols; /**< schema.ncols columns, each `rows` long */
 } sli_partition;
 
+/**
+ * An inclusive value range a scan's pushed-down predicate allows for one
+ * table column; storage units (row groups) whose statistics fall outside it
+ * need not be read. Integer-like columns (bool, ints, date32 days, scaled
+ * decimals) use lo..hi, float64 columns flo..fhi.
+ */
+typedef struct sli_scan_range {
+    size_t col; /**< table column index */
+    bool is_float;
+    int64_t lo, hi;
+    double flo, fhi;
+} sli_scan_range;
+
+/**
+ * Where the rows of an external table live (a Parquet file): such a table
+ * holds its schema and row count but no partitions; each scan loads what it
+ * needs through `load`.
+ */
+struct sli_table;
+
+typedef struct sli_table_source {
+    const char *kind; /**< "parquet" */
+    size_t units;     /**< storage units (row groups) */
+    void *self;
+    /**
+     * Loads table columns cols[0..ncols) (in that order; a scan reads at
+     * least one column, so ncols >= 1) of
+     * the units that ranges[0..nranges) do not rule out, into a new table
+     * (owned by the caller) whose schema is those columns.
+     * @param units_read receives how many units were read.
+     * @return SL_OK or an error recorded on ctx.
+     */
+    sl_status (*load)(void *self, sl_context *ctx, const size_t *cols, size_t ncols, const sli_scan_range *ranges,
+                      size_t nranges, struct sli_table **out, size_t *units_read);
+    /** Frees self. */
+    void (*close)(void *self);
+} sli_table_source;
+
 typedef struct sli_table {
     char *name;
     sli_schema schema;
     size_t nparts;
     sli_partition *parts;
-    size_t rows; /**< sum of partition rows */
+    size_t rows;                /**< sum of partition rows */
+    sli_table_source *source;   /**< external rows (no partitions), or NULL; owned */
 } sli_table;
 
 /** @return a new table with a copy of name and an empty schema, or NULL. */

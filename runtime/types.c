@@ -50,6 +50,7 @@ const char *sl_status_str(sl_status s)
     case SL_ERR_AMBIGUOUS: return "ambiguous column";
     case SL_ERR_DUPLICATE: return "duplicate name";
     case SL_ERR_MEMORY_LIMIT: return "memory limit exceeded";
+    case SL_ERR_PARQUET: return "malformed Parquet file";
     }
     return "unknown status";
 }

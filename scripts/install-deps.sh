@@ -7,7 +7,8 @@ set -euo pipefail
 PKGS=(cmake gcc g++ make pkg-config python3 python3-venv
       libhwloc-dev libsimde-dev
       ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
-      libbenchmark-dev libcmocka-dev)
+      libbenchmark-dev libcmocka-dev
+      libsnappy-dev libzstd-dev zlib1g-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

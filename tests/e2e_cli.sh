@@ -32,6 +32,16 @@ expect "run --help" 0 'Plan files:' -- "$SLUICE" run --help
 if [ "$(head -1 "$TMP/out.csv")" == "id,result" ] && [ ! -e "$TMP/out.csv.part" ]; then
     echo "ok   output file"; passed=$((passed + 1)); else echo "FAIL output file"; failed=$((failed + 1)); fi
 
+# A plan's write("file") step writes the result; the extension picks the format.
+"$SLUICE" run -e 'table("exams").where(result > 90).select(id).write("'"$TMP"'/w.csv")' --data "$DATA"
+if [ "$(cat "$TMP/w.csv" 2>/dev/null)" == $'id\n1\n8' ]; then
+    echo "ok   write step"; passed=$((passed + 1)); else echo "FAIL write step"; failed=$((failed + 1)); fi
+"$SLUICE" run -e 'table("exams").where(result > 95).select(id).write("'"$TMP"'/w.json")' --data "$DATA"
+expect "write json" 0 '"id": ?8' -- cat "$TMP/w.json"
+expect "write not last" 1 'write\(...\) must be the last step' -- "$SLUICE" run -e 'table("exams").write("x.csv").limit(1)' --data "$DATA"
+expect "write in let" 1 'write\(...\) must be the last step' -- "$SLUICE" run -e 'let e = table("exams").write("x.csv"); e' --data "$DATA"
+expect "write bad arg" 1 'write\(\) takes one file name' -- "$SLUICE" run -e 'table("exams").write(3)' --data "$DATA"
+
 # ---- bad input: one clear message, non-zero status, never a crash ----------
 printf 'table("exams")\n  .where(result > )\n' >"$TMP/syntax.plan"
 expect "syntax error position" 1 "syntax.plan:2:19: expected an expression" -- "$SLUICE" run "$TMP/syntax.plan" --data "$DATA"

@@ -62,6 +62,7 @@ typedef enum sl_status {
     SL_ERR_AMBIGUOUS = 13,     /**< a column name matches more than one column */
     SL_ERR_DUPLICATE = 14,     /**< a name is defined twice */
     SL_ERR_MEMORY_LIMIT = 15,  /**< a query needed more memory than its limit allows */
+    SL_ERR_PARQUET = 16,       /**< a Parquet file is malformed or truncated */
 } sl_status;
 
 /** @return a static, human-readable name for a status code; never NULL. */
@@ -193,11 +194,22 @@ SL_API sl_status sl_context_register_csv(sl_context *ctx, const char *name, cons
                                          const sl_csv_options *opts);
 
 /**
- * Registers every *.csv and *.tbl file in a directory as a table named after
- * the file without its extension (.tbl files use '|' and have no header row).
+ * Registers every *.csv, *.tbl and *.parquet file in a directory as a table
+ * named after the file without its extension (.tbl files use '|' and have no
+ * header row).
  * @return SL_OK or the first error met; tables read before it stay registered.
  */
 SL_API sl_status sl_context_register_dir(sl_context *ctx, const char *dir);
+
+/**
+ * Reads a Parquet file into memory and registers it as table `name`
+ * (every column; dictionary-encoded strings stay dictionary-encoded).
+ * @return SL_OK; SL_ERR_IO if the file cannot be read; SL_ERR_PARQUET for a
+ *         malformed file (the message names the file, row group and column);
+ *         SL_ERR_UNSUPPORTED for a column type or encoding sluice does not
+ *         read; SL_ERR_DUPLICATE if the name exists.
+ */
+SL_API sl_status sl_context_register_parquet(sl_context *ctx, const char *name, const char *path);
 
 /** @return the number of registered tables. */
 SL_API size_t sl_context_table_count(const sl_context *ctx);
@@ -260,6 +272,15 @@ SL_API sl_frame *sl_frame_limit(const sl_frame *f, int64_t n);
  */
 SL_API sl_frame *sl_frame_from_plan(sl_context *ctx, const char *text, const char *source_name);
 
+/**
+ * @return the file a plan's final `write("path")` step names (the frame
+ * owns the string), or NULL when the plan has no such step. The plan itself
+ * does not write: the caller runs the frame with sl_frame_write_parquet
+ * (path ending in .parquet) or sl_frame_write_csv, as `sluice run` does.
+ */
+SL_API const char *sl_frame_output_path(const sl_frame *f);
+
+
 /** Releases a frame. Frames derived from it stay valid. NULL is ignored. */
 SL_API void sl_frame_destroy(sl_frame *f);
 
@@ -300,6 +321,26 @@ SL_API sl_status sl_frame_show(const sl_frame *f, int64_t n, FILE *out);
 /** Runs the plan and writes it as CSV with a header row to path. The file is
  *  written under a temporary name and renamed, so it is complete or absent. */
 SL_API sl_status sl_frame_write_csv(const sl_frame *f, const char *path);
+
+/** Page compression for Parquet files sluice writes. */
+typedef enum sl_parquet_codec {
+    SL_PARQUET_SNAPPY = 0, /**< the default: fast, moderate ratio */
+    SL_PARQUET_ZSTD = 1,   /**< smaller files, slower to write */
+    SL_PARQUET_GZIP = 2,
+    SL_PARQUET_NONE = 3,
+} sl_parquet_codec;
+
+/** Options for writing Parquet; zero-initialised means the defaults. */
+typedef struct sl_parquet_options {
+    sl_parquet_codec codec;
+    size_t row_group_rows; /**< rows per row group; 0 means 1,048,576 */
+    int zstd_level;        /**< 0 means 3 */
+} sl_parquet_options;
+
+/** Runs the plan and writes it as a Parquet file to path (opts NULL: the
+ *  defaults). The file is written under a temporary name and renamed, so it
+ *  is complete or absent. */
+SL_API sl_status sl_frame_write_parquet(const sl_frame *f, const char *path, const sl_parquet_options *opts);
 
 /* ------------------------------------------------------------------------ */
 /* Results                                                                   */

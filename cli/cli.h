@@ -17,6 +17,12 @@ const char *sli_cli_gen_help(void);
 /** Runs `sluice gen` with argv[0] being "gen". @return an exit code. */
 int sli_cli_gen(int argc, char **argv);
 
+/** @return the help text of `sluice sql` (cli/sql.c). */
+const char *sli_cli_sql_help(void);
+
+/** Runs `sluice sql` with argv[0] being "sql". @return an exit code. */
+int sli_cli_sql(int argc, char **argv);
+
 /** Runs `run`, `explain` or `tables` with argv[0] being the command name. */
 int sli_cli_run(int argc, char **argv, sli_cmd cmd);
 

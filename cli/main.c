@@ -16,7 +16,8 @@ static const char *const MAIN_HELP =
     "sluice - a vectorized analytics engine; runs plan files over CSV and Parquet data\n"
     "\n"
     "Usage:\n"
-    "  sluice run PLAN [options]       run a plan file and print its result\n"
+    "  sluice run PLAN [options]       run a plan file (or a .sql file) and print its result\n"
+    "  sluice sql \"SELECT ...\" [options]  run one SQL query; with no query, an interactive shell\n"
     "  sluice explain PLAN [options]   show the logical, optimized and physical plans\n"
     "  sluice tables [options]         list the registered tables and their columns\n"
     "  sluice devices [--format json]  list the CPU and OpenCL devices and the NUMA topology\n"
@@ -122,6 +123,7 @@ const char *sli_cli_help(const char *cmd)
     if (strcmp(cmd, "tables") == 0) return TABLES_HELP;
     if (strcmp(cmd, "devices") == 0) return DEVICES_HELP;
     if (strcmp(cmd, "gen") == 0) return sli_cli_gen_help();
+    if (strcmp(cmd, "sql") == 0) return sli_cli_sql_help();
     return NULL;
 }
 
@@ -139,7 +141,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "help") == 0) {
         const char *h = sli_cli_help(argc > 2 ? argv[2] : NULL);
         if (!h) {
-            fprintf(stderr, "sluice: no help for '%s'; commands: run, explain, tables, devices, gen, version\n",
+            fprintf(stderr, "sluice: no help for '%s'; commands: run, sql, explain, tables, devices, gen, version\n",
                     argv[2]);
             return SLI_EXIT_USAGE;
         }
@@ -155,7 +157,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "tables") == 0) return sli_cli_run(argc - 1, argv + 1, SLI_CMD_TABLES);
     if (strcmp(cmd, "devices") == 0) return sli_cli_devices(argc - 1, argv + 1);
     if (strcmp(cmd, "gen") == 0) return sli_cli_gen(argc - 1, argv + 1);
-    fprintf(stderr, "sluice: unknown command '%s'; commands: run, explain, tables, devices, gen, version, help\n",
+    if (strcmp(cmd, "sql") == 0) return sli_cli_sql(argc - 1, argv + 1);
+    fprintf(stderr, "sluice: unknown command '%s'; commands: run, sql, explain, tables, devices, gen, version, help\n",
             cmd);
     return SLI_EXIT_USAGE;
 }

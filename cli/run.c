@@ -334,7 +334,10 @@ int sli_cli_run(int argc, char **argv, sli_cmd cmd)
         }
         src_name = strcmp(o.plan_path, "-") == 0 ? "<stdin>" : o.plan_path;
     }
-    sl_frame *f = sl_frame_from_plan(ctx, text ? text : o.plan_text, src_name);
+    /* A file ending in .sql holds SQL; everything else is a plan file. */
+    sl_frame *f = o.plan_path && ends_with(o.plan_path, ".sql")
+                      ? sl_frame_from_sql(ctx, text, src_name)
+                      : sl_frame_from_plan(ctx, text ? text : o.plan_text, src_name);
     free(text);
     if (!f) {
         rc = fail(ctx, sl_context_last_status(ctx));

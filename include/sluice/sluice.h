@@ -280,6 +280,16 @@ SL_API sl_frame *sl_frame_from_plan(sl_context *ctx, const char *text, const cha
  */
 SL_API const char *sl_frame_output_path(const sl_frame *f);
 
+/**
+ * Parses one SQL query (SELECT ..., optionally ended by ';') into a frame:
+ * the same logical plan the equivalent DataFrame chain builds, so the same
+ * optimizer and executor run it.
+ * @param source_name used in error messages ("file:line:column"); may be NULL.
+ * @return a new frame (sl_frame_destroy), or NULL with the error recorded on
+ *         ctx (SL_ERR_SYNTAX with line:column and a caret; SL_ERR_UNSUPPORTED
+ *         naming a feature sluice does not run; binding errors as for plans).
+ */
+SL_API sl_frame *sl_frame_from_sql(sl_context *ctx, const char *sql, const char *source_name);
 
 /** Releases a frame. Frames derived from it stay valid. NULL is ignored. */
 SL_API void sl_frame_destroy(sl_frame *f);

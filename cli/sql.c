@@ -9,7 +9,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "options.h"
 #include "sluice/sluice.h"
 
 static const char *const SQL_HELP =
@@ -64,148 +64,33 @@ const char *sli_cli_sql_help(void)
 }
 
 typedef struct sql_opts {
+    sli_cli_opts c; /* data, --threads and output (options.h) */
     const char *query;
-    const char *output;
-    sl_format format;
     int explain;
 } sql_opts;
-
-static int usage(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "sluice: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'sluice sql --help'.\n");
-    return SLI_EXIT_USAGE;
-}
-
-static int exit_for(sl_status s)
-{
-    switch (s) {
-    case SL_OK: return SLI_EXIT_OK;
-    case SL_ERR_IO:
-    case SL_ERR_CSV:
-    case SL_ERR_PARQUET: return SLI_EXIT_IO;
-    default: return SLI_EXIT_QUERY;
-    }
-}
-
-static int report(sl_context *ctx, sl_status s)
-{
-    fprintf(stderr, "sluice: %s\n",
-            sl_context_last_error(ctx)[0] ? sl_context_last_error(ctx) : sl_status_str(s));
-    return exit_for(s);
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n > m && strcmp(s + n - m, suffix) == 0;
-}
-
-static int register_table(sl_context *ctx, const char *spec)
-{
-    const char *eq = strchr(spec, '=');
-    if (!eq || eq == spec || !eq[1]) return usage("--table takes NAME=PATH, not '%s'", spec);
-    size_t n = (size_t)(eq - spec);
-    char *name = malloc(n + 1);
-    if (!name) return SLI_EXIT_QUERY;
-    memcpy(name, spec, n);
-    name[n] = 0;
-    const char *path = eq + 1;
-    sl_status s;
-    if (ends_with(path, ".parquet")) {
-        s = sl_context_register_parquet(ctx, name, path);
-    } else {
-        sl_csv_options co = {0};
-        if (ends_with(path, ".tbl")) {
-            co.delimiter = '|';
-            co.no_header = 1;
-        }
-        s = sl_context_register_csv(ctx, name, path, &co);
-    }
-    free(name);
-    return s ? report(ctx, s) : SLI_EXIT_OK;
-}
-
-/* Prints the result to out, or to o->output through a temporary file. */
-static int write_result(sl_result *r, const sql_opts *o, FILE *out)
-{
-    if (!o->output) {
-        if (sl_result_print(r, o->format, out) || fflush(out) != 0) {
-            fprintf(stderr, "sluice: cannot write the result\n");
-            return SLI_EXIT_IO;
-        }
-        return SLI_EXIT_OK;
-    }
-    size_t n = strlen(o->output) + 8;
-    char *tmp = malloc(n);
-    if (!tmp) return SLI_EXIT_IO;
-    snprintf(tmp, n, "%s.part", o->output);
-    FILE *f = fopen(tmp, "wb");
-    int rc = SLI_EXIT_OK;
-    if (!f) {
-        rc = SLI_EXIT_IO;
-    } else {
-        sl_status s = sl_result_print(r, o->format, f);
-        if ((fclose(f) != 0) | (s != SL_OK) || rename(tmp, o->output) != 0) {
-            remove(tmp);
-            rc = SLI_EXIT_IO;
-        }
-    }
-    if (rc) fprintf(stderr, "sluice: cannot write '%s': %s\n", o->output, strerror(errno));
-    free(tmp);
-    return rc;
-}
 
 /* Plans and runs one query. @return an exit code. */
 static int run_query(sl_context *ctx, const char *text, const char *src_name, const sql_opts *o, FILE *out)
 {
     sl_frame *f = sl_frame_from_sql(ctx, text, src_name);
-    if (!f) return report(ctx, sl_context_last_status(ctx));
+    if (!f) return sli_cli_fail(&o->c, ctx, sl_context_last_status(ctx));
     int rc = SLI_EXIT_OK;
     if (o->explain) {
         char *ex = NULL;
         sl_status s = sl_frame_explain(f, &ex);
         if (s)
-            rc = report(ctx, s);
+            rc = sli_cli_fail(&o->c, ctx, s);
         else
             fputs(ex, out);
         free(ex);
     } else {
         sl_result *r = NULL;
         sl_status s = sl_frame_collect(f, &r);
-        rc = s ? report(ctx, s) : write_result(r, o, out);
+        rc = s ? sli_cli_fail(&o->c, ctx, s) : sli_cli_write_result(&o->c, r, out);
         sl_result_destroy(r);
     }
     sl_frame_destroy(f);
     return rc;
-}
-
-/* Reads all of a stream. @return malloc'd text, or NULL. */
-static char *read_stream(FILE *in)
-{
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + len, 1, cap - len - 1, in);
-        len += got;
-        if (got == 0) break;
-        if (len + 1 == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                return NULL;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (!buf || ferror(in)) {
-        free(buf);
-        return NULL;
-    }
-    buf[len] = 0;
-    return buf;
 }
 
 /* ---- the shell ----------------------------------------------------------- */
@@ -291,11 +176,11 @@ static bool dot_command(sl_context *ctx, char *line, sql_opts *o, const history 
                 print_schema(ctx, sl_context_table_name(ctx, i));
     } else if (!strcmp(cmd, ".format") && arg) {
         if (!strcmp(arg, "table"))
-            o->format = SL_FORMAT_TABLE;
+            o->c.format = SL_FORMAT_TABLE;
         else if (!strcmp(arg, "csv"))
-            o->format = SL_FORMAT_CSV;
+            o->c.format = SL_FORMAT_CSV;
         else if (!strcmp(arg, "json"))
-            o->format = SL_FORMAT_JSON;
+            o->c.format = SL_FORMAT_JSON;
         else
             fprintf(stderr, "sluice: unknown format '%s'; formats: table, csv, json\n", arg);
     } else if (!strcmp(cmd, ".history")) {
@@ -361,86 +246,45 @@ static int shell(sl_context *ctx, sql_opts *o)
     return SLI_EXIT_OK;
 }
 
+/* The arguments of sql beyond the shared options (sli_cli_arg_fn). */
+static int sql_arg(void *cmd, const sli_cli_opts *c, int argc, char **argv, int *i)
+{
+    sql_opts *o = cmd;
+    const char *a = argv[*i];
+    if (!strcmp(a, "--explain"))
+        o->explain = 1;
+    else if (a[0] == '-' && a[1] != 0)
+        return SLI_CLI_UNKNOWN;
+    else if (!o->query)
+        o->query = a;
+    else
+        return sli_cli_usage(c, "unexpected argument '%s' (put the whole query in one quoted argument)", a);
+    return SLI_EXIT_OK;
+}
+
 int sli_cli_sql(int argc, char **argv)
 {
     sql_opts o = {0};
+    o.c.help = SQL_HELP;
+    o.c.try_line = "Try 'sluice sql --help'.";
+    o.c.stdout_error = "cannot write the result";
     sl_context *ctx = NULL;
-    if (sl_context_create(&ctx)) {
-        fprintf(stderr, "sluice: out of memory\n");
-        return SLI_EXIT_QUERY;
-    }
-    const char **tables = calloc((size_t)argc + 1, sizeof *tables);
-    const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
-    size_t ntables = 0, ndirs = 0;
-    int rc = tables && dirs ? SLI_EXIT_OK : SLI_EXIT_QUERY;
-    for (int i = 1; i < argc && rc == SLI_EXIT_OK; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = !strcmp(a, "-t") || !strcmp(a, "--table") || !strcmp(a, "-d") || !strcmp(a, "--data") ||
-                     !strcmp(a, "-f") || !strcmp(a, "--format") || !strcmp(a, "-o") ||
-                     !strcmp(a, "--output") || !strcmp(a, "--threads");
-        if (takes && !val) {
-            rc = usage("option %s needs a value", a);
-            break;
-        }
-        if (takes) i++;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(SQL_HELP, stdout);
-            free(tables);
-            free(dirs);
-            sl_context_destroy(ctx);
-            return SLI_EXIT_OK;
-        } else if (!strcmp(a, "-t") || !strcmp(a, "--table")) {
-            tables[ntables++] = val;
-        } else if (!strcmp(a, "-d") || !strcmp(a, "--data")) {
-            dirs[ndirs++] = val;
-        } else if (!strcmp(a, "-f") || !strcmp(a, "--format")) {
-            if (!strcmp(val, "table"))
-                o.format = SL_FORMAT_TABLE;
-            else if (!strcmp(val, "csv"))
-                o.format = SL_FORMAT_CSV;
-            else if (!strcmp(val, "json"))
-                o.format = SL_FORMAT_JSON;
-            else
-                rc = usage("unknown format '%s'; formats: table, csv, json", val);
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            o.output = val;
-        } else if (!strcmp(a, "--threads")) {
-            char *end = NULL;
-            long n = strtol(val, &end, 10);
-            if (!end || *end || n < 1 || n > 1024)
-                rc = usage("--threads takes a number of workers from 1 to 1024, not '%s'", val);
-            else
-                sl_context_set_threads(ctx, (size_t)n);
-        } else if (!strcmp(a, "--explain")) {
-            o.explain = 1;
-        } else if (a[0] == '-' && a[1] != 0) {
-            rc = usage("unknown option '%s'", a);
-        } else if (!o.query) {
-            o.query = a;
-        } else {
-            rc = usage("unexpected argument '%s' (put the whole query in one quoted argument)", a);
-        }
-    }
-    for (size_t i = 0; i < ndirs && rc == SLI_EXIT_OK; i++) {
-        sl_status s = sl_context_register_dir(ctx, dirs[i]);
-        if (s) rc = report(ctx, s);
-    }
-    for (size_t i = 0; i < ntables && rc == SLI_EXIT_OK; i++) rc = register_table(ctx, tables[i]);
-    free(tables);
-    free(dirs);
+    int rc = sli_cli_parse(&o.c, argc, argv, &ctx, sql_arg, &o);
+    if (!ctx) return rc;
+    if (rc == SLI_EXIT_OK) rc = sli_cli_register(&o.c, ctx);
+    sli_cli_opts_free(&o.c);
     if (rc == SLI_EXIT_OK) {
         if (o.query) {
             rc = run_query(ctx, o.query, "sql", &o, stdout);
         } else if (isatty(fileno(stdin))) {
             rc = shell(ctx, &o);
         } else {
-            char *text = read_stream(stdin);
+            char *text = sli_cli_read_all("-");
             if (!text) {
                 fprintf(stderr, "sluice: cannot read the query from standard input\n");
                 rc = SLI_EXIT_IO;
             } else if (blank(text)) {
-                rc = usage("%s", "no query: give one as an argument or on standard input");
+                rc = sli_cli_usage(&o.c, "%s", "no query: give one as an argument or on standard input");
             } else {
                 rc = run_query(ctx, text, "<stdin>", &o, stdout);
             }

@@ -1,13 +1,15 @@
 /*
  * gen_build.c — the generators' shared machinery: the run entry point
- * (sli_gen_run), the fixed dictionaries, chunk column allocation and the
- * parallel chunk driver (see gen.h and gen_build.h).
+ * (sli_gen_run), the fixed dictionaries, chunk column allocation, the
+ * parallel chunk driver, and the values TPC-H and SSB build alike (names,
+ * addresses, phones, colour names) (see gen.h and gen_build.h).
  *
  * The driver hands out chunks through an atomic counter; each chunk writes
  * only its own slot of the result array, so no two workers touch the same
  * memory, and the tables are assembled on the calling thread in chunk order
  * after the team has joined (sli_team_run publishes the workers' writes).
  */
+#include <assert.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -58,6 +60,44 @@ uint32_t sli_gen_keyname(char *buf, const char *prefix, int64_t key)
         key /= 10;
     }
     return (uint32_t)(n + 9);
+}
+
+int sli_gen_party(sli_gen_part *p, size_t row, const char *prefix, int64_t key, int addr_max, sli_rng *r)
+{
+    char buf[40];
+    sli_gen_put(p->cols[1], row, buf, sli_gen_keyname(buf, prefix, key));
+    sli_gen_put_vstring(r, p->cols[2], row, 10, addr_max);
+    return (int)sli_rng_range(r, 0, 24);
+}
+
+void sli_gen_put_phone(sli_column *c, size_t row, sli_rng *r, int nation)
+{
+    char buf[40];
+    sli_gen_put(c, row, buf, sli_gen_phone(r, nation, buf));
+}
+
+void sli_gen_put_colors(sli_column *c, size_t row, sli_rng *r, int k)
+{
+    assert(k <= 5); /* pick[] holds five */
+    const int ncolors = (int)sli_gen_colors.count;
+    int pick[5];
+    char buf[80];
+    size_t len = 0;
+    for (int i = 0; i < k; i++) {
+        int v;
+        bool dup;
+        do {
+            v = (int)sli_rng_range(r, 0, ncolors - 1);
+            dup = false;
+            for (int q = 0; q < i; q++) dup |= pick[q] == v;
+        } while (dup);
+        pick[i] = v;
+        if (i) buf[len++] = ' ';
+        size_t w = strlen(sli_gen_colors.words[v]);
+        memcpy(buf + len, sli_gen_colors.words[v], w);
+        len += w;
+    }
+    sli_gen_put(c, row, buf, (uint32_t)len);
 }
 
 /* ---- dictionaries ---------------------------------------------------------- */
@@ -124,11 +164,13 @@ static sl_status build_dict(sli_gen_run_state *g, sli_gen_dict_id id)
     } while (0)
     switch (id) {
     case SLI_D_MFGR:
-        for (int m = 1; m <= 5; m++) ADD("Manufacturer#%d", m);
+    case SLI_D_SSB_MFGR:
+        for (int m = 1; m <= 5; m++) ADD(id == SLI_D_MFGR ? "Manufacturer#%d" : "MFGR#%d", m);
         break;
     case SLI_D_BRAND:
+    case SLI_D_SSB_CATEGORY: /* the same grid: brand b, category c of manufacturer m */
         for (int m = 1; m <= 5; m++)
-            for (int b = 1; b <= 5; b++) ADD("Brand#%d%d", m, b);
+            for (int b = 1; b <= 5; b++) ADD(id == SLI_D_BRAND ? "Brand#%d%d" : "MFGR#%d%d", m, b);
         break;
     case SLI_D_TYPE:
         for (size_t a = 0; a < sli_gen_type_s1.count; a++)
@@ -151,13 +193,6 @@ static sl_status build_dict(sli_gen_run_state *g, sli_gen_dict_id id)
     case SLI_D_MODE: FROM(sli_gen_modes); break;
     case SLI_D_NATION: FROM(sli_gen_nations); break;
     case SLI_D_REGION: FROM(sli_gen_regions); break;
-    case SLI_D_SSB_MFGR:
-        for (int m = 1; m <= 5; m++) ADD("MFGR#%d", m);
-        break;
-    case SLI_D_SSB_CATEGORY:
-        for (int m = 1; m <= 5; m++)
-            for (int c = 1; c <= 5; c++) ADD("MFGR#%d%d", m, c);
-        break;
     case SLI_D_SSB_BRAND:
         for (int m = 1; m <= 5; m++)
             for (int c = 1; c <= 5; c++)
@@ -244,7 +279,10 @@ static sl_status drive_worker(size_t w, void *arg)
         uint64_t first = (uint64_t)c * j->g->chunk_rows;
         uint64_t rows = j->grp->rows;
         uint64_t n = rows - first < j->g->chunk_rows ? rows - first : j->g->chunk_rows;
-        sl_status s = j->grp->fn(j->g, c, first, (size_t)n, &j->parts[c * nt]);
+        sl_status s = SL_OK;
+        if (j->grp->per_row) /* one table of a fixed size (sli_gen_group) */
+            s = sli_gen_part_alloc(&j->parts[c * nt], &j->grp->specs[0], (size_t)n * j->grp->per_row);
+        if (!s) s = j->grp->fn(j->g, c, first, (size_t)n, &j->parts[c * nt]);
         if (s) {
             atomic_store(&j->failed, 1);
             return s;
@@ -281,8 +319,9 @@ static sl_status assemble(const sli_gen_run_state *g, const sli_gen_tablespec *s
     return s;
 }
 
-sl_status sli_gen_drive(sl_context *ctx, const sli_gen_run_state *g, const sli_gen_group *grp,
-                        const bool *want, sli_gen_sink sink, void *arg)
+/* Runs one group (see sli_gen_drive). */
+static sl_status drive_group(sl_context *ctx, const sli_gen_run_state *g, const sli_gen_group *grp,
+                             const bool *want, sli_gen_sink sink, void *arg)
 {
     size_t nt = grp->ntables;
     bool any = false;
@@ -321,6 +360,14 @@ sl_status sli_gen_drive(sl_context *ctx, const sli_gen_run_state *g, const sli_g
     free(j);
     if (s && !sink_failed)
         return s == SL_ERR_NOMEM ? sli_nomem(ctx, "gen") : sli_error(ctx, s, "gen %s failed", grp->what);
+    return s;
+}
+
+sl_status sli_gen_drive(sl_context *ctx, const sli_gen_run_state *g, const sli_gen_group *groups,
+                        size_t ngroups, const bool *want, sli_gen_sink sink, void *arg)
+{
+    sl_status s = SL_OK;
+    for (size_t i = 0; i < ngroups && !s; i++) s = drive_group(ctx, g, &groups[i], want, sink, arg);
     return s;
 }
 

@@ -4,12 +4,13 @@
  * (gen_build.c).
  *
  * A chunk function fills the partitions of one chunk of rows for one or more
- * tables (orders and lineitem together). It allocates each partition's
- * columns at their final size with sli_gen_part_alloc (utf8 columns get room
- * for the longest value of their spec), then writes values straight into
- * the buffers. Dictionary-encoded columns are written as codes; the driver
- * attaches the shared dictionary afterwards on the calling thread, because
- * a dictionary's reference count is not atomic.
+ * tables (orders and lineitem together). Each partition's columns are
+ * allocated at their final size with sli_gen_part_alloc (utf8 columns get
+ * room for the longest value of their spec): by the driver for a table of a
+ * fixed number of rows per driving row, else by the chunk function itself.
+ * The chunk function writes values straight into the buffers. Dictionary-encoded columns are written as
+ * codes; the driver attaches the shared dictionary afterwards on the calling thread, because a dictionary's
+ * reference count is not atomic.
  *
  * Thread safety: chunk functions and sli_gen_part_alloc run on many workers
  * at once, each on its own partitions, reading the run state only;
@@ -62,12 +63,31 @@ typedef struct sli_gen_colspec {
     uint32_t maxlen;      /**< plain utf8 only: the longest value in bytes */
 } sli_gen_colspec;
 
+/** Column types for the spec tables (money and quantities in TPC-H are
+ *  decimal(15,2) in cents). */
+/* clang-format off */
+#define SLI_GEN_I32  {SL_TYPE_INT32, 0, 0}
+#define SLI_GEN_I64  {SL_TYPE_INT64, 0, 0}
+#define SLI_GEN_DATE {SL_TYPE_DATE32, 0, 0}
+#define SLI_GEN_DEC  {SL_TYPE_DECIMAL, 15, 2}
+#define SLI_GEN_BOOL {SL_TYPE_BOOL, 0, 0}
+#define SLI_GEN_STR  {SL_TYPE_UTF8, 0, 0}
+/* clang-format on */
+
 /** One table: its name and columns. */
 typedef struct sli_gen_tablespec {
     const char *name;
     const sli_gen_colspec *cols;
     size_t ncols;
 } sli_gen_tablespec;
+
+/** A table spec of a name and a static array of column specs. */
+/* clang-format off */
+#define SLI_GEN_TABLE(name, cols) {name, cols, sizeof cols / sizeof *cols}
+/* clang-format on */
+
+/** Column i of a partition being filled, as an array of T. */
+#define SLI_GEN_COL(p, i, T) ((T *)(p)->cols[i]->data)
 
 /** The state of one run, shared read-only by the workers. */
 typedef struct sli_gen_run_state {
@@ -110,17 +130,22 @@ typedef struct sli_gen_group {
     size_t ntables;
     const long *index; /**< per table: its index in sli_gen_table_names */
     sli_gen_chunk_fn fn;
+    /** Rows of the (one) table per driving row: the driver allocates the
+     *  partition of a chunk of n rows at n * per_row rows before calling fn.
+     *  0: fn allocates its partitions itself (orders and lineitem, whose
+     *  line counts are drawn). */
+    size_t per_row;
 } sli_gen_group;
 
 /**
- * Runs a group's chunk function over its rows in chunks of g->chunk_rows on
- * the team, a wave of o->piece_chunks chunks (all of them when 0) at a
- * time, and after each wave hands every wanted table's partitions of the
- * wave, in chunk order, to the sink as a piece.
+ * Runs each group's chunk function, group after group, over its rows in
+ * chunks of g->chunk_rows on the team, a wave of o->piece_chunks chunks
+ * (all of them when 0) at a time, and after each wave hands every wanted
+ * table's partitions of the wave, in chunk order, to the sink as a piece.
  * @return SL_OK, SL_ERR_NOMEM (recorded on ctx), or what the sink returned.
  */
-sl_status sli_gen_drive(sl_context *ctx, const sli_gen_run_state *g, const sli_gen_group *grp,
-                        const bool *want, sli_gen_sink sink, void *arg);
+sl_status sli_gen_drive(sl_context *ctx, const sli_gen_run_state *g, const sli_gen_group *groups,
+                        size_t ngroups, const bool *want, sli_gen_sink sink, void *arg);
 
 /** Appends a string to row `row` of a plain utf8 column being filled in order. */
 static inline void sli_gen_put(sli_column *c, size_t row, const char *p, uint32_t n)
@@ -130,6 +155,37 @@ static inline void sli_gen_put(sli_column *c, size_t row, const char *p, uint32_
     off[row + 1] = off[row] + (int32_t)n;
     c->bytes_len = (size_t)off[row + 1];
 }
+
+/** Appends text of length in [lo, hi] from the text pool (gen_text.h). */
+static inline void sli_gen_put_text(const sli_gen_run_state *g, sli_rng *r, sli_column *c, size_t row, int lo,
+                                    int hi)
+{
+    uint32_t n;
+    const char *t = sli_gen_text(g->pool, r, lo, hi, &n);
+    sli_gen_put(c, row, t, n);
+}
+
+/** Appends a random v-string of lo to hi characters (an address). */
+static inline void sli_gen_put_vstring(sli_rng *r, sli_column *c, size_t row, int lo, int hi)
+{
+    char buf[64];
+    uint32_t n = sli_gen_vstring(r, lo, hi, buf);
+    sli_gen_put(c, row, buf, n);
+}
+
+/**
+ * Fills what TPC-H and SSB customers and suppliers share: column 1, the
+ * name "Prefix#%09d" of key, and column 2, an address of 10 to addr_max
+ * characters; then draws the nation. @return the nation key, 0 to 24.
+ */
+int sli_gen_party(sli_gen_part *p, size_t row, const char *prefix, int64_t key, int addr_max, sli_rng *r);
+
+/** Appends the phone number of a party of nation (gen_text.h). */
+void sli_gen_put_phone(sli_column *c, size_t row, sli_rng *r, int nation);
+
+/** Appends k (at most 5) distinct colours drawn in turn, separated by
+ *  single spaces: P_NAME (k = 5) and SSB's p_name (k = 2). */
+void sli_gen_put_colors(sli_column *c, size_t row, sli_rng *r, int k);
 
 /** Writes "Prefix#%09d" into buf. @return its length. */
 uint32_t sli_gen_keyname(char *buf, const char *prefix, int64_t key);

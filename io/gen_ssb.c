@@ -26,88 +26,71 @@
 
 enum { ST_SSB_CUSTOMER = 21, ST_SSB_SUPPLIER, ST_SSB_PART, ST_SSB_LINEORDER };
 
-#define I32                                                                                                  \
-    {                                                                                                        \
-        SL_TYPE_INT32, 0, 0                                                                                  \
-    }
-#define I64                                                                                                  \
-    {                                                                                                        \
-        SL_TYPE_INT64, 0, 0                                                                                  \
-    }
-#define BOOL                                                                                                 \
-    {                                                                                                        \
-        SL_TYPE_BOOL, 0, 0                                                                                   \
-    }
-#define STR                                                                                                  \
-    {                                                                                                        \
-        SL_TYPE_UTF8, 0, 0                                                                                   \
-    }
-#define NSPEC(a) (sizeof a / sizeof *a)
-
 static const sli_gen_colspec DATE_COLS[] = {
-    {"d_datekey", I32, SLI_D_NONE, 0},
-    {"d_date", STR, SLI_D_NONE, 24},
-    {"d_dayofweek", STR, SLI_D_DAYOFWEEK, 0},
-    {"d_month", STR, SLI_D_MONTH, 0},
-    {"d_year", I32, SLI_D_NONE, 0},
-    {"d_yearmonthnum", I32, SLI_D_NONE, 0},
-    {"d_yearmonth", STR, SLI_D_NONE, 8},
-    {"d_daynuminweek", I32, SLI_D_NONE, 0},
-    {"d_daynuminmonth", I32, SLI_D_NONE, 0},
-    {"d_daynuminyear", I32, SLI_D_NONE, 0},
-    {"d_monthnuminyear", I32, SLI_D_NONE, 0},
-    {"d_weeknuminyear", I32, SLI_D_NONE, 0},
-    {"d_sellingseason", STR, SLI_D_SEASON, 0},
-    {"d_lastdayinweekfl", BOOL, SLI_D_NONE, 0},
-    {"d_lastdayinmonthfl", BOOL, SLI_D_NONE, 0},
-    {"d_holidayfl", BOOL, SLI_D_NONE, 0},
-    {"d_weekdayfl", BOOL, SLI_D_NONE, 0},
+    {"d_datekey", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"d_date", SLI_GEN_STR, SLI_D_NONE, 24},
+    {"d_dayofweek", SLI_GEN_STR, SLI_D_DAYOFWEEK, 0},
+    {"d_month", SLI_GEN_STR, SLI_D_MONTH, 0},
+    {"d_year", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"d_yearmonthnum", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"d_yearmonth", SLI_GEN_STR, SLI_D_NONE, 8},
+    {"d_daynuminweek", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"d_daynuminmonth", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"d_daynuminyear", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"d_monthnuminyear", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"d_weeknuminyear", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"d_sellingseason", SLI_GEN_STR, SLI_D_SEASON, 0},
+    {"d_lastdayinweekfl", SLI_GEN_BOOL, SLI_D_NONE, 0},
+    {"d_lastdayinmonthfl", SLI_GEN_BOOL, SLI_D_NONE, 0},
+    {"d_holidayfl", SLI_GEN_BOOL, SLI_D_NONE, 0},
+    {"d_weekdayfl", SLI_GEN_BOOL, SLI_D_NONE, 0},
 };
 static const sli_gen_colspec CUSTOMER_COLS[] = {
-    {"c_custkey", I32, SLI_D_NONE, 0},  {"c_name", STR, SLI_D_NONE, 24},
-    {"c_address", STR, SLI_D_NONE, 25}, {"c_city", STR, SLI_D_CITY, 0},
-    {"c_nation", STR, SLI_D_NATION, 0}, {"c_region", STR, SLI_D_REGION, 0},
-    {"c_phone", STR, SLI_D_NONE, 15},   {"c_mktsegment", STR, SLI_D_SEGMENT, 0},
+    {"c_custkey", SLI_GEN_I32, SLI_D_NONE, 0},  {"c_name", SLI_GEN_STR, SLI_D_NONE, 24},
+    {"c_address", SLI_GEN_STR, SLI_D_NONE, 25}, {"c_city", SLI_GEN_STR, SLI_D_CITY, 0},
+    {"c_nation", SLI_GEN_STR, SLI_D_NATION, 0}, {"c_region", SLI_GEN_STR, SLI_D_REGION, 0},
+    {"c_phone", SLI_GEN_STR, SLI_D_NONE, 15},   {"c_mktsegment", SLI_GEN_STR, SLI_D_SEGMENT, 0},
 };
 static const sli_gen_colspec SUPPLIER_COLS[] = {
-    {"s_suppkey", I32, SLI_D_NONE, 0}, {"s_name", STR, SLI_D_NONE, 24},    {"s_address", STR, SLI_D_NONE, 25},
-    {"s_city", STR, SLI_D_CITY, 0},    {"s_nation", STR, SLI_D_NATION, 0}, {"s_region", STR, SLI_D_REGION, 0},
-    {"s_phone", STR, SLI_D_NONE, 15},
+    {"s_suppkey", SLI_GEN_I32, SLI_D_NONE, 0},  {"s_name", SLI_GEN_STR, SLI_D_NONE, 24},
+    {"s_address", SLI_GEN_STR, SLI_D_NONE, 25}, {"s_city", SLI_GEN_STR, SLI_D_CITY, 0},
+    {"s_nation", SLI_GEN_STR, SLI_D_NATION, 0}, {"s_region", SLI_GEN_STR, SLI_D_REGION, 0},
+    {"s_phone", SLI_GEN_STR, SLI_D_NONE, 15},
 };
 static const sli_gen_colspec PART_COLS[] = {
-    {"p_partkey", I32, SLI_D_NONE, 0},        {"p_name", STR, SLI_D_NONE, 22},
-    {"p_mfgr", STR, SLI_D_SSB_MFGR, 0},       {"p_category", STR, SLI_D_SSB_CATEGORY, 0},
-    {"p_brand1", STR, SLI_D_SSB_BRAND, 0},    {"p_color", STR, SLI_D_COLOR, 0},
-    {"p_type", STR, SLI_D_TYPE, 0},           {"p_size", I32, SLI_D_NONE, 0},
-    {"p_container", STR, SLI_D_CONTAINER, 0},
+    {"p_partkey", SLI_GEN_I32, SLI_D_NONE, 0},        {"p_name", SLI_GEN_STR, SLI_D_NONE, 22},
+    {"p_mfgr", SLI_GEN_STR, SLI_D_SSB_MFGR, 0},       {"p_category", SLI_GEN_STR, SLI_D_SSB_CATEGORY, 0},
+    {"p_brand1", SLI_GEN_STR, SLI_D_SSB_BRAND, 0},    {"p_color", SLI_GEN_STR, SLI_D_COLOR, 0},
+    {"p_type", SLI_GEN_STR, SLI_D_TYPE, 0},           {"p_size", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"p_container", SLI_GEN_STR, SLI_D_CONTAINER, 0},
 };
 static const sli_gen_colspec LINEORDER_COLS[] = {
-    {"lo_orderkey", I64, SLI_D_NONE, 0},
-    {"lo_linenumber", I32, SLI_D_NONE, 0},
-    {"lo_custkey", I32, SLI_D_NONE, 0},
-    {"lo_partkey", I32, SLI_D_NONE, 0},
-    {"lo_suppkey", I32, SLI_D_NONE, 0},
-    {"lo_orderdate", I32, SLI_D_NONE, 0},
-    {"lo_orderpriority", STR, SLI_D_PRIORITY, 0},
-    {"lo_shippriority", STR, SLI_D_SHIPPRI, 0},
-    {"lo_quantity", I32, SLI_D_NONE, 0},
-    {"lo_extendedprice", I64, SLI_D_NONE, 0},
-    {"lo_ordtotalprice", I64, SLI_D_NONE, 0},
-    {"lo_discount", I32, SLI_D_NONE, 0},
-    {"lo_revenue", I64, SLI_D_NONE, 0},
-    {"lo_supplycost", I64, SLI_D_NONE, 0},
-    {"lo_tax", I32, SLI_D_NONE, 0},
-    {"lo_commitdate", I32, SLI_D_NONE, 0},
-    {"lo_shipmode", STR, SLI_D_MODE, 0},
+    {"lo_orderkey", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"lo_linenumber", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"lo_custkey", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"lo_partkey", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"lo_suppkey", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"lo_orderdate", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"lo_orderpriority", SLI_GEN_STR, SLI_D_PRIORITY, 0},
+    {"lo_shippriority", SLI_GEN_STR, SLI_D_SHIPPRI, 0},
+    {"lo_quantity", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"lo_extendedprice", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"lo_ordtotalprice", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"lo_discount", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"lo_revenue", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"lo_supplycost", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"lo_tax", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"lo_commitdate", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"lo_shipmode", SLI_GEN_STR, SLI_D_MODE, 0},
 };
 
-static const sli_gen_tablespec T_DATE = {"date", DATE_COLS, NSPEC(DATE_COLS)};
-static const sli_gen_tablespec T_CUSTOMER = {"customer", CUSTOMER_COLS, NSPEC(CUSTOMER_COLS)};
-static const sli_gen_tablespec T_SUPPLIER = {"supplier", SUPPLIER_COLS, NSPEC(SUPPLIER_COLS)};
-static const sli_gen_tablespec T_PART = {"part", PART_COLS, NSPEC(PART_COLS)};
-static const sli_gen_tablespec T_LINEORDER = {"lineorder", LINEORDER_COLS, NSPEC(LINEORDER_COLS)};
+static const sli_gen_tablespec T_DATE = SLI_GEN_TABLE("date", DATE_COLS);
+static const sli_gen_tablespec T_CUSTOMER = SLI_GEN_TABLE("customer", CUSTOMER_COLS);
+static const sli_gen_tablespec T_SUPPLIER = SLI_GEN_TABLE("supplier", SUPPLIER_COLS);
+static const sli_gen_tablespec T_PART = SLI_GEN_TABLE("part", PART_COLS);
+static const sli_gen_tablespec T_LINEORDER = SLI_GEN_TABLE("lineorder", LINEORDER_COLS);
 
-#define COL(p, i, T) ((T *)(p)->cols[i]->data)
+#define COL SLI_GEN_COL /* short for the chunk functions below */
 
 /** Days from 1992-01-01 to 1998-12-31, inclusive. */
 #define SSB_DAYS (SLI_GEN_ENDDATE - SLI_GEN_STARTDATE + 1)
@@ -129,9 +112,7 @@ static sl_status date_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t f
                                          "September", "October",  "November", "December"};
     static const char *const SEASON_OF_MONTH =
         "\2\2\3\3\3\1\1\1\4\4\4\0"; /* Winter.. Christmas (dict codes) */
-    sli_gen_part *p = &parts[0];
-    sl_status s = sli_gen_part_alloc(p, &T_DATE, n);
-    if (s) return s;
+    sli_gen_part *p = &parts[0];    /* allocated by the driver */
     char buf[40];
     for (size_t i = 0; i < n; i++) {
         int32_t days = SLI_GEN_STARTDATE + (int32_t)(first + i);
@@ -168,34 +149,22 @@ static sl_status date_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t f
 
 /* ---- customer, supplier ----------------------------------------------------------- */
 
-static void put_vstring(sli_rng *r, sli_column *c, size_t row, int lo, int hi)
-{
-    char buf[64];
-    uint32_t n = sli_gen_vstring(r, lo, hi, buf);
-    sli_gen_put(c, row, buf, n);
-}
-
 /* Fills the columns shared by customer and supplier: key, name, address,
  * city, nation, region, phone (columns 0-6). */
 static void party_row(sli_gen_part *p, size_t i, int64_t key, const char *prefix, sli_rng *r)
 {
-    char buf[40];
     COL(p, 0, int32_t)[i] = (int32_t)key;
-    sli_gen_put(p->cols[1], i, buf, sli_gen_keyname(buf, prefix, key));
-    put_vstring(r, p->cols[2], i, 10, 25);
-    int nation = (int)sli_rng_range(r, 0, 24);
+    int nation = sli_gen_party(p, i, prefix, key, 25, r);
     COL(p, 3, int32_t)[i] = nation * 10 + (int32_t)sli_rng_range(r, 0, 9);
     COL(p, 4, int32_t)[i] = nation;
     COL(p, 5, int32_t)[i] = sli_gen_nation_region[nation];
-    sli_gen_put(p->cols[6], i, buf, sli_gen_phone(r, nation, buf));
+    sli_gen_put_phone(p->cols[6], i, r, nation);
 }
 
 static sl_status customer_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t first, size_t n,
                                 sli_gen_part *parts)
 {
-    sli_gen_part *p = &parts[0];
-    sl_status s = sli_gen_part_alloc(p, &T_CUSTOMER, n);
-    if (s) return s;
+    sli_gen_part *p = &parts[0]; /* allocated by the driver */
     for (size_t i = 0; i < n; i++) {
         sli_rng r = sli_rng_at(g->seed, ST_SSB_CUSTOMER, first + i);
         party_row(p, i, (int64_t)(first + i) + 1, "Customer#", &r);
@@ -207,9 +176,7 @@ static sl_status customer_chunk(const sli_gen_run_state *g, size_t chunk, uint64
 static sl_status supplier_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t first, size_t n,
                                 sli_gen_part *parts)
 {
-    sli_gen_part *p = &parts[0];
-    sl_status s = sli_gen_part_alloc(p, &T_SUPPLIER, n);
-    if (s) return s;
+    sli_gen_part *p = &parts[0]; /* allocated by the driver */
     for (size_t i = 0; i < n; i++) {
         sli_rng r = sli_rng_at(g->seed, ST_SSB_SUPPLIER, first + i);
         party_row(p, i, (int64_t)(first + i) + 1, "Supplier#", &r);
@@ -222,19 +189,12 @@ static sl_status supplier_chunk(const sli_gen_run_state *g, size_t chunk, uint64
 static sl_status part_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t first, size_t n,
                             sli_gen_part *parts)
 {
-    sli_gen_part *p = &parts[0];
-    sl_status s = sli_gen_part_alloc(p, &T_PART, n);
-    if (s) return s;
+    sli_gen_part *p = &parts[0]; /* allocated by the driver */
     const int ncolors = (int)sli_gen_colors.count;
-    char buf[32];
     for (size_t i = 0; i < n; i++) {
         sli_rng r = sli_rng_at(g->seed, ST_SSB_PART, first + i);
         COL(p, 0, int32_t)[i] = (int32_t)(first + i + 1);
-        int a = (int)sli_rng_range(&r, 0, ncolors - 1), b;
-        do b = (int)sli_rng_range(&r, 0, ncolors - 1);
-        while (b == a);
-        int len = snprintf(buf, sizeof buf, "%s %s", sli_gen_colors.words[a], sli_gen_colors.words[b]);
-        sli_gen_put(p->cols[1], i, buf, (uint32_t)len);
+        sli_gen_put_colors(p->cols[1], i, &r, 2);
         int m = (int)sli_rng_range(&r, 0, 4), c = (int)sli_rng_range(&r, 0, 4),
             br = (int)sli_rng_range(&r, 0, 39);
         COL(p, 2, int32_t)[i] = m;
@@ -325,15 +285,12 @@ sl_status sli_gen_ssb(sl_context *ctx, sli_gen_run_state *g, const bool *want, s
                       I_LINEORDER[] = {4};
     ssb_sizes z = sizes(g->sf);
     const sli_gen_group groups[] = {
-        {"date", SSB_DAYS, &T_DATE, 1, I_DATE, date_chunk},
-        {"customer", (uint64_t)z.customers, &T_CUSTOMER, 1, I_CUSTOMER, customer_chunk},
-        {"supplier", (uint64_t)z.suppliers, &T_SUPPLIER, 1, I_SUPPLIER, supplier_chunk},
-        {"part", (uint64_t)z.parts, &T_PART, 1, I_PART, part_chunk},
-        {"lineorder", sli_gen_scaled(g->sf, 1500000), &T_LINEORDER, 1, I_LINEORDER,
-         lineorder_chunk}, /* per order */
+        {"date", SSB_DAYS, &T_DATE, 1, I_DATE, date_chunk, 1},
+        {"customer", (uint64_t)z.customers, &T_CUSTOMER, 1, I_CUSTOMER, customer_chunk, 1},
+        {"supplier", (uint64_t)z.suppliers, &T_SUPPLIER, 1, I_SUPPLIER, supplier_chunk, 1},
+        {"part", (uint64_t)z.parts, &T_PART, 1, I_PART, part_chunk, 1},
+        {"lineorder", sli_gen_scaled(g->sf, 1500000), &T_LINEORDER, 1, I_LINEORDER, lineorder_chunk,
+         0}, /* per order */
     };
-    sl_status s = SL_OK;
-    for (size_t i = 0; i < sizeof groups / sizeof *groups && !s; i++)
-        s = sli_gen_drive(ctx, g, &groups[i], want, sink, arg);
-    return s;
+    return sli_gen_drive(ctx, g, groups, sizeof groups / sizeof *groups, want, sink, arg);
 }

@@ -19,126 +19,88 @@
 
 enum { ST_REGION = 1, ST_NATION, ST_SUPPLIER, ST_CUSTOMER, ST_PART, ST_PARTSUPP, ST_ORDERS, ST_COMPLAINTS };
 
-#define I32                                                                                                  \
-    {                                                                                                        \
-        SL_TYPE_INT32, 0, 0                                                                                  \
-    }
-#define I64                                                                                                  \
-    {                                                                                                        \
-        SL_TYPE_INT64, 0, 0                                                                                  \
-    }
-#define DATE                                                                                                 \
-    {                                                                                                        \
-        SL_TYPE_DATE32, 0, 0                                                                                 \
-    }
-#define DEC                                                                                                  \
-    {                                                                                                        \
-        SL_TYPE_DECIMAL, 15, 2                                                                               \
-    }
-#define STR                                                                                                  \
-    {                                                                                                        \
-        SL_TYPE_UTF8, 0, 0                                                                                   \
-    }
-#define NSPEC(a) (sizeof a / sizeof *a)
-
 static const sli_gen_colspec REGION_COLS[] = {
-    {"r_regionkey", I64, SLI_D_NONE, 0},
-    {"r_name", STR, SLI_D_REGION, 0},
-    {"r_comment", STR, SLI_D_NONE, 115},
+    {"r_regionkey", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"r_name", SLI_GEN_STR, SLI_D_REGION, 0},
+    {"r_comment", SLI_GEN_STR, SLI_D_NONE, 115},
 };
 static const sli_gen_colspec NATION_COLS[] = {
-    {"n_nationkey", I64, SLI_D_NONE, 0},
-    {"n_name", STR, SLI_D_NATION, 0},
-    {"n_regionkey", I64, SLI_D_NONE, 0},
-    {"n_comment", STR, SLI_D_NONE, 114},
+    {"n_nationkey", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"n_name", SLI_GEN_STR, SLI_D_NATION, 0},
+    {"n_regionkey", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"n_comment", SLI_GEN_STR, SLI_D_NONE, 114},
 };
 static const sli_gen_colspec SUPPLIER_COLS[] = {
-    {"s_suppkey", I64, SLI_D_NONE, 0},   {"s_name", STR, SLI_D_NONE, 24},  {"s_address", STR, SLI_D_NONE, 40},
-    {"s_nationkey", I64, SLI_D_NONE, 0}, {"s_phone", STR, SLI_D_NONE, 15}, {"s_acctbal", DEC, SLI_D_NONE, 0},
-    {"s_comment", STR, SLI_D_NONE, 100},
+    {"s_suppkey", SLI_GEN_I64, SLI_D_NONE, 0},   {"s_name", SLI_GEN_STR, SLI_D_NONE, 24},
+    {"s_address", SLI_GEN_STR, SLI_D_NONE, 40},  {"s_nationkey", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"s_phone", SLI_GEN_STR, SLI_D_NONE, 15},    {"s_acctbal", SLI_GEN_DEC, SLI_D_NONE, 0},
+    {"s_comment", SLI_GEN_STR, SLI_D_NONE, 100},
 };
 static const sli_gen_colspec CUSTOMER_COLS[] = {
-    {"c_custkey", I64, SLI_D_NONE, 0},       {"c_name", STR, SLI_D_NONE, 24},
-    {"c_address", STR, SLI_D_NONE, 40},      {"c_nationkey", I64, SLI_D_NONE, 0},
-    {"c_phone", STR, SLI_D_NONE, 15},        {"c_acctbal", DEC, SLI_D_NONE, 0},
-    {"c_mktsegment", STR, SLI_D_SEGMENT, 0}, {"c_comment", STR, SLI_D_NONE, 117},
+    {"c_custkey", SLI_GEN_I64, SLI_D_NONE, 0},       {"c_name", SLI_GEN_STR, SLI_D_NONE, 24},
+    {"c_address", SLI_GEN_STR, SLI_D_NONE, 40},      {"c_nationkey", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"c_phone", SLI_GEN_STR, SLI_D_NONE, 15},        {"c_acctbal", SLI_GEN_DEC, SLI_D_NONE, 0},
+    {"c_mktsegment", SLI_GEN_STR, SLI_D_SEGMENT, 0}, {"c_comment", SLI_GEN_STR, SLI_D_NONE, 117},
 };
 static const sli_gen_colspec PART_COLS[] = {
-    {"p_partkey", I64, SLI_D_NONE, 0},        {"p_name", STR, SLI_D_NONE, 64},
-    {"p_mfgr", STR, SLI_D_MFGR, 0},           {"p_brand", STR, SLI_D_BRAND, 0},
-    {"p_type", STR, SLI_D_TYPE, 0},           {"p_size", I32, SLI_D_NONE, 0},
-    {"p_container", STR, SLI_D_CONTAINER, 0}, {"p_retailprice", DEC, SLI_D_NONE, 0},
-    {"p_comment", STR, SLI_D_NONE, 22},
+    {"p_partkey", SLI_GEN_I64, SLI_D_NONE, 0},        {"p_name", SLI_GEN_STR, SLI_D_NONE, 64},
+    {"p_mfgr", SLI_GEN_STR, SLI_D_MFGR, 0},           {"p_brand", SLI_GEN_STR, SLI_D_BRAND, 0},
+    {"p_type", SLI_GEN_STR, SLI_D_TYPE, 0},           {"p_size", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"p_container", SLI_GEN_STR, SLI_D_CONTAINER, 0}, {"p_retailprice", SLI_GEN_DEC, SLI_D_NONE, 0},
+    {"p_comment", SLI_GEN_STR, SLI_D_NONE, 22},
 };
 static const sli_gen_colspec PARTSUPP_COLS[] = {
-    {"ps_partkey", I64, SLI_D_NONE, 0},   {"ps_suppkey", I64, SLI_D_NONE, 0},
-    {"ps_availqty", I32, SLI_D_NONE, 0},  {"ps_supplycost", DEC, SLI_D_NONE, 0},
-    {"ps_comment", STR, SLI_D_NONE, 198},
+    {"ps_partkey", SLI_GEN_I64, SLI_D_NONE, 0},   {"ps_suppkey", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"ps_availqty", SLI_GEN_I32, SLI_D_NONE, 0},  {"ps_supplycost", SLI_GEN_DEC, SLI_D_NONE, 0},
+    {"ps_comment", SLI_GEN_STR, SLI_D_NONE, 198},
 };
 static const sli_gen_colspec ORDERS_COLS[] = {
-    {"o_orderkey", I64, SLI_D_NONE, 0},
-    {"o_custkey", I64, SLI_D_NONE, 0},
-    {"o_orderstatus", STR, SLI_D_ORDERSTATUS, 0},
-    {"o_totalprice", DEC, SLI_D_NONE, 0},
-    {"o_orderdate", DATE, SLI_D_NONE, 0},
-    {"o_orderpriority", STR, SLI_D_PRIORITY, 0},
-    {"o_clerk", STR, SLI_D_NONE, 24},
-    {"o_shippriority", I32, SLI_D_NONE, 0},
-    {"o_comment", STR, SLI_D_NONE, 79},
+    {"o_orderkey", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"o_custkey", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"o_orderstatus", SLI_GEN_STR, SLI_D_ORDERSTATUS, 0},
+    {"o_totalprice", SLI_GEN_DEC, SLI_D_NONE, 0},
+    {"o_orderdate", SLI_GEN_DATE, SLI_D_NONE, 0},
+    {"o_orderpriority", SLI_GEN_STR, SLI_D_PRIORITY, 0},
+    {"o_clerk", SLI_GEN_STR, SLI_D_NONE, 24},
+    {"o_shippriority", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"o_comment", SLI_GEN_STR, SLI_D_NONE, 79},
 };
 static const sli_gen_colspec LINEITEM_COLS[] = {
-    {"l_orderkey", I64, SLI_D_NONE, 0},         {"l_partkey", I64, SLI_D_NONE, 0},
-    {"l_suppkey", I64, SLI_D_NONE, 0},          {"l_linenumber", I32, SLI_D_NONE, 0},
-    {"l_quantity", DEC, SLI_D_NONE, 0},         {"l_extendedprice", DEC, SLI_D_NONE, 0},
-    {"l_discount", DEC, SLI_D_NONE, 0},         {"l_tax", DEC, SLI_D_NONE, 0},
-    {"l_returnflag", STR, SLI_D_RETURNFLAG, 0}, {"l_linestatus", STR, SLI_D_LINESTATUS, 0},
-    {"l_shipdate", DATE, SLI_D_NONE, 0},        {"l_commitdate", DATE, SLI_D_NONE, 0},
-    {"l_receiptdate", DATE, SLI_D_NONE, 0},     {"l_shipinstruct", STR, SLI_D_INSTRUCT, 0},
-    {"l_shipmode", STR, SLI_D_MODE, 0},         {"l_comment", STR, SLI_D_NONE, 43},
+    {"l_orderkey", SLI_GEN_I64, SLI_D_NONE, 0},         {"l_partkey", SLI_GEN_I64, SLI_D_NONE, 0},
+    {"l_suppkey", SLI_GEN_I64, SLI_D_NONE, 0},          {"l_linenumber", SLI_GEN_I32, SLI_D_NONE, 0},
+    {"l_quantity", SLI_GEN_DEC, SLI_D_NONE, 0},         {"l_extendedprice", SLI_GEN_DEC, SLI_D_NONE, 0},
+    {"l_discount", SLI_GEN_DEC, SLI_D_NONE, 0},         {"l_tax", SLI_GEN_DEC, SLI_D_NONE, 0},
+    {"l_returnflag", SLI_GEN_STR, SLI_D_RETURNFLAG, 0}, {"l_linestatus", SLI_GEN_STR, SLI_D_LINESTATUS, 0},
+    {"l_shipdate", SLI_GEN_DATE, SLI_D_NONE, 0},        {"l_commitdate", SLI_GEN_DATE, SLI_D_NONE, 0},
+    {"l_receiptdate", SLI_GEN_DATE, SLI_D_NONE, 0},     {"l_shipinstruct", SLI_GEN_STR, SLI_D_INSTRUCT, 0},
+    {"l_shipmode", SLI_GEN_STR, SLI_D_MODE, 0},         {"l_comment", SLI_GEN_STR, SLI_D_NONE, 43},
 };
 
-static const sli_gen_tablespec T_REGION = {"region", REGION_COLS, NSPEC(REGION_COLS)};
-static const sli_gen_tablespec T_NATION = {"nation", NATION_COLS, NSPEC(NATION_COLS)};
-static const sli_gen_tablespec T_SUPPLIER = {"supplier", SUPPLIER_COLS, NSPEC(SUPPLIER_COLS)};
-static const sli_gen_tablespec T_CUSTOMER = {"customer", CUSTOMER_COLS, NSPEC(CUSTOMER_COLS)};
-static const sli_gen_tablespec T_PART = {"part", PART_COLS, NSPEC(PART_COLS)};
-static const sli_gen_tablespec T_PARTSUPP = {"partsupp", PARTSUPP_COLS, NSPEC(PARTSUPP_COLS)};
+static const sli_gen_tablespec T_REGION = SLI_GEN_TABLE("region", REGION_COLS);
+static const sli_gen_tablespec T_NATION = SLI_GEN_TABLE("nation", NATION_COLS);
+static const sli_gen_tablespec T_SUPPLIER = SLI_GEN_TABLE("supplier", SUPPLIER_COLS);
+static const sli_gen_tablespec T_CUSTOMER = SLI_GEN_TABLE("customer", CUSTOMER_COLS);
+static const sli_gen_tablespec T_PART = SLI_GEN_TABLE("part", PART_COLS);
+static const sli_gen_tablespec T_PARTSUPP = SLI_GEN_TABLE("partsupp", PARTSUPP_COLS);
 static const sli_gen_tablespec T_ORDERS_LINEITEM[2] = {
-    {"orders", ORDERS_COLS, NSPEC(ORDERS_COLS)},
-    {"lineitem", LINEITEM_COLS, NSPEC(LINEITEM_COLS)},
+    SLI_GEN_TABLE("orders", ORDERS_COLS),
+    SLI_GEN_TABLE("lineitem", LINEITEM_COLS),
 };
 
-#define COL(p, i, T) ((T *)(p)->cols[i]->data)
-
-/* Puts a comment of length in [lo, hi] from the text pool. */
-static inline void put_text(const sli_gen_run_state *g, sli_rng *r, sli_column *c, size_t row, int lo, int hi)
-{
-    uint32_t n;
-    const char *t = sli_gen_text(g->pool, r, lo, hi, &n);
-    sli_gen_put(c, row, t, n);
-}
-
-static inline void put_vstring(sli_rng *r, sli_column *c, size_t row, int lo, int hi)
-{
-    char buf[64];
-    uint32_t n = sli_gen_vstring(r, lo, hi, buf);
-    sli_gen_put(c, row, buf, n);
-}
+#define COL SLI_GEN_COL /* short for the chunk functions below */
 
 /* ---- region, nation ----------------------------------------------------------- */
 
 static sl_status region_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t first, size_t n,
                               sli_gen_part *parts)
 {
-    sli_gen_part *p = &parts[0];
-    sl_status s = sli_gen_part_alloc(p, &T_REGION, n);
-    if (s) return s;
+    sli_gen_part *p = &parts[0]; /* allocated by the driver */
     for (size_t i = 0; i < n; i++) {
         uint64_t row = first + i;
         sli_rng r = sli_rng_at(g->seed, ST_REGION, row);
         COL(p, 0, int64_t)[i] = (int64_t)row;
         COL(p, 1, int32_t)[i] = (int32_t)row;
-        put_text(g, &r, p->cols[2], i, 31, 115);
+        sli_gen_put_text(g, &r, p->cols[2], i, 31, 115);
     }
     return SL_OK;
 }
@@ -146,28 +108,35 @@ static sl_status region_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t
 static sl_status nation_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t first, size_t n,
                               sli_gen_part *parts)
 {
-    sli_gen_part *p = &parts[0];
-    sl_status s = sli_gen_part_alloc(p, &T_NATION, n);
-    if (s) return s;
+    sli_gen_part *p = &parts[0]; /* allocated by the driver */
     for (size_t i = 0; i < n; i++) {
         uint64_t row = first + i;
         sli_rng r = sli_rng_at(g->seed, ST_NATION, row);
         COL(p, 0, int64_t)[i] = (int64_t)row;
         COL(p, 1, int32_t)[i] = (int32_t)row;
         COL(p, 2, int64_t)[i] = sli_gen_nation_region[row];
-        put_text(g, &r, p->cols[3], i, 31, 114);
+        sli_gen_put_text(g, &r, p->cols[3], i, 31, 114);
     }
     return SL_OK;
 }
 
 /* ---- supplier, customer ----------------------------------------------------------- */
 
+/* Fills the columns supplier and customer share: key, name, address,
+ * nation, phone, account balance (columns 0-5). */
+static void party_row(sli_gen_part *p, size_t i, int64_t key, const char *prefix, sli_rng *r)
+{
+    COL(p, 0, int64_t)[i] = key;
+    int nation = sli_gen_party(p, i, prefix, key, 40, r);
+    COL(p, 3, int64_t)[i] = nation;
+    sli_gen_put_phone(p->cols[4], i, r, nation);
+    COL(p, 5, int64_t)[i] = sli_rng_range(r, -99999, 999999);
+}
+
 static sl_status supplier_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t first, size_t n,
                                 sli_gen_part *parts)
 {
-    sli_gen_part *p = &parts[0];
-    sl_status s = sli_gen_part_alloc(p, &T_SUPPLIER, n);
-    if (s) return s;
+    sli_gen_part *p = &parts[0]; /* allocated by the driver */
     /* SF x 5 suppliers get "Customer ... Complaints" and SF x 5 "Customer ...
      * Recommends" in their comments (clause 4.2.3): one of every 2,000 rows
      * each, at an offset drawn from the seed. */
@@ -176,15 +145,8 @@ static sl_status supplier_chunk(const sli_gen_run_state *g, size_t chunk, uint64
     char buf[128];
     for (size_t i = 0; i < n; i++) {
         uint64_t row = first + i;
-        int64_t key = (int64_t)row + 1;
         sli_rng r = sli_rng_at(g->seed, ST_SUPPLIER, row);
-        COL(p, 0, int64_t)[i] = key;
-        sli_gen_put(p->cols[1], i, buf, sli_gen_keyname(buf, "Supplier#", key));
-        put_vstring(&r, p->cols[2], i, 10, 40);
-        int nation = (int)sli_rng_range(&r, 0, 24);
-        COL(p, 3, int64_t)[i] = nation;
-        sli_gen_put(p->cols[4], i, buf, sli_gen_phone(&r, nation, buf));
-        COL(p, 5, int64_t)[i] = sli_rng_range(&r, -99999, 999999);
+        party_row(p, i, (int64_t)row + 1, "Supplier#", &r);
         uint32_t len;
         const char *t = sli_gen_text(g->pool, &r, 25, 100, &len);
         memcpy(buf, t, len);
@@ -202,23 +164,12 @@ static sl_status supplier_chunk(const sli_gen_run_state *g, size_t chunk, uint64
 static sl_status customer_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t first, size_t n,
                                 sli_gen_part *parts)
 {
-    sli_gen_part *p = &parts[0];
-    sl_status s = sli_gen_part_alloc(p, &T_CUSTOMER, n);
-    if (s) return s;
-    char buf[64];
+    sli_gen_part *p = &parts[0]; /* allocated by the driver */
     for (size_t i = 0; i < n; i++) {
-        uint64_t row = first + i;
-        int64_t key = (int64_t)row + 1;
-        sli_rng r = sli_rng_at(g->seed, ST_CUSTOMER, row);
-        COL(p, 0, int64_t)[i] = key;
-        sli_gen_put(p->cols[1], i, buf, sli_gen_keyname(buf, "Customer#", key));
-        put_vstring(&r, p->cols[2], i, 10, 40);
-        int nation = (int)sli_rng_range(&r, 0, 24);
-        COL(p, 3, int64_t)[i] = nation;
-        sli_gen_put(p->cols[4], i, buf, sli_gen_phone(&r, nation, buf));
-        COL(p, 5, int64_t)[i] = sli_rng_range(&r, -99999, 999999);
+        sli_rng r = sli_rng_at(g->seed, ST_CUSTOMER, first + i);
+        party_row(p, i, (int64_t)(first + i) + 1, "Customer#", &r);
         COL(p, 6, int32_t)[i] = (int32_t)sli_rng_range(&r, 0, 4);
-        put_text(g, &r, p->cols[7], i, 29, 116);
+        sli_gen_put_text(g, &r, p->cols[7], i, 29, 116);
     }
     return SL_OK;
 }
@@ -228,34 +179,13 @@ static sl_status customer_chunk(const sli_gen_run_state *g, size_t chunk, uint64
 static sl_status part_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t first, size_t n,
                             sli_gen_part *parts)
 {
-    sli_gen_part *p = &parts[0];
-    sl_status s = sli_gen_part_alloc(p, &T_PART, n);
-    if (s) return s;
-    char buf[80];
-    const int ncolors = (int)sli_gen_colors.count;
+    sli_gen_part *p = &parts[0]; /* allocated by the driver */
     for (size_t i = 0; i < n; i++) {
         uint64_t row = first + i;
         int64_t key = (int64_t)row + 1;
         sli_rng r = sli_rng_at(g->seed, ST_PART, row);
         COL(p, 0, int64_t)[i] = key;
-        /* P_NAME: five distinct colours separated by single spaces. */
-        int pick[5];
-        size_t len = 0;
-        for (int k = 0; k < 5; k++) {
-            int c;
-            int dup;
-            do {
-                c = (int)sli_rng_range(&r, 0, ncolors - 1);
-                dup = 0;
-                for (int q = 0; q < k; q++) dup |= pick[q] == c;
-            } while (dup);
-            pick[k] = c;
-            if (k) buf[len++] = ' ';
-            size_t w = strlen(sli_gen_colors.words[c]);
-            memcpy(buf + len, sli_gen_colors.words[c], w);
-            len += w;
-        }
-        sli_gen_put(p->cols[1], i, buf, (uint32_t)len);
+        sli_gen_put_colors(p->cols[1], i, &r, 5); /* P_NAME */
         int m = (int)sli_rng_range(&r, 1, 5);
         int b = (int)sli_rng_range(&r, 1, 5);
         COL(p, 2, int32_t)[i] = m - 1;
@@ -264,7 +194,7 @@ static sl_status part_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t f
         COL(p, 5, int32_t)[i] = (int32_t)sli_rng_range(&r, 1, 50);
         COL(p, 6, int32_t)[i] = (int32_t)sli_rng_range(&r, 0, 39);
         COL(p, 7, int64_t)[i] = sli_gen_retail_cents(key);
-        put_text(g, &r, p->cols[8], i, 5, 22);
+        sli_gen_put_text(g, &r, p->cols[8], i, 5, 22);
     }
     return SL_OK;
 }
@@ -278,9 +208,7 @@ static inline int64_t ps_suppkey(int64_t partkey, int64_t i, int64_t S)
 static sl_status partsupp_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t first, size_t n,
                                 sli_gen_part *parts)
 {
-    sli_gen_part *p = &parts[0];
-    sl_status s = sli_gen_part_alloc(p, &T_PARTSUPP, n * 4);
-    if (s) return s;
+    sli_gen_part *p = &parts[0]; /* allocated by the driver */
     int64_t S = (int64_t)sli_gen_scaled(g->sf, 10000);
     for (size_t i = 0; i < n; i++) {
         uint64_t prow = first + i;
@@ -292,7 +220,7 @@ static sl_status partsupp_chunk(const sli_gen_run_state *g, size_t chunk, uint64
             COL(p, 1, int64_t)[o] = ps_suppkey(pkey, k, S);
             COL(p, 2, int32_t)[o] = (int32_t)sli_rng_range(&r, 1, 9999);
             COL(p, 3, int64_t)[o] = sli_rng_range(&r, 100, 100000);
-            put_text(g, &r, p->cols[4], o, 49, 198);
+            sli_gen_put_text(g, &r, p->cols[4], o, 49, 198);
         }
     }
     return SL_OK;
@@ -340,7 +268,7 @@ static sl_status orders_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t
         COL(o, 5, int32_t)[i] = (int32_t)sli_rng_range(&r, 0, 4);
         sli_gen_put(o->cols[6], i, buf, sli_gen_keyname(buf, "Clerk#", sli_rng_range(&r, 1, clerks)));
         COL(o, 7, int32_t)[i] = 0;
-        put_text(g, &r, o->cols[8], i, 19, 78);
+        sli_gen_put_text(g, &r, o->cols[8], i, 19, 78);
         int64_t total = 0;
         int nopen = 0;
         for (int k = 0; k < lines; k++, li++) {
@@ -370,7 +298,7 @@ static sl_status orders_chunk(const sli_gen_run_state *g, size_t chunk, uint64_t
             l_rd[li] = rd;
             l_si[li] = (int32_t)sli_rng_range(&r, 0, 3);
             l_sm[li] = (int32_t)sli_rng_range(&r, 0, 6);
-            put_text(g, &r, l->cols[15], li, 10, 43);
+            sli_gen_put_text(g, &r, l->cols[15], li, 10, 43);
             /* each line's ext * (1 + tax) * (1 - discount), rounded to cents */
             total += (ep * (100 + t) * (100 - d) + 5000) / 10000;
         }
@@ -389,16 +317,15 @@ sl_status sli_gen_tpch(sl_context *ctx, sli_gen_run_state *g, const bool *want, 
                       I_PART[] = {4}, I_PARTSUPP[] = {5}, I_OL[] = {6, 7};
     double sf = g->sf;
     const sli_gen_group groups[] = {
-        {"region", 5, &T_REGION, 1, I_REGION, region_chunk},
-        {"nation", 25, &T_NATION, 1, I_NATION, nation_chunk},
-        {"supplier", sli_gen_scaled(sf, 10000), &T_SUPPLIER, 1, I_SUPPLIER, supplier_chunk},
-        {"customer", sli_gen_scaled(sf, 150000), &T_CUSTOMER, 1, I_CUSTOMER, customer_chunk},
-        {"part", sli_gen_scaled(sf, 200000), &T_PART, 1, I_PART, part_chunk},
-        {"partsupp", sli_gen_scaled(sf, 200000), &T_PARTSUPP, 1, I_PARTSUPP, partsupp_chunk}, /* 4 per part */
-        {"lineitem", sli_gen_scaled(sf, 1500000), T_ORDERS_LINEITEM, 2, I_OL, orders_chunk},  /* per order */
+        {"region", 5, &T_REGION, 1, I_REGION, region_chunk, 1},
+        {"nation", 25, &T_NATION, 1, I_NATION, nation_chunk, 1},
+        {"supplier", sli_gen_scaled(sf, 10000), &T_SUPPLIER, 1, I_SUPPLIER, supplier_chunk, 1},
+        {"customer", sli_gen_scaled(sf, 150000), &T_CUSTOMER, 1, I_CUSTOMER, customer_chunk, 1},
+        {"part", sli_gen_scaled(sf, 200000), &T_PART, 1, I_PART, part_chunk, 1},
+        {"partsupp", sli_gen_scaled(sf, 200000), &T_PARTSUPP, 1, I_PARTSUPP, partsupp_chunk,
+         4}, /* 4 per part */
+        {"lineitem", sli_gen_scaled(sf, 1500000), T_ORDERS_LINEITEM, 2, I_OL, orders_chunk,
+         0}, /* per order */
     };
-    sl_status s = SL_OK;
-    for (size_t i = 0; i < sizeof groups / sizeof *groups && !s; i++)
-        s = sli_gen_drive(ctx, g, &groups[i], want, sink, arg);
-    return s;
+    return sli_gen_drive(ctx, g, groups, sizeof groups / sizeof *groups, want, sink, arg);
 }

@@ -25,14 +25,8 @@
 #include <stdint.h>
 
 #include "expr.h"
+#include "parse.h" /* the shared expression parser; SLI_SQL_EXISTS, SLI_SQL_IN, SLI_SQL_COUNT_DISTINCT */
 #include "source.h"
-
-/** Name of the call node that stands for `exists (subquery)`. */
-#define SLI_SQL_EXISTS "$exists"
-/** Name of the call node that stands for `x in (subquery)`. */
-#define SLI_SQL_IN "$in"
-/** Name of the call node that stands for `count(distinct x)`. */
-#define SLI_SQL_COUNT_DISTINCT "$count_distinct"
 
 typedef struct sli_sql_select sli_sql_select;
 

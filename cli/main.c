@@ -62,6 +62,7 @@ static const char *const RUN_HELP =
     "      --row-group-rows N rows per Parquet row group (default 1048576); smaller groups\n"
     "                         let filters on sorted columns skip more of the file\n"
     "      --timing           print load, plan and run times to standard error\n"
+
     "  -e, --eval TEXT        run TEXT as the plan instead of reading a file\n"
     "Resources:\n"
     "      --threads N        worker threads per query (default: SL_THREADS, else one per core)\n"
@@ -85,6 +86,7 @@ static const char *const RUN_HELP =
     "  Expressions: + - * / %, = <> < <= > >=, and or not, x between a and b,\n"
     "         x [not] in (a, b), x is [not] null, cast(x as decimal(15,2)),\n"
     "         case when c then v [else w] end, extract(year from d), d + interval '3' month,\n"
+    "         s [not] like 'a%_b', substring(s from 2 for 3) / substring(s, 2, 3),\n"
     "         literals 42, 1.25, 1e-3, 'text', date '1998-12-01', true, false, null\n"
     "  Aggregates: count(*), count(x), sum(x), min(x), max(x), avg(x)\n"
     "  Comments start with # or --.\n"
@@ -95,8 +97,9 @@ static const char *const EXPLAIN_HELP =
     "Usage: sluice explain PLAN [options]\n"
     "\n"
     "Prints how PLAN would run without running it: the logical plan as written, the\n"
-    "plan after optimization (constant folding, filter pushdown, column pruning), and\n"
-    "the pipelines it is cut into, with each operator's kernels and the device.\n"
+    "plan after optimization (constant folding, OR factoring, filter pushdown, build\n"
+    "side choice, column pruning, filter ordering), and the pipelines it is cut into,\n"
+    "with each operator's kernels and the device.\n"
     "Takes the data options of 'sluice run' (see 'sluice help run').\n";
 
 static const char *const DEVICES_HELP =

@@ -519,7 +519,7 @@ static sl_status negate(binder *b, sli_expr **pe)
         sl_status s = negate(b, &e->args[0]);
         return s ? s : negate(b, &e->args[1]);
     }
-    if (e->kind == SLI_EX_IS_NULL) {
+    if (e->kind == SLI_EX_IS_NULL || (e->kind == SLI_EX_CALL && e->name && strcmp(e->name, SLI_LIKE) == 0)) {
         e->negated = !e->negated;
         return SL_OK;
     }
@@ -646,9 +646,55 @@ static sl_status bind_date_part(binder *b, sli_expr *e)
     return SL_OK;
 }
 
+/* Binds args[i] and makes it `want` (utf8 or int64): NULL and, for int64,
+ * narrower integers are cast; anything else is a type error naming `what`. */
+static sl_status bind_arg(binder *b, sli_expr *e, size_t i, sl_type_id want, const char *what)
+{
+    sl_status s = bind(b, &e->args[i]);
+    if (s) return s;
+    sl_type t = e->args[i]->type;
+    char a[32];
+    if (t.id == SL_TYPE_NULL || (want == SL_TYPE_INT64 && sli_is_integer(t)))
+        return sli_coerce(b->ctx, b->src, &e->args[i], sli_type(want));
+    if (t.id != want)
+        return sli_source_error(b->ctx, SL_ERR_TYPE, b->src, e->args[i]->line, e->args[i]->col,
+                                "type error: %s needs %s, not %s", what,
+                                want == SL_TYPE_UTF8 ? "a string" : "an integer", tname(t, a, sizeof a));
+    return SL_OK;
+}
+
+/* x [not] like 'pattern' -> bool (NULL x gives NULL). */
+static sl_status bind_like(binder *b, sli_expr *e)
+{
+    if (e->nargs != 2 || e->args[1]->kind != SLI_EX_LITERAL || e->args[1]->lit.type.id != SL_TYPE_UTF8)
+        return sli_source_error(b->ctx, SL_ERR_SYNTAX, b->src, e->line, e->col,
+                                "like takes a string and a 'pattern' string literal");
+    sl_status s = bind_arg(b, e, 0, SL_TYPE_UTF8, e->negated ? "'not like'" : "'like'");
+    if (s) return s;
+    if ((s = bind(b, &e->args[1]))) return s;
+    e->type = sli_type(SL_TYPE_BOOL);
+    return SL_OK;
+}
+
+/* substring(x, start [, length]) -> utf8; start and length become int64. */
+static sl_status bind_substring(binder *b, sli_expr *e)
+{
+    if (e->nargs < 2 || e->nargs > 3 || e->args[0]->kind == SLI_EX_STAR)
+        return sli_source_error(b->ctx, SL_ERR_SYNTAX, b->src, e->line, e->col,
+                                "substring() takes a string, a start and an optional length");
+    sl_status s = bind_arg(b, e, 0, SL_TYPE_UTF8, "substring()");
+    if (!s) s = bind_arg(b, e, 1, SL_TYPE_INT64, "the start of substring()");
+    if (!s && e->nargs == 3) s = bind_arg(b, e, 2, SL_TYPE_INT64, "the length of substring()");
+    if (s) return s;
+    e->type = sli_type(SL_TYPE_UTF8);
+    return SL_OK;
+}
+
 static sl_status bind_call(binder *b, sli_expr **pe)
 {
     sli_expr *e = *pe;
+    if (strcmp(e->name, SLI_LIKE) == 0) return bind_like(b, e);
+    if (strcmp(e->name, SLI_SUBSTRING) == 0) return bind_substring(b, e);
     if (sli_date_part_of(e->name) >= 0) return bind_date_part(b, e);
     bool star = e->nargs == 1 && e->args[0]->kind == SLI_EX_STAR;
     sli_agg_fn fn;
@@ -656,7 +702,7 @@ static sl_status bind_call(binder *b, sli_expr **pe)
     if (known < 0)
         return sli_source_error(b->ctx, SL_ERR_SYNTAX, b->src, e->line, e->col,
                                 "unknown function '%s' (functions: sum, count, min, max, avg, year, month, "
-                                "day)",
+                                "day, substring)",
                                 e->name);
     if (known == 0 || (e->nargs != 1))
         return sli_source_error(b->ctx, SL_ERR_SYNTAX, b->src, e->line, e->col,

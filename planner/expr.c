@@ -352,6 +352,14 @@ static void format(writer *w, const sli_expr *e, const char *const *names)
         put_c(w, ')');
         break;
     case SLI_EX_CALL:
+        if (e->name && strcmp(e->name, SLI_LIKE) == 0 && e->nargs == 2) {
+            put_c(w, '(');
+            format_operand(w, arg(e, 0), names);
+            put(w, e->negated ? " not like " : " like ");
+            format_operand(w, arg(e, 1), names);
+            put_c(w, ')');
+            break;
+        }
         put(w, e->name ? e->name : "?");
         put_c(w, '(');
         for (size_t i = 0; i < e->nargs; i++) {

@@ -26,7 +26,7 @@ typedef enum sli_expr_kind {
     SLI_EX_IN,      /**< args[0] [not] in (args[1] .. args[nargs-1]) */
     SLI_EX_IS_NULL, /**< args[0] is [not] null */
     SLI_EX_CAST,    /**< cast(args[0] as cast_type) */
-    SLI_EX_CALL,    /**< name(args...): aggregates sum/count/min/max/avg */
+    SLI_EX_CALL,    /**< name(args...): aggregates, year/month/day, SLI_LIKE, SLI_SUBSTRING */
     SLI_EX_ALIAS,   /**< args[0] as name */
     SLI_EX_ORDER,   /**< sort key: args[0] asc|desc [nulls first|last] */
     /** case when args[0] then args[1] [when args[2] then args[3] ...] [else args[nargs-1]] end:
@@ -58,6 +58,13 @@ typedef enum sli_op {
     SLI_OP_AND,
     SLI_OP_OR,
 } sli_op;
+
+/** Name of the call node of `x [not] like 'pattern'`: args x and the pattern
+ *  (a utf8 literal), `negated` for the not form; a bool predicate. */
+#define SLI_LIKE "like"
+/** Name of the call node of substring(x, start [, length]) (also written
+ *  substring(x from start [for length]) and substr(...)): utf8. */
+#define SLI_SUBSTRING "substring"
 
 /** A literal value. Strings are owned by the node (NUL-terminated). */
 typedef struct sli_value {

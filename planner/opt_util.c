@@ -127,3 +127,284 @@ sli_plan *sli_opt_filter(sli_plan *child, sli_expr *pred)
     f->pred = pred;
     return f;
 }
+
+static bool name_eq(const char *a, const char *b)
+{
+    if (!a || !b) return a == b;
+    return strcmp(a, b) == 0;
+}
+
+static bool type_eq(sl_type a, sl_type b)
+{
+    return a.id == b.id && a.precision == b.precision && a.scale == b.scale;
+}
+
+bool sli_opt_expr_eq(const sli_expr *a, const sli_expr *b)
+{
+    if (!a || !b) return a == b;
+    if (a->kind != b->kind || a->op != b->op || a->nargs != b->nargs || a->negated != b->negated ||
+        a->desc != b->desc || a->nulls_first != b->nulls_first || a->unit != b->unit || a->index != b->index ||
+        !type_eq(a->type, b->type) || !type_eq(a->cast_type, b->cast_type) || !name_eq(a->name, b->name))
+        return false;
+    /* lit carries the literal, a SQL column's qualifier (lit.s) and a SQL
+     * subquery's index (lit.i): compare it for every kind. */
+    const sli_value *x = &a->lit, *y = &b->lit;
+    if (!type_eq(x->type, y->type) || x->is_null != y->is_null || x->i != y->i || x->slen != y->slen ||
+        memcmp(&x->f, &y->f, sizeof x->f) != 0)
+        return false;
+    if ((x->s == NULL) != (y->s == NULL)) return false;
+    if (x->s && (x->slen ? memcmp(x->s, y->s, x->slen) != 0 : strcmp(x->s, y->s) != 0)) return false;
+    for (size_t i = 0; i < a->nargs; i++)
+        if (!sli_opt_expr_eq(a->args[i], b->args[i])) return false;
+    return true;
+}
+
+/* Splits an OR tree into its branches (taking it). */
+static bool disjuncts(sli_expr *e, sli_expr ***list, size_t *n, size_t *cap)
+{
+    if (e->kind == SLI_EX_BINARY && e->op == SLI_OP_OR && e->nargs == 2) {
+        sli_expr *l = e->args[0], *r = e->args[1];
+        e->nargs = 0;
+        sli_expr_free(e);
+        bool ok = disjuncts(l, list, n, cap);
+        return disjuncts(r, list, n, cap) && ok;
+    }
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 4;
+        sli_expr **nl = realloc(*list, c * sizeof *nl);
+        if (!nl) {
+            sli_expr_free(e);
+            return false;
+        }
+        *list = nl;
+        *cap = c;
+    }
+    (*list)[(*n)++] = e;
+    return true;
+}
+
+/* A branch of an OR as its conjunct list. */
+typedef struct branch {
+    sli_expr **c;
+    size_t n, cap;
+} branch;
+
+static void branches_free(branch *b, size_t nb)
+{
+    for (size_t i = 0; b && i < nb; i++) {
+        sli_expr_free_list(b[i].c, b[i].n);
+    }
+    free(b);
+}
+
+/* Removes the first conjunct of b equal to e. @return it, or NULL. */
+static sli_expr *take_equal(branch *b, const sli_expr *e)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        if (!b->c[i] || !sli_opt_expr_eq(b->c[i], e)) continue;
+        sli_expr *t = b->c[i];
+        b->c[i] = NULL;
+        return t;
+    }
+    return NULL;
+}
+
+/* Compacts the NULL holes out of a branch. */
+static void compact(branch *b)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->c[i]) b->c[k++] = b->c[i];
+    b->n = k;
+}
+
+static sli_expr *or_of(sli_expr *l, sli_expr *r, bool *nomem)
+{
+    sli_expr *o = sli_expr_new(SLI_EX_BINARY, l->line, l->col);
+    if (!o) {
+        sli_expr_free(l);
+        sli_expr_free(r);
+        *nomem = true;
+        return NULL;
+    }
+    o->op = SLI_OP_OR;
+    o->type = sli_type(SL_TYPE_BOOL);
+    bool ok = sli_expr_push(o, l);
+    ok = sli_expr_push(o, r) && ok;
+    if (!ok) {
+        sli_expr_free(o);
+        *nomem = true;
+        return NULL;
+    }
+    return o;
+}
+
+/* Factors one OR tree (taking it) into the conjuncts appended to out. */
+static bool factor_one(sli_expr *e, sli_expr ***out, size_t *nout, size_t *capout)
+{
+    sli_expr **ors = NULL;
+    size_t nor = 0, corr = 0;
+    if (!disjuncts(e, &ors, &nor, &corr)) {
+        free(ors);
+        return false;
+    }
+    branch *b = calloc(nor, sizeof *b);
+    if (!b) {
+        sli_expr_free_list(ors, nor);
+        return false;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < nor; i++) {
+        if (ok) ok = sli_opt_conjuncts(ors[i], &b[i].c, &b[i].n, &b[i].cap);
+        else sli_expr_free(ors[i]);
+    }
+    free(ors);
+    if (!ok) {
+        branches_free(b, nor);
+        return false;
+    }
+    /* Conjuncts of the first branch found in every other branch move out. */
+    bool any_empty = false;
+    for (size_t i = 0; ok && i < b[0].n; i++) {
+        const sli_expr *cand = b[0].c[i];
+        bool everywhere = true;
+        for (size_t k = 1; k < nor && everywhere; k++) {
+            everywhere = false;
+            for (size_t j = 0; j < b[k].n; j++)
+                if (b[k].c[j] && sli_opt_expr_eq(b[k].c[j], cand)) everywhere = true;
+        }
+        if (!everywhere) continue;
+        for (size_t k = 1; k < nor; k++) sli_expr_free(take_equal(&b[k], cand));
+        sli_expr *common = b[0].c[i];
+        b[0].c[i] = NULL;
+        ok = sli_opt_conjuncts(common, out, nout, capout);
+    }
+    for (size_t k = 0; k < nor; k++) {
+        compact(&b[k]);
+        if (b[k].n == 0) any_empty = true;
+    }
+    if (ok && !any_empty) {
+        /* The rest: OR of each branch's remaining AND. */
+        sli_expr *acc = NULL;
+        bool nomem = false;
+        for (size_t k = 0; k < nor && !nomem; k++) {
+            sli_expr *a = sli_opt_and_all(b[k].c, b[k].n, &nomem);
+            free(b[k].c);
+            b[k].c = NULL;
+            b[k].n = 0;
+            if (nomem) break;
+            acc = acc ? or_of(acc, a, &nomem) : a;
+            if (nomem) acc = NULL;
+        }
+        if (nomem) {
+            sli_expr_free(acc);
+            ok = false;
+        } else {
+            ok = sli_opt_conjuncts(acc, out, nout, capout);
+        }
+    }
+    /* A branch left empty is true: the OR of the rest is true and drops. */
+    branches_free(b, nor);
+    return ok;
+}
+
+sli_expr *sli_opt_factor_or(sli_expr *e, bool *nomem)
+{
+    if (!e) return NULL;
+    sli_expr **conj = NULL, **out = NULL;
+    size_t n = 0, cap = 0, nout = 0, cout = 0;
+    bool ok = sli_opt_conjuncts(e, &conj, &n, &cap);
+    for (size_t i = 0; i < n; i++) {
+        sli_expr *c = conj[i];
+        conj[i] = NULL;
+        if (!ok) {
+            sli_expr_free(c);
+        } else if (c->kind == SLI_EX_BINARY && c->op == SLI_OP_OR && c->nargs == 2) {
+            ok = factor_one(c, &out, &nout, &cout);
+        } else {
+            ok = sli_opt_conjuncts(c, &out, &nout, &cout);
+        }
+    }
+    free(conj);
+    if (!ok) {
+        sli_expr_free_list(out, nout);
+        *nomem = true;
+        return NULL;
+    }
+    sli_expr *r = sli_opt_and_all(out, nout, nomem);
+    free(out);
+    return r;
+}
+
+double sli_opt_selectivity(const sli_expr *c)
+{
+    switch (c->kind) {
+    case SLI_EX_BINARY:
+        switch (c->op) {
+        case SLI_OP_EQ: return 0.1;
+        case SLI_OP_LT:
+        case SLI_OP_LE:
+        case SLI_OP_GT:
+        case SLI_OP_GE: return 0.3;
+        default: return 0.5;
+        }
+    case SLI_EX_BETWEEN: return c->negated ? 0.5 : 0.3;
+    case SLI_EX_IS_NULL: return c->negated ? 0.5 : 0.1;
+    default: return 0.5;
+    }
+}
+
+/* The column a range conjunct `column op literal` bounds, or -1. */
+static int range_column(const sli_expr *c)
+{
+    if (c->kind != SLI_EX_BINARY || c->nargs != 2) return -1;
+    if (c->op != SLI_OP_LT && c->op != SLI_OP_LE && c->op != SLI_OP_GT && c->op != SLI_OP_GE) return -1;
+    const sli_expr *a = c->args[0], *b = c->args[1];
+    if (a->kind == SLI_EX_COLUMN && b->kind == SLI_EX_LITERAL) return a->index;
+    if (b->kind == SLI_EX_COLUMN && a->kind == SLI_EX_LITERAL) return b->index;
+    return -1;
+}
+
+enum { MAX_RANGED = 64 };
+
+/* Multiplies the selectivities of an AND tree's conjuncts. The binder
+ * writes BETWEEN as two ranges on one column: only the first range on a
+ * column counts, so `x >= a and x <= b` is 0.3 like a BETWEEN. */
+static double filter_selectivity(const sli_expr *e, int *ranged, size_t *nranged)
+{
+    if (e->kind == SLI_EX_BINARY && e->op == SLI_OP_AND && e->nargs == 2)
+        return filter_selectivity(e->args[0], ranged, nranged) * filter_selectivity(e->args[1], ranged, nranged);
+    int col = range_column(e);
+    if (col >= 0) {
+        for (size_t i = 0; i < *nranged; i++)
+            if (ranged[i] == col) return 1.0;
+        if (*nranged < MAX_RANGED) ranged[(*nranged)++] = col;
+    }
+    return sli_opt_selectivity(e);
+}
+
+double sli_opt_estimate_rows(const sli_plan *p)
+{
+    switch (p->kind) {
+    case SLI_PLAN_SCAN: return p->table ? (double)p->table->rows : 0.0;
+    case SLI_PLAN_FILTER: {
+        int ranged[MAX_RANGED];
+        size_t nranged = 0;
+        double sel = p->pred ? filter_selectivity(p->pred, ranged, &nranged) : 1.0;
+        return sli_opt_estimate_rows(p->in[0]) * sel;
+    }
+    case SLI_PLAN_AGG: {
+        if (!p->ngroups) return 1.0;
+        double in = sli_opt_estimate_rows(p->in[0]) * 0.1;
+        return in < 1.0 ? 1.0 : in;
+    }
+    case SLI_PLAN_LIMIT: {
+        double in = sli_opt_estimate_rows(p->in[0]);
+        return p->limit >= 0 && (double)p->limit < in ? (double)p->limit : in;
+    }
+    case SLI_PLAN_JOIN:
+    case SLI_PLAN_PROJECT:
+    case SLI_PLAN_SORT: return sli_opt_estimate_rows(p->in[0]);
+    }
+    return 0.0;
+}

@@ -32,6 +32,39 @@ sli_expr *sli_opt_and_all(sli_expr **list, size_t n, bool *nomem);
 /** Replaces p's output schema by a copy of names/types. @return false on NOMEM. */
 bool sli_opt_set_schema(sli_plan *p, char *const *names, const sl_type *types, size_t n);
 
+/** @return true when a and b are the same tree: kinds, operators, names
+ *  (and SQL qualifiers), column indexes, literals, casts and types all equal.
+ *  Works on bound and on unbound (name-resolved) trees; conservative: trees
+ *  that differ only in spelling compare unequal. */
+bool sli_opt_expr_eq(const sli_expr *a, const sli_expr *b);
+
+/**
+ * OR factoring: in every top-level conjunct of e that is an OR, the
+ * conjuncts common to all OR branches are taken out:
+ * `(a and b) or (a and c)` becomes `a and (b or c)`, and `(a and b) or a`
+ * becomes `a` (a branch left empty is true). Kleene logic keeps the
+ * distributive law, so NULLs give the same result. Takes e (NULL allowed).
+ * @return the rewritten tree, or NULL with *nomem set (e freed).
+ */
+sli_expr *sli_opt_factor_or(sli_expr *e, bool *nomem);
+
+/**
+ * The default selectivity of one filter conjunct, for lack of statistics:
+ * an equality (`=`, a non-negated IS NULL) 0.1, a range (`<`, `<=`, `>`,
+ * `>=`, BETWEEN) 0.3, anything else 0.5.
+ */
+double sli_opt_selectivity(const sli_expr *conjunct);
+
+/**
+ * Estimated output rows of a plan: a scan, its table's row count (an
+ * external Parquet table knows it too); a filter, its input times the
+ * selectivity of each conjunct (two ranges on one column, a BETWEEN as the
+ * binder writes it, count once); a join, its probe (left) input; an
+ * aggregate, one row without groups, else 10% of its input (at least 1);
+ * a limit, at most its count; other nodes, their input.
+ */
+double sli_opt_estimate_rows(const sli_plan *p);
+
 /** @return a FILTER node over child (taking it) with pred, or NULL on NOMEM. */
 sli_plan *sli_opt_filter(sli_plan *child, sli_expr *pred);
 

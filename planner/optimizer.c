@@ -11,8 +11,11 @@ sl_status sli_optimize(sl_context *ctx, const sli_plan *plan, sli_plan **out)
     sli_plan *p = sli_plan_clone(plan);
     if (!p) return sli_nomem(ctx, "optimizer");
     sl_status s = sli_opt_fold(ctx, &p);
+    if (!s) s = sli_opt_or_factor(ctx, &p);
     if (!s) s = sli_opt_pushdown(ctx, &p);
+    if (!s) s = sli_opt_join_side(ctx, &p);
     if (!s) s = sli_opt_prune(ctx, &p);
+    if (!s) s = sli_opt_filter_order(ctx, &p);
     if (s) {
         sli_plan_unref(p);
         return s;

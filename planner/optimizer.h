@@ -4,9 +4,15 @@
  * The optimizer works on a private copy of the plan (frames share theirs)
  * and applies its passes in order, one file per pass:
  *   opt_fold.c      constant folding of literal-only subexpressions
+ *   opt_or_factor.c conjuncts common to every branch of an OR taken out
+ *                   of it (a join key written in each branch of TPC-H Q19)
  *   opt_pushdown.c  filters pushed through projections, sorts and joins
  *                   toward the scans, adjacent filters merged
+ *   opt_join_side.c the smaller input (estimated) of an inner join is its
+ *                   build side; a projection keeps the column order
  *   opt_prune.c     only the columns a query uses are scanned and carried
+ *   opt_filter_order.c  a filter's conjuncts ordered cheap and selective
+ *                   first, never across one that can raise an error
  */
 #ifndef SLI_OPTIMIZER_H
 #define SLI_OPTIMIZER_H
@@ -22,7 +28,10 @@ sl_status sli_optimize(sl_context *ctx, const sli_plan *plan, sli_plan **out);
 
 /* The passes; each rewrites *p in place (the root may be replaced). */
 sl_status sli_opt_fold(sl_context *ctx, sli_plan **p);
+sl_status sli_opt_or_factor(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_pushdown(sl_context *ctx, sli_plan **p);
+sl_status sli_opt_join_side(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_prune(sl_context *ctx, sli_plan **p);
+sl_status sli_opt_filter_order(sl_context *ctx, sli_plan **p);
 
 #endif

@@ -475,14 +475,55 @@ static bool call_distinct(parser *p, sli_expr *e)
     return true;
 }
 
+/* substring '(' expr ( 'from' expr [ 'for' expr ] | ',' expr [ ',' expr ] ) ')'
+ * (also spelled substr), past the name and at '(': a call named "substring"
+ * with two or three arguments. */
+static sli_expr *parse_substring(parser *p, const sli_token *tname, int *h)
+{
+    advance(p); /* '(' */
+    sli_expr *e = new_node(p, SLI_EX_CALL, tname->line, tname->col);
+    if (!e) return NULL;
+    if (!(e->name = strdup(SLI_SUBSTRING))) {
+        sli_expr_free(e);
+        return nomem(p);
+    }
+    *h = 1;
+    int ha;
+    if (!push(p, e, parse_expr(p, &ha))) goto fail;
+    *h = max_int(*h, ha + 1);
+    bool std = is_kw(p, "from");
+    if (!std && cur(p)->kind != SLI_TOK_COMMA) {
+        expected(p, WORDS(p, "'from' or ',' in substring(", "FROM or ',' in SUBSTRING("));
+        goto fail;
+    }
+    advance(p);
+    if (!push(p, e, parse_expr(p, &ha))) goto fail;
+    *h = max_int(*h, ha + 1);
+    if (std ? is_kw(p, "for") : cur(p)->kind == SLI_TOK_COMMA) {
+        advance(p);
+        if (!push(p, e, parse_expr(p, &ha))) goto fail;
+        *h = max_int(*h, ha + 1);
+    }
+    if (!expect(
+            p, SLI_TOK_RPAREN,
+            e->nargs == 3 ? "')' after the length of substring"
+            : std ? WORDS(p, "'for' or ')' in substring(... from ...", "FOR or ')' in SUBSTRING(... FROM ...")
+                  : "',' or ')'"))
+        goto fail;
+    return e;
+fail:
+    sli_expr_free(e);
+    return NULL;
+}
+
 /* name '(' [args] ')' with the current token at the name. SQL also takes
- * name '(' DISTINCT | ALL args ')' and reports SUBSTRING, COALESCE, NULLIF
- * and OVER / FILTER clauses as unsupported. */
+ * name '(' DISTINCT | ALL args ')' and reports COALESCE, NULLIF and OVER /
+ * FILTER clauses as unsupported. substring / substr have their own forms. */
 static sli_expr *parse_call(parser *p, int *h)
 {
     sli_token tname = advance(p);
-    if (p->sql && (sli_token_is(&tname, "substring") || sli_token_is(&tname, "substr")))
-        return unsupported(p, &tname, "SUBSTRING is");
+    if (sli_token_is(&tname, "substring") || sli_token_is(&tname, "substr"))
+        return parse_substring(p, &tname, h);
     if (p->sql && (sli_token_is(&tname, "coalesce") || sli_token_is(&tname, "nullif")))
         return fail_at(p, &tname, SL_ERR_UNSUPPORTED, "%.*s() is not supported (use CASE WHEN)",
                        (int)tname.len, tname.text);
@@ -981,10 +1022,11 @@ static sli_op compare_op(const sli_token *t)
     }
 }
 
-/* SQL: like, ilike, similar to (recognised to be reported as unsupported). */
+/* like (both dialects); SQL also ilike and similar to (recognised to be
+ * reported as unsupported). */
 static bool is_pattern_kw(parser *p, const sli_token *t)
 {
-    return p->sql && (sli_token_is(t, "like") || sli_token_is(t, "ilike") || sli_token_is(t, "similar"));
+    return sli_token_is(t, "like") || (p->sql && (sli_token_is(t, "ilike") || sli_token_is(t, "similar")));
 }
 
 /* @return true when the current token starts a comparison after an operand. */
@@ -1044,6 +1086,44 @@ static sli_expr *parse_in(parser *p, sli_expr *l, bool negated, const sli_token 
     return e;
 }
 
+/* `[not] like 'pattern'` after the operand l (owned), past `like`: a call
+ * named "like" over (l, pattern literal), `negated` for the not form. The
+ * pattern must be a string literal; ESCAPE is refused. */
+static sli_expr *parse_like(parser *p, sli_expr *l, bool negated, const sli_token *kw, int *h)
+{
+    if (cur(p)->kind != SLI_TOK_STRING) {
+        sli_expr_free(l);
+        return expected(p, WORDS(p, "a 'pattern' string after 'like'", "a 'pattern' string after LIKE"));
+    }
+    sli_token tok = advance(p);
+    sli_expr *pat = new_node(p, SLI_EX_LITERAL, tok.line, tok.col);
+    if (!pat) {
+        sli_expr_free(l);
+        return NULL;
+    }
+    if (!(pat->lit.s = sli_token_text(&tok, &pat->lit.slen))) {
+        sli_expr_free(l);
+        sli_expr_free(pat);
+        return nomem(p);
+    }
+    pat->lit.type = sli_type(SL_TYPE_UTF8);
+    if (is_kw(p, "escape")) {
+        sli_expr_free(l);
+        sli_expr_free(pat);
+        return fail_at(p, cur(p), SL_ERR_UNSUPPORTED, "%s is not supported (%% and _ have no escape)",
+                       WORDS(p, "'escape' in like", "LIKE ... ESCAPE"));
+    }
+    sli_expr *e = wrap(p, SLI_EX_CALL, SLI_OP_NONE, l, pat, NULL, *h, kw);
+    if (!e) return NULL;
+    e->negated = negated;
+    (*h)++;
+    if (!(e->name = strdup(SLI_LIKE))) {
+        sli_expr_free(e);
+        return nomem(p);
+    }
+    return e;
+}
+
 /* One comparison after its left operand l (owned). */
 static sli_expr *parse_comparison_tail(parser *p, sli_expr *l, int *h)
 {
@@ -1071,12 +1151,11 @@ static sli_expr *parse_comparison_tail(parser *p, sli_expr *l, int *h)
         negated = true;
     }
     sli_token kw = advance(p);
+    if (sli_token_is(&kw, "like")) return parse_like(p, l, negated, &kw, h);
     if (is_pattern_kw(p, &kw)) {
         sli_expr_free(l);
         return fail_at(p, &kw, SL_ERR_UNSUPPORTED, "%s is not supported yet",
-                       sli_token_is(&kw, "similar") ? "SIMILAR TO"
-                       : sli_token_is(&kw, "ilike") ? "ILIKE"
-                                                    : "LIKE");
+                       sli_token_is(&kw, "similar") ? "SIMILAR TO" : "ILIKE");
     }
     if (sli_token_is(&kw, "between")) {
         int hlo, hhi;

@@ -16,7 +16,8 @@
  *
  * Expressions (precedence low to high):
  *   or; and; not; comparison (= == <> != < <= > >=, [not] between .. and ..,
- *   [not] in (list), is [not] null); + -; * / %; unary -; primary.
+ *   [not] in (list), is [not] null, [not] like 'pattern'); + -; * / %; unary -;
+ *   primary.
  *   Primary: integer (int64), decimal (1.25 -> decimal(3,2)), float
  *   (1e3 or 1.5e-2 -> float64), 'string' ('' escapes a quote), date 'YYYY-MM-DD',
  *   true, false, null, cast(expr as type), case, extract, interval,
@@ -32,6 +33,9 @@
  *   interval := 'interval' ( ['-'] INT | STRING ) unit       -- interval '3' month, interval 3 month
  *             | 'interval' STRING                            -- interval '3 months'
  *   unit     := day[s] | month[s] | year[s]
+ *   like     := expr ['not'] 'like' STRING     -- a call named SLI_LIKE; no 'escape'
+ *   substring := ('substring'|'substr') '(' expr ( 'from' expr ['for' expr]
+ *               | ',' expr [',' expr] ) ')'    -- a call named SLI_SUBSTRING
  *   `when`, `then`, `else` and `end` never start an operand; a column with
  *   such a name (or named case, interval, extract) is written "quoted".
  */
@@ -127,7 +131,8 @@ typedef long sli_subquery_fn(sli_parser *p);
  * subquery hook), `count(distinct x)` (a call named SLI_SQL_COUNT_DISTINCT),
  * `f(all x)`, unary plus, SQL type names in cast (integer, varchar(n), double
  * precision, ...), and SL_ERR_UNSUPPORTED errors naming the SQL it does not
- * run (LIKE, SUBSTRING, window functions, scalar subqueries, row values, ...).
+ * run (ILIKE, SIMILAR TO, LIKE ... ESCAPE, window functions, scalar subqueries,
+ * row values, ...).
  */
 struct sli_parser {
     sl_context *ctx;

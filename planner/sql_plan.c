@@ -37,6 +37,7 @@
 
 #include "bind.h"
 #include "frame.h"
+#include "opt_util.h"
 #include "runtime/context.h"
 #include "runtime/table.h"
 #include "sql_ast.h"
@@ -950,7 +951,12 @@ static sl_status plan_from_where(planner *p, sli_sql_select *s, rel *outer, rel 
     if (!st) {
         sli_expr *w = s->where;
         s->where = NULL;
-        if (!split_and(w, &conj, &nc)) st = oom(p);
+        /* A conjunct common to every OR branch (a join key in each branch of
+         * TPC-H Q19) becomes a WHERE conjunct of its own before join
+         * equalities are looked for; the optimizer shares the rewrite. */
+        bool nomem = false;
+        w = sli_opt_factor_or(w, &nomem);
+        if (nomem || !split_and(w, &conj, &nc)) st = oom(p);
     }
     if (!st) {
         mask = calloc(nc ? nc : 1, sizeof *mask);

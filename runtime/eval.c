@@ -19,6 +19,7 @@
 #include "kernels/date.h"
 #include "kernels/filter.h"
 #include "kernels/gather.h"
+#include "kernels/like.h"
 #include "planner/bind.h"
 #include "types.h"
 
@@ -53,6 +54,7 @@ struct sli_eval {
     const sl_cast_kernels *ck;
     const sl_gather_kernels *gk;
     const sl_date_kernels *dk;
+    const sl_like_kernels *lk;
 };
 
 static void node_free(enode *n)
@@ -72,9 +74,14 @@ static void node_free(enode *n)
     free(n);
 }
 
+static bool is_call(const sli_expr *e, const char *name)
+{
+    return e->kind == SLI_EX_CALL && e->name && strcmp(e->name, name) == 0;
+}
+
 static bool is_predicate(const sli_expr *e)
 {
-    if (e->kind == SLI_EX_IS_NULL) return true;
+    if (e->kind == SLI_EX_IS_NULL || is_call(e, SLI_LIKE)) return true;
     return e->kind == SLI_EX_BINARY && e->op >= SLI_OP_EQ && e->op <= SLI_OP_OR;
 }
 
@@ -113,8 +120,8 @@ static void fill_literal(enode *n)
 static bool shareable(const sli_expr *e)
 {
     switch (e->kind) {
-    case SLI_EX_CAST:
-    case SLI_EX_CALL: return true;
+    case SLI_EX_CAST: return true;
+    case SLI_EX_CALL: return !is_predicate(e);
     case SLI_EX_UNARY: return e->op == SLI_OP_NEG;
     case SLI_EX_BINARY: return e->op < SLI_OP_EQ;
     default: return false;
@@ -162,13 +169,13 @@ static enode *node_new(sl_context *ctx, const sli_expr *e, node_pool *pool, bool
     n->refs = 1;
     n->vals = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
     n->valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
-    if (e->kind == SLI_EX_CAST || is_predicate(e)) n->tmp = sli_buf_alloc(SLI_VEC_SIZE * sizeof(int64_t));
+    /* casts: a second value buffer; predicates: two selections; substring: decoded views */
+    bool tmp = e->kind == SLI_EX_CAST || is_predicate(e) || is_call(e, SLI_SUBSTRING);
+    if (tmp) n->tmp = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
     n->s1 = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
     n->s2 = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
     n->s3 = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
-    if (!n->vals || !n->valid || ((e->kind == SLI_EX_CAST || is_predicate(e)) && !n->tmp) || !n->s1 ||
-        !n->s2 || !n->s3)
-        *ok = false;
+    if (!n->vals || !n->valid || (tmp && !n->tmp) || !n->s1 || !n->s2 || !n->s3) *ok = false;
     size_t nk = e->kind == SLI_EX_ORDER || e->kind == SLI_EX_ALIAS ? 1 : e->nargs;
     if (nk && !(n->kids = calloc(nk, sizeof *n->kids))) {
         *ok = false;
@@ -233,6 +240,7 @@ sl_status sli_eval_create_list(sl_context *ctx, const sli_expr *const *exprs, si
     ev->ck = sli_cast_select()->k;
     ev->gk = sli_gather_select()->k;
     ev->dk = sli_date_select()->k;
+    ev->lk = sli_like_select()->k;
     if (!ok) {
         sli_eval_free(ev);
         return sli_nomem(ctx, "expression evaluator");
@@ -424,6 +432,48 @@ static sl_status select_cmp(sli_eval *ev, enode *nd, const sli_chunk *in, const 
     return SL_OK;
 }
 
+/* x [not] like 'pattern': the rows whose non-null string matches (does not
+ * match). On a dictionary the pattern runs once per entry, then on codes. */
+static sl_status select_like(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                             uint32_t *out, size_t *nout)
+{
+    const sli_expr *e = nd->e;
+    sli_vec a;
+    sl_status s = value(ev, nd->kids[0], in, sel, n, &a);
+    if (s) return s;
+    size_t m;
+    const uint32_t *vs = drop_nulls(ev, a.validity, sel, n, nd->s1, &m);
+    if (m == 0) {
+        *nout = 0;
+        return SL_OK;
+    }
+    const sli_value *lit = &e->args[1]->lit;
+    sl_like_pattern pat;
+    sli_like_compile(lit->s ? lit->s : "", lit->slen, &pat);
+    if (a.dict) {
+        if (nd->pass_dict != a.dict) {
+            if (nd->pass_cap < a.dict->count) {
+                uint8_t *p = realloc(nd->pass, a.dict->count);
+                if (!p) return sli_nomem(ev->ctx, "string predicate");
+                nd->pass = p;
+                nd->pass_cap = a.dict->count;
+            }
+            /* the pattern over the dictionary, a vector's worth at a time */
+            memset(nd->pass, 0, a.dict->count);
+            for (size_t at = 0; at < a.dict->count; at += SLI_VEC_SIZE) {
+                size_t len = a.dict->count - at < SLI_VEC_SIZE ? a.dict->count - at : SLI_VEC_SIZE;
+                size_t hit = ev->lk->select(&pat, e->negated, a.dict->views + at, NULL, len, nd->s2);
+                for (size_t i = 0; i < hit; i++) nd->pass[at + nd->s2[i]] = 1;
+            }
+            nd->pass_dict = a.dict;
+        }
+        *nout = ev->fk->codes(a.data, nd->pass, vs, m, out);
+        return SL_OK;
+    }
+    *nout = ev->lk->select(&pat, e->negated, a.data, vs, m, out);
+    return SL_OK;
+}
+
 /* Positions of (sel, n) not in the ascending subset sub[0..k). */
 static size_t difference(const uint32_t *sel, size_t n, const uint32_t *sub, size_t k, uint32_t *out)
 {
@@ -476,6 +526,7 @@ static sl_status select_rows(sli_eval *ev, enode *nd, const sli_chunk *in, const
         return SL_OK;
     }
     if (e->kind == SLI_EX_BINARY) return select_cmp(ev, nd, in, sel, n, out, nout);
+    if (is_call(e, SLI_LIKE)) return select_like(ev, nd, in, sel, n, out, nout);
     if (e->kind == SLI_EX_IS_NULL) {
         sli_vec a;
         if ((s = value(ev, nd->kids[0], in, sel, n, &a))) return s;
@@ -624,6 +675,33 @@ static sl_status value_predicate(sli_eval *ev, enode *nd, const sli_chunk *in, c
     out->type = sli_type(SL_TYPE_BOOL);
     out->data = v;
     out->validity = nd->valid;
+    out->dict = NULL;
+    return SL_OK;
+}
+
+/* ---- strings ------------------------------------------------------------ */
+
+/* substring(x, start [, length]): views into x's strings, NULL when any
+ * argument is. */
+static sl_status value_substring(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                                 sli_vec *out)
+{
+    sli_vec a, st, ln = {0};
+    bool has_len = nd->nkids == 3;
+    sl_status s = value(ev, nd->kids[0], in, sel, n, &a);
+    if (!s) s = value(ev, nd->kids[1], in, sel, n, &st);
+    if (!s && has_len) s = value(ev, nd->kids[2], in, sel, n, &ln);
+    if (s) return s;
+    size_t rows = span(sel, n);
+    const uint8_t *valid = and_validity(a.validity, st.validity, nd->valid, rows);
+    if (has_len) valid = and_validity(valid, ln.validity, nd->valid, rows);
+    size_t m;
+    const uint32_t *vs = drop_nulls(ev, valid, sel, n, nd->s1, &m);
+    const sli_strview *views = views_of(ev, &a, vs, m, (sli_strview *)nd->tmp);
+    ev->lk->substr(views, st.data, has_len ? ln.data : NULL, nd->vals, vs, m);
+    out->type = nd->e->type;
+    out->data = nd->vals;
+    out->validity = valid;
     out->dict = NULL;
     return SL_OK;
 }
@@ -801,7 +879,10 @@ static sl_status value_of(sli_eval *ev, enode *nd, const sli_chunk *in, const ui
         if (e->args[0]->type.id == SL_TYPE_DATE32) return value_date_arith(ev, nd, in, sel, n, out);
         return value_arith(ev, nd, in, sel, n, out);
     case SLI_EX_CASE: return value_case(ev, nd, in, sel, n, out);
-    case SLI_EX_CALL: return value_date_part(ev, nd, in, sel, n, out);
+    case SLI_EX_CALL:
+        if (is_call(e, SLI_LIKE)) return value_predicate(ev, nd, in, sel, n, out);
+        if (is_call(e, SLI_SUBSTRING)) return value_substring(ev, nd, in, sel, n, out);
+        return value_date_part(ev, nd, in, sel, n, out);
     case SLI_EX_IS_NULL: return value_predicate(ev, nd, in, sel, n, out);
     case SLI_EX_ALIAS:
     case SLI_EX_ORDER: return value(ev, nd->kids[0], in, sel, n, out);
@@ -895,6 +976,13 @@ void sli_eval_describe(const sli_expr *e, char *buf, size_t cap)
         const sli_expr *col = a->kind == SLI_EX_LITERAL ? b : a;
         snprintf(buf, cap, "cmp_%s_%s[%s]", lit ? "const" : "col", ptn[sli_ptype(col->type)],
                  cmpn[e->op - SLI_OP_EQ]);
+        return;
+    }
+    if (is_call(e, SLI_LIKE) && e->nargs == 2) {
+        static const char *shape[] = {"any", "equal", "prefix", "suffix", "contains", "general"};
+        sl_like_pattern pat;
+        sli_like_compile(e->args[1]->lit.s ? e->args[1]->lit.s : "", e->args[1]->lit.slen, &pat);
+        snprintf(buf, cap, "%slike[%s]", e->negated ? "not_" : "", shape[pat.shape]);
         return;
     }
     snprintf(buf, cap, "%s",

@@ -77,7 +77,8 @@ fi
 expect "syntax error" 1 'sql:1:27: expected an expression' -- "$SLUICE" sql "SELECT id FROM exams WHERE" --data "$DATA"
 expect "syntax caret" 1 '^ +\^$' -- "$SLUICE" sql "SELECT id FROM exams WHERE" --data "$DATA"
 expect "unsupported feature" 1 'sql:1:8: window functions are not supported' -- "$SLUICE" sql "SELECT rank() OVER (ORDER BY id) FROM exams" --data "$DATA"
-expect "like" 1 'LIKE is not supported' -- "$SLUICE" sql "SELECT id FROM exams WHERE name LIKE 'A%'" --data "$DATA"
+expect "ilike" 1 'ILIKE is not supported' -- "$SLUICE" sql "SELECT id FROM exams WHERE name ILIKE 'A%'" --data "$DATA"
+expect "like" 0 '^1$' -- "$SLUICE" sql "SELECT id FROM exams WHERE name LIKE 'A%'" --data "$DATA" --format csv
 expect "unknown column" 1 "sql:1:8: unknown column 'reslt'; did you mean: result" -- "$SLUICE" sql "SELECT reslt FROM exams" --data "$DATA"
 expect "unknown table" 1 "sql:1:15: unknown table 'exam'" -- "$SLUICE" sql "SELECT * FROM exam" --data "$DATA"
 expect "type error" 1 'type error' -- "$SLUICE" sql "SELECT id FROM exams WHERE name > 5" --data "$DATA"

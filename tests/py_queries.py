@@ -38,15 +38,7 @@ import duckdb
 
 # (suite, query, form) -> (feature, words the refusal must contain, case-insensitive).
 # Keep it to features sluice really lacks; remove an entry as soon as it passes.
-LIKE = "LIKE (string pattern match)"
-OR_JOIN = ("a join equality that appears only inside every branch of an OR "
-           "(taking a conjunct common to all branches out of the OR)")
 KNOWN_MISSING = {
-    ("tpch", "q9", "sql"): (LIKE, ["like"]),
-    ("tpch", "q9", "plan"): (LIKE, ["like"]),
-    ("tpch", "q14", "sql"): (LIKE, ["like"]),
-    ("tpch", "q14", "plan"): (LIKE, ["like"]),
-    ("tpch", "q19", "sql"): (OR_JOIN, ["not linked to the other tables", "cross joins are not supported"]),
 }
 
 SUITES = ("tpch", "ssb")

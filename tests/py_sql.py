@@ -3,7 +3,8 @@
 tables, compared row by row: NULLs in group keys, join keys and aggregates,
 empty and all-filtered inputs, duplicate join keys, string comparisons,
 decimal arithmetic, dates at month and year ends, semi and anti joins,
-HAVING, DISTINCT, ORDER BY with NULLS FIRST/LAST. Integers, strings, dates
+HAVING, DISTINCT, ORDER BY with NULLS FIRST/LAST, LIKE / NOT LIKE and
+SUBSTRING. Integers, strings, dates
 and decimals must be equal; floats to a relative 1e-9. Queries with ORDER BY
 are compared in order, the others as sorted multisets.
 
@@ -41,6 +42,14 @@ TABLES = {
           "b,second\n"
           "c,third\n"
           "e,fifth\n",
+    "t4": "id,x\n"
+          "1,abc\n"
+          "2,\n"
+          "3,aXc\n"
+          "4,abcabc\n"
+          "5,ab\n"
+          "6,_b%\n"
+          "7,bcd\n",
 }
 
 QUERIES = [
@@ -87,6 +96,25 @@ QUERIES = [
     "select s, v from t1 order by v desc nulls last, s limit 4",
     "select s, v from t1 order by v nulls first, s limit 3",
     "select k, v from t1 where not (v > 5) or v is null order by k nulls first, v nulls first",
+    # LIKE / NOT LIKE: %, _, empty pattern, the pattern equal to the string, NULLs (bytes, no escape)
+    "select id, x like 'abc' as eq, x like '' as em, x like '%' as anyp, x like 'a_c' as one, "
+    "x like 'abc%' as pre, x like '%bc' as suf, x like '%b%' as con, x like '%b_c%' as gen, "
+    "x like 'a%c' as ac, x like '%%' as pp, x like '____' as four from t4 order by id",
+    "select id, x not like 'a%' as na, x not like '%c' as nc, x not like 'abcabc' as ne from t4 order by id",
+    "select id from t4 where x not like '%c' order by id",
+    "select id from t4 where x like '_b%' or x like 'b%' order by id",
+    "select id from t4 where not (x like '%a%') order by id",
+    "select s, count(*) as n from t1 where s like '%an%' or s like 'c_e%' group by s order by s",
+    "select s from t1 where s not like '%e%' and s like '_%' order by s",
+    "select k, sum(case when s like 'b%' then v else 0 end) as b from t1 group by k order by k nulls first",
+    # SUBSTRING at the ends and past the end, both syntaxes, NULL arguments
+    "select id, substring(x from 2 for 2) as a, substring(x, 1, 100) as b, substring(x, 3) as c, "
+    "substring(x from 7) as d, substr(x, 0, 2) as e, substring(x, 1, 0) as f, substring(x, 10, 2) as g "
+    "from t4 order by id",
+    "select id, substring(x, id) as a, substring(x, 1, id - 3) as b, substring(x, null) as c from t4 "
+    "where id <> 3 order by id",
+    "select substring(s, 1, 1) as f, count(*) as n from t1 group by f order by f",
+    "select s from t1 where substring(s from 2 for 2) = 'an' order by s",
 ]
 
 DUCK_TYPES = {"int8": "TINYINT", "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT",

@@ -1,5 +1,5 @@
 /*
- * test_expr.c — case, extract and date arithmetic end to end through the
+ * test_expr.c — case, extract, date arithmetic, like and substring end to end through the
  * public API: a CSV table in a temporary directory, frames with expressions,
  * and every result value checked against the same computation done here row
  * by row. The table spans several partitions and partial vectors, has NULLs
@@ -272,6 +272,65 @@ static void test_case_strings(void **state)
     sl_context_destroy(ctx);
 }
 
+/* Reference LIKE: % any run of bytes, _ one byte (recursive; short strings only). */
+static int like_ref(const char *s, const char *p)
+{
+    if (!*p) return !*s;
+    if (*p == '%') return like_ref(s, p + 1) || (*s && like_ref(s + 1, p));
+    return *s && (*p == '_' || *p == *s) && like_ref(s + 1, p + 1);
+}
+
+/* Reference SUBSTRING into buf: bytes at 1-based positions [start, start + len). */
+static const char *substr_ref(const char *s, long start, long len, char *buf)
+{
+    size_t k = 0;
+    for (long pos = 1; s[pos - 1]; pos++)
+        if (pos >= start && (len < 0 ? 0 : pos < start + len)) buf[k++] = s[pos - 1];
+    buf[k] = 0;
+    return buf;
+}
+
+/* like / not like and substring on the dictionary column s and the plain
+ * column u, with NULLs, as values and as filters, under a sparse selection. */
+static void test_like_substring(void **state)
+{
+    (void)state;
+    sl_context *ctx = open_ctx();
+    sl_result *r = run(ctx, "i % 4 <> 3 and (s like '%l%' or u not like '%1%' or s is null)",
+                       "i,"
+                       "s like '%l%' as c1,"
+                       "s not like 'a_p%' as c2,"
+                       "u like 'u1%' as c3,"
+                       "not (u like '%7') as c4,"
+                       "substring(s, 2, 3) as c5,"
+                       "substring(u from 2) as c6,"
+                       "substring(s from i % 5 - 1 for i % 4) as c7,"
+                       "case when u like '%35%' then substr(u, 1, 2) else s end as c8,"
+                       "substring(u, a) as c9");
+    size_t row = 0;
+    char u[32], buf[64];
+    for (int i = 0; i < N; i++) {
+        const char *s = snull(i) ? NULL : sv(i);
+        uv(i, u, sizeof u);
+        if (i % 4 == 3 || !(s == NULL || like_ref(s, "%l%") || !like_ref(u, "%1%"))) continue;
+        assert_true(row < sl_result_row_count(r));
+        assert_int_equal(sl_result_get_int64(r, 0, row), i);
+        check_i64(r, 1, row, !s, s && like_ref(s, "%l%"), i);
+        check_i64(r, 2, row, !s, s && !like_ref(s, "a_p%"), i);
+        check_i64(r, 3, row, 0, like_ref(u, "u1%"), i);
+        check_i64(r, 4, row, 0, !like_ref(u, "%7"), i);
+        check_str(r, 5, row, s ? substr_ref(s, 2, 3, buf) : NULL, i);
+        check_str(r, 6, row, substr_ref(u, 2, 1000, buf), i);
+        check_str(r, 7, row, s ? substr_ref(s, i % 5 - 1, i % 4, buf) : NULL, i);
+        check_str(r, 8, row, like_ref(u, "%35%") ? substr_ref(u, 1, 2, buf) : s, i);
+        check_str(r, 9, row, anull(i) ? NULL : substr_ref(u, (long)av(i), 1000, buf), i);
+        row++;
+    }
+    assert_int_equal(row, sl_result_row_count(r));
+    sl_result_destroy(r);
+    sl_context_destroy(ctx);
+}
+
 static void test_case_where_and_agg(void **state)
 {
     (void)state;
@@ -485,6 +544,16 @@ static void test_errors(void **state)
     bind_error(ctx, "d + d", SL_ERR_TYPE, 1, "cannot apply '+' to date and date");
     bind_error(ctx, "d + p", SL_ERR_TYPE, 1, "cannot apply '+' to date and decimal");
     bind_error(ctx, "1 - d", SL_ERR_TYPE, 1, "cannot apply '-' to int64 and date");
+    bind_error(ctx, "i, a like 'x%'", SL_ERR_TYPE, 4, "'like' needs a string, not int64");
+    bind_error(ctx, "d not like 'x%'", SL_ERR_TYPE, 1, "'not like' needs a string, not date");
+    bind_error(ctx, "substring(a, 1)", SL_ERR_TYPE, 11, "substring() needs a string, not int64");
+    bind_error(ctx, "substring(s, 'x')", SL_ERR_TYPE, 14,
+               "the start of substring() needs an integer, not utf8");
+    bind_error(ctx, "substr(s from 1 for p)", SL_ERR_TYPE, 21, "the length of substring() needs an integer");
+    bind_error(ctx, "substring(s, 1, 2, 3)", SL_ERR_SYNTAX, 18, "expected ')' after the length of substring");
+    bind_error(ctx, "like(s)", SL_ERR_SYNTAX, 1, "like takes a string and a 'pattern' string literal");
+    bind_error(ctx, "s like u", SL_ERR_SYNTAX, 8, "expected a 'pattern' string after 'like'");
+    bind_error(ctx, "s like 'a' + 1", SL_ERR_SYNTAX, 12, "but found '+'"); /* the pattern is a literal */
     run_error(ctx, "d + interval '9000' year", SL_ERR_OVERFLOW, "overflow");
     run_error(ctx, "d - 10000000", SL_ERR_OVERFLOW, "overflow");
     run_error(ctx, "case when a = 0 then 1 % a end", SL_ERR_DIV_ZERO, "division by zero");
@@ -507,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_case_numbers),       cmocka_unit_test(test_case_strings),
         cmocka_unit_test(test_case_where_and_agg), cmocka_unit_test(test_dates),
         cmocka_unit_test(test_nulls_and_folding),  cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_like_substring),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

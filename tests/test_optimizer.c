@@ -1,7 +1,8 @@
 /*
  * test_optimizer.c — each optimizer pass checked on plan shapes: constant
- * folding, filter pushdown (through projections and sorts, into both join
- * inputs, merging filters) and column pruning down to the scans.
+ * folding, OR factoring, filter pushdown (through projections and sorts,
+ * into both join inputs, merging filters), build-side choice, column
+ * pruning down to the scans and conjunct ordering.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "planner/frame.h"
+#include "planner/opt_util.h"
 #include "planner/optimizer.h"
 #include "planner/pipeline.h"
 
@@ -122,6 +124,167 @@ static void test_merge_and_sort(void **state)
     sli_plan_unref(p);
 }
 
+static sli_plan *optimized_sql(const char *sql)
+{
+    sl_frame *f = sl_frame_from_sql(ctx, sql, "test");
+    if (!f) fail_msg("sql failed: %s", sl_context_last_error(ctx));
+    sli_plan *p = NULL;
+    assert_int_equal(sli_optimize(ctx, f->plan, &p), SL_OK);
+    sl_frame_destroy(f);
+    return p;
+}
+
+/* Conditions common to every OR branch come out of the OR and are pushed
+ * into the join's inputs; what differs stays an OR. */
+static void test_or_factor_pushdown(void **state)
+{
+    (void)state;
+    sli_plan *p = optimized("table(\"lineitem\").join(table(\"orders\"), l_orderkey = o_orderkey)"
+                            ".where((l_quantity > 10 and o_orderstatus = 'F' and l_discount < 0.05)"
+                            " or (o_orderstatus = 'F' and l_quantity > 10 and l_discount > 0.08))"
+                            ".select(l_orderkey)");
+    assert_int_equal(p->kind, SLI_PLAN_PROJECT);
+    const sli_plan *j = p->in[0];
+    assert_int_equal(j->kind, SLI_PLAN_JOIN);
+    /* left: l_quantity > 10 and (l_discount < 0.05 or l_discount > 0.08) */
+    const sli_plan *lf = j->in[0];
+    assert_int_equal(lf->kind, SLI_PLAN_FILTER);
+    assert_int_equal(lf->pred->op, SLI_OP_AND);
+    int nor = (lf->pred->args[0]->op == SLI_OP_OR) + (lf->pred->args[1]->op == SLI_OP_OR);
+    assert_int_equal(nor, 1);
+    /* right: o_orderstatus = 'F' alone */
+    const sli_plan *rf = j->in[1];
+    assert_int_equal(rf->kind, SLI_PLAN_FILTER);
+    assert_int_equal(rf->pred->op, SLI_OP_EQ);
+    sli_plan_unref(p);
+}
+
+/* A branch that is all common conjuncts makes the OR true: only they stay. */
+static void test_or_factor_absorbs(void **state)
+{
+    (void)state;
+    sli_plan *p = optimized("table(\"exams\").where((result > 50 and id < 3) or result > 50)");
+    assert_int_equal(p->kind, SLI_PLAN_FILTER);
+    assert_int_equal(p->pred->op, SLI_OP_GT);
+    sli_plan_unref(p);
+    /* nothing common: the OR stays whole */
+    p = optimized("table(\"exams\").where((result > 50 and id < 3) or (result > 60 and id < 3 + 1))");
+    assert_int_equal(p->kind, SLI_PLAN_FILTER);
+    assert_int_equal(p->pred->op, SLI_OP_OR);
+    sli_plan_unref(p);
+}
+
+/* SQL: a join equality written inside every OR branch (TPC-H Q19) links the
+ * comma-joined tables. */
+static void test_or_factor_sql_join(void **state)
+{
+    (void)state;
+    sli_plan *p = optimized_sql("select count(*) as n from lineitem, orders"
+                                " where (l_orderkey = o_orderkey and l_quantity < 10)"
+                                " or (l_orderkey = o_orderkey and o_orderstatus = 'O')");
+    const sli_plan *j = p;
+    while (j && j->kind != SLI_PLAN_JOIN) j = j->in[0];
+    assert_non_null(j);
+    assert_int_equal(j->jtype, SLI_JOIN_INNER);
+    assert_int_equal(j->nkeys, 1);
+    sli_plan_unref(p);
+}
+
+/* The larger input of an inner join moves to the probe side; a projection
+ * keeps the join's output columns in their written order. */
+static void test_join_side_swap(void **state)
+{
+    (void)state;
+    sli_plan *p = optimized("table(\"orders\").join(table(\"lineitem\"), o_orderkey = l_orderkey)"
+                            ".select(o_orderkey, o_custkey, l_quantity)");
+    assert_int_equal(p->ncols, 3);
+    assert_string_equal(p->names[0], "o_orderkey");
+    assert_string_equal(p->names[2], "l_quantity");
+    assert_int_equal(p->kind, SLI_PLAN_PROJECT);
+    const sli_plan *j = p->in[0];
+    while (j->kind == SLI_PLAN_PROJECT) j = j->in[0];
+    assert_int_equal(j->kind, SLI_PLAN_JOIN);
+    assert_scan(j->in[0], "lineitem", "l_orderkey,l_quantity");
+    assert_scan(j->in[1], "orders", "o_orderkey,o_custkey");
+    assert_string_equal(j->in[0]->names[j->lkeys[0]->index], "l_orderkey");
+    assert_string_equal(j->in[1]->names[j->rkeys[0]->index], "o_orderkey");
+    /* the estimate: 5896 lineitem rows against 1500 orders */
+    assert_true(sli_opt_estimate_rows(j->in[0]) > sli_opt_estimate_rows(j->in[1]));
+    sli_plan_unref(p);
+}
+
+/* Filters count: lineitem with two equalities (5896 * 0.1 * 0.1 = 59 rows)
+ * is the smaller side and stays the build; a left join never swaps. */
+static void test_join_side_keeps(void **state)
+{
+    (void)state;
+    sli_plan *p = optimized("table(\"orders\").join(table(\"lineitem\").where(l_quantity = 1 and l_linenumber = 1),"
+                            " o_orderkey = l_orderkey)");
+    assert_int_equal(p->kind, SLI_PLAN_JOIN);
+    assert_int_equal(p->in[1]->kind, SLI_PLAN_FILTER);
+    assert_scan(p->in[1]->in[0], "lineitem", "l_orderkey,l_partkey,l_suppkey,l_linenumber,l_quantity,"
+                                             "l_extendedprice,l_discount,l_tax,l_returnflag,l_linestatus,"
+                                             "l_shipdate,l_shipmode");
+    assert_true(sli_opt_estimate_rows(p->in[1]) < 60.0 && sli_opt_estimate_rows(p->in[1]) > 58.0);
+    sli_plan_unref(p);
+    p = optimized_sql("select o_orderkey, l_quantity from orders left join lineitem on o_orderkey = l_orderkey");
+    const sli_plan *j = p;
+    while (j->kind != SLI_PLAN_JOIN) j = j->in[0];
+    assert_int_equal(j->jtype, SLI_JOIN_LEFT);
+    assert_scan(j->in[0], "orders", "o_orderkey");
+    sli_plan_unref(p);
+}
+
+/* Row estimates: table rows times 0.1 per equality and 0.3 per range, a
+ * pair of ranges on one column (a BETWEEN) counting once. */
+static void test_estimate_rows(void **state)
+{
+    (void)state;
+    sli_plan *p = optimized("table(\"lineitem\").where(l_quantity >= 1 and l_quantity <= 10 and l_tax = 0)");
+    assert_int_equal(p->kind, SLI_PLAN_FILTER);
+    double est = sli_opt_estimate_rows(p);
+    assert_true(est > 5896 * 0.03 - 0.01 && est < 5896 * 0.03 + 0.01);
+    sli_plan_unref(p);
+    p = optimized("table(\"lineitem\").groupBy(l_returnflag).agg(count(*) as n)");
+    est = sli_opt_estimate_rows(p);
+    assert_true(est > 589.5 && est < 589.7);
+    sli_plan_unref(p);
+}
+
+/* Equality on a column first, then ranges, strings last. */
+static void test_filter_order(void **state)
+{
+    (void)state;
+    sli_plan *p = optimized("table(\"exams\").where(subject = 'math' and result > 50 and id = 3)");
+    assert_int_equal(p->kind, SLI_PLAN_FILTER);
+    const sli_expr *e = p->pred; /* ((id = 3 and result > 50) and subject = 'math') */
+    assert_int_equal(e->op, SLI_OP_AND);
+    assert_int_equal(e->args[1]->op, SLI_OP_EQ);
+    assert_int_equal(e->args[1]->args[0]->type.id, SL_TYPE_UTF8);
+    assert_int_equal(e->args[0]->op, SLI_OP_AND);
+    assert_int_equal(e->args[0]->args[0]->op, SLI_OP_EQ);
+    assert_int_equal(e->args[0]->args[1]->op, SLI_OP_GT);
+    sli_plan_unref(p);
+}
+
+/* A conjunct that can fail (a division) is a fence: the equality after it
+ * must not move before it, the ones before it are ordered among themselves. */
+static void test_filter_order_fence(void **state)
+{
+    (void)state;
+    sli_plan *p = optimized("table(\"exams\").where(subject = 'math' and id = 1 and 100 / id > 5 and id = 3)");
+    const sli_expr *e = p->pred; /* (((id = 1 and subject = 'math') and 100 / id > 5) and id = 3) */
+    assert_int_equal(e->args[1]->op, SLI_OP_EQ);
+    assert_int_equal(e->args[1]->args[1]->kind, SLI_EX_LITERAL);
+    assert_int_equal(e->args[1]->args[1]->lit.i, 3);
+    const sli_expr *f = e->args[0];
+    assert_int_equal(f->args[1]->op, SLI_OP_GT);
+    assert_int_equal(f->args[1]->args[0]->op, SLI_OP_DIV);
+    assert_int_equal(f->args[0]->args[0]->args[1]->lit.i, 1);
+    assert_int_equal(f->args[0]->args[1]->args[0]->type.id, SL_TYPE_UTF8);
+    sli_plan_unref(p);
+}
+
 static void test_pipelines(void **state)
 {
     (void)state;
@@ -154,6 +317,14 @@ int main(void)
         cmocka_unit_test(test_into_join_sides),
         cmocka_unit_test(test_merge_and_sort),
         cmocka_unit_test(test_pipelines),
+        cmocka_unit_test(test_or_factor_pushdown),
+        cmocka_unit_test(test_or_factor_absorbs),
+        cmocka_unit_test(test_or_factor_sql_join),
+        cmocka_unit_test(test_join_side_swap),
+        cmocka_unit_test(test_join_side_keeps),
+        cmocka_unit_test(test_estimate_rows),
+        cmocka_unit_test(test_filter_order),
+        cmocka_unit_test(test_filter_order_fence),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

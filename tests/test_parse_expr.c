@@ -1,7 +1,7 @@
 /*
  * test_parse_expr.c — parser tests of the expression forms added for
  * projections: case (searched and simple), extract(... from ...) and the
- * year/month/day spellings, and intervals. Shapes are checked through
+ * year/month/day spellings, intervals, [not] like and substring. Shapes are checked through
  * sli_expr_format (which prints a tree so that it parses back to the same
  * tree: checked too), and errors for their status, "<expr>:line:col: ",
  * text and caret line.
@@ -175,6 +175,17 @@ static void test_interval(void **state)
     sli_expr_free(e);
 }
 
+static void test_like_substring(void **state)
+{
+    (void)state;
+    check_format("a like 'x%'", "(a like 'x%')");
+    check_format("a not like '%it''s_'", "(a not like '%it''s_')");
+    check_format("not a like ''", "not ((a like ''))");
+    check_format("a + 1 like 'x' or b like 'z'", "(((a + 1) like 'x') or (b like 'z'))");
+    check_format("substring(a from 2 for 3)", "substring(a, 2, 3)");
+    check_format("SUBSTR(a, -2 * x)", "substring(a, (-2 * x))");
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -186,6 +197,10 @@ static void test_errors(void **state)
     check_error("x,\n  case when a then 1 else 2 when b then 3 end", 2, 29,
                 "expected 'end' after the 'else' value but found 'when'");
     check_error("case when a then end", 1, 18, "expected an expression but found 'end'");
+    check_error("a like 'x' like 'y'", 1, 12, "comparison operators do not chain");
+    check_error("a not like", 1, 11, "expected a 'pattern' string after 'like' but found end of input");
+    check_error("substring(a, 1, 2, 3)", 1, 18, "expected ')' after the length of substring but found ','");
+    check_error("substring(a 1)", 1, 13, "expected 'from' or ',' in substring( but found '1'");
     check_error("extract(hour from d)", 1, 9,
                 "cannot extract 'hour' from a date (expected year, month or day)");
     check_error("extract(year d)", 1, 14, "expected 'from' in extract(field from date) but found 'd'");
@@ -258,9 +273,39 @@ static void test_dialects(void **state)
         strstr(sl_context_last_error(ctx), "expected 'and' in between ... and ... but found 'or'"));
     assert_null(parse_driven(ctx, "a between 1 or 2", true, SL_ERR_SYNTAX));
     assert_non_null(strstr(sl_context_last_error(ctx), "expected AND in BETWEEN ... AND ... but found 'or'"));
+    /* like and substring in both dialects: the same trees */
+    for (int sql = 0; sql < 2; sql++) {
+        e = parse_driven(ctx, "a NOT LIKE 'x%'", sql, SL_OK);
+        assert_int_equal(e->kind, SLI_EX_CALL);
+        assert_string_equal(e->name, SLI_LIKE);
+        assert_true(e->negated);
+        assert_int_equal(e->nargs, 2);
+        assert_string_equal(e->args[1]->lit.s, "x%");
+        sli_expr_free(e);
+        e = parse_driven(ctx, "SUBSTRING(a FROM 2 FOR 3)", sql, SL_OK);
+        assert_string_equal(e->name, SLI_SUBSTRING);
+        assert_int_equal(e->nargs, 3);
+        sli_expr_free(e);
+        e = parse_driven(ctx, "substr(a, 2)", sql, SL_OK);
+        assert_string_equal(e->name, SLI_SUBSTRING);
+        assert_int_equal(e->nargs, 2);
+        sli_expr_free(e);
+    }
+    assert_null(parse_driven(ctx, "a like 'x%' escape '!'", true, SL_ERR_UNSUPPORTED));
+    assert_non_null(strstr(sl_context_last_error(ctx), "<expr>:1:13: LIKE ... ESCAPE is not supported"));
+    assert_null(parse_driven(ctx, "a like 'x%' escape '!'", false, SL_ERR_UNSUPPORTED));
+    assert_non_null(strstr(sl_context_last_error(ctx), "<expr>:1:13: 'escape' in like is not supported"));
+    assert_null(parse_driven(ctx, "a like b", true, SL_ERR_SYNTAX));
+    assert_non_null(strstr(sl_context_last_error(ctx),
+                           "<expr>:1:8: expected a 'pattern' string after LIKE but found 'b'"));
+    assert_null(parse_driven(ctx, "substring(a for 2)", true, SL_ERR_SYNTAX));
+    assert_non_null(strstr(sl_context_last_error(ctx), "<expr>:1:13: expected FROM or ',' in SUBSTRING("));
+    assert_null(parse_driven(ctx, "substring(a from 1, 2)", true, SL_ERR_SYNTAX));
+    assert_non_null(
+        strstr(sl_context_last_error(ctx), "<expr>:1:19: expected FOR or ')' in SUBSTRING(... FROM"));
     /* SQL that sluice does not run, and subqueries without a hook to parse them */
-    assert_null(parse_driven(ctx, "a like 'x%'", true, SL_ERR_UNSUPPORTED));
-    assert_non_null(strstr(sl_context_last_error(ctx), "<expr>:1:3: LIKE is not supported yet"));
+    assert_null(parse_driven(ctx, "a ilike 'x%'", true, SL_ERR_UNSUPPORTED));
+    assert_non_null(strstr(sl_context_last_error(ctx), "<expr>:1:3: ILIKE is not supported yet"));
     assert_null(parse_driven(ctx, "not exists (select 1 from t)", true, SL_ERR_UNSUPPORTED));
     assert_non_null(strstr(sl_context_last_error(ctx), "<expr>:1:13: subqueries are not supported"));
     assert_null(parse_driven(ctx, "a in (select 1 from t)", true, SL_ERR_UNSUPPORTED));
@@ -271,9 +316,10 @@ static void test_dialects(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_case_searched), cmocka_unit_test(test_case_simple),
-        cmocka_unit_test(test_extract),       cmocka_unit_test(test_interval),
-        cmocka_unit_test(test_errors),        cmocka_unit_test(test_dialects),
+        cmocka_unit_test(test_case_searched),  cmocka_unit_test(test_case_simple),
+        cmocka_unit_test(test_extract),        cmocka_unit_test(test_interval),
+        cmocka_unit_test(test_errors),         cmocka_unit_test(test_dialects),
+        cmocka_unit_test(test_like_substring),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -364,10 +364,10 @@ static void test_errors(void **state)
     expect_error(ctx, "SELECT id FROM exams; SELECT 1", SL_ERR_SYNTAX, "sql:1:23: expected one query");
     expect_error(ctx, "SELECT rank() OVER (ORDER BY id) FROM exams", SL_ERR_UNSUPPORTED,
                  "sql:1:8: window functions are not supported");
-    expect_error(ctx, "SELECT id FROM exams WHERE name LIKE 'A%'", SL_ERR_UNSUPPORTED,
-                 "sql:1:33: LIKE is not supported");
-    expect_error(ctx, "SELECT substring(name, 1, 2) FROM exams", SL_ERR_UNSUPPORTED,
-                 "sql:1:8: SUBSTRING is not supported");
+    expect_error(ctx, "SELECT id FROM exams WHERE name LIKE 'A%' ESCAPE '!'", SL_ERR_UNSUPPORTED,
+                 "sql:1:43: LIKE ... ESCAPE is not supported");
+    expect_error(ctx, "SELECT id FROM exams WHERE name ILIKE 'A%'", SL_ERR_UNSUPPORTED,
+                 "sql:1:33: ILIKE is not supported");
     expect_error(ctx, "SELECT sum(DISTINCT result) FROM exams", SL_ERR_UNSUPPORTED,
                  "sql:1:12: sum(DISTINCT ...) is not supported");
     expect_error(ctx, "SELECT count(DISTINCT subject), count(*) FROM exams", SL_ERR_UNSUPPORTED,

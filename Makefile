@@ -9,7 +9,7 @@ RELEASE_DIR := build/release
 TEST_DIR := build/asan
 TSAN_DIR := build/tsan
 # The tests that start threads, run again under ThreadSanitizer.
-TSAN_TESTS := test_workers test_morsel test_parallel test_buffer
+TSAN_TESTS := test_workers test_morsel test_parallel test_buffer test_profile
 
 .PHONY: all run test build deps venv clean format
 

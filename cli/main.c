@@ -62,7 +62,10 @@ static const char *const RUN_HELP =
     "      --row-group-rows N rows per Parquet row group (default 1048576); smaller groups\n"
     "                         let filters on sorted columns skip more of the file\n"
     "      --timing           print load, plan and run times to standard error\n"
-
+    "      --profile          after the rows, print the plan measured per operator (rows in\n"
+    "                         and out, time, memory) and per pipeline (workers, morsels,\n"
+    "                         time, Parquet row groups read and skipped) to standard error\n"
+    "      --profile-json FILE  write the same measurements as JSON to FILE\n"
     "  -e, --eval TEXT        run TEXT as the plan instead of reading a file\n"
     "Resources:\n"
     "      --threads N        worker threads per query (default: SL_THREADS, else one per core)\n"
@@ -100,6 +103,12 @@ static const char *const EXPLAIN_HELP =
     "plan after optimization (constant folding, OR factoring, filter pushdown, build\n"
     "side choice, column pruning, filter ordering), and the pipelines it is cut into,\n"
     "with each operator's kernels and the device.\n"
+    "\n"
+    "  --analyze              run the plan (discarding its rows) and show each operator's\n"
+    "                         rows in and out, time and memory, and each pipeline's\n"
+    "                         workers, morsels and time (EXPLAIN ANALYZE)\n"
+    "  --profile-json FILE    with --analyze: also write the measurements as JSON\n"
+    "\n"
     "Takes the data options of 'sluice run' (see 'sluice help run').\n";
 
 static const char *const DEVICES_HELP =

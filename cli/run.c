@@ -3,6 +3,7 @@
  * data, read the plan, then run it, explain it or list the tables.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,28 @@ typedef struct opts {
     const char *plan_path;
     const char *plan_text;
     int timing;
+    int profile;              /* --profile: the measured plan on stderr after the rows */
+    int analyze;              /* explain --analyze: run it and show the measured plan */
+    const char *profile_json; /* --profile-json FILE */
 } opts;
+
+/* Writes a profile's JSON to path through a temporary file.
+ * @return SLI_EXIT_OK or SLI_EXIT_IO (with a message). */
+static int write_json(const char *path, const char *json)
+{
+    size_t n = strlen(path) + 8;
+    char *tmp = malloc(n);
+    FILE *f = tmp ? (snprintf(tmp, n, "%s.part", path), fopen(tmp, "wb")) : NULL;
+    bool ok = f && fputs(json, f) >= 0;
+    if (f && fclose(f) != 0) ok = false;
+    if (ok && rename(tmp, path) != 0) ok = false;
+    if (!ok) {
+        fprintf(stderr, "sluice: cannot write '%s': %s\n", path, strerror(errno));
+        if (f) remove(tmp);
+    }
+    free(tmp);
+    return ok ? SLI_EXIT_OK : SLI_EXIT_IO;
+}
 
 static double now_ms(void)
 {
@@ -60,6 +82,13 @@ static int run_arg(void *cmd, const sli_cli_opts *c, int argc, char **argv, int 
         o->plan_text = argv[++*i];
     } else if (!strcmp(a, "--timing")) {
         o->timing = 1;
+    } else if (!strcmp(a, "--profile") && o->cmd == SLI_CMD_RUN) {
+        o->profile = 1;
+    } else if (!strcmp(a, "--analyze") && o->cmd == SLI_CMD_EXPLAIN) {
+        o->analyze = 1;
+    } else if (!strcmp(a, "--profile-json") && o->cmd != SLI_CMD_TABLES) {
+        if (*i + 1 >= argc) return sli_cli_usage(c, "option %s needs a value", a);
+        o->profile_json = argv[++*i];
     } else if (a[0] == '-' && a[1] != 0) {
         return SLI_CLI_UNKNOWN;
     } else if (!o->plan_path && o->cmd != SLI_CMD_TABLES) {
@@ -86,6 +115,8 @@ int sli_cli_run(int argc, char **argv, sli_cmd cmd)
         rc = sli_cli_usage(&o.c, "%s needs a plan file (or -e TEXT)", cmd == SLI_CMD_RUN ? "run" : "explain");
     if (rc == SLI_EXIT_OK && o.plan_path && o.plan_text)
         rc = sli_cli_usage(&o.c, "give a plan file or -e TEXT, not both%s", "");
+    if (rc == SLI_EXIT_OK && cmd == SLI_CMD_EXPLAIN && o.profile_json && !o.analyze)
+        rc = sli_cli_usage(&o.c, "--profile-json needs --analyze with explain%s", "");
 
     double t0 = now_ms();
     if (rc == SLI_EXIT_OK) rc = sli_cli_register(&o.c, ctx);
@@ -125,14 +156,23 @@ int sli_cli_run(int argc, char **argv, sli_cmd cmd)
         o.c.format = sli_cli_ends_with(o.c.output, ".json")  ? SL_FORMAT_JSON
                      : sli_cli_ends_with(o.c.output, ".txt") ? SL_FORMAT_TABLE
                                                              : SL_FORMAT_CSV;
+    bool profiling = o.profile || o.profile_json;
     if (cmd == SLI_CMD_EXPLAIN) {
-        char *ex = NULL;
-        sl_status s = sl_frame_explain(f, &ex);
-        if (s)
+        char *ex = NULL, *js = NULL;
+        sl_status s = o.analyze ? sl_frame_explain_analyze(f, &ex, o.profile_json ? &js : NULL)
+                                : sl_frame_explain(f, &ex);
+        if (s) {
             rc = sli_cli_fail(&o.c, ctx, s);
-        else
+        } else {
             fputs(ex, stdout);
+            if (*ex && ex[strlen(ex) - 1] != '\n') fputc('\n', stdout);
+            if (js) rc = write_json(o.profile_json, js);
+        }
         free(ex);
+        free(js);
+    } else if (o.c.output && sli_cli_ends_with(o.c.output, ".parquet") && profiling) {
+        rc = sli_cli_usage(&o.c, "--profile and --profile-json do not work with a Parquet output (%s)",
+                           o.c.output);
     } else if (o.c.output && sli_cli_ends_with(o.c.output, ".parquet")) {
         /* A Parquet output is written by the library straight from the
          * plan's result table, under a temporary name renamed into place. */
@@ -145,7 +185,10 @@ int sli_cli_run(int argc, char **argv, sli_cmd cmd)
                     t_plan - t_load, t_run - t_plan);
     } else {
         sl_result *r = NULL;
-        sl_status s = sl_frame_collect(f, &r);
+        char *pt = NULL, *pj = NULL;
+        sl_status s = profiling ? sl_frame_collect_profiled(f, &r, o.profile ? &pt : NULL,
+                                                            o.profile_json ? &pj : NULL)
+                                : sl_frame_collect(f, &r);
         double t_run = now_ms();
         if (s) {
             rc = sli_cli_fail(&o.c, ctx, s);
@@ -154,7 +197,14 @@ int sli_cli_run(int argc, char **argv, sli_cmd cmd)
             if (o.timing)
                 fprintf(stderr, "%zu row(s); load %.1f ms, plan %.1f ms, run %.1f ms\n",
                         sl_result_row_count(r), t_load - t0, t_plan - t_load, t_run - t_plan);
+            if (pt) {
+                fputs(pt, stderr);
+                if (*pt && pt[strlen(pt) - 1] != '\n') fputc('\n', stderr);
+            }
+            if (pj && rc == SLI_EXIT_OK) rc = write_json(o.profile_json, pj);
         }
+        free(pt);
+        free(pj);
         sl_result_destroy(r);
     }
     sl_frame_destroy(f);

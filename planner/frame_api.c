@@ -240,6 +240,75 @@ sl_status sl_frame_explain(const sl_frame *f, char **out)
     return *out ? SL_OK : sli_nomem(f->ctx, "explain");
 }
 
+/* Runs the plan with profiling on: its rows into *rows (NULL: discarded)
+ * and the annotated plan into *text_out and *json_out (either NULL: not
+ * made). Nothing is returned on failure. */
+static sl_status run_profiled(const sl_frame *f, sl_result **rows, char **text_out, char **json_out)
+{
+    if (rows) *rows = NULL;
+    if (text_out) *text_out = NULL;
+    if (json_out) *json_out = NULL;
+    sl_status s = ready(f);
+    if (s) return s;
+    sli_plan *opt = NULL;
+    sli_physical *ph = NULL;
+    sli_table *t = NULL;
+    sli_profile prof = {0};
+    s = sli_optimize(f->ctx, f->plan, &opt);
+    if (!s) s = sli_physical_build(f->ctx, opt, &ph);
+    if (!s) s = sli_execute_profiled(f->ctx, ph, &t, NULL, &prof);
+    char *text = NULL, *json = NULL;
+    if (!s && text_out) {
+        sli_sbuf b = {0};
+        sli_sbuf_printf(&b, "== Physical plan: %zu pipeline(s), analyzed: %zu thread(s), %llu row(s), ",
+                        ph->npipes, prof.threads, (unsigned long long)prof.rows);
+        sli_prof_put_ms(&b, prof.wall_ns);
+        sli_sbuf_printf(&b, " ==\n");
+        sli_physical_describe_profiled(ph, &prof, &b);
+        if (!(text = sli_sbuf_take(&b))) s = sli_nomem(f->ctx, "explain analyze");
+    }
+    if (!s && json_out) {
+        sli_sbuf b = {0};
+        sli_physical_profile_json(ph, &prof, &b);
+        if (!(json = sli_sbuf_take(&b))) s = sli_nomem(f->ctx, "explain analyze");
+    }
+    sl_result *r = NULL;
+    if (!s && rows) {
+        if ((r = sli_result_new(t)))
+            t = NULL;
+        else
+            s = sli_nomem(f->ctx, "result");
+    }
+    sli_table_free(t);
+    sli_profile_free(&prof);
+    sli_physical_free(ph);
+    sli_plan_unref(opt);
+    if (s) {
+        free(text);
+        free(json);
+        sl_result_destroy(r);
+        return s;
+    }
+    if (rows) *rows = r;
+    if (text_out) *text_out = text;
+    if (json_out) *json_out = json;
+    return SL_OK;
+}
+
+sl_status sl_frame_explain_analyze(const sl_frame *f, char **text_out, char **json_out)
+{
+    return run_profiled(f, NULL, text_out, json_out);
+}
+
+sl_status sl_frame_collect_profiled(const sl_frame *f, sl_result **out, char **text_out, char **json_out)
+{
+    if (!out)
+        return f ? sli_error(f->ctx, SL_ERR_INVALID_ARG, "collect_profiled: out is NULL")
+                 : SL_ERR_INVALID_ARG;
+    *out = NULL;
+    return run_profiled(f, out, text_out, json_out);
+}
+
 sl_status sl_frame_show(const sl_frame *f, int64_t n, FILE *out)
 {
     sl_status s = ready(f);

@@ -12,6 +12,7 @@
 #include "kernels/sort.h"
 #include "runtime/context.h"
 #include "runtime/eval.h"
+#include "runtime/memory.h"
 #include "runtime/topk.h"
 
 typedef struct builder {
@@ -215,33 +216,162 @@ bool sli_pipeline_parallel(const sli_pipeline *p)
     return true;
 }
 
-void sli_physical_describe(const sli_physical *ph, size_t threads, sli_sbuf *out)
+/* The text after an operator's label (k == nops: the sink's), without a newline. */
+static void op_detail(const sli_pipeline *p, size_t k, sli_sbuf *out)
+{
+    if (k == p->nops) {
+        const sli_plan *s = p->sink_node;
+        switch (p->sink) {
+        case SLI_SINK_RESULT: sli_sbuf_printf(out, "result"); break;
+        case SLI_SINK_BUILD:
+            sli_sbuf_printf(out, "hash-join build on ");
+            for (size_t c = 0; c < s->nkeys; c++) {
+                if (c) sli_sbuf_append(out, ", ", 2);
+                put_expr(out, s->rkeys[c], s->in[1]);
+            }
+            break;
+        case SLI_SINK_AGG:
+            sli_sbuf_printf(out, "hash aggregate (%zu key(s), %zu aggregate(s)) [agg %s]", s->ngroups,
+                            s->naggs, sli_agg_select()->name);
+            break;
+        case SLI_SINK_SORT:
+            if (p->topk)
+                sli_sbuf_printf(out, "top-%lld on ", (long long)p->topk_k);
+            else
+                sli_sbuf_printf(out, "sort on ");
+            for (size_t c = 0; c < s->nkeys; c++) {
+                if (c) sli_sbuf_append(out, ", ", 2);
+                put_expr(out, s->keys[c], s->in[0]);
+            }
+            sli_sbuf_printf(out, " [sort %s]", sli_sort_select()->name);
+            break;
+        }
+        return;
+    }
+    const sli_pop *op = &p->ops[k];
+    const sli_plan *n = op->node;
+    char kd[128];
+    switch (op->kind) {
+    case SLI_POP_FILTER:
+        put_expr(out, n->pred, n->in[0]);
+        sli_eval_describe(n->pred, kd, sizeof kd);
+        sli_sbuf_printf(out, "  [%s]", kd);
+        break;
+    case SLI_POP_PROJECT:
+        for (size_t c = 0; c < n->ncols; c++) {
+            if (c) sli_sbuf_append(out, ", ", 2);
+            put_expr(out, n->exprs[c], n->in[0]);
+        }
+        break;
+    case SLI_POP_PROBE:
+        sli_sbuf_printf(out, "hash table of pipeline %zu on ", op->build + 1);
+        for (size_t c = 0; c < n->nkeys; c++) {
+            if (c) sli_sbuf_append(out, ", ", 2);
+            put_expr(out, n->lkeys[c], n->in[0]);
+        }
+        sli_sbuf_printf(out, "  [%s join, hash %s, open addressing with tags, radix-partitioned when large]",
+                        sli_join_type_name(n->jtype), sli_hash_select()->name);
+        break;
+    case SLI_POP_LIMIT: sli_sbuf_printf(out, "%lld", (long long)n->limit); break;
+    }
+}
+
+/* The label of position k in EXPLAIN's text (8 columns wide, padded). */
+static const char *op_label(const sli_pipeline *p, size_t k)
+{
+    if (k == p->nops) return "sink    ";
+    switch (p->ops[k].kind) {
+    case SLI_POP_FILTER: return "filter  ";
+    case SLI_POP_PROJECT: return "project ";
+    case SLI_POP_PROBE: return "probe   ";
+    case SLI_POP_LIMIT: return "limit   ";
+    }
+    return "?       ";
+}
+
+/* The kind of position k in the profile's JSON. */
+static const char *op_kind(const sli_pipeline *p, size_t k)
+{
+    if (k == p->nops) {
+        switch (p->sink) {
+        case SLI_SINK_RESULT: return "result";
+        case SLI_SINK_BUILD: return "build";
+        case SLI_SINK_AGG: return "aggregate";
+        case SLI_SINK_SORT: return p->topk ? "top-k" : "sort";
+        }
+        return "?";
+    }
+    switch (p->ops[k].kind) {
+    case SLI_POP_FILTER: return "filter";
+    case SLI_POP_PROJECT: return "project";
+    case SLI_POP_PROBE: return "probe";
+    case SLI_POP_LIMIT: return "limit";
+    }
+    return "?";
+}
+
+static void put_size(sli_sbuf *out, uint64_t bytes)
+{
+    char buf[32];
+    sli_mem_format_size(bytes, buf, sizeof buf);
+    sli_sbuf_printf(out, "%s", buf);
+}
+
+static void describe(const sli_physical *ph, size_t threads, const sli_profile *pf, sli_sbuf *out)
 {
     const char *isa = sli_filter_select()->name;
     for (size_t i = 0; i < ph->npipes; i++) {
         const sli_pipeline *p = &ph->pipes[i];
+        const sli_pipe_prof *pp = pf && i < pf->npipes ? &pf->pipes[i] : NULL;
         sli_sbuf_printf(out, "Pipeline %zu (device cpu, kernels %s, %d rows per vector, ", i + 1, isa,
                         SLI_VEC_SIZE);
         if (threads > 1 && !sli_pipeline_parallel(p))
-            sli_sbuf_printf(out, "1 worker: it has a limit)\n");
+            sli_sbuf_printf(out, "1 worker: it has a limit)");
         else
-            sli_sbuf_printf(out, "up to %zu worker%s)\n", threads, threads == 1 ? "" : "s");
+            sli_sbuf_printf(out, "up to %zu worker%s)", threads, threads == 1 ? "" : "s");
+        if (pp) {
+            sli_sbuf_printf(out, ": ran on %zu worker%s, %zu morsel%s, ", pp->workers,
+                            pp->workers == 1 ? "" : "s", pp->morsels, pp->morsels == 1 ? "" : "s");
+            sli_prof_put_ms(out, pp->wall_ns);
+        }
+        sli_sbuf_printf(out, "\n");
         if (p->scan) {
             sli_sbuf_printf(out, "  source  scan %s [", p->scan->table->name);
             describe_names(out, p->scan);
             const sli_table_source *src = p->scan->table->source;
-            if (src) {
-                sli_sbuf_printf(out, "] %s, %zu row group(s), only these columns read\n", src->kind, src->units);
+            if (src)
+                sli_sbuf_printf(out, "] %s, %zu row group(s), only these columns read", src->kind,
+                                src->units);
+            else
+                sli_sbuf_printf(out, "] %zu partition(s)", p->scan->table->nparts);
+        } else {
+            sli_sbuf_printf(out, "  source  output of pipeline %zu [", p->source + 1);
+            describe_names(out, p->source_node);
+            sli_sbuf_printf(out, "]");
+        }
+        if (pp) {
+            sli_sbuf_printf(out, "  (rows read %llu \u2192 %llu, ", (unsigned long long)pp->rows_read,
+                            (unsigned long long)sli_pipe_prof_source_out(pp));
+            sli_prof_put_ms(out, pp->source_ns);
+            if (p->scan && p->scan->table->source) {
+                sli_sbuf_printf(out, ", row groups read %zu, skipped %zu, file read ", pp->units_read,
+                                pp->units_skipped);
+                sli_prof_put_ms(out, pp->load_ns);
+            }
+            sli_sbuf_printf(out, ")");
+        }
+        sli_sbuf_printf(out, "\n");
+        if (p->scan) {
+            if (p->scan->table->source) {
                 sli_scan_range ranges[32];
                 size_t nr = sli_scan_ranges(p, ranges, sizeof ranges / sizeof *ranges);
                 if (nr) {
                     sli_sbuf_printf(out, "  prune   row groups by min/max of ");
                     for (size_t r = 0; r < nr; r++)
-                        sli_sbuf_printf(out, "%s%s", r ? ", " : "", p->scan->table->schema.names[ranges[r].col]);
+                        sli_sbuf_printf(out, "%s%s", r ? ", " : "",
+                                        p->scan->table->schema.names[ranges[r].col]);
                     sli_sbuf_printf(out, "\n");
                 }
-            } else {
-                sli_sbuf_printf(out, "] %zu partition(s)\n", p->scan->table->nparts);
             }
             for (size_t f = 0; f < p->nfilters; f++) {
                 const sli_pop *op = &p->ops[p->filters[f].op];
@@ -251,69 +381,91 @@ void sli_physical_describe(const sli_physical *ph, size_t threads, sli_sbuf *out
                     sli_sbuf_printf(out, "%s%s", c ? ", " : "", p->scan->names[p->filters[f].cols[c]]);
                 sli_sbuf_printf(out, "  [pushed into the scan]\n");
             }
-        } else {
-            sli_sbuf_printf(out, "  source  output of pipeline %zu [", p->source + 1);
-            describe_names(out, p->source_node);
-            sli_sbuf_printf(out, "]\n");
         }
-        for (size_t k = 0; k < p->nops; k++) {
-            const sli_pop *op = &p->ops[k];
-            const sli_plan *n = op->node;
-            char kd[128];
-            switch (op->kind) {
-            case SLI_POP_FILTER:
-                sli_sbuf_printf(out, "  filter  ");
-                put_expr(out, n->pred, n->in[0]);
-                sli_eval_describe(n->pred, kd, sizeof kd);
-                sli_sbuf_printf(out, "  [%s]\n", kd);
-                break;
-            case SLI_POP_PROJECT:
-                sli_sbuf_printf(out, "  project ");
-                for (size_t c = 0; c < n->ncols; c++) {
-                    if (c) sli_sbuf_append(out, ", ", 2);
-                    put_expr(out, n->exprs[c], n->in[0]);
+        for (size_t k = 0; k <= p->nops; k++) {
+            sli_sbuf_printf(out, "  %s", op_label(p, k));
+            op_detail(p, k, out);
+            if (pp) {
+                sli_sbuf_printf(out, "  (rows %llu \u2192 %llu, ", (unsigned long long)pp->ops[k].rows_in,
+                                (unsigned long long)sli_pipe_prof_rows_out(pp, k));
+                sli_prof_put_ms(out, sli_pipe_prof_self_ns(pp, k));
+                if (k == p->nops) {
+                    sli_sbuf_printf(out, ", memory ");
+                    put_size(out, pp->sink_bytes);
                 }
-                sli_sbuf_printf(out, "\n");
-                break;
-            case SLI_POP_PROBE:
-                sli_sbuf_printf(out, "  probe   hash table of pipeline %zu on ", op->build + 1);
-                for (size_t c = 0; c < n->nkeys; c++) {
-                    if (c) sli_sbuf_append(out, ", ", 2);
-                    put_expr(out, n->lkeys[c], n->in[0]);
-                }
-                sli_sbuf_printf(
-                    out, "  [%s join, hash %s, open addressing with tags, radix-partitioned when large]\n",
-                    sli_join_type_name(n->jtype), sli_hash_select()->name);
-                break;
-            case SLI_POP_LIMIT: sli_sbuf_printf(out, "  limit   %lld\n", (long long)n->limit); break;
-            }
-        }
-        const sli_plan *s = p->sink_node;
-        switch (p->sink) {
-        case SLI_SINK_RESULT: sli_sbuf_printf(out, "  sink    result\n"); break;
-        case SLI_SINK_BUILD:
-            sli_sbuf_printf(out, "  sink    hash-join build on ");
-            for (size_t c = 0; c < s->nkeys; c++) {
-                if (c) sli_sbuf_append(out, ", ", 2);
-                put_expr(out, s->rkeys[c], s->in[1]);
+                sli_sbuf_printf(out, ")");
             }
             sli_sbuf_printf(out, "\n");
-            break;
-        case SLI_SINK_AGG:
-            sli_sbuf_printf(out, "  sink    hash aggregate (%zu key(s), %zu aggregate(s)) [agg %s]\n",
-                            s->ngroups, s->naggs, sli_agg_select()->name);
-            break;
-        case SLI_SINK_SORT:
-            if (p->topk)
-                sli_sbuf_printf(out, "  sink    top-%lld on ", (long long)p->topk_k);
-            else
-                sli_sbuf_printf(out, "  sink    sort on ");
-            for (size_t c = 0; c < s->nkeys; c++) {
-                if (c) sli_sbuf_append(out, ", ", 2);
-                put_expr(out, s->keys[c], s->in[0]);
-            }
-            sli_sbuf_printf(out, " [sort %s]\n", sli_sort_select()->name);
-            break;
         }
     }
+}
+
+void sli_physical_describe(const sli_physical *ph, size_t threads, sli_sbuf *out)
+{
+    describe(ph, threads, NULL, out);
+}
+
+void sli_physical_describe_profiled(const sli_physical *ph, const sli_profile *pf, sli_sbuf *out)
+{
+    describe(ph, pf->threads, pf, out);
+}
+
+static void json_ms(sli_sbuf *out, const char *key, uint64_t ns)
+{
+    sli_sbuf_printf(out, "\"%s\": %.3f", key, (double)ns / 1e6);
+}
+
+void sli_physical_profile_json(const sli_physical *ph, const sli_profile *pf, sli_sbuf *out)
+{
+    sli_sbuf_printf(out, "{\"threads\": %zu, ", pf->threads);
+    json_ms(out, "wall_ms", pf->wall_ns);
+    sli_sbuf_printf(out, ", \"rows\": %llu, \"pipelines\": [", (unsigned long long)pf->rows);
+    sli_sbuf d = {0};
+    for (size_t i = 0; i < ph->npipes && i < pf->npipes; i++) {
+        const sli_pipeline *p = &ph->pipes[i];
+        const sli_pipe_prof *pp = &pf->pipes[i];
+        sli_sbuf_printf(out, "%s\n  {\"id\": %zu, \"workers\": %zu, \"morsels\": %zu, \"vectors\": %llu, ",
+                        i ? "," : "", i + 1, pp->workers, pp->morsels, (unsigned long long)pp->vectors);
+        json_ms(out, "wall_ms", pp->wall_ns);
+        sli_sbuf_printf(out, ",\n   \"source\": {");
+        if (p->scan) {
+            sli_sbuf_printf(out, "\"kind\": \"scan\", \"table\": ");
+            sli_prof_put_json_str(out, p->scan->table->name, strlen(p->scan->table->name));
+            sli_sbuf_printf(out, ", \"format\": ");
+            const char *fmt = p->scan->table->source ? p->scan->table->source->kind : "memory";
+            sli_prof_put_json_str(out, fmt, strlen(fmt));
+        } else {
+            sli_sbuf_printf(out, "\"kind\": \"pipeline\", \"pipeline\": %zu", p->source + 1);
+        }
+        sli_sbuf_printf(out,
+                        ", \"rows_read\": %llu, \"rows_out\": %llu, \"row_groups_read\": %zu, "
+                        "\"row_groups_skipped\": %zu, \"bloom_filters\": %zu, ",
+                        (unsigned long long)pp->rows_read, (unsigned long long)sli_pipe_prof_source_out(pp),
+                        pp->units_read, pp->units_skipped, p->nfilters);
+        json_ms(out, "time_ms", pp->source_ns);
+        sli_sbuf_printf(out, ", ");
+        json_ms(out, "load_ms", pp->load_ns);
+        sli_sbuf_printf(out, "},\n   \"operators\": [");
+        for (size_t k = 0; k <= p->nops; k++) {
+            sli_sbuf_printf(out, "%s\n    {\"kind\": \"%s\", \"sink\": %s, \"detail\": ", k ? "," : "",
+                            op_kind(p, k), k == p->nops ? "true" : "false");
+            d.len = 0;
+            if (d.buf) d.buf[0] = '\0';
+            op_detail(p, k, &d);
+            sli_prof_put_json_str(out, d.buf ? d.buf : "", d.len);
+            sli_sbuf_printf(out, ", \"rows_in\": %llu, \"rows_out\": %llu, ",
+                            (unsigned long long)pp->ops[k].rows_in,
+                            (unsigned long long)sli_pipe_prof_rows_out(pp, k));
+            json_ms(out, "time_ms", sli_pipe_prof_self_ns(pp, k));
+            if (k == p->nops) {
+                sli_sbuf_printf(out, ", ");
+                json_ms(out, "finish_ms", pp->finish_ns);
+            }
+            sli_sbuf_printf(out, ", \"memory_bytes\": %llu}",
+                            (unsigned long long)(k == p->nops ? pp->sink_bytes : 0));
+        }
+        sli_sbuf_printf(out, "]}");
+    }
+    sli_sbuf_free(&d);
+    sli_sbuf_printf(out, "\n]}\n");
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "plan.h"
+#include "runtime/profile.h"
 #include "runtime/sbuf.h"
 
 typedef enum sli_pop_kind {
@@ -78,6 +79,23 @@ sl_status sli_physical_build(sl_context *ctx, sli_plan *root, sli_physical **out
  * how many workers each may run on when a query has `threads` of them.
  */
 void sli_physical_describe(const sli_physical *ph, size_t threads, sli_sbuf *out);
+
+/**
+ * EXPLAIN ANALYZE: sli_physical_describe's text, with the measurements of a
+ * profiled run (pf from sli_execute_profiled on ph) appended to each line:
+ * per pipeline "ran on N workers, M morsels, T ms" (wall); per source "rows
+ * read R -> out, T ms" (and Parquet row groups read and skipped); per
+ * operator and sink "rows in -> out, T ms" (CPU time summed over workers,
+ * the operators after it excluded) and for the sink "memory B" (bytes its
+ * output holds at the end).
+ */
+void sli_physical_describe_profiled(const sli_physical *ph, const sli_profile *pf, sli_sbuf *out);
+
+/**
+ * The same measurements as JSON (schema in include/sluice/sluice.h, at
+ * sl_frame_explain_analyze).
+ */
+void sli_physical_profile_json(const sli_physical *ph, const sli_profile *pf, sli_sbuf *out);
 
 /**
  * @return whether a pipeline may run on several workers: one with a LIMIT

@@ -27,6 +27,7 @@
 #include "memory.h"
 #include "morsel.h"
 #include "placement.h"
+#include "profile.h"
 #include "sort_table.h"
 #include "topk.h"
 #include "workers.h"
@@ -100,6 +101,10 @@ typedef struct run {
     const struct sli_team *team; /**< parallel runs: the team, for sinks that finish in parallel */
     struct segment *segs;
     size_t nsegs, segcap;
+    /* EXPLAIN ANALYZE (profile.h): NULL when profiling is off */
+    sli_op_prof *prof; /**< p->nops + 1: this worker's operators, then its sink */
+    uint64_t src_ns;   /**< loading vectors and pushed bloom filters */
+    size_t morsels;    /**< morsels this worker took */
 } run;
 
 /* Rows [row, next segment's row) of a worker's builder sink came from the
@@ -543,12 +548,32 @@ static sl_status push_probe(run *r, size_t opi, const sli_chunk *c)
 static sl_status flush_ops(run *r)
 {
     sl_status s = SL_OK;
-    for (size_t i = 0; i < r->p->nops && !s; i++)
-        if (r->p->ops[i].kind == SLI_POP_PROBE && r->ops[i].buffering) s = flush_probe(r, i);
+    for (size_t i = 0; i < r->p->nops && !s; i++) {
+        if (r->p->ops[i].kind != SLI_POP_PROBE || !r->ops[i].buffering) continue;
+        uint64_t t0 = r->prof ? sli_prof_now() : 0;
+        s = flush_probe(r, i);
+        if (r->prof) r->prof[i].ns += sli_prof_now() - t0; /* the probe's own work, and what it pushes on */
+    }
     return s;
 }
 
+static sl_status push_op(run *r, size_t opi, const sli_chunk *c);
+
+/* Pushes c into operator opi (opi == nops: the sink). With profiling on,
+ * counts its rows and times the call, which includes the operators after
+ * it (profile.h). */
 static sl_status push(run *r, size_t opi, const sli_chunk *c)
+{
+    if (!r->prof) return push_op(r, opi, c);
+    sli_op_prof *op = &r->prof[opi];
+    op->rows_in += c->count;
+    uint64_t t0 = sli_prof_now();
+    sl_status s = push_op(r, opi, c);
+    op->ns += sli_prof_now() - t0;
+    return s;
+}
+
+static sl_status push_op(run *r, size_t opi, const sli_chunk *c)
 {
     if (opi == r->p->nops) return sink_consume(r, c);
     const sli_pop *op = &r->p->ops[opi];
@@ -713,6 +738,7 @@ static sl_status scan_rows(run *r, scan_bufs *b, const sli_table *t, const size_
     sl_status s = SL_OK;
     for (size_t start = begin; start < end && !s && !r->done; start += SLI_VEC_SIZE) {
         size_t n = end - start < SLI_VEC_SIZE ? end - start : SLI_VEC_SIZE;
+        uint64_t t0 = r->prof ? sli_prof_now() : 0;
         load_vectors(b, pt, colmap, start, n);
         sli_chunk chunk = {n, n, NULL, b->ncols, b->vecs};
         if (stats) {
@@ -720,6 +746,7 @@ static sl_status scan_rows(run *r, scan_bufs *b, const sli_table *t, const size_
             stats->rows_in += n;
         }
         if (r->sfs && (s = apply_scan_filters(r, &chunk))) break;
+        if (r->prof) r->src_ns += sli_prof_now() - t0;
         if (chunk.count) s = push(r, 0, &chunk);
     }
     return s;
@@ -730,8 +757,10 @@ static sl_status scan(run *r, const sli_table *t, const size_t *colmap, size_t n
 {
     scan_bufs b = {0};
     sl_status s = scan_bufs_init(r, &b, t, colmap, ncols);
-    for (size_t p = 0; p < t->nparts && !s && !r->done; p++)
+    for (size_t p = 0; p < t->nparts && !s && !r->done; p++) {
+        r->morsels++; /* a serial run takes each partition whole */
         s = scan_rows(r, &b, t, colmap, p, 0, t->parts[p].rows, stats);
+    }
     scan_bufs_free(&b);
     return s;
 }
@@ -790,6 +819,7 @@ typedef struct par_run {
     size_t morsel;       /**< rows per morsel */
     size_t rows;         /**< rows of the source */
     size_t *seq0;        /**< per partition: the sequence number of its first morsel */
+    sli_pipe_prof *pp;   /**< profiling: the pipeline's measurements, or NULL */
     _Atomic bool failed; /**< a worker failed: the others stop taking morsels */
 } par_run;
 
@@ -815,6 +845,7 @@ static sl_status par_worker(size_t w, void *arg)
     sli_morsel m;
     while (!s && !atomic_load_explicit(&pr->failed, memory_order_relaxed) &&
            sli_morsel_next(pr->sched, w, &m)) {
+        r->morsels++;
         s = add_segment(r, pr->seq0[m.part] + m.begin / pr->morsel);
         if (!s) s = scan_rows(r, &b, pr->src, pr->colmap, m.part, m.begin, m.end, &pr->stats[w]);
     }
@@ -1171,8 +1202,11 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     size_t *prow = calloc(np + 1, sizeof *prow);
     unsigned *pnode = calloc(np + 1, sizeof *pnode);
     pr->seq0 = calloc(np + 1, sizeof *pr->seq0);
-    sl_status s =
-        pr->runs && pr->wctx && pr->stats && prow && pnode && pr->seq0 ? SL_OK : sli_nomem(ctx, "pipeline");
+    size_t nprof = p->nops + 1;
+    sli_op_prof *prof = pr->pp ? calloc(nw * nprof, sizeof *prof) : NULL;
+    sl_status s = pr->runs && pr->wctx && pr->stats && prow && pnode && pr->seq0 && (prof || !pr->pp)
+                      ? SL_OK
+                      : sli_nomem(ctx, "pipeline");
     /* Partitions' home nodes, round-robin over the nodes the team uses. */
     size_t nnodes = 1;
     for (size_t w = 0; w < nw; w++)
@@ -1193,6 +1227,7 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
         pr->wctx[w] = *ctx;
         sli_error_clear(&pr->wctx[w]);
         s = run_init(&pr->runs[w], &pr->wctx[w], p, outs, pr->rows / nw + pr->morsel);
+        if (prof) pr->runs[w].prof = prof + w * nprof;
         if (s) {
             sli_error(ctx, s, "%s", pr->wctx[w].last_error);
             for (size_t v = 0; v <= w; v++) pr->runs[v].ctx = ctx;
@@ -1211,8 +1246,14 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
                 stats->vectors += pr->stats[w].vectors;
                 stats->rows_in += pr->stats[w].rows_in;
             }
+            if (prof) {
+                sli_pipe_prof_add(pr->pp, pr->runs[w].prof);
+                pr->pp->source_ns += pr->runs[w].src_ns;
+                pr->pp->morsels += pr->runs[w].morsels;
+            }
         }
     }
+    uint64_t t_finish = prof ? sli_prof_now() : 0;
     if (!s) {
         switch (p->sink) {
         case SLI_SINK_RESULT:
@@ -1225,6 +1266,7 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
         pr->runs[0].team = team;
         s = sink_finish(&pr->runs[0], out);
     }
+    if (prof) pr->pp->finish_ns += sli_prof_now() - t_finish;
     for (size_t w = 0; pr->runs && w < nw; w++) {
         if (!pr->runs[w].p) continue;
         pr->runs[w].ctx = ctx;
@@ -1237,6 +1279,7 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     free(pr->seq0);
     free(prow);
     free(pnode);
+    free(prof);
     return s;
 }
 
@@ -1248,7 +1291,8 @@ static sl_status load_external(sl_context *ctx, const sli_pipeline *p, sli_table
     sli_scan_range ranges[32];
     size_t nranges = sli_scan_ranges(p, ranges, sizeof ranges / sizeof *ranges);
     size_t read = 0;
-    sl_status s = t->source->load(t->source->self, ctx, p->scan->cols, p->scan->ncols, ranges, nranges, out, &read);
+    sl_status s =
+        t->source->load(t->source->self, ctx, p->scan->cols, p->scan->ncols, ranges, nranges, out, &read);
     if (!s && stats) {
         stats->units_read += read;
         stats->units_skipped += t->source->units - read;
@@ -1256,13 +1300,16 @@ static sl_status load_external(sl_context *ctx, const sli_pipeline *p, sli_table
     return s;
 }
 
-/* Runs one pipeline; `last`: its output is the query's result. */
+/* Runs one pipeline; `last`: its output is the query's result; pp: its
+ * measurements when profiling, else NULL. */
 static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_output *outs, pipe_output *out,
-                              sli_exec_stats *stats, bool last)
+                              sli_exec_stats *stats, bool last, sli_pipe_prof *pp)
 {
     sli_table *loaded = NULL;
     if (p->scan && p->scan->table->source) {
+        uint64_t t0 = pp ? sli_prof_now() : 0;
         sl_status s = load_external(ctx, p, &loaded, stats);
+        if (pp) pp->load_ns = sli_prof_now() - t0;
         if (s) return s;
     }
     /* A loaded external table holds exactly the scan's columns, in order. */
@@ -1281,34 +1328,82 @@ static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     sl_status s;
     if (nw > 1) {
         sli_team team;
-        s = sli_team_init(&team, nw, sli_context_topology(ctx), ctx->numa_off ? SLI_NUMA_OFF : SLI_NUMA_ON, true);
+        s = sli_team_init(&team, nw, sli_context_topology(ctx), ctx->numa_off ? SLI_NUMA_OFF : SLI_NUMA_ON,
+                          true);
         if (s) {
             s = s == SL_ERR_NOMEM ? sli_nomem(ctx, "pipeline") : sli_error(ctx, s, "pipeline: bad team");
         } else {
-            par_run pr = {.src = src, .colmap = colmap, .ncols = ncols, .nw = nw, .morsel = morsel, .rows = rows};
+            par_run pr = {.src = src,
+                          .colmap = colmap,
+                          .ncols = ncols,
+                          .nw = nw,
+                          .morsel = morsel,
+                          .rows = rows,
+                          .pp = pp};
             s = run_parallel(ctx, p, outs, out, stats, &pr, &team, last);
             sli_team_free(&team);
         }
     } else {
         run r;
         s = run_init(&r, ctx, p, outs, rows);
+        if (!s && pp) r.prof = pp->ops; /* one worker: it counts into the pipeline's counters */
         if (!s) s = scan(&r, src, colmap, ncols, stats);
         if (!s) s = flush_ops(&r);
+        uint64_t t_finish = pp ? sli_prof_now() : 0;
         if (!s) s = sink_finish(&r, out);
+        if (pp) {
+            pp->finish_ns += sli_prof_now() - t_finish;
+            pp->source_ns += r.src_ns;
+            pp->morsels += r.morsels;
+        }
         run_free(&r);
     }
+    if (pp) pp->workers = nw;
     sli_table_free(loaded);
     return s;
 }
 
+/* Runs one pipeline, and with profiling on measures it: wall time, what its
+ * source read, the rows its sink holds and the bytes they take (the memory
+ * budget's growth: what the pipeline keeps once its scratch is freed). */
+static sl_status run_pipeline_measured(sl_context *ctx, const sli_pipeline *p, pipe_output *outs,
+                                       pipe_output *out, sli_exec_stats *stats, bool last, sli_pipe_prof *pp)
+{
+    if (!pp) return run_pipeline(ctx, p, outs, out, stats, last, NULL);
+    sli_exec_stats ps = {0};
+    sli_mem_budget *b = sli_mem_current();
+    uint64_t used0 = b ? atomic_load(&b->used) : 0, t0 = sli_prof_now();
+    sl_status s = run_pipeline(ctx, p, outs, out, &ps, last, pp);
+    pp->wall_ns = sli_prof_now() - t0;
+    uint64_t used1 = b ? atomic_load(&b->used) : 0;
+    pp->sink_bytes = used1 > used0 ? used1 - used0 : 0;
+    pp->ran = s == SL_OK;
+    pp->vectors = ps.vectors;
+    pp->rows_read = ps.rows_in;
+    pp->units_read = ps.units_read;
+    pp->units_skipped = ps.units_skipped;
+    if (out->table)
+        pp->sink_rows = out->table->rows;
+    else if (out->jt)
+        pp->sink_rows = out->jt->rows;
+    if (stats) {
+        stats->vectors += ps.vectors;
+        stats->rows_in += ps.rows_in;
+        stats->units_read += ps.units_read;
+        stats->units_skipped += ps.units_skipped;
+    }
+    return s;
+}
+
 static sl_status execute_pipelines(sl_context *ctx, const sli_physical *ph, sli_table **out,
-                                   sli_exec_stats *stats)
+                                   sli_exec_stats *stats, sli_profile *prof)
 {
     pipe_output *outs = calloc(ph->npipes, sizeof *outs);
     if (!outs) return sli_nomem(ctx, "execution");
     sl_status s = SL_OK;
     for (size_t i = 0; i < ph->npipes && !s; i++)
-        s = run_pipeline(ctx, &ph->pipes[i], outs, &outs[i], stats, i + 1 == ph->npipes);
+        s = run_pipeline_measured(ctx, &ph->pipes[i], outs, &outs[i], stats, i + 1 == ph->npipes,
+                                  prof ? &prof->pipes[i] : NULL);
     if (!s) {
         *out = outs[ph->npipes - 1].table;
         outs[ph->npipes - 1].table = NULL;
@@ -1329,11 +1424,32 @@ static sl_status execute_pipelines(sl_context *ctx, const sli_physical *ph, sli_
  * the query with SL_ERR_MEMORY_LIMIT naming the operator. */
 sl_status sli_execute(sl_context *ctx, const sli_physical *ph, sli_table **out, sli_exec_stats *stats)
 {
+    return sli_execute_profiled(ctx, ph, out, stats, NULL);
+}
+
+sl_status sli_execute_profiled(sl_context *ctx, const sli_physical *ph, sli_table **out,
+                               sli_exec_stats *stats, sli_profile *prof)
+{
     *out = NULL;
+    if (prof) memset(prof, 0, sizeof *prof);
+    if (prof) {
+        size_t *nops = malloc((ph->npipes ? ph->npipes : 1) * sizeof *nops);
+        if (!nops) return sli_nomem(ctx, "profile");
+        for (size_t i = 0; i < ph->npipes; i++) nops[i] = ph->pipes[i].nops;
+        int bad = sli_profile_init(prof, nops, ph->npipes);
+        free(nops);
+        if (bad) return sli_nomem(ctx, "profile");
+        prof->threads = sl_context_threads(ctx);
+    }
+    uint64_t t0 = prof ? sli_prof_now() : 0;
     sli_mem_budget budget;
     sli_mem_budget_init(&budget, ctx ? ctx->memory_limit : 0);
     sli_mem_budget *prev = sli_mem_attach(&budget);
-    sl_status s = execute_pipelines(ctx, ph, out, stats);
+    sl_status s = execute_pipelines(ctx, ph, out, stats, prof);
+    if (prof) {
+        prof->wall_ns = sli_prof_now() - t0;
+        prof->rows = *out ? (*out)->rows : 0;
+    }
     /* A failure the budget caused reports the limit, whichever path failed. */
     if (s && s != SL_ERR_MEMORY_LIMIT && atomic_load(&budget.refused)) s = sli_nomem(ctx, "the query");
     sli_mem_attach(prev);

@@ -42,6 +42,14 @@ expect "write not last" 1 'write\(...\) must be the last step' -- "$SLUICE" run 
 expect "write in let" 1 'write\(...\) must be the last step' -- "$SLUICE" run -e 'let e = table("exams").write("x.csv"); e' --data "$DATA"
 expect "write bad arg" 1 'write\(\) takes one file name' -- "$SLUICE" run -e 'table("exams").write(3)' --data "$DATA"
 
+# Profiles: EXPLAIN ANALYZE and run --profile measure every operator.
+expect "explain analyze" 0 'filter +\(result > 70\).*\(rows 10 → 6' -- "$SLUICE" explain --analyze -e 'table("exams").where(result > 70).agg(count(*) as n)' --data "$DATA"
+expect "run profile" 0 'sink +hash aggregate.*\(rows 6 → 1' -- "$SLUICE" run --profile -e 'table("exams").where(result > 70).agg(count(*) as n)' --data "$DATA"
+"$SLUICE" run --profile-json "$TMP/p.json" -e 'table("exams").where(result > 70).agg(count(*) as n)' --data "$DATA" >/dev/null
+expect "profile json" 0 '"kind": "filter"' -- cat "$TMP/p.json"
+expect "profile json needs analyze" 2 '--profile-json needs --analyze' -- "$SLUICE" explain --profile-json "$TMP/q.json" -e 'table("exams")' --data "$DATA"
+expect "profile parquet output" 2 'do not work with a Parquet output' -- "$SLUICE" run --profile -e 'table("exams")' --data "$DATA" -o "$TMP/x.parquet"
+
 # ---- bad input: one clear message, non-zero status, never a crash ----------
 printf 'table("exams")\n  .where(result > )\n' >"$TMP/syntax.plan"
 expect "syntax error position" 1 "syntax.plan:2:19: expected an expression" -- "$SLUICE" run "$TMP/syntax.plan" --data "$DATA"

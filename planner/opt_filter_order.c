@@ -19,7 +19,6 @@
 
 #include "opt_util.h"
 #include "optimizer.h"
-#include "runtime/context.h"
 
 static bool is_int_like(sl_type_id t)
 {
@@ -159,22 +158,7 @@ static sli_expr *order_pred(sli_expr *pred, bool *nomem)
     return out;
 }
 
-static sl_status walk(sl_context *ctx, sli_plan *p)
-{
-    if (p->kind == SLI_PLAN_FILTER && p->pred) {
-        bool nomem = false;
-        p->pred = order_pred(p->pred, &nomem);
-        if (nomem) return sli_nomem(ctx, "optimizer");
-    }
-    for (int i = 0; i < 2; i++) {
-        if (!p->in[i]) continue;
-        sl_status s = walk(ctx, p->in[i]);
-        if (s) return s;
-    }
-    return SL_OK;
-}
-
 sl_status sli_opt_filter_order(sl_context *ctx, sli_plan **p)
 {
-    return walk(ctx, *p);
+    return sli_opt_rewrite_filters(ctx, *p, order_pred);
 }

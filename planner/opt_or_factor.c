@@ -9,24 +9,8 @@
  */
 #include "opt_util.h"
 #include "optimizer.h"
-#include "runtime/context.h"
-
-static sl_status walk(sl_context *ctx, sli_plan *p)
-{
-    if (p->kind == SLI_PLAN_FILTER && p->pred) {
-        bool nomem = false;
-        p->pred = sli_opt_factor_or(p->pred, &nomem);
-        if (nomem) return sli_nomem(ctx, "optimizer");
-    }
-    for (int i = 0; i < 2; i++) {
-        if (!p->in[i]) continue;
-        sl_status s = walk(ctx, p->in[i]);
-        if (s) return s;
-    }
-    return SL_OK;
-}
 
 sl_status sli_opt_or_factor(sl_context *ctx, sli_plan **p)
 {
-    return walk(ctx, *p);
+    return sli_opt_rewrite_filters(ctx, *p, sli_opt_factor_or);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/context.h"
 #include "runtime/types.h"
 
 void sli_opt_mark(const sli_expr *e, bool *used)
@@ -37,14 +38,15 @@ void sli_opt_shift(sli_expr *e, int by)
     for (size_t i = 0; i < e->nargs; i++) sli_opt_shift(e->args[i], by);
 }
 
-bool sli_opt_conjuncts(sli_expr *e, sli_expr ***list, size_t *n, size_t *cap)
+/* Splits a tree of `op` (AND or OR) into its operands (taking it). */
+static bool split_op(sli_expr *e, sli_op op, sli_expr ***list, size_t *n, size_t *cap)
 {
-    if (e->kind == SLI_EX_BINARY && e->op == SLI_OP_AND) {
+    if (e->kind == SLI_EX_BINARY && e->op == op && e->nargs == 2) {
         sli_expr *l = e->args[0], *r = e->args[1];
         e->nargs = 0;
         sli_expr_free(e);
-        bool ok = sli_opt_conjuncts(l, list, n, cap);
-        return sli_opt_conjuncts(r, list, n, cap) && ok;
+        bool ok = split_op(l, op, list, n, cap);
+        return split_op(r, op, list, n, cap) && ok;
     }
     if (*n == *cap) {
         size_t c = *cap ? *cap * 2 : 4;
@@ -58,6 +60,26 @@ bool sli_opt_conjuncts(sli_expr *e, sli_expr ***list, size_t *n, size_t *cap)
     }
     (*list)[(*n)++] = e;
     return true;
+}
+
+bool sli_opt_conjuncts(sli_expr *e, sli_expr ***list, size_t *n, size_t *cap)
+{
+    return split_op(e, SLI_OP_AND, list, n, cap);
+}
+
+sl_status sli_opt_rewrite_filters(sl_context *ctx, sli_plan *p, sli_expr *(*fn)(sli_expr *pred, bool *nomem))
+{
+    if (p->kind == SLI_PLAN_FILTER && p->pred) {
+        bool nomem = false;
+        p->pred = fn(p->pred, &nomem);
+        if (nomem) return sli_nomem(ctx, "optimizer");
+    }
+    for (int i = 0; i < 2; i++) {
+        if (!p->in[i]) continue;
+        sl_status s = sli_opt_rewrite_filters(ctx, p->in[i], fn);
+        if (s) return s;
+    }
+    return SL_OK;
 }
 
 sli_expr *sli_opt_and_all(sli_expr **list, size_t n, bool *nomem)
@@ -159,30 +181,6 @@ bool sli_opt_expr_eq(const sli_expr *a, const sli_expr *b)
     return true;
 }
 
-/* Splits an OR tree into its branches (taking it). */
-static bool disjuncts(sli_expr *e, sli_expr ***list, size_t *n, size_t *cap)
-{
-    if (e->kind == SLI_EX_BINARY && e->op == SLI_OP_OR && e->nargs == 2) {
-        sli_expr *l = e->args[0], *r = e->args[1];
-        e->nargs = 0;
-        sli_expr_free(e);
-        bool ok = disjuncts(l, list, n, cap);
-        return disjuncts(r, list, n, cap) && ok;
-    }
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 4;
-        sli_expr **nl = realloc(*list, c * sizeof *nl);
-        if (!nl) {
-            sli_expr_free(e);
-            return false;
-        }
-        *list = nl;
-        *cap = c;
-    }
-    (*list)[(*n)++] = e;
-    return true;
-}
-
 /* A branch of an OR as its conjunct list. */
 typedef struct branch {
     sli_expr **c;
@@ -244,7 +242,7 @@ static bool factor_one(sli_expr *e, sli_expr ***out, size_t *nout, size_t *capou
 {
     sli_expr **ors = NULL;
     size_t nor = 0, corr = 0;
-    if (!disjuncts(e, &ors, &nor, &corr)) {
+    if (!split_op(e, SLI_OP_OR, &ors, &nor, &corr)) {
         free(ors);
         return false;
     }

@@ -334,6 +334,55 @@ static sl_status value(sli_eval *ev, enode *nd, const sli_chunk *in, const uint3
 static sl_status select_rows(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
                              uint32_t *out, size_t *nout);
 
+/* A string predicate over a slice of dictionary entries: @return how many
+ * of views[0..len) pass, their positions written to out. */
+typedef size_t (*dict_pred_fn)(const void *arg, const sli_strview *views, size_t len, uint32_t *out);
+
+/* Makes nd->pass[i] say whether entry i of dict passes pred; computed once
+ * per dictionary, a vector's worth of entries at a time. */
+static sl_status dict_pass(sli_eval *ev, enode *nd, const sli_dict *dict, dict_pred_fn pred, const void *arg)
+{
+    if (nd->pass_dict == dict) return SL_OK;
+    if (nd->pass_cap < dict->count) {
+        uint8_t *p = realloc(nd->pass, dict->count);
+        if (!p) return sli_nomem(ev->ctx, "string predicate");
+        nd->pass = p;
+        nd->pass_cap = dict->count;
+    }
+    memset(nd->pass, 0, dict->count);
+    for (size_t at = 0; at < dict->count; at += SLI_VEC_SIZE) {
+        size_t len = dict->count - at < SLI_VEC_SIZE ? dict->count - at : SLI_VEC_SIZE;
+        size_t hit = pred(arg, dict->views + at, len, nd->s2);
+        for (size_t i = 0; i < hit; i++) nd->pass[at + nd->s2[i]] = 1;
+    }
+    nd->pass_dict = dict;
+    return SL_OK;
+}
+
+typedef struct cmp_pred {
+    const sli_eval *ev;
+    sl_cmp op;
+    sli_strview c;
+} cmp_pred;
+
+static size_t dict_cmp(const void *arg, const sli_strview *views, size_t len, uint32_t *out)
+{
+    const cmp_pred *p = arg;
+    return p->ev->fk->str_const(p->op, views, p->c, NULL, len, out);
+}
+
+typedef struct like_pred {
+    const sli_eval *ev;
+    const sl_like_pattern *pat;
+    bool negated;
+} like_pred;
+
+static size_t dict_like(const void *arg, const sli_strview *views, size_t len, uint32_t *out)
+{
+    const like_pred *p = arg;
+    return p->ev->lk->select(p->pat, p->negated, views, NULL, len, out);
+}
+
 /* ---- comparisons -------------------------------------------------------- */
 
 static size_t cmp_const(const sli_eval *ev, sl_cmp op, const sli_vec *a, const sli_value *lit,
@@ -396,22 +445,8 @@ static sl_status select_cmp(sli_eval *ev, enode *nd, const sli_chunk *in, const 
         sli_strview c = {lit->s ? lit->s : "", (uint32_t)lit->slen};
         if (a.dict) {
             /* Evaluate the predicate once per dictionary entry, then on codes. */
-            if (nd->pass_dict != a.dict) {
-                if (nd->pass_cap < a.dict->count) {
-                    uint8_t *p = realloc(nd->pass, a.dict->count);
-                    if (!p) return sli_nomem(ev->ctx, "string predicate");
-                    nd->pass = p;
-                    nd->pass_cap = a.dict->count;
-                }
-                /* the string kernel over the dictionary, a vector's worth at a time */
-                memset(nd->pass, 0, a.dict->count);
-                for (size_t at = 0; at < a.dict->count; at += SLI_VEC_SIZE) {
-                    size_t len = a.dict->count - at < SLI_VEC_SIZE ? a.dict->count - at : SLI_VEC_SIZE;
-                    size_t hit = ev->fk->str_const(op, a.dict->views + at, c, NULL, len, nd->s2);
-                    for (size_t i = 0; i < hit; i++) nd->pass[at + nd->s2[i]] = 1;
-                }
-                nd->pass_dict = a.dict;
-            }
+            cmp_pred cp = {ev, op, c};
+            if ((s = dict_pass(ev, nd, a.dict, dict_cmp, &cp))) return s;
             *nout = ev->fk->codes(a.data, nd->pass, vs, m, out);
             return SL_OK;
         }
@@ -451,22 +486,8 @@ static sl_status select_like(sli_eval *ev, enode *nd, const sli_chunk *in, const
     sl_like_pattern pat;
     sli_like_compile(lit->s ? lit->s : "", lit->slen, &pat);
     if (a.dict) {
-        if (nd->pass_dict != a.dict) {
-            if (nd->pass_cap < a.dict->count) {
-                uint8_t *p = realloc(nd->pass, a.dict->count);
-                if (!p) return sli_nomem(ev->ctx, "string predicate");
-                nd->pass = p;
-                nd->pass_cap = a.dict->count;
-            }
-            /* the pattern over the dictionary, a vector's worth at a time */
-            memset(nd->pass, 0, a.dict->count);
-            for (size_t at = 0; at < a.dict->count; at += SLI_VEC_SIZE) {
-                size_t len = a.dict->count - at < SLI_VEC_SIZE ? a.dict->count - at : SLI_VEC_SIZE;
-                size_t hit = ev->lk->select(&pat, e->negated, a.dict->views + at, NULL, len, nd->s2);
-                for (size_t i = 0; i < hit; i++) nd->pass[at + nd->s2[i]] = 1;
-            }
-            nd->pass_dict = a.dict;
-        }
+        like_pred lp = {ev, &pat, e->negated};
+        if ((s = dict_pass(ev, nd, a.dict, dict_like, &lp))) return s;
         *nout = ev->fk->codes(a.data, nd->pass, vs, m, out);
         return SL_OK;
     }

@@ -14,7 +14,7 @@ Both use the same number of threads. Runs alternate (sluice, DuckDB, ...)
 so that drifts in machine load hit both; medians are reported.
 
 Usage: read_vs_duckdb.py SLUICE FILE.parquet [--reps N] [--threads N]
-       [--out bench/results/parquet_read]
+       [--out bench/results/parquet_read] [--source "how the file was made"]
 Writes OUT.json and OUT.md.
 """
 import argparse
@@ -75,6 +75,7 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--out", default="bench/results/parquet_read")
+    ap.add_argument("--source", default="", help="how the file was made, for the report")
     a = ap.parse_args()
 
     meta = pq.ParquetFile(a.file).metadata
@@ -113,6 +114,8 @@ def main():
         f.write(f"`{res['file']}`: {rows:,} rows, {len(cols)} columns, {meta.num_row_groups} row groups, "
                 f"{codec}, {size / 1e6:.1f} MB. {a.threads} thread(s), {a.reps} alternating runs each, "
                 f"{res['cpu']} ({res['cpus']} CPUs), {res['date']}, commit {commit}.\n\n")
+        if a.source:
+            f.write(f"The file: {a.source}\n\n")
         f.write("| engine | median s | runs (s) | rows/s |\n| --- | --- | --- | --- |\n")
         for name, med, ts in (("sluice", s_med, s_times), (f"DuckDB {duckdb.__version__}", d_med, d_times)):
             f.write(f"| {name} | {med:.3f} | {', '.join(f'{t:.3f}' for t in ts)} | {rows / med / 1e6:.1f}M |\n")

@@ -550,24 +550,6 @@ static sl_status negate(binder *b, sli_expr **pe)
 
 /* ---- desugaring --------------------------------------------------------- */
 
-static sli_expr *binary(sli_op op, sli_expr *l, sli_expr *r, int line, int col)
-{
-    sli_expr *e = sli_expr_new(SLI_EX_BINARY, line, col);
-    if (!e) {
-        sli_expr_free(l);
-        sli_expr_free(r);
-        return NULL;
-    }
-    e->op = op;
-    bool ok = sli_expr_push(e, l);
-    ok = sli_expr_push(e, r) && ok;
-    if (!ok) {
-        sli_expr_free(e);
-        return NULL;
-    }
-    return e;
-}
-
 /* BETWEEN and IN become comparisons (unbound), taking over e's children. */
 static sli_expr *desugar(sli_expr *e)
 {
@@ -575,27 +557,27 @@ static sli_expr *desugar(sli_expr *e)
     if (e->kind == SLI_EX_BETWEEN) {
         sli_expr *x2 = sli_expr_clone(e->args[0]);
         if (!x2) return NULL;
-        sli_expr *lo = binary(e->negated ? SLI_OP_LT : SLI_OP_GE, e->args[0], e->args[1], e->line, e->col);
-        sli_expr *hi = binary(e->negated ? SLI_OP_GT : SLI_OP_LE, x2, e->args[2], e->line, e->col);
+        sli_expr *lo = sli_expr_binary(e->negated ? SLI_OP_LT : SLI_OP_GE, e->args[0], e->args[1], e->line, e->col);
+        sli_expr *hi = sli_expr_binary(e->negated ? SLI_OP_GT : SLI_OP_LE, x2, e->args[2], e->line, e->col);
         e->nargs = 0;
         if (!lo || !hi) {
             sli_expr_free(lo);
             sli_expr_free(hi);
             return NULL;
         }
-        out = binary(e->negated ? SLI_OP_OR : SLI_OP_AND, lo, hi, e->line, e->col);
+        out = sli_expr_binary(e->negated ? SLI_OP_OR : SLI_OP_AND, lo, hi, e->line, e->col);
     } else { /* IN */
         for (size_t i = 1; i < e->nargs; i++) {
             sli_expr *x = i + 1 == e->nargs ? e->args[0] : sli_expr_clone(e->args[0]);
             if (i + 1 == e->nargs) e->args[0] = NULL;
             sli_expr *cmp =
-                x ? binary(e->negated ? SLI_OP_NE : SLI_OP_EQ, x, e->args[i], e->line, e->col) : NULL;
+                x ? sli_expr_binary(e->negated ? SLI_OP_NE : SLI_OP_EQ, x, e->args[i], e->line, e->col) : NULL;
             e->args[i] = NULL;
             if (!cmp) {
                 sli_expr_free(out);
                 return NULL;
             }
-            out = out ? binary(e->negated ? SLI_OP_AND : SLI_OP_OR, out, cmp, e->line, e->col) : cmp;
+            out = out ? sli_expr_binary(e->negated ? SLI_OP_AND : SLI_OP_OR, out, cmp, e->line, e->col) : cmp;
             if (!out) return NULL;
         }
         e->nargs = 0;

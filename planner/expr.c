@@ -30,6 +30,24 @@ sli_expr *sli_expr_new(sli_expr_kind kind, int line, int col)
     return e;
 }
 
+sli_expr *sli_expr_binary(sli_op op, sli_expr *l, sli_expr *r, int line, int col)
+{
+    sli_expr *e = sli_expr_new(SLI_EX_BINARY, line, col);
+    if (!e) {
+        sli_expr_free(l);
+        sli_expr_free(r);
+        return NULL;
+    }
+    e->op = op;
+    bool ok = sli_expr_push(e, l);
+    ok = sli_expr_push(e, r) && ok;
+    if (!ok) {
+        sli_expr_free(e);
+        return NULL;
+    }
+    return e;
+}
+
 bool sli_expr_push(sli_expr *e, sli_expr *child)
 {
     sli_expr **na = realloc(e->args, (e->nargs + 1) * sizeof *na);

@@ -98,6 +98,12 @@ typedef struct sli_expr {
 /** @return a zeroed node of `kind` at line:col, or NULL. */
 sli_expr *sli_expr_new(sli_expr_kind kind, int line, int col);
 
+/**
+ * @return a new `l op r` node at line:col taking l and r (both freed on
+ * failure), or NULL on NOMEM. Its type is left for the binder.
+ */
+sli_expr *sli_expr_binary(sli_op op, sli_expr *l, sli_expr *r, int line, int col);
+
 /** Appends a child (taking ownership, also on failure). @return false on NOMEM. */
 bool sli_expr_push(sli_expr *e, sli_expr *child);
 

@@ -90,24 +90,13 @@ sli_expr *sli_opt_and_all(sli_expr **list, size_t n, bool *nomem)
             acc = list[i];
             continue;
         }
-        sli_expr *and = sli_expr_new(SLI_EX_BINARY, acc->line, acc->col);
-        if (!and) {
-            sli_expr_free(acc);
-            for (size_t k = i; k < n; k++) sli_expr_free(list[k]);
-            *nomem = true;
-            return NULL;
-        }
-        and->op = SLI_OP_AND;
-        and->type = sli_type(SL_TYPE_BOOL);
-        bool ok = sli_expr_push(and, acc);
-        ok = sli_expr_push(and, list[i]) && ok;
-        acc = and;
-        if (!ok) {
-            sli_expr_free(acc);
+        acc = sli_expr_binary(SLI_OP_AND, acc, list[i], acc->line, acc->col);
+        if (!acc) {
             for (size_t k = i + 1; k < n; k++) sli_expr_free(list[k]);
             *nomem = true;
             return NULL;
         }
+        acc->type = sli_type(SL_TYPE_BOOL);
     }
     return acc;
 }
@@ -218,22 +207,12 @@ static void compact(branch *b)
 
 static sli_expr *or_of(sli_expr *l, sli_expr *r, bool *nomem)
 {
-    sli_expr *o = sli_expr_new(SLI_EX_BINARY, l->line, l->col);
+    sli_expr *o = sli_expr_binary(SLI_OP_OR, l, r, l->line, l->col);
     if (!o) {
-        sli_expr_free(l);
-        sli_expr_free(r);
         *nomem = true;
         return NULL;
     }
-    o->op = SLI_OP_OR;
     o->type = sli_type(SL_TYPE_BOOL);
-    bool ok = sli_expr_push(o, l);
-    ok = sli_expr_push(o, r) && ok;
-    if (!ok) {
-        sli_expr_free(o);
-        *nomem = true;
-        return NULL;
-    }
     return o;
 }
 

@@ -171,41 +171,14 @@ static sli_expr *and_of(sli_expr *l, sli_expr *r)
 {
     if (!l) return r;
     if (!r) return l;
-    sli_expr *e = sli_expr_new(SLI_EX_BINARY, l->line, l->col);
-    if (!e) {
-        sli_expr_free(l);
-        sli_expr_free(r);
-        return NULL;
-    }
-    e->op = SLI_OP_AND;
-    bool ok = sli_expr_push(e, l);
-    ok = sli_expr_push(e, r) && ok;
-    if (!ok) {
-        sli_expr_free(e);
-        return NULL;
-    }
-    return e;
+    return sli_expr_binary(SLI_OP_AND, l, r, l->line, l->col);
 }
 
-/* Splits a tree of ANDs into its conjuncts (taking it). */
+/* Splits a tree of ANDs (or NULL) into its conjuncts (taking it). */
 static bool split_and(sli_expr *e, sli_expr ***list, size_t *n)
 {
-    if (!e) return true;
-    if (e->kind == SLI_EX_BINARY && e->op == SLI_OP_AND && e->nargs == 2) {
-        sli_expr *l = e->args[0], *r = e->args[1];
-        e->nargs = 0;
-        sli_expr_free(e);
-        bool ok = split_and(l, list, n);
-        return split_and(r, list, n) && ok;
-    }
-    sli_expr **nl = realloc(*list, (*n + 1) * sizeof *nl);
-    if (!nl) {
-        sli_expr_free(e);
-        return false;
-    }
-    *list = nl;
-    (*list)[(*n)++] = e;
-    return true;
+    size_t cap = *n;
+    return !e || sli_opt_conjuncts(e, list, n, &cap);
 }
 
 static bool is_agg_name(const char *name)

@@ -11,7 +11,6 @@ Usage: oracle_examples.py SLUICE_BINARY SOURCE_DIR [DATA_DIR]
 import decimal
 import glob
 import json
-import math
 import os
 import re
 import subprocess
@@ -19,44 +18,7 @@ import sys
 
 import duckdb
 
-DUCK_TYPES = {"int8": "TINYINT", "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT",
-              "float64": "DOUBLE", "date": "DATE", "utf8": "VARCHAR", "bool": "BOOLEAN"}
-
-
-def sluice_schemas(sluice, data):
-    out = subprocess.run([sluice, "tables", "--data", data], check=True, capture_output=True, text=True).stdout
-    tables, cur = {}, None
-    for line in out.splitlines():
-        if not line.startswith(" "):
-            cur = line.split(" ")[0]
-            tables[cur] = []
-        else:
-            name, typ = line.split()
-            tables[cur].append((name, typ))
-    return tables
-
-
-def duck_type(t):
-    m = re.fullmatch(r"decimal\((\d+),(\d+)\)", t)
-    return "DECIMAL(%s,%s)" % m.groups() if m else DUCK_TYPES[t]
-
-
-def same(a, b):
-    """a from sluice (JSON, decimals as Decimal), b from DuckDB."""
-    if a is None or b is None:
-        return a is None and b is None
-    if isinstance(b, float):
-        fa = float(a)
-        if math.isnan(b):
-            return math.isnan(fa)
-        return fa == b or abs(fa - b) <= 1e-9 * max(abs(fa), abs(b))
-    if isinstance(b, bool):
-        return a is b
-    if isinstance(b, (int, decimal.Decimal)):
-        return decimal.Decimal(a) == decimal.Decimal(b)
-    if hasattr(b, "isoformat"):
-        return a == b.isoformat()
-    return a == b
+from duck_oracle import duck_type, same, sluice_schemas
 
 
 def main():

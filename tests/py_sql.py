@@ -10,17 +10,16 @@ are compared in order, the others as sorted multisets.
 
 Usage: py_sql.py SLUICE_BINARY SOURCE_DIR
 """
-import datetime
 import decimal
 import json
-import math
 import os
-import re
 import subprocess
 import sys
 import tempfile
 
 import duckdb
+
+from duck_oracle import duck_type, same, sluice_schemas
 
 TABLES = {
     "t1": "k,v,s,d,amt\n"
@@ -117,44 +116,6 @@ QUERIES = [
     "select s from t1 where substring(s from 2 for 2) = 'an' order by s",
 ]
 
-DUCK_TYPES = {"int8": "TINYINT", "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT",
-              "float64": "DOUBLE", "date": "DATE", "utf8": "VARCHAR", "bool": "BOOLEAN"}
-
-
-def duck_type(t):
-    m = re.fullmatch(r"decimal\((\d+),(\d+)\)", t)
-    return "DECIMAL(%s,%s)" % m.groups() if m else DUCK_TYPES[t]
-
-
-def schemas(sluice, data):
-    out = subprocess.run([sluice, "tables", "--data", data], check=True, capture_output=True, text=True).stdout
-    tables, cur = {}, None
-    for line in out.splitlines():
-        if not line.startswith(" "):
-            cur = line.split(" ")[0]
-            tables[cur] = []
-        else:
-            name, typ = line.split()
-            tables[cur].append((name, typ))
-    return tables
-
-
-def same(a, b):
-    if a is None or b is None:
-        return a is None and b is None
-    if isinstance(b, float):
-        fa = float(a)
-        return fa == b or abs(fa - b) <= 1e-9 * max(abs(fa), abs(b))
-    if isinstance(b, bool):
-        return a is b
-    if isinstance(b, (int, decimal.Decimal)):
-        return decimal.Decimal(str(a)) == decimal.Decimal(b)
-    if isinstance(b, datetime.datetime) and b.time() == datetime.time(0):
-        return a == b.date().isoformat()  # DuckDB's date + interval is a timestamp
-    if hasattr(b, "isoformat"):
-        return a == b.isoformat()
-    return a == b
-
 
 def main():
     sluice = sys.argv[1]
@@ -164,7 +125,7 @@ def main():
             with open(os.path.join(data, name + ".csv"), "w") as f:
                 f.write(text)
         con = duckdb.connect()
-        for table, cols in schemas(sluice, data).items():
+        for table, cols in sluice_schemas(sluice, data).items():
             types = ", ".join("'%s': '%s'" % (n, duck_type(t)) for n, t in cols)
             con.execute("CREATE TABLE %s AS SELECT * FROM read_csv('%s', header=true, columns={%s})"
                         % (table, os.path.join(data, table + ".csv"), types))

@@ -1,6 +1,8 @@
 /*
- * parse.c — recursive-descent parser of plan files and expression lists, and
- * the expression grammar the SQL front end (sql_parse.c) shares.
+ * parse.c — recursive-descent parser of expressions and expression lists: the
+ * expression grammar of plan files (whose statements, let bindings and
+ * chains, parse_program.c parses), of the C API's expression text, and of the
+ * SQL front end (sql_parse.c).
  *
  * The grammar is written out in parse.h. Expressions are parsed one function
  * per precedence level (or < and < not < comparison < additive <
@@ -31,6 +33,7 @@
 #include <strings.h>
 
 #include "lexer.h"
+#include "parse_impl.h"
 #include "runtime/context.h"
 #include "runtime/types.h"
 
@@ -1328,6 +1331,11 @@ static sli_expr *parse_item(parser *p, sli_list_mode mode)
     return order_tail(p, a, h);
 }
 
+sli_expr *sli_parse_item(sli_parser *p, sli_list_mode mode)
+{
+    return parse_item(p, mode);
+}
+
 /* Appends e (NULL after an error) to a growing array. Frees e on failure. */
 static bool push_expr(parser *p, sli_expr ***list, size_t *n, sli_expr *e)
 {
@@ -1376,238 +1384,4 @@ sl_status sli_parse_expr_list(sl_context *ctx, const sli_source *src, sli_list_m
         sli_expr_free_list(list, count);
     if (n) *n = count;
     return p->status;
-}
-
-/* ---- plan files ---------------------------------------------------------- */
-
-void sli_pchain_free(sli_pchain *c)
-{
-    if (!c) return;
-    for (size_t i = 0; i < c->nsteps; i++) {
-        free(c->steps[i].method);
-        sli_pchain_free(c->steps[i].input);
-        sli_expr_free_list(c->steps[i].args, c->steps[i].nargs);
-    }
-    free(c->steps);
-    free(c->table);
-    free(c->ref);
-    free(c);
-}
-
-void sli_program_free(sli_program *prog)
-{
-    if (!prog) return;
-    for (size_t i = 0; i < prog->nlets; i++) {
-        free(prog->let_names[i]);
-        sli_pchain_free(prog->let_chains[i]);
-    }
-    free(prog->let_names);
-    free(prog->let_lines);
-    free(prog->let_cols);
-    free(prog->let_chains);
-    sli_pchain_free(prog->main);
-    free(prog);
-}
-
-static bool is_order_method(const sli_token *t)
-{
-    return sli_token_is(t, "orderby") || sli_token_is(t, "order_by") || sli_token_is(t, "sort");
-}
-
-static sli_pchain *parse_chain(parser *p);
-
-/* The arguments of a step, with the current token just after its '('. */
-static bool parse_step_args(parser *p, sli_pstep *st, bool is_join, sli_list_mode mode)
-{
-    if (cur(p)->kind == SLI_TOK_RPAREN) {
-        advance(p);
-        return true;
-    }
-    for (bool first = true;; first = false) {
-        if (first && is_join) {
-            if (!(st->input = parse_chain(p))) return false;
-        } else {
-            sli_expr *e = parse_item(p, mode);
-            if (!e || !push_expr(p, &st->args, &st->nargs, e)) return false;
-        }
-        if (cur(p)->kind != SLI_TOK_COMMA) break;
-        advance(p);
-    }
-    return expect(p, SLI_TOK_RPAREN, "',' or ')'");
-}
-
-static bool parse_source(parser *p, sli_pchain *c)
-{
-    const sli_token *t = cur(p);
-    c->line = t->line;
-    c->col = t->col;
-    if (sli_token_is(t, "table")) {
-        advance(p);
-        if (!expect(p, SLI_TOK_LPAREN, "'(' after 'table'")) return false;
-        sli_tok_kind k = cur(p)->kind;
-        if (k != SLI_TOK_STRING && k != SLI_TOK_QIDENT && k != SLI_TOK_IDENT) {
-            expected(p, "a table name such as \"lineitem\"");
-            return false;
-        }
-        sli_token name = advance(p);
-        if (!(c->table = sli_token_text(&name, NULL))) {
-            nomem(p);
-            return false;
-        }
-        return expect(p, SLI_TOK_RPAREN, "')' after the table name");
-    }
-    if (t->kind != SLI_TOK_IDENT || sli_token_is(t, "let")) {
-        expected(p, "table(\"name\") or the name of a let binding");
-        return false;
-    }
-    sli_token name = advance(p);
-    if (!(c->ref = sli_token_text(&name, NULL))) {
-        nomem(p);
-        return false;
-    }
-    return true;
-}
-
-static sli_pchain *parse_chain(parser *p)
-{
-    if (!enter(p)) return NULL;
-    sli_pchain *c = calloc(1, sizeof *c);
-    if (!c) {
-        leave(p);
-        return nomem(p);
-    }
-    bool ok = parse_source(p, c);
-    while (ok && cur(p)->kind == SLI_TOK_DOT) {
-        advance(p);
-        if (cur(p)->kind != SLI_TOK_IDENT) {
-            expected(p, "a method name after '.'");
-            ok = false;
-            break;
-        }
-        if (peek(p, 1)->kind != SLI_TOK_LPAREN) {
-            char what[96];
-            snprintf(what, sizeof what, "'(' after '%.*s'", (int)(cur(p)->len > 40 ? 40 : cur(p)->len),
-                     cur(p)->text);
-            advance(p);
-            expected(p, what);
-            ok = false;
-            break;
-        }
-        sli_pstep *ns = realloc(c->steps, (c->nsteps + 1) * sizeof *ns);
-        if (!ns) {
-            nomem(p);
-            ok = false;
-            break;
-        }
-        c->steps = ns;
-        sli_pstep *st = &c->steps[c->nsteps++];
-        memset(st, 0, sizeof *st);
-        sli_token name = advance(p);
-        advance(p); /* '(' */
-        st->line = name.line;
-        st->col = name.col;
-        if (!(st->method = sli_token_text(&name, NULL))) {
-            nomem(p);
-            ok = false;
-            break;
-        }
-        ok = parse_step_args(p, st, sli_token_is(&name, "join"),
-                             is_order_method(&name) ? SLI_LIST_ORDER : SLI_LIST_PLAIN);
-    }
-    leave(p);
-    if (!ok) {
-        sli_pchain_free(c);
-        return NULL;
-    }
-    return c;
-}
-
-/* `let name = chain ;` with the current token at "let". */
-static bool parse_let(parser *p, sli_program *prog, size_t *cap)
-{
-    advance(p);
-    const sli_token *t = cur(p);
-    if (t->kind != SLI_TOK_IDENT || sli_token_is(t, "let") || sli_token_is(t, "table")) {
-        expected(p, "a name after 'let'");
-        return false;
-    }
-    sli_token name = advance(p);
-    char *s = sli_token_text(&name, NULL);
-    if (!s) {
-        nomem(p);
-        return false;
-    }
-    for (size_t i = 0; i < prog->nlets; i++) {
-        if (strcmp(prog->let_names[i], s) == 0) {
-            fail_at(p, &name, SL_ERR_DUPLICATE, "'%s' is already defined", s);
-            free(s);
-            return false;
-        }
-    }
-    if (prog->nlets == *cap) {
-        size_t nc = *cap ? *cap * 2 : 4;
-        char **nn = realloc(prog->let_names, nc * sizeof *nn);
-        if (nn) prog->let_names = nn;
-        int *nl = realloc(prog->let_lines, nc * sizeof *nl);
-        if (nl) prog->let_lines = nl;
-        int *ncol = realloc(prog->let_cols, nc * sizeof *ncol);
-        if (ncol) prog->let_cols = ncol;
-        sli_pchain **nch = realloc(prog->let_chains, nc * sizeof *nch);
-        if (nch) prog->let_chains = nch;
-        if (!nn || !nl || !ncol || !nch) {
-            free(s);
-            nomem(p);
-            return false;
-        }
-        *cap = nc;
-    }
-    if (!expect(p, SLI_TOK_EQ, "'=' after the let name")) {
-        free(s);
-        return false;
-    }
-    sli_pchain *c = parse_chain(p);
-    if (!c) {
-        free(s);
-        return false;
-    }
-    size_t i = prog->nlets++;
-    prog->let_names[i] = s;
-    prog->let_lines[i] = name.line;
-    prog->let_cols[i] = name.col;
-    prog->let_chains[i] = c;
-    return expect(p, SLI_TOK_SEMI, "';' after the let binding");
-}
-
-sli_program *sli_parse_program(sl_context *ctx, const sli_source *src)
-{
-    parser ps, *p = &ps;
-    sli_parse_init(p, ctx, src, false);
-    sli_program *prog = calloc(1, sizeof *prog);
-    if (!prog) {
-        nomem(p);
-        return NULL;
-    }
-    size_t cap = 0;
-    if (cur(p)->kind == SLI_TOK_EOF) {
-        fail_at(p, cur(p), SL_ERR_SYNTAX, "empty plan: expected a chain such as table(\"t\").select(...)");
-        goto fail;
-    }
-    while (is_kw(p, "let"))
-        if (!parse_let(p, prog, &cap)) goto fail;
-    if (cur(p)->kind == SLI_TOK_EOF) {
-        expected(p, "a chain such as table(\"t\").select(...) after the let bindings");
-        goto fail;
-    }
-    if (!(prog->main = parse_chain(p))) goto fail;
-    if (cur(p)->kind == SLI_TOK_SEMI) advance(p);
-    if (cur(p)->kind != SLI_TOK_EOF) {
-        char d[64];
-        fail_at(p, cur(p), SL_ERR_SYNTAX, "unexpected %s after the end of the plan",
-                sli_token_describe(cur(p), d, sizeof d));
-        goto fail;
-    }
-    return prog;
-fail:
-    sli_program_free(prog);
-    return NULL;
 }

@@ -27,6 +27,10 @@
  *   ORDER BY  output names, SELECT expressions, or hidden sort columns
  *   LIMIT     limit after the sort; a last projection drops hidden columns
  *
+ * FROM and WHERE are planned in sql_from.c; this file has the relations'
+ * helpers, name resolution, and everything from the SELECT list on. What the
+ * two share is in sql_plan_impl.h.
+ *
  * Errors point into the query text with line:column and a caret.
  */
 #include <stdarg.h>
@@ -37,58 +41,23 @@
 
 #include "bind.h"
 #include "frame.h"
-#include "opt_util.h"
 #include "runtime/context.h"
-#include "runtime/table.h"
 #include "sql_ast.h"
+#include "sql_plan_impl.h"
 
-/** Deepest nesting of subqueries the planner follows. */
-#define MAX_NESTING 64
-/** Bit of a column mask that marks a reference to the enclosing query. */
-#define OUTER_BIT ((uint64_t)1 << 63)
-/** Most FROM items one block may join by commas (one mask bit each). */
-#define MAX_UNITS 62
-
-typedef struct scol {
-    char *qual;  /**< table alias (or name) the column belongs to; NULL for computed ones */
-    char *name;  /**< the name SQL sees */
-    char *fname; /**< the frame column's name */
-    bool nullable;
-} scol;
-
-/** A relation being built: a frame and what SQL knows about its columns. */
-typedef struct rel {
-    sl_frame *f;
-    scol *c; /**< one per frame column, in order */
-    size_t n;
-    double rows; /**< size estimate: the largest base table's row count */
-    int line, col;
-} rel;
-
-typedef struct planner {
-    sl_context *ctx;
-    const sli_source *src;
-    int depth;
-} planner;
-
-/* A scope: the relations of one FROM clause, and the enclosing query's. */
-typedef struct scope {
-    rel **rels;
-    size_t nrels;
-    const struct scope *outer;
-} scope;
+typedef sli_sqlp_col scol;
+typedef sli_sqlp_rel rel;
+typedef sli_sqlp planner;
+typedef sli_sqlp_scope scope;
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static sl_status oom(planner *p)
+sl_status sli_sqlp_oom(planner *p)
 {
     return sli_nomem(p->ctx, "SQL planner");
 }
 
-static sl_status err_at(planner *p, sl_status s, int line, int col, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static sl_status err_at(planner *p, sl_status s, int line, int col, const char *fmt, ...)
+sl_status sli_sqlp_err_at(planner *p, sl_status s, int line, int col, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -99,7 +68,7 @@ static sl_status err_at(planner *p, sl_status s, int line, int col, const char *
 }
 
 /* Gives an error from the frame layer a position unless it has one. */
-static sl_status locate(planner *p, int line, int col)
+sl_status sli_sqlp_locate(planner *p, int line, int col)
 {
     sl_context *ctx = p->ctx;
     size_t n = strlen(p->src->name);
@@ -110,7 +79,7 @@ static sl_status locate(planner *p, int line, int col)
     return sli_source_error(ctx, s, p->src, line, col, "%s", msg);
 }
 
-static void rel_clear(rel *r)
+void sli_sqlp_rel_clear(rel *r)
 {
     sl_frame_destroy(r->f);
     for (size_t i = 0; i < r->n; i++) {
@@ -123,7 +92,7 @@ static void rel_clear(rel *r)
 }
 
 /* Appends a column (strings copied). @return false on NOMEM. */
-static bool rel_add(rel *r, const char *qual, const char *name, const char *fname, bool nullable)
+bool sli_sqlp_rel_add(rel *r, const char *qual, const char *name, const char *fname, bool nullable)
 {
     scol *nc = realloc(r->c, (r->n + 1) * sizeof *nc);
     if (!nc) return false;
@@ -143,7 +112,7 @@ static bool rel_add(rel *r, const char *qual, const char *name, const char *fnam
     return true;
 }
 
-static sli_expr *col_ref(const char *name, int line, int col)
+sli_expr *sli_sqlp_col_ref(const char *name, int line, int col)
 {
     sli_expr *e = sli_expr_new(SLI_EX_COLUMN, line, col);
     if (e && !(e->name = strdup(name))) {
@@ -154,7 +123,7 @@ static sli_expr *col_ref(const char *name, int line, int col)
 }
 
 /* Wraps e in `as name` (takes e). */
-static sli_expr *alias_of(sli_expr *e, const char *name)
+sli_expr *sli_sqlp_alias_of(sli_expr *e, const char *name)
 {
     if (!e) return NULL;
     sli_expr *a = sli_expr_new(SLI_EX_ALIAS, e->line, e->col);
@@ -164,21 +133,6 @@ static sli_expr *alias_of(sli_expr *e, const char *name)
         return NULL;
     }
     return a;
-}
-
-/* l and r (both taken), left-associated like the parser builds them. */
-static sli_expr *and_of(sli_expr *l, sli_expr *r)
-{
-    if (!l) return r;
-    if (!r) return l;
-    return sli_expr_binary(SLI_OP_AND, l, r, l->line, l->col);
-}
-
-/* Splits a tree of ANDs (or NULL) into its conjuncts (taking it). */
-static bool split_and(sli_expr *e, sli_expr ***list, size_t *n)
-{
-    size_t cap = *n;
-    return !e || sli_opt_conjuncts(e, list, n, &cap);
 }
 
 static bool is_agg_name(const char *name)
@@ -195,27 +149,27 @@ static bool is_agg_call(const sli_expr *e)
     return e->kind == SLI_EX_CALL && e->name && is_agg_name(e->name);
 }
 
-static bool has_agg(const sli_expr *e)
+bool sli_sqlp_has_agg(const sli_expr *e)
 {
     if (!e) return false;
     if (is_agg_call(e)) return true;
     for (size_t i = 0; i < e->nargs; i++)
-        if (has_agg(e->args[i])) return true;
+        if (sli_sqlp_has_agg(e->args[i])) return true;
     return false;
 }
 
-static bool is_subquery_node(const sli_expr *e)
+bool sli_sqlp_is_subquery(const sli_expr *e)
 {
     return e->kind == SLI_EX_CALL && e->name &&
            (strcmp(e->name, SLI_SQL_EXISTS) == 0 || strcmp(e->name, SLI_SQL_IN) == 0);
 }
 
-static const sli_expr *find_subquery(const sli_expr *e)
+const sli_expr *sli_sqlp_find_subquery(const sli_expr *e)
 {
     if (!e) return NULL;
-    if (is_subquery_node(e)) return e;
+    if (sli_sqlp_is_subquery(e)) return e;
     for (size_t i = 0; i < e->nargs; i++) {
-        const sli_expr *s = find_subquery(e->args[i]);
+        const sli_expr *s = sli_sqlp_find_subquery(e->args[i]);
         if (s) return s;
     }
     return NULL;
@@ -303,32 +257,32 @@ static sl_status resolve_col(planner *p, const scope *sc, sli_expr *e, uint64_t 
 {
     const char *qual = e->lit.s;
     uint64_t outer_bit = 0;
-    for (const scope *s = sc; s; s = s->outer, outer_bit = OUTER_BIT) {
+    for (const scope *s = sc; s; s = s->outer, outer_bit = SLI_SQLP_OUTER_BIT) {
         size_t ri = 0, ci = 0;
         int hits = find_col(s->rels, s->nrels, qual, e->name, &ri, &ci);
         if (hits > 1)
-            return err_at(
+            return sli_sqlp_err_at(
                 p, SL_ERR_AMBIGUOUS, e->line, e->col,
                 "column '%s' is ambiguous: more than one table in FROM has it; qualify it, e.g. t.%s",
                 e->name, e->name);
         if (hits == 1) {
             char *fname = strdup(s->rels[ri]->c[ci].fname);
-            if (!fname) return oom(p);
+            if (!fname) return sli_sqlp_oom(p);
             free(e->name);
             e->name = fname;
             free(e->lit.s);
             e->lit.s = NULL;
             e->lit.slen = 0;
-            if (used) *used |= outer_bit ? OUTER_BIT : ((uint64_t)1 << (ri < 62 ? ri : 62));
+            if (used) *used |= outer_bit ? SLI_SQLP_OUTER_BIT : ((uint64_t)1 << (ri < 62 ? ri : 62));
             return SL_OK;
         }
         if (qual && has_qual(s->rels, s->nrels, qual))
-            return err_at(p, SL_ERR_UNKNOWN_COLUMN, e->line, e->col, "table '%s' has no column '%s'", qual,
-                          e->name);
+            return sli_sqlp_err_at(p, SL_ERR_UNKNOWN_COLUMN, e->line, e->col, "table '%s' has no column '%s'",
+                                   qual, e->name);
     }
     if (qual)
-        return err_at(p, SL_ERR_UNKNOWN_TABLE, e->line, e->col, "unknown table or alias '%s' in '%s.%s'",
-                      qual, qual, e->name);
+        return sli_sqlp_err_at(p, SL_ERR_UNKNOWN_TABLE, e->line, e->col,
+                               "unknown table or alias '%s' in '%s.%s'", qual, qual, e->name);
     size_t total = 0;
     for (size_t r = 0; r < sc->nrels; r++) total += sc->rels[r]->n;
     const char **names = malloc((total ? total : 1) * sizeof *names);
@@ -340,657 +294,30 @@ static sl_status resolve_col(planner *p, const scope *sc, sli_expr *e, uint64_t 
         sli_suggest(e->name, names, total, cand, sizeof cand);
         free(names);
     }
-    return err_at(p, SL_ERR_UNKNOWN_COLUMN, e->line, e->col, "unknown column '%s'; %s", e->name, cand);
+    return sli_sqlp_err_at(p, SL_ERR_UNKNOWN_COLUMN, e->line, e->col, "unknown column '%s'; %s", e->name,
+                           cand);
 }
 
 /* Resolves every column of e; `used` collects the relations it reads. */
-static sl_status resolve(planner *p, const scope *sc, sli_expr *e, uint64_t *used)
+sl_status sli_sqlp_resolve(planner *p, const scope *sc, sli_expr *e, uint64_t *used)
 {
     if (e->kind == SLI_EX_COLUMN) return resolve_col(p, sc, e, used);
-    if (is_subquery_node(e))
-        return err_at(p, SL_ERR_UNSUPPORTED, e->line, e->col,
-                      "subqueries are only supported as conditions of WHERE joined by AND "
-                      "([NOT] EXISTS, x [NOT] IN (SELECT ...))");
+    if (sli_sqlp_is_subquery(e))
+        return sli_sqlp_err_at(p, SL_ERR_UNSUPPORTED, e->line, e->col,
+                               "subqueries are only supported as conditions of WHERE joined by AND "
+                               "([NOT] EXISTS, x [NOT] IN (SELECT ...))");
     for (size_t i = 0; i < e->nargs; i++) {
-        sl_status s = resolve(p, sc, e->args[i], used);
+        sl_status s = sli_sqlp_resolve(p, sc, e->args[i], used);
         if (s) return s;
     }
     return SL_OK;
 }
 
-static sl_status resolve_in(planner *p, rel *r, sli_expr *e)
+sl_status sli_sqlp_resolve_in(planner *p, rel *r, sli_expr *e)
 {
     rel *rels[1] = {r};
     scope sc = {rels, 1, NULL};
-    return resolve(p, &sc, e, NULL);
-}
-
-/* Which of rels (bits) a resolved tree reads, by frame name. */
-static uint64_t mask_of(const sli_expr *e, rel *const *rels, size_t nrels)
-{
-    uint64_t m = 0;
-    if (e->kind == SLI_EX_COLUMN) {
-        for (size_t r = 0; r < nrels; r++)
-            for (size_t i = 0; i < rels[r]->n; i++)
-                if (strcmp(rels[r]->c[i].fname, e->name) == 0) m |= (uint64_t)1 << r;
-    }
-    for (size_t i = 0; i < e->nargs; i++) m |= mask_of(e->args[i], rels, nrels);
-    return m;
-}
-
-static int popcount64(uint64_t m)
-{
-    int n = 0;
-    for (; m; m &= m - 1) n++;
-    return n;
-}
-
-/* ---- FROM items ----------------------------------------------------------- */
-
-static sl_status plan_select(planner *p, sli_sql_select *s, rel *out);
-
-static bool fname_taken(const char *name, rel *const *others, size_t nothers, const rel *self, size_t upto)
-{
-    for (size_t o = 0; o < nothers; o++)
-        for (size_t i = 0; i < others[o]->n; i++)
-            if (strcmp(others[o]->c[i].fname, name) == 0) return true;
-    for (size_t i = 0; i < upto; i++)
-        if (strcmp(self->c[i].fname, name) == 0) return true;
-    return false;
-}
-
-/* Renames r's columns whose frame names clash with those of `others` (a
- * projection "alias.column"), so that joined columns stay addressable. */
-static sl_status uniquify(planner *p, rel *r, rel *const *others, size_t nothers)
-{
-    bool clash = false;
-    for (size_t i = 0; i < r->n && !clash; i++) clash = fname_taken(r->c[i].fname, others, nothers, r, 0);
-    if (!clash) return SL_OK;
-    sli_expr **list = calloc(r->n, sizeof *list);
-    if (!list) return oom(p);
-    for (size_t i = 0; i < r->n; i++) {
-        char *fresh = NULL;
-        if (fname_taken(r->c[i].fname, others, nothers, r, i)) {
-            size_t cap = strlen(r->c[i].fname) + (r->c[i].qual ? strlen(r->c[i].qual) : 0) + 24;
-            fresh = malloc(cap);
-            if (!fresh) break;
-            snprintf(fresh, cap, "%s.%s", r->c[i].qual ? r->c[i].qual : "", r->c[i].name);
-            for (int k = 2; fname_taken(fresh, others, nothers, r, i); k++)
-                snprintf(fresh, cap, "%s.%s#%d", r->c[i].qual ? r->c[i].qual : "", r->c[i].name, k);
-        }
-        sli_expr *ref = col_ref(r->c[i].fname, r->line, r->col);
-        list[i] = fresh ? alias_of(ref, fresh) : ref;
-        if (fresh && list[i]) {
-            free(r->c[i].fname);
-            r->c[i].fname = fresh;
-        } else {
-            free(fresh);
-        }
-        if (!list[i]) break;
-    }
-    for (size_t i = 0; i < r->n; i++) {
-        if (!list[i]) {
-            sli_expr_free_list(list, r->n);
-            return oom(p);
-        }
-    }
-    sl_frame *f = sli_frame_select(r->f, list, r->n, p->src);
-    if (!f) return locate(p, r->line, r->col);
-    sl_frame_destroy(r->f);
-    r->f = f;
-    return SL_OK;
-}
-
-/* A table or derived table of FROM. */
-static sl_status plan_item(planner *p, sli_sql_from *fi, rel *out)
-{
-    memset(out, 0, sizeof *out);
-    out->line = fi->line;
-    out->col = fi->col;
-    if (fi->sub) {
-        sl_status s = plan_select(p, fi->sub, out);
-        if (s) return s;
-        for (size_t i = 0; i < out->n; i++) {
-            free(out->c[i].qual);
-            if (!(out->c[i].qual = strdup(fi->alias))) return oom(p);
-        }
-        out->line = fi->line;
-        out->col = fi->col;
-        return SL_OK;
-    }
-    out->f = sl_frame_table(p->ctx, fi->table);
-    if (!out->f) return locate(p, fi->line, fi->col);
-    const sli_table *t = out->f->plan->table;
-    out->rows = t ? (double)t->rows : 0;
-    const char *qual = fi->alias ? fi->alias : fi->table;
-    for (size_t i = 0; i < sl_frame_column_count(out->f); i++) {
-        bool nullable = !t || t->source != NULL;
-        for (size_t k = 0; t && !nullable && k < t->nparts; k++)
-            nullable = t->parts[k].cols[i]->null_count > 0;
-        const char *name = sl_frame_column_name(out->f, i);
-        if (!rel_add(out, qual, name, name, nullable)) return oom(p);
-    }
-    return SL_OK;
-}
-
-/* Joins r (taken) onto l: l = l JOIN r ON conds. */
-static sl_status join_into(planner *p, rel *l, rel *r, sli_expr **conds, size_t n, sli_join_type how,
-                           int line, int col)
-{
-    sl_frame *j = sli_frame_join(l->f, r->f, conds, n, how, p->src);
-    if (!j) {
-        rel_clear(r);
-        return locate(p, line, col);
-    }
-    sl_frame_destroy(l->f);
-    l->f = j;
-    bool keeps = how == SLI_JOIN_INNER || how == SLI_JOIN_LEFT;
-    for (size_t i = 0; keeps && i < r->n; i++) {
-        if (!rel_add(l, r->c[i].qual, r->c[i].name, r->c[i].fname,
-                     r->c[i].nullable || how == SLI_JOIN_LEFT)) {
-            rel_clear(r);
-            return oom(p);
-        }
-    }
-    if (r->rows > l->rows) l->rows = r->rows;
-    rel_clear(r);
-    return SL_OK;
-}
-
-/* `l [left] join r on cond` with r already uniquified against l. */
-static sl_status plan_explicit_join(planner *p, rel *l, rel *r, sli_sql_from *fi)
-{
-    sli_expr **conj = NULL;
-    size_t n = 0;
-    sli_expr *on = fi->on;
-    fi->on = NULL;
-    if (!split_and(on, &conj, &n)) {
-        sli_expr_free_list(conj, n);
-        rel_clear(r);
-        return oom(p);
-    }
-    rel *rels[2] = {l, r};
-    scope sc = {rels, 2, NULL};
-    sl_status s = SL_OK;
-    sli_expr *right_only = NULL;
-    size_t keep = 0;
-    for (size_t i = 0; i < n && !s; i++) {
-        const sli_expr *sq = find_subquery(conj[i]);
-        if (sq) {
-            s = err_at(p, SL_ERR_UNSUPPORTED, sq->line, sq->col, "subqueries in ON are not supported");
-            break;
-        }
-        uint64_t used = 0;
-        if ((s = resolve(p, &sc, conj[i], &used))) break;
-        if (fi->join == SLI_SQL_JOIN_LEFT && used == 2) {
-            /* a condition on the right table alone filters it before the join */
-            right_only = and_of(right_only, conj[i]);
-            conj[i] = NULL;
-            if (!right_only) s = oom(p);
-            continue;
-        }
-        if (fi->join == SLI_SQL_JOIN_LEFT && (used & 2) == 0) {
-            s = err_at(p, SL_ERR_UNSUPPORTED, conj[i]->line, conj[i]->col,
-                       "a LEFT JOIN condition that does not use the joined table is not supported");
-            break;
-        }
-        conj[keep++] = conj[i];
-        conj[i] = keep - 1 == i ? conj[i] : NULL;
-    }
-    if (!s && right_only) {
-        sl_frame *f = sli_frame_where(r->f, right_only, p->src);
-        right_only = NULL;
-        if (!f)
-            s = locate(p, fi->line, fi->col);
-        else {
-            sl_frame_destroy(r->f);
-            r->f = f;
-        }
-    }
-    sli_expr_free(right_only);
-    if (s) {
-        sli_expr_free_list(conj, n);
-        rel_clear(r);
-        return s;
-    }
-    if (keep == 0) {
-        free(conj);
-        rel_clear(r);
-        return err_at(
-            p, SL_ERR_UNSUPPORTED, fi->jline, fi->jcol,
-            "a join needs an equality between a column of each side in ON; cross joins are not supported");
-    }
-    return join_into(p, l, r, conj, keep, fi->join == SLI_SQL_JOIN_LEFT ? SLI_JOIN_LEFT : SLI_JOIN_INNER,
-                     fi->jline, fi->jcol);
-}
-
-/* The units of a FROM clause: items separated by commas, each with the
- * explicit joins that follow it. Frame names are made distinct across all
- * units and from `outer` (the enclosing query's relation, or NULL). */
-static sl_status build_units(planner *p, sli_sql_select *s, rel *outer, rel **units, size_t *nunits)
-{
-    rel *u = calloc(s->nfrom, sizeof *u);
-    if (!u) return oom(p);
-    size_t n = 0;
-    sl_status st = SL_OK;
-    rel **others = calloc(s->nfrom + 1, sizeof *others);
-    if (!others) st = oom(p);
-    for (size_t i = 0; i < s->nfrom && !st; i++) {
-        sli_sql_from *fi = &s->from[i];
-        rel r;
-        if ((st = plan_item(p, fi, &r))) {
-            rel_clear(&r);
-            break;
-        }
-        size_t no = 0;
-        for (size_t k = 0; k < n; k++) others[no++] = &u[k];
-        if (outer) others[no++] = outer;
-        if ((st = uniquify(p, &r, others, no))) {
-            rel_clear(&r);
-            break;
-        }
-        if (fi->join == SLI_SQL_JOIN_FIRST || fi->join == SLI_SQL_JOIN_COMMA) {
-            if (n == MAX_UNITS) {
-                rel_clear(&r);
-                st = err_at(p, SL_ERR_UNSUPPORTED, fi->line, fi->col,
-                            "more than %d tables separated by commas", MAX_UNITS);
-                break;
-            }
-            u[n++] = r;
-        } else {
-            st = plan_explicit_join(p, &u[n - 1], &r, fi);
-        }
-    }
-    free(others);
-    if (st) {
-        for (size_t k = 0; k < n; k++) rel_clear(&u[k]);
-        free(u);
-        return st;
-    }
-    *units = u;
-    *nunits = n;
-    return SL_OK;
-}
-
-static sl_status filter_rel(planner *p, rel *r, sli_expr *pred)
-{
-    if (!pred) return SL_OK;
-    int line = pred->line, col = pred->col;
-    sl_frame *f = sli_frame_where(r->f, pred, p->src);
-    if (!f) return locate(p, line, col);
-    sl_frame_destroy(r->f);
-    r->f = f;
-    return SL_OK;
-}
-
-/* Joins comma-separated units (taken) into *out through the equalities
- * among conj (taken; resolved; masks over the units). */
-static sl_status combine_units(planner *p, rel *u, size_t nu, sli_expr **conj, uint64_t *mask, size_t nc,
-                               rel *out)
-{
-    sl_status s = SL_OK;
-    rel *ptrs[MAX_UNITS];
-    for (size_t k = 0; k < nu; k++) ptrs[k] = &u[k];
-    if (nu == 1) {
-        sli_expr *pred = NULL;
-        for (size_t i = 0; i < nc; i++) {
-            pred = and_of(pred, conj[i]);
-            conj[i] = NULL;
-            if (!pred) s = oom(p);
-        }
-        if (!s) s = filter_rel(p, &u[0], pred);
-        *out = u[0];
-        memset(&u[0], 0, sizeof u[0]);
-        return s;
-    }
-    /* conditions on one table go onto that table */
-    for (size_t k = 0; k < nu && !s; k++) {
-        sli_expr *pred = NULL;
-        for (size_t i = 0; i < nc; i++) {
-            if (!conj[i] || !(mask[i] == ((uint64_t)1 << k) || (mask[i] == 0 && k == 0))) continue;
-            pred = and_of(pred, conj[i]);
-            conj[i] = NULL;
-            if (!pred) s = oom(p);
-        }
-        if (!s) s = filter_rel(p, &u[k], pred);
-    }
-    /* equalities between two tables are the join edges */
-    uint64_t *ends = calloc(nc ? nc : 1, sizeof *ends);
-    if (!ends && !s) s = oom(p);
-    for (size_t i = 0; i < nc && !s; i++) {
-        sli_expr *c = conj[i];
-        if (!c || c->kind != SLI_EX_BINARY || c->op != SLI_OP_EQ) continue;
-        uint64_t a = mask_of(c->args[0], ptrs, nu), b = mask_of(c->args[1], ptrs, nu);
-        if (popcount64(a) == 1 && popcount64(b) == 1 && a != b) ends[i] = a | b;
-    }
-    size_t start = 0;
-    for (size_t k = 1; k < nu; k++)
-        if (u[k].rows > u[start].rows) start = k;
-    uint64_t joined = (uint64_t)1 << start;
-    if (!s) {
-        *out = u[start];
-        memset(&u[start], 0, sizeof u[start]);
-    }
-    for (size_t step = 1; step < nu && !s; step++) {
-        size_t best = nu;
-        for (size_t k = 0; k < nu; k++) {
-            if (joined & ((uint64_t)1 << k)) continue;
-            bool linked = false;
-            for (size_t i = 0; i < nc && !linked; i++)
-                linked = conj[i] && ends[i] && (ends[i] & ((uint64_t)1 << k)) && (ends[i] & joined);
-            if (linked && (best == nu || u[k].rows > u[best].rows)) best = k;
-        }
-        if (best == nu) {
-            for (size_t k = 0; k < nu; k++) {
-                if (joined & ((uint64_t)1 << k)) continue;
-                s = err_at(
-                    p, SL_ERR_UNSUPPORTED, u[k].line, u[k].col,
-                    "this table is not linked to the other tables by an equality in WHERE (e.g. a.x = b.y); "
-                    "cross joins are not supported");
-                break;
-            }
-            break;
-        }
-        sli_expr **conds = calloc(nc, sizeof *conds);
-        size_t ncond = 0;
-        if (!conds) {
-            s = oom(p);
-            break;
-        }
-        uint64_t bit = (uint64_t)1 << best;
-        for (size_t i = 0; i < nc; i++) {
-            if (conj[i] && ends[i] && (ends[i] & bit) && (ends[i] & joined)) {
-                conds[ncond++] = conj[i];
-                conj[i] = NULL;
-            }
-        }
-        int line = conds[0]->line, col = conds[0]->col;
-        s = join_into(p, out, &u[best], conds, ncond, SLI_JOIN_INNER, line, col);
-        joined |= bit;
-    }
-    free(ends);
-    /* what remains applies after the joins */
-    sli_expr *rest = NULL;
-    for (size_t i = 0; i < nc; i++) {
-        if (!conj[i]) continue;
-        if (s) {
-            sli_expr_free(conj[i]);
-        } else {
-            rest = and_of(rest, conj[i]);
-            if (!rest) s = oom(p);
-        }
-        conj[i] = NULL;
-    }
-    if (!s)
-        s = filter_rel(p, out, rest);
-    else
-        sli_expr_free(rest);
-    return s;
-}
-
-/* ---- subqueries in WHERE -------------------------------------------------- */
-
-static sl_status plan_from_where(planner *p, sli_sql_select *s, rel *outer, rel *out, sli_expr ***corr,
-                                 size_t *ncorr);
-
-static bool simple_block(const sli_sql_select *s)
-{
-    if (s->ngroup || s->having || s->distinct || s->has_limit) return false;
-    for (size_t i = 0; i < s->nitems; i++)
-        if (s->items[i].expr && has_agg(s->items[i].expr)) return false;
-    return true;
-}
-
-/* r = r semi/anti join (the EXISTS subquery sub, correlated by
- * equalities). With in_x (taken; resolved against r), `in_x IN (sub)`: the
- * same semi join with in_x = the subquery's column as one more key, which
- * also lets an IN subquery be correlated. */
-static sl_status plan_exists(planner *p, rel *r, sli_sql_select *sub, bool negated, int line, int col,
-                             sli_expr *in_x)
-{
-    if (!simple_block(sub)) {
-        sli_expr_free(in_x);
-        return err_at(
-            p, SL_ERR_UNSUPPORTED, line, col,
-            "EXISTS over a subquery with GROUP BY, HAVING, DISTINCT, LIMIT or aggregates is not supported");
-    }
-    rel sr;
-    memset(&sr, 0, sizeof sr);
-    sli_expr **corr = NULL;
-    size_t ncorr = 0;
-    sl_status s = plan_from_where(p, sub, r, &sr, &corr, &ncorr);
-    if (!s && in_x) {
-        sli_sql_item *it = &sub->items[0];
-        sli_expr *c = sub->nitems == 1 ? it->expr : NULL;
-        sli_expr *eq = c ? sli_expr_new(SLI_EX_BINARY, line, col) : NULL;
-        sli_expr **nl = eq ? realloc(corr, (ncorr + 1) * sizeof *nl) : NULL;
-        if (!c)
-            s = err_at(p, SL_ERR_SYNTAX, sub->line, sub->col, "the subquery of IN must return one column");
-        else if (!nl)
-            s = oom(p);
-        else
-            corr = nl;
-        if (!s) {
-            it->expr = NULL;
-            s = resolve_in(p, &sr, c);
-            eq->op = SLI_OP_EQ;
-            bool ok = sli_expr_push(eq, in_x);
-            in_x = NULL;
-            ok = sli_expr_push(eq, c) && ok;
-            if (ok) { /* the IN equality is the first key */
-                memmove(corr + 1, corr, ncorr * sizeof *corr);
-                corr[0] = eq;
-                ncorr++;
-            } else if (!s)
-                s = oom(p);
-            if (!ok) sli_expr_free(eq);
-        } else {
-            sli_expr_free(eq);
-        }
-    }
-    sli_expr_free(in_x);
-    if (!s && ncorr == 0)
-        s = err_at(p, SL_ERR_UNSUPPORTED, line, col,
-                   "EXISTS needs a subquery correlated by an equality with the outer query "
-                   "(e.g. WHERE inner.k = outer.k); uncorrelated EXISTS is not supported");
-    rel *rels[2] = {r, &sr};
-    for (size_t i = 0; i < ncorr && !s; i++) {
-        sli_expr *c = corr[i];
-        bool ok = c->kind == SLI_EX_BINARY && c->op == SLI_OP_EQ;
-        if (ok) {
-            uint64_t a = mask_of(c->args[0], rels, 2), b = mask_of(c->args[1], rels, 2);
-            ok = (a == 1 && b == 2) || (a == 2 && b == 1);
-        }
-        if (!ok)
-            s = err_at(p, SL_ERR_UNSUPPORTED, c->line, c->col,
-                       "a condition in a subquery that uses the outer query must be an equality between an "
-                       "outer and "
-                       "an inner expression");
-    }
-    if (s) {
-        sli_expr_free_list(corr, ncorr);
-        rel_clear(&sr);
-        return s;
-    }
-    return join_into(p, r, &sr, corr, ncorr, negated ? SLI_JOIN_ANTI : SLI_JOIN_SEMI, line, col);
-}
-
-/* Applies the WHERE conjuncts that are subqueries to r. Takes conj. */
-static sl_status apply_subqueries(planner *p, sli_sql_select *s, rel *r, sli_expr **conj, size_t n)
-{
-    sl_status st = SL_OK;
-    for (size_t i = 0; i < n && !st; i++) {
-        sli_expr *c = conj[i];
-        if (!is_subquery_node(c)) {
-            const sli_expr *sq = find_subquery(c);
-            st = err_at(p, SL_ERR_UNSUPPORTED, sq->line, sq->col,
-                        "a subquery must be a condition of its own in WHERE, joined to the others by AND "
-                        "(not under OR, NOT or an expression)");
-            break;
-        }
-        sli_sql_select *sub = s->subs[c->lit.i];
-        if (strcmp(c->name, SLI_SQL_EXISTS) == 0) {
-            st = plan_exists(p, r, sub, c->negated, c->line, c->col, NULL);
-            continue;
-        }
-        /* x [not] in (select col ...) */
-        int line = c->line, col = c->col;
-        sli_expr *x = c->args[0];
-        c->args[0] = NULL;
-        c->nargs = 0;
-        if ((st = resolve_in(p, r, x))) {
-            sli_expr_free(x);
-            break;
-        }
-        if (!c->negated && simple_block(sub) && sub->nitems == 1 && sub->items[0].expr) {
-            st = plan_exists(p, r, sub, false, line, col, x);
-            continue;
-        }
-        rel sq;
-        if ((st = plan_select(p, sub, &sq))) {
-            sli_expr_free(x);
-            rel_clear(&sq);
-            break;
-        }
-        if (sq.n != 1) {
-            sli_expr_free(x);
-            rel_clear(&sq);
-            st = err_at(p, SL_ERR_SYNTAX, sub->line, sub->col,
-                        "the subquery of IN must return one column, not %zu", sq.n);
-            break;
-        }
-        rel *others[1] = {r};
-        if ((st = uniquify(p, &sq, others, 1))) {
-            sli_expr_free(x);
-            rel_clear(&sq);
-            break;
-        }
-        if (c->negated) {
-            bool x_nullable = true;
-            if (x->kind == SLI_EX_COLUMN)
-                for (size_t k = 0; k < r->n; k++)
-                    if (strcmp(r->c[k].fname, x->name) == 0) x_nullable = r->c[k].nullable;
-            if (x_nullable || sq.c[0].nullable) {
-                sli_expr_free(x);
-                rel_clear(&sq);
-                st = err_at(p, SL_ERR_UNSUPPORTED, line, col,
-                            "NOT IN (SELECT ...) is only supported when neither side can be NULL "
-                            "(NULLs make NOT IN unknown); use NOT EXISTS");
-                break;
-            }
-        }
-        sli_expr *eq = sli_expr_new(SLI_EX_BINARY, line, col);
-        sli_expr *ref = col_ref(sq.c[0].fname, line, col);
-        bool ok = eq && ref;
-        if (eq) eq->op = SLI_OP_EQ;
-        if (ok)
-            ok = sli_expr_push(eq, x);
-        else
-            sli_expr_free(x);
-        if (ok)
-            ok = sli_expr_push(eq, ref);
-        else
-            sli_expr_free(ref);
-        sli_expr **conds = ok ? malloc(sizeof *conds) : NULL;
-        if (!conds) {
-            sli_expr_free(eq);
-            rel_clear(&sq);
-            st = oom(p);
-            break;
-        }
-        conds[0] = eq;
-        st = join_into(p, r, &sq, conds, 1, c->negated ? SLI_JOIN_ANTI : SLI_JOIN_SEMI, line, col);
-    }
-    sli_expr_free_list(conj, n);
-    return st;
-}
-
-/* FROM and WHERE of s into *out. With `outer` (an EXISTS subquery), the
- * conditions that use the outer query are resolved and returned in *corr. */
-static sl_status plan_from_where(planner *p, sli_sql_select *s, rel *outer, rel *out, sli_expr ***corr,
-                                 size_t *ncorr)
-{
-    memset(out, 0, sizeof *out);
-    if (++p->depth > MAX_NESTING) {
-        p->depth--;
-        return err_at(p, SL_ERR_UNSUPPORTED, s->line, s->col, "subqueries nested too deeply");
-    }
-    rel *u = NULL;
-    size_t nu = 0;
-    sl_status st = build_units(p, s, outer, &u, &nu);
-    sli_expr **conj = NULL, **subq = NULL;
-    size_t nc = 0, nsub = 0;
-    uint64_t *mask = NULL;
-    if (!st) {
-        sli_expr *w = s->where;
-        s->where = NULL;
-        /* A conjunct common to every OR branch (a join key in each branch of
-         * TPC-H Q19) becomes a WHERE conjunct of its own before join
-         * equalities are looked for; the optimizer shares the rewrite. */
-        bool nomem = false;
-        w = sli_opt_factor_or(w, &nomem);
-        if (nomem || !split_and(w, &conj, &nc)) st = oom(p);
-    }
-    if (!st) {
-        mask = calloc(nc ? nc : 1, sizeof *mask);
-        if (!mask) st = oom(p);
-    }
-    rel *ptrs[MAX_UNITS];
-    for (size_t k = 0; k < nu; k++) ptrs[k] = &u[k];
-    rel *optr[1] = {outer};
-    scope osc = {optr, 1, NULL};
-    scope sc = {ptrs, nu, outer ? &osc : NULL};
-    size_t keep = 0;
-    for (size_t i = 0; i < nc && !st; i++) {
-        sli_expr *c = conj[i];
-        conj[i] = NULL;
-        if (find_subquery(c)) {
-            sli_expr **ns = realloc(subq, (nsub + 1) * sizeof *ns);
-            if (!ns) {
-                sli_expr_free(c);
-                st = oom(p);
-                break;
-            }
-            subq = ns;
-            subq[nsub++] = c;
-            continue;
-        }
-        uint64_t used = 0;
-        if ((st = resolve(p, &sc, c, &used))) {
-            sli_expr_free(c);
-            break;
-        }
-        if (used & OUTER_BIT) {
-            sli_expr **nl = realloc(*corr, (*ncorr + 1) * sizeof *nl);
-            if (!nl) {
-                sli_expr_free(c);
-                st = oom(p);
-                break;
-            }
-            *corr = nl;
-            (*corr)[(*ncorr)++] = c;
-            continue;
-        }
-        mask[keep] = mask_of(c, ptrs, nu);
-        conj[keep++] = c;
-    }
-    if (st) {
-        for (size_t i = 0; i < nc; i++) sli_expr_free(conj[i]);
-        for (size_t k = 0; k < nu; k++) rel_clear(&u[k]);
-    } else {
-        st = combine_units(p, u, nu, conj, mask, keep, out);
-        for (size_t k = 0; k < nu; k++) rel_clear(&u[k]);
-    }
-    free(conj);
-    free(mask);
-    free(u);
-    if (!st) {
-        st = apply_subqueries(p, s, out, subq, nsub);
-        subq = NULL;
-    }
-    sli_expr_free_list(subq, nsub);
-    p->depth--;
-    return st;
+    return sli_sqlp_resolve(p, &sc, e, NULL);
 }
 
 /* ---- SELECT --------------------------------------------------------------- */
@@ -1040,7 +367,7 @@ static sl_status expand_items(planner *p, sli_sql_select *s, rel *r, outcol **ou
             size_t nc = (n + want) * 2;
             outcol *no = realloc(o, nc * sizeof *no);
             if (!no) {
-                st = oom(p);
+                st = sli_sqlp_oom(p);
                 break;
             }
             o = no;
@@ -1052,15 +379,15 @@ static sl_status expand_items(planner *p, sli_sql_select *s, rel *r, outcol **ou
                 if (it->star[0] && !qual_matches(&r->c[k], it->star)) continue;
                 outcol *c = &o[n];
                 memset(c, 0, sizeof *c);
-                c->expr = col_ref(r->c[k].fname, it->line, it->col);
+                c->expr = sli_sqlp_col_ref(r->c[k].fname, it->line, it->col);
                 c->name = strdup(r->c[k].name);
                 c->nullable = r->c[k].nullable;
                 n++;
-                if (!c->expr || !c->name) st = oom(p);
+                if (!c->expr || !c->name) st = sli_sqlp_oom(p);
             }
             if (!st && n == before)
-                st = err_at(p, SL_ERR_UNKNOWN_TABLE, it->line, it->col, "unknown table or alias '%s' in %s.*",
-                            it->star, it->star);
+                st = sli_sqlp_err_at(p, SL_ERR_UNKNOWN_TABLE, it->line, it->col,
+                                     "unknown table or alias '%s' in %s.*", it->star, it->star);
             continue;
         }
         outcol *c = &o[n++];
@@ -1075,12 +402,12 @@ static sl_status expand_items(planner *p, sli_sql_select *s, rel *r, outcol **ou
             c->name = sli_expr_output_name(it->expr, &none);
         }
         if (!c->name) {
-            st = oom(p);
+            st = sli_sqlp_oom(p);
             break;
         }
         c->expr = it->expr;
         it->expr = NULL;
-        if ((st = resolve_in(p, r, c->expr))) break;
+        if ((st = sli_sqlp_resolve_in(p, r, c->expr))) break;
         c->nullable = expr_nullable(c->expr, r);
     }
     if (st) {
@@ -1098,8 +425,9 @@ static long output_ref(planner *p, const sli_expr *a, const outcol *o, size_t n,
     *st = SL_OK;
     if (a->kind == SLI_EX_LITERAL && a->lit.type.id == SL_TYPE_INT64 && !a->lit.is_null) {
         if (a->lit.i < 1 || (size_t)a->lit.i > n) {
-            *st = err_at(p, SL_ERR_SYNTAX, a->line, a->col,
-                         "position %lld is not in the select list (1 to %zu)", (long long)a->lit.i, n);
+            *st =
+                sli_sqlp_err_at(p, SL_ERR_SYNTAX, a->line, a->col,
+                                "position %lld is not in the select list (1 to %zu)", (long long)a->lit.i, n);
             return -1;
         }
         return (long)a->lit.i - 1;
@@ -1109,8 +437,8 @@ static long output_ref(planner *p, const sli_expr *a, const outcol *o, size_t n,
     for (size_t i = 0; i < n; i++) {
         if (strcasecmp(o[i].name, a->name) != 0) continue;
         if (found >= 0 && !expr_eq(o[found].expr, o[i].expr)) {
-            *st = err_at(p, SL_ERR_AMBIGUOUS, a->line, a->col, "'%s' names more than one output column",
-                         a->name);
+            *st = sli_sqlp_err_at(p, SL_ERR_AMBIGUOUS, a->line, a->col,
+                                  "'%s' names more than one output column", a->name);
             return -1;
         }
         if (found < 0) found = (long)i;
@@ -1129,13 +457,13 @@ static sl_status resolve_aliased(planner *p, rel *r, sli_expr **pe, const outcol
         for (size_t i = 0; i < n && find_col(rels, 1, NULL, e->name, &ri, &ci) == 0; i++) {
             if (!o[i].aliased || strcasecmp(o[i].name, e->name) != 0) continue;
             sli_expr *c = sli_expr_clone(o[i].expr);
-            if (!c) return oom(p);
+            if (!c) return sli_sqlp_oom(p);
             sli_expr_free(e);
             *pe = c;
             return SL_OK;
         }
     }
-    if (e->kind == SLI_EX_COLUMN || is_subquery_node(e)) return resolve_in(p, r, e);
+    if (e->kind == SLI_EX_COLUMN || sli_sqlp_is_subquery(e)) return sli_sqlp_resolve_in(p, r, e);
     for (size_t i = 0; i < e->nargs; i++) {
         sl_status s = resolve_aliased(p, r, &e->args[i], o, n);
         if (s) return s;
@@ -1145,7 +473,7 @@ static sl_status resolve_aliased(planner *p, rel *r, sli_expr **pe, const outcol
 
 static sl_status apply_frame(planner *p, rel *r, sl_frame *f, int line, int col)
 {
-    if (!f) return locate(p, line, col);
+    if (!f) return sli_sqlp_locate(p, line, col);
     sl_frame_destroy(r->f);
     r->f = f;
     return SL_OK;
@@ -1157,15 +485,15 @@ static sl_status order_limit(planner *p, sli_sql_select *s, rel *r, char **keyna
     sl_status st = SL_OK;
     if (s->norder) {
         sli_expr **keys = calloc(s->norder, sizeof *keys);
-        if (!keys) return oom(p);
+        if (!keys) return sli_sqlp_oom(p);
         for (size_t k = 0; k < s->norder && !st; k++) {
             sli_expr *ord = s->order[k];
             sli_expr *key = sli_expr_new(SLI_EX_ORDER, ord->line, ord->col);
-            sli_expr *ref = col_ref(keyname[k], ord->line, ord->col);
+            sli_expr *ref = sli_sqlp_col_ref(keyname[k], ord->line, ord->col);
             if (!key || !ref || !sli_expr_push(key, ref)) {
                 if (!key) sli_expr_free(ref);
                 sli_expr_free(key);
-                st = oom(p);
+                st = sli_sqlp_oom(p);
                 break;
             }
             key->desc = ord->desc;
@@ -1189,13 +517,13 @@ static sl_status final_project(planner *p, rel *r, outcol *o, size_t n, char *co
 {
     if (needed) {
         sli_expr **list = calloc(n ? n : 1, sizeof *list);
-        if (!list) return oom(p);
+        if (!list) return sli_sqlp_oom(p);
         for (size_t i = 0; i < n; i++) {
-            sli_expr *ref = col_ref(srcname[i], s->line, s->col);
-            list[i] = strcmp(srcname[i], o[i].name) == 0 ? ref : alias_of(ref, o[i].name);
+            sli_expr *ref = sli_sqlp_col_ref(srcname[i], s->line, s->col);
+            list[i] = strcmp(srcname[i], o[i].name) == 0 ? ref : sli_sqlp_alias_of(ref, o[i].name);
             if (!list[i]) {
                 sli_expr_free_list(list, n);
-                return oom(p);
+                return sli_sqlp_oom(p);
             }
         }
         sl_status st = apply_frame(p, r, sli_frame_select(r->f, list, n, p->src), s->line, s->col);
@@ -1208,7 +536,8 @@ static sl_status final_project(planner *p, rel *r, outcol *o, size_t n, char *co
     }
     r->n = 0;
     for (size_t i = 0; i < n; i++)
-        if (!rel_add(r, NULL, o[i].name, sl_frame_column_name(r->f, i), o[i].nullable)) return oom(p);
+        if (!sli_sqlp_rel_add(r, NULL, o[i].name, sl_frame_column_name(r->f, i), o[i].nullable))
+            return sli_sqlp_oom(p);
     return SL_OK;
 }
 
@@ -1225,7 +554,7 @@ static sl_status plan_plain(planner *p, sli_sql_select *s, rel *r, outcol *o, si
     size_t total = n;
     char **keyname = calloc(s->norder + 1, sizeof *keyname);
     outcol *all = realloc(o, (n + s->norder + 1) * sizeof *all);
-    sl_status st = keyname && all ? SL_OK : oom(p);
+    sl_status st = keyname && all ? SL_OK : sli_sqlp_oom(p);
     if (all) o = all;
     /* projection names: the output names, made distinct so sort keys can address them */
     bool renamed = false;
@@ -1233,7 +562,7 @@ static sl_status plan_plain(planner *p, sli_sql_select *s, rel *r, outcol *o, si
         bool dup = false;
         for (size_t j = 0; j < i && !dup; j++) dup = strcmp(o[j].name, o[i].name) == 0;
         o[i].fname = dup ? hidden_name("col", i) : strdup(o[i].name);
-        if (!o[i].fname) st = oom(p);
+        if (!o[i].fname) st = sli_sqlp_oom(p);
         renamed = renamed || dup;
     }
     for (size_t k = 0; k < s->norder && !st; k++) {
@@ -1255,10 +584,10 @@ static sl_status plan_plain(planner *p, sli_sql_select *s, rel *r, outcol *o, si
             s->order[k]->args[0] = NULL;
             s->order[k]->nargs = 0;
             total++;
-            if (!h->fname) st = oom(p);
+            if (!h->fname) st = sli_sqlp_oom(p);
             ref = (long)total - 1;
         }
-        if (!st && !(keyname[k] = strdup(o[ref].fname))) st = oom(p);
+        if (!st && !(keyname[k] = strdup(o[ref].fname))) st = sli_sqlp_oom(p);
     }
     /* the projection (skipped when it would pass the input through as it is) */
     bool identity = !st && total == r->n;
@@ -1267,12 +596,12 @@ static sl_status plan_plain(planner *p, sli_sql_select *s, rel *r, outcol *o, si
                    strcmp(o[i].fname, r->c[i].fname) == 0;
     if (!st && !identity) {
         sli_expr **list = calloc(total, sizeof *list);
-        if (!list) st = oom(p);
+        if (!list) st = sli_sqlp_oom(p);
         for (size_t i = 0; i < total && !st; i++) {
             sli_expr *e = sli_expr_clone(o[i].expr);
             bool plain = e && e->kind == SLI_EX_COLUMN && strcmp(e->name, o[i].fname) == 0;
-            list[i] = plain ? e : alias_of(e, o[i].fname);
-            if (!list[i]) st = oom(p);
+            list[i] = plain ? e : sli_sqlp_alias_of(e, o[i].fname);
+            if (!list[i]) st = sli_sqlp_oom(p);
         }
         if (st)
             sli_expr_free_list(list, total);
@@ -1281,7 +610,7 @@ static sl_status plan_plain(planner *p, sli_sql_select *s, rel *r, outcol *o, si
     }
     if (!st) st = order_limit(p, s, r, keyname);
     char **srcname = calloc(n ? n : 1, sizeof *srcname);
-    if (!st && !srcname) st = oom(p);
+    if (!st && !srcname) st = sli_sqlp_oom(p);
     for (size_t i = 0; i < n && !st; i++) srcname[i] = o[i].fname;
     if (!st) st = final_project(p, r, o, n, srcname, total != n || renamed, s);
     free(srcname);
@@ -1298,8 +627,8 @@ static sl_status subst_groups(planner *p, sli_expr **pe, sli_expr *const *g, cha
     sli_expr *e = *pe;
     for (size_t j = 0; j < ng; j++) {
         if (expr_eq(e, g[j])) {
-            sli_expr *ref = col_ref(gname[j], e->line, e->col);
-            if (!ref) return oom(p);
+            sli_expr *ref = sli_sqlp_col_ref(gname[j], e->line, e->col);
+            if (!ref) return sli_sqlp_oom(p);
             sli_expr_free(e);
             *pe = ref;
             return SL_OK;
@@ -1336,17 +665,18 @@ static sl_status rewrite_distinct(planner *p, sli_expr *e, const sli_expr *dx)
 {
     if (e->kind == SLI_EX_CALL && e->name && strcmp(e->name, SLI_SQL_COUNT_DISTINCT) == 0) {
         if (!dx)
-            return err_at(p, SL_ERR_UNSUPPORTED, e->line, e->col,
-                          "count(DISTINCT ...) is only supported in the SELECT list and HAVING");
+            return sli_sqlp_err_at(p, SL_ERR_UNSUPPORTED, e->line, e->col,
+                                   "count(DISTINCT ...) is only supported in the SELECT list and HAVING");
         if (e->nargs != 1 || !expr_eq(e->args[0], dx))
-            return err_at(p, SL_ERR_UNSUPPORTED, e->line, e->col,
-                          "count(DISTINCT ...) of different expressions in one query is not supported");
-        sli_expr *ref = col_ref("__sql_distinct", e->line, e->col);
+            return sli_sqlp_err_at(
+                p, SL_ERR_UNSUPPORTED, e->line, e->col,
+                "count(DISTINCT ...) of different expressions in one query is not supported");
+        sli_expr *ref = sli_sqlp_col_ref("__sql_distinct", e->line, e->col);
         char *name = strdup("count");
         if (!ref || !name) {
             sli_expr_free(ref);
             free(name);
-            return oom(p);
+            return sli_sqlp_oom(p);
         }
         sli_expr_free(e->args[0]);
         e->args[0] = ref;
@@ -1387,8 +717,9 @@ static sl_status agg_item(planner *p, sli_expr **pe, sli_expr *const *g, char *c
         const char *shown = c->name;
         for (size_t k = 0; k < r->n; k++)
             if (strcmp(r->c[k].fname, c->name) == 0) shown = r->c[k].name;
-        return err_at(p, SL_ERR_SYNTAX, c->line, c->col,
-                      "column '%s' must appear in GROUP BY or be used in an aggregate function", shown);
+        return sli_sqlp_err_at(p, SL_ERR_SYNTAX, c->line, c->col,
+                               "column '%s' must appear in GROUP BY or be used in an aggregate function",
+                               shown);
     }
     return SL_OK;
 }
@@ -1414,7 +745,7 @@ static bool aggitems_push(aggitems *a, sli_expr *e, const char *name)
         a->cap = cap;
     }
     char *nm = strdup(name);
-    sli_expr *al = nm ? alias_of(e, name) : (sli_expr_free(e), NULL);
+    sli_expr *al = nm ? sli_sqlp_alias_of(e, name) : (sli_expr_free(e), NULL);
     if (!al) {
         free(nm);
         return false;
@@ -1459,18 +790,19 @@ static sl_status distinct_stage(planner *p, rel *r, sli_expr *const *g, char *co
     sli_expr **keys = calloc(ng + 1, sizeof *keys);
     sli_expr **items = calloc(1, sizeof *items);
     bool ok = keys && items;
-    for (size_t j = 0; ok && j < ng; j++) ok = (keys[j] = alias_of(sli_expr_clone(g[j]), gname[j])) != NULL;
-    ok = ok && (keys[ng] = alias_of(sli_expr_clone(dx), "__sql_distinct")) != NULL;
-    ok = ok && (items[0] = alias_of(count_star(s->line, s->col), "__sql_n")) != NULL;
+    for (size_t j = 0; ok && j < ng; j++)
+        ok = (keys[j] = sli_sqlp_alias_of(sli_expr_clone(g[j]), gname[j])) != NULL;
+    ok = ok && (keys[ng] = sli_sqlp_alias_of(sli_expr_clone(dx), "__sql_distinct")) != NULL;
+    ok = ok && (items[0] = sli_sqlp_alias_of(count_star(s->line, s->col), "__sql_n")) != NULL;
     if (!ok) {
         sli_expr_free_list(keys, ng + 1);
         sli_expr_free_list(items, 1);
-        return oom(p);
+        return sli_sqlp_oom(p);
     }
     sl_frame *grouped = sli_frame_group_by(r->f, keys, ng + 1, p->src);
     if (!grouped) {
         sli_expr_free_list(items, 1);
-        return locate(p, dx->line, dx->col);
+        return sli_sqlp_locate(p, dx->line, dx->col);
     }
     sl_frame *agg = sli_frame_agg(grouped, items, 1, p->src);
     sl_frame_destroy(grouped);
@@ -1487,7 +819,7 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
     bool *gnull = calloc(ng ? ng : 1, sizeof *gnull);
     char **keyname = calloc(s->norder + 1, sizeof *keyname);
     aggitems ai = {0};
-    if (!g || !gname || !gnull || !keyname) st = oom(p);
+    if (!g || !gname || !gnull || !keyname) st = sli_sqlp_oom(p);
     /* group keys */
     for (size_t j = 0; j < ng && !st; j++) {
         long ref = -1;
@@ -1502,12 +834,12 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
             if (!input) ref = output_ref(p, a, o, n, &st);
             if (st) break;
             if (ref < 0) {
-                if ((st = resolve_in(p, r, a))) break;
+                if ((st = sli_sqlp_resolve_in(p, r, a))) break;
                 g[j] = a;
                 s->group[j] = NULL;
             }
         }
-        if (ref >= 0 && !(g[j] = sli_expr_clone(o[ref].expr))) st = oom(p);
+        if (ref >= 0 && !(g[j] = sli_expr_clone(o[ref].expr))) st = sli_sqlp_oom(p);
         if (st) break;
         /* its name: the alias of the SELECT item it is, its column, or its text */
         const char *nm = NULL;
@@ -1521,7 +853,7 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
             gname[j] = sli_expr_output_name(g[j], &none);
         }
         if (!gname[j])
-            st = oom(p);
+            st = sli_sqlp_oom(p);
         else
             gnull[j] = expr_nullable(g[j], r);
     }
@@ -1529,9 +861,10 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
     sli_expr *having = s->having;
     s->having = NULL;
     if (!st && having) {
-        const sli_expr *sq = find_subquery(having);
+        const sli_expr *sq = sli_sqlp_find_subquery(having);
         if (sq)
-            st = err_at(p, SL_ERR_UNSUPPORTED, sq->line, sq->col, "subqueries in HAVING are not supported");
+            st = sli_sqlp_err_at(p, SL_ERR_UNSUPPORTED, sq->line, sq->col,
+                                 "subqueries in HAVING are not supported");
         if (!st) st = resolve_aliased(p, r, &having, o, n);
     }
     /* count(DISTINCT x): a first aggregation by the keys and x, whose rows
@@ -1543,10 +876,10 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
         for (size_t i = 0; i < n; i++) scan_aggs(o[i].expr, &found, &other);
         if (having) scan_aggs(having, &found, &other);
         if (found && other)
-            st = err_at(p, SL_ERR_UNSUPPORTED, s->line, s->col,
-                        "count(DISTINCT ...) together with other aggregates is not supported");
+            st = sli_sqlp_err_at(p, SL_ERR_UNSUPPORTED, s->line, s->col,
+                                 "count(DISTINCT ...) together with other aggregates is not supported");
         else if (found && !(dx = sli_expr_clone(found)))
-            st = oom(p);
+            st = sli_sqlp_oom(p);
     }
     if (!st && dx) st = distinct_stage(p, r, g, gname, ng, dx, s);
     /* SELECT items: group keys, or agg() items */
@@ -1561,7 +894,7 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
         if (o[i].ref >= 0) continue;
         sli_expr *e = sli_expr_clone(o[i].expr);
         if (!e) {
-            st = oom(p);
+            st = sli_sqlp_oom(p);
             break;
         }
         if ((st = agg_item(p, &e, g, gname, ng, r, dx))) {
@@ -1570,7 +903,7 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
         }
         o[i].nullable = !(is_agg_call(e) && strcmp(e->name, "count") == 0);
         char *hid = name_used(o[i].name, gname, ng, &ai) ? hidden_name("item", i) : NULL;
-        if (!aggitems_push(&ai, e, hid ? hid : o[i].name)) st = oom(p);
+        if (!aggitems_push(&ai, e, hid ? hid : o[i].name)) st = sli_sqlp_oom(p);
         free(hid);
         o[i].ref = (int)(ng + ai.n - 1);
     }
@@ -1582,7 +915,7 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
         if (st)
             sli_expr_free(h);
         else if (!aggitems_push(&ai, h, "__sql_having"))
-            st = oom(p);
+            st = sli_sqlp_oom(p);
     }
     /* ORDER BY: an output column, a group key, or a hidden item */
     for (size_t k = 0; k < s->norder && !st; k++) {
@@ -1609,36 +942,36 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
             char *hid = hidden_name("order", k);
             if (!hid || !aggitems_push(&ai, a, hid)) {
                 free(hid);
-                st = oom(p);
+                st = sli_sqlp_oom(p);
                 break;
             }
             free(hid);
             nm = ai.name[ai.n - 1];
         }
-        if (!(keyname[k] = strdup(nm))) st = oom(p);
+        if (!(keyname[k] = strdup(nm))) st = sli_sqlp_oom(p);
     }
     /* agg() needs an item: a hidden count when the query has none */
     if (!st && ai.n == 0) {
         sli_expr *cnt = count_star(s->line, s->col);
-        if (!cnt || !aggitems_push(&ai, cnt, "__sql_count")) st = oom(p);
+        if (!cnt || !aggitems_push(&ai, cnt, "__sql_count")) st = sli_sqlp_oom(p);
     }
     /* the frames: groupBy(keys).agg(items) */
     if (!st) {
         sl_frame *grouped = NULL;
         if (ng) {
             sli_expr **keys = calloc(ng, sizeof *keys);
-            if (!keys) st = oom(p);
+            if (!keys) st = sli_sqlp_oom(p);
             for (size_t j = 0; j < ng && !st; j++) {
                 /* after a count(DISTINCT) stage the keys are its columns */
-                sli_expr *k = dx ? col_ref(gname[j], s->line, s->col) : sli_expr_clone(g[j]);
+                sli_expr *k = dx ? sli_sqlp_col_ref(gname[j], s->line, s->col) : sli_expr_clone(g[j]);
                 bool plain = k && k->kind == SLI_EX_COLUMN && strcmp(k->name, gname[j]) == 0;
-                keys[j] = plain ? k : alias_of(k, gname[j]);
-                if (!keys[j]) st = oom(p);
+                keys[j] = plain ? k : sli_sqlp_alias_of(k, gname[j]);
+                if (!keys[j]) st = sli_sqlp_oom(p);
             }
             if (st)
                 sli_expr_free_list(keys, ng);
             else if (!(grouped = sli_frame_group_by(r->f, keys, ng, p->src)))
-                st = locate(p, s->gline, s->gcol);
+                st = sli_sqlp_locate(p, s->gline, s->gcol);
         }
         if (!st) {
             sli_expr **items = ai.e;
@@ -1652,13 +985,13 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
     bool has_having = false;
     for (size_t j = 0; j < ai.n; j++) has_having = has_having || strcmp(ai.name[j], "__sql_having") == 0;
     if (!st && has_having) {
-        sli_expr *ref = col_ref("__sql_having", s->line, s->col);
-        st = ref ? apply_frame(p, r, sli_frame_where(r->f, ref, p->src), s->line, s->col) : oom(p);
+        sli_expr *ref = sli_sqlp_col_ref("__sql_having", s->line, s->col);
+        st = ref ? apply_frame(p, r, sli_frame_where(r->f, ref, p->src), s->line, s->col) : sli_sqlp_oom(p);
     }
     if (!st) st = order_limit(p, s, r, keyname);
     /* the last projection: SELECT order and names, hidden columns dropped */
     char **srcname = calloc(n ? n : 1, sizeof *srcname);
-    if (!st && !srcname) st = oom(p);
+    if (!st && !srcname) st = sli_sqlp_oom(p);
     bool needed = n != ng + ai.n;
     for (size_t i = 0; i < n && !st; i++) {
         int ref = o[i].ref;
@@ -1684,30 +1017,30 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
     return st;
 }
 
-static sl_status plan_select(planner *p, sli_sql_select *s, rel *out)
+sl_status sli_sqlp_plan_select(planner *p, sli_sql_select *s, rel *out)
 {
     memset(out, 0, sizeof *out);
     sli_expr **corr = NULL;
     size_t ncorr = 0;
-    sl_status st = plan_from_where(p, s, NULL, out, &corr, &ncorr);
+    sl_status st = sli_sqlp_from_where(p, s, NULL, out, &corr, &ncorr);
     sli_expr_free_list(corr, ncorr);
     if (st) return st;
     outcol *o = NULL;
     size_t n = 0;
     if ((st = expand_items(p, s, out, &o, &n))) return st;
     bool grouped = s->ngroup || s->having || s->distinct;
-    for (size_t i = 0; i < n && !grouped; i++) grouped = has_agg(o[i].expr);
-    for (size_t k = 0; k < s->norder && !grouped; k++) grouped = has_agg(s->order[k]);
+    for (size_t i = 0; i < n && !grouped; i++) grouped = sli_sqlp_has_agg(o[i].expr);
+    for (size_t k = 0; k < s->norder && !grouped; k++) grouped = sli_sqlp_has_agg(s->order[k]);
     if (s->distinct && s->ngroup) {
         outcols_free(o, n);
-        return err_at(p, SL_ERR_UNSUPPORTED, s->line, s->col,
-                      "SELECT DISTINCT with GROUP BY is not supported");
+        return sli_sqlp_err_at(p, SL_ERR_UNSUPPORTED, s->line, s->col,
+                               "SELECT DISTINCT with GROUP BY is not supported");
     }
     for (size_t i = 0; i < n && s->distinct; i++) {
-        if (has_agg(o[i].expr)) {
+        if (sli_sqlp_has_agg(o[i].expr)) {
             outcols_free(o, n);
-            return err_at(p, SL_ERR_UNSUPPORTED, s->line, s->col,
-                          "SELECT DISTINCT over aggregates is not supported");
+            return sli_sqlp_err_at(p, SL_ERR_UNSUPPORTED, s->line, s->col,
+                                   "SELECT DISTINCT over aggregates is not supported");
         }
     }
     return grouped ? plan_grouped(p, s, out, o, n) : plan_plain(p, s, out, o, n);
@@ -1717,13 +1050,13 @@ sl_frame *sli_sql_plan(sl_context *ctx, const sli_source *src, sli_sql_select *s
 {
     planner p = {ctx, src, 0};
     rel r;
-    sl_status st = plan_select(&p, s, &r);
+    sl_status st = sli_sqlp_plan_select(&p, s, &r);
     if (st) {
-        rel_clear(&r);
+        sli_sqlp_rel_clear(&r);
         return NULL;
     }
     sl_frame *f = r.f;
     r.f = NULL;
-    rel_clear(&r);
+    sli_sqlp_rel_clear(&r);
     return f;
 }

@@ -6,6 +6,9 @@
  *
  * hwloc's HWLOC_SYNTHETIC and HWLOC_XMLFILE environment variables change the
  * topology shown, which is how the tests describe machines they do not run on.
+ *
+ * --bandwidth opens the OpenCL device a query would use (runtime/ocl.h) and
+ * measures its read bandwidth (runtime/ocl_bandwidth.h).
  */
 #include "devices.h"
 
@@ -16,7 +19,39 @@
 
 #include "cli.h"
 #include "runtime/devices.h"
+#include "runtime/ocl.h"
+#include "runtime/ocl_bandwidth.h"
 #include "runtime/topology.h"
+
+/* ---- --bandwidth ---------------------------------------------------------------- */
+
+/** The outcome of --bandwidth. */
+typedef struct bandwidth {
+    bool asked;
+    bool measured;
+    double gbs;       /**< 10^9 bytes per second, when measured */
+    char device[128]; /**< the device's name, "" when none opened */
+    char error[1024]; /**< why it was not measured */
+} bandwidth;
+
+/* Opens the OpenCL device queries would use and measures its read bandwidth. */
+static void measure_bandwidth(bandwidth *bw)
+{
+    sl_context *ctx = NULL;
+    sli_ocl *o = NULL;
+    if (sl_context_create(&ctx) != SL_OK) {
+        snprintf(bw->error, sizeof bw->error, "%s", sl_status_str(SL_ERR_NOMEM));
+        return;
+    }
+    sl_status st = sli_ocl_get(ctx, &o);
+    if (st == SL_OK) {
+        snprintf(bw->device, sizeof bw->device, "%s", sli_ocl_info_of(o)->name);
+        st = sli_ocl_bandwidth(ctx, o, 0, &bw->gbs);
+    }
+    bw->measured = st == SL_OK;
+    if (st != SL_OK) snprintf(bw->error, sizeof bw->error, "%s", sl_context_last_error(ctx));
+    sl_context_destroy(ctx);
+}
 
 /* ---- text --------------------------------------------------------------------- */
 
@@ -51,7 +86,7 @@ static const char *plural(uint64_t n)
     return n == 1 ? "" : "s";
 }
 
-static void print_text(FILE *f, const sli_devices *reg, const sli_topology *t)
+static void print_text(FILE *f, const sli_devices *reg, const sli_topology *t, const bandwidth *bw)
 {
     char b1[32];
     fprintf(f, "Devices:\n");
@@ -70,6 +105,8 @@ static void print_text(FILE *f, const sli_devices *reg, const sli_topology *t)
         }
     }
     if (reg->opencl_note) fprintf(f, "  OpenCL: %s\n", reg->opencl_note);
+    if (bw->asked && bw->measured) fprintf(f, "OpenCL read bandwidth (%s): %.1f GB/s\n", bw->device, bw->gbs);
+    if (bw->asked && !bw->measured) fprintf(f, "OpenCL read bandwidth: not measured: %s\n", bw->error);
 
     fprintf(f, "\nTopology (%s): %u package%s, %zu NUMA node%s, %u core%s, %u PU%s, %s memory\n",
             sli_topo_source_name(t->source), t->npackages, plural(t->npackages), t->nnodes, plural(t->nnodes),
@@ -129,7 +166,7 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void print_json(FILE *f, const sli_devices *reg, const sli_topology *t)
+static void print_json(FILE *f, const sli_devices *reg, const sli_topology *t, const bandwidth *bw)
 {
     fputs("{\n  \"devices\": [", f);
     for (size_t i = 0; i < reg->n; i++) {
@@ -154,6 +191,16 @@ static void print_json(FILE *f, const sli_devices *reg, const sli_topology *t)
     }
     fputs("\n  ],\n  \"opencl_note\": ", f);
     json_str(f, reg->opencl_note);
+    if (bw->asked) {
+        if (bw->measured)
+            fprintf(f, ",\n  \"opencl_bandwidth_gbs\": %.3f", bw->gbs);
+        else
+            fputs(",\n  \"opencl_bandwidth_gbs\": null", f);
+        fputs(", \"opencl_bandwidth_device\": ", f);
+        json_str(f, bw->device[0] ? bw->device : NULL);
+        fputs(", \"opencl_bandwidth_error\": ", f);
+        json_str(f, bw->measured ? NULL : bw->error);
+    }
     fprintf(f, ",\n  \"topology\": {\n    \"source\": \"%s\", \"hwloc_error\": ",
             sli_topo_source_name(t->source));
     json_str(f, t->hwloc_error);
@@ -204,12 +251,17 @@ static int usage(const char *msg, const char *arg)
 int sli_cli_devices(int argc, char **argv)
 {
     bool json = false;
+    bandwidth bw = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(sli_cli_help("devices"), stdout);
             return SLI_EXIT_OK;
+        }
+        if (strcmp(a, "--bandwidth") == 0) {
+            bw.asked = true;
+            continue;
         }
         if (strncmp(a, "--format=", 9) == 0)
             val = a + 9;
@@ -233,15 +285,16 @@ int sli_cli_devices(int argc, char **argv)
         sli_topology_free(topo);
         return SLI_EXIT_QUERY;
     }
+    if (bw.asked) measure_bandwidth(&bw);
     if (json)
-        print_json(stdout, reg, topo);
+        print_json(stdout, reg, topo, &bw);
     else
-        print_text(stdout, reg, topo);
+        print_text(stdout, reg, topo, &bw);
     sli_devices_free(reg);
     sli_topology_free(topo);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "sluice devices: cannot write the output\n");
         return SLI_EXIT_IO;
     }
-    return SLI_EXIT_OK;
+    return bw.asked && !bw.measured ? SLI_EXIT_QUERY : SLI_EXIT_OK;
 }

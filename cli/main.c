@@ -66,6 +66,9 @@ static const char *const RUN_HELP =
     "                         and out, time, memory) and per pipeline (workers, morsels,\n"
     "                         time, Parquet row groups read and skipped) to standard error\n"
     "      --profile-json FILE  write the same measurements as JSON to FILE\n"
+    "      --repeat N         run the query N times and print the last result; with\n"
+    "                         --timing, each run's time and the bytes its scans read\n"
+    "                         (the first run also uploads columns and builds kernels)\n"
     "  -e, --eval TEXT        run TEXT as the plan instead of reading a file\n"
     "Resources:\n"
     "      --threads N        worker threads per query (default: SL_THREADS, else one per core)\n"
@@ -73,6 +76,15 @@ static const char *const RUN_HELP =
     "      --memory-limit SIZE  fail the query with a clear error, naming the operator,\n"
     "                         once it holds more than SIZE (e.g. 512M, 2G; K/M/G/T are\n"
     "                         powers of 1024); the tables loaded before it do not count\n"
+    "      --device D         where pipelines run: cpu, opencl or auto (default: SL_DEVICE,\n"
+    "                         else auto). auto asks a cost model per pipeline (bytes to\n"
+    "                         move unless resident, device and host bandwidth); opencl runs\n"
+    "                         every pipeline the OpenCL generator supports on the device\n"
+    "                         (SL_OPENCL_DEVICE=N picks one) and the others on the CPU;\n"
+    "                         'sluice explain' says where each runs and why\n"
+    "      --strict           with --device opencl: fail, listing every part the device\n"
+    "                         cannot run, instead of running it on the CPU; fail when the\n"
+    "                         device runs out of memory instead of falling back\n"
     "\n"
     "Plan files:\n"
     "  let o = table(\"orders\").where(o_orderdate < date '1995-03-15');\n"
@@ -108,11 +120,13 @@ static const char *const EXPLAIN_HELP =
     "                         rows in and out, time and memory, and each pipeline's\n"
     "                         workers, morsels and time (EXPLAIN ANALYZE)\n"
     "  --profile-json FILE    with --analyze: also write the measurements as JSON\n"
+    "  --show-kernels         also print the OpenCL C source generated for each pipeline\n"
+    "                         that runs on the device (with --device opencl or auto)\n"
     "\n"
     "Takes the data options of 'sluice run' (see 'sluice help run').\n";
 
 static const char *const DEVICES_HELP =
-    "Usage: sluice devices [--format text|json]\n"
+    "Usage: sluice devices [--format text|json] [--bandwidth]\n"
     "\n"
     "Lists the devices sluice can run on: the CPU first (cores, threads, NUMA nodes,\n"
     "memory, the SIMD kernels it runs), then every OpenCL device the ICD loader finds\n"
@@ -120,7 +134,10 @@ static const char *const DEVICES_HELP =
     "NUMA nodes with their PUs and memory, caches, and I/O devices with their node.\n"
     "hwloc's HWLOC_SYNTHETIC and HWLOC_XMLFILE variables describe another machine.\n"
     "\n"
-    "  -f, --format FMT       text (default) or json\n";
+    "  -f, --format FMT       text (default) or json\n"
+    "      --bandwidth        also measure the read bandwidth of the OpenCL device a\n"
+    "                         query would use (best of 5 sums of min(1 GiB, budget/4));\n"
+    "                         exit status 1 when it cannot be measured\n";
 
 static const char *const TABLES_HELP =
     "Usage: sluice tables [--data DIR] [--table NAME=PATH]...\n"

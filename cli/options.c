@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "runtime/context.h"
 #include "runtime/memory.h"
 #include "runtime/workers.h"
 
@@ -90,10 +91,14 @@ static int parse_shared(sli_cli_opts *o, sl_context *ctx, int argc, char **argv,
         o->no_header = 1;
         return SLI_EXIT_OK;
     }
+    if (mem && !strcmp(a, "--strict")) {
+        o->strict = true;
+        return SLI_EXIT_OK;
+    }
     bool takes = is(a, "-t", "--table") || is(a, "-d", "--data") || is(a, "-f", "--format") ||
                  is(a, "-o", "--output") || !strcmp(a, "--threads") ||
                  (csv && (!strcmp(a, "--delimiter") || !strcmp(a, "--schema"))) ||
-                 (mem && (!strcmp(a, "--numa") || !strcmp(a, "--memory-limit"))) ||
+                 (mem && (!strcmp(a, "--numa") || !strcmp(a, "--memory-limit") || !strcmp(a, "--device"))) ||
                  (pq && (!strcmp(a, "--compression") || !strcmp(a, "--row-group-rows")));
     if (!takes) return SLI_CLI_UNKNOWN;
     if (*i + 1 >= argc) return sli_cli_usage(o, "option %s needs a value", a);
@@ -129,6 +134,11 @@ static int parse_shared(sli_cli_opts *o, sl_context *ctx, int argc, char **argv,
         if (!sli_mem_parse_size(val, &bytes))
             return sli_cli_usage(o, "--memory-limit takes a size such as 512M or 2G, not '%s'", val);
         sl_context_set_memory_limit(ctx, bytes);
+    } else if (!strcmp(a, "--device")) {
+        o->device = !strcmp(val, "cpu") ? SL_DEVICE_CPU : !strcmp(val, "opencl") ? SL_DEVICE_OPENCL
+                    : !strcmp(val, "auto")                                      ? SL_DEVICE_AUTO
+                                                                                : -1;
+        if (o->device < 0) return sli_cli_usage(o, "--device takes cpu, opencl or auto, not '%s'", val);
     } else if (!strcmp(a, "--compression")) {
         int c = parse_codec(val);
         if (c < 0)
@@ -155,6 +165,7 @@ int sli_cli_parse(sli_cli_opts *o, int argc, char **argv, sl_context **ctx, sli_
     o->dirs = calloc((size_t)argc + 1, sizeof *o->dirs);
     int rc = o->tables && o->dirs ? SLI_EXIT_OK : SLI_EXIT_QUERY;
     bool help = false;
+    o->device = -1;
     for (int i = 1; i < argc && rc == SLI_EXIT_OK && !help; i++) {
         const char *a = argv[i];
         help = !strcmp(a, "-h") || !strcmp(a, "--help");
@@ -163,6 +174,11 @@ int sli_cli_parse(sli_cli_opts *o, int argc, char **argv, sl_context **ctx, sli_
         if (rc == SLI_CLI_UNKNOWN) rc = own(cmd, o, argc, argv, &i);
         if (rc == SLI_CLI_UNKNOWN) rc = sli_cli_usage(o, "unknown option '%s'", a);
     }
+    if (rc == SLI_EXIT_OK && !help && o->strict && o->device != SL_DEVICE_OPENCL &&
+        !(o->device < 0 && sli_context_device(*ctx) == SL_DEVICE_OPENCL))
+        rc = sli_cli_usage(o, "--strict needs --device opencl (or SL_DEVICE=opencl)%s", "");
+    if (rc == SLI_EXIT_OK && !help && (o->device >= 0 || o->strict))
+        sl_context_set_device(*ctx, o->device >= 0 ? (sl_device_mode)o->device : SL_DEVICE_OPENCL, o->strict);
     if (rc != SLI_EXIT_OK || help) {
         sli_cli_opts_free(o);
         sl_context_destroy(*ctx);

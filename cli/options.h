@@ -52,6 +52,9 @@ typedef struct sli_cli_opts {
     sl_format format;
     int format_set;             /**< --format given */
     sl_parquet_options parquet; /**< for a Parquet output */
+    /* device (SLI_OPT_MEMORY commands): applied to the context after parsing */
+    int device; /**< sl_device_mode from --device, or -1 (SL_DEVICE decides) */
+    bool strict; /**< --strict */
 } sli_cli_opts;
 
 /**

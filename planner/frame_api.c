@@ -16,6 +16,7 @@
 #include "pipeline.h"
 #include "runtime/context.h"
 #include "runtime/executor.h"
+#include "runtime/ocl_exec.h"
 #include "runtime/result.h"
 #include "runtime/types.h"
 
@@ -214,7 +215,9 @@ sl_status sl_frame_count(const sl_frame *f, int64_t *out)
     return SL_OK;
 }
 
-sl_status sl_frame_explain(const sl_frame *f, char **out)
+/* EXPLAIN: the plans, the pipelines, where each runs (and with `kernels`,
+ * the OpenCL C of the device pipelines). */
+static sl_status explain(const sl_frame *f, bool kernels, char **out)
 {
     sl_status s = ready(f);
     if (s) return s;
@@ -234,10 +237,35 @@ sl_status sl_frame_explain(const sl_frame *f, char **out)
     sli_plan_describe(opt, &b);
     sli_sbuf_printf(&b, "\n== Physical plan: %zu pipeline(s) ==\n", ph->npipes);
     sli_physical_describe(ph, sl_context_threads(f->ctx), &b);
+    /* EXPLAIN shows why a pipeline stays on the CPU; --strict fails only a run. */
+    bool strict = f->ctx->device_strict;
+    f->ctx->device_strict = false;
+    sli_devplan *dp = NULL;
+    s = sli_devplan_make(f->ctx, ph, &dp);
+    f->ctx->device_strict = strict;
+    if (!s) {
+        sli_sbuf_printf(&b, "\n");
+        sli_devplan_describe(dp, kernels, &b);
+    }
+    sli_devplan_free(dp);
     sli_physical_free(ph);
     sli_plan_unref(opt);
+    if (s) {
+        sli_sbuf_free(&b);
+        return s;
+    }
     *out = sli_sbuf_take(&b);
     return *out ? SL_OK : sli_nomem(f->ctx, "explain");
+}
+
+sl_status sl_frame_explain(const sl_frame *f, char **out)
+{
+    return explain(f, false, out);
+}
+
+sl_status sl_frame_explain_kernels(const sl_frame *f, char **out)
+{
+    return explain(f, true, out);
 }
 
 /* Runs the plan with profiling on: its rows into *rows (NULL: discarded)

@@ -151,6 +151,17 @@ sl_status sli_agg_table_update(sli_agg_table *t, size_t k, const sli_vec *arg, c
  */
 sl_status sli_agg_table_finish(sli_agg_table *t, sl_context *ctx, char *const *names, sli_table **out);
 
+/**
+ * Loads n groups aggregated elsewhere (agg_load.c): row i has key values
+ * keys[k] at position i (n <= SLI_VEC_SIZE; no selection) and fields[i]:
+ * fields[i][0] its rows, and aggregate k's state from fields[i][agg_field[k]]
+ * (sum, avg: low and high word of a 128-bit sum; min, max: the value).
+ * Arguments have no NULLs (counts equal rows). Equal keys combine.
+ * @return SL_OK, SL_ERR_NOMEM or SL_ERR_UNSUPPORTED (too many groups).
+ */
+sl_status sli_agg_table_load(sli_agg_table *t, const sli_vec *keys, size_t n, const int64_t *const *fields,
+                             const size_t *agg_field);
+
 /** Frees everything the table holds (also after a failed init). */
 void sli_agg_table_free(sli_agg_table *t);
 

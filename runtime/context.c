@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "memory.h"
+#include "ocl.h"
+#include "ocl_data.h"
 #include "topology.h"
 #include "workers.h"
 
@@ -16,7 +18,48 @@ sl_status sl_context_create(sl_context **out)
 {
     if (!out) return SL_ERR_INVALID_ARG;
     *out = calloc(1, sizeof **out);
+    if (*out) (*out)->device_mode = -1;
     return *out ? SL_OK : SL_ERR_NOMEM;
+}
+
+sl_status sl_context_set_device(sl_context *ctx, sl_device_mode mode, bool strict)
+{
+    if (!ctx || (mode != SL_DEVICE_AUTO && mode != SL_DEVICE_CPU && mode != SL_DEVICE_OPENCL))
+        return SL_ERR_INVALID_ARG;
+    ctx->device_mode = (int)mode;
+    ctx->device_strict = strict;
+    return SL_OK;
+}
+
+sl_device_mode sli_context_device(const sl_context *ctx)
+{
+    if (ctx && ctx->device_mode >= 0) return (sl_device_mode)ctx->device_mode;
+    const char *e = getenv("SL_DEVICE");
+    if (e && !strcmp(e, "cpu")) return SL_DEVICE_CPU;
+    if (e && !strcmp(e, "opencl")) return SL_DEVICE_OPENCL;
+    return SL_DEVICE_AUTO;
+}
+
+const char *sl_context_last_warnings(const sl_context *ctx)
+{
+    return ctx && ctx->warnings ? ctx->warnings : "";
+}
+
+void sli_warn(sl_context *ctx, const char *fmt, ...)
+{
+    if (!ctx) return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    size_t old = ctx->warnings ? strlen(ctx->warnings) : 0, add = strlen(line);
+    char *w = realloc(ctx->warnings, old + add + 2);
+    if (!w) return; /* a warning lost to a failed allocation changes no result */
+    memcpy(w + old, line, add);
+    w[old + add] = '\n';
+    w[old + add + 1] = 0;
+    ctx->warnings = w;
 }
 
 void sl_context_destroy(sl_context *ctx)
@@ -25,6 +68,9 @@ void sl_context_destroy(sl_context *ctx)
     for (size_t i = 0; i < ctx->ntables; i++) sli_table_free(ctx->tables[i]);
     free(ctx->tables);
     sli_topology_free(ctx->topo);
+    sli_ocl_data_free(ctx);
+    sli_ocl_free(ctx->ocl);
+    free(ctx->warnings);
     free(ctx);
 }
 

@@ -27,7 +27,25 @@ struct sl_context {
     size_t threads;            /**< workers per query; 0: the default (workers.h) */
     bool numa_off;             /**< --numa off */
     struct sli_topology *topo; /**< discovered on first use; owned */
+    int device_mode;           /**< sl_device_mode; -1: not set (SL_DEVICE decides) */
+    bool device_strict;        /**< fail instead of falling back to the CPU */
+    struct sli_ocl *ocl;       /**< the OpenCL device, opened on first use; owned */
+    struct sli_ocl_cols *ocl_cols; /**< per table column: device dictionary, range (ocl_data.c) */
+    char *warnings;            /**< the last query's warnings (sl_context_last_warnings); owned */
+    uint64_t bytes_scanned;    /**< the last query: bytes of the table columns its scans read */
 };
+
+/** @return bytes of table columns the context's last query scanned. */
+static inline uint64_t sli_context_bytes_scanned(const sl_context *ctx)
+{
+    return ctx ? ctx->bytes_scanned : 0;
+}
+
+/** @return the context's device mode: set, else SL_DEVICE, else SL_DEVICE_AUTO. */
+sl_device_mode sli_context_device(const sl_context *ctx);
+
+/** Appends a line to the running query's warnings. */
+void sli_warn(sl_context *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /** @return the machine's topology, discovered on the first call and kept by
  *  the context (NULL only when out of memory). */

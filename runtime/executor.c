@@ -26,6 +26,8 @@
 #include "materialize.h"
 #include "memory.h"
 #include "morsel.h"
+#include "ocl_data.h"
+#include "ocl_exec.h"
 #include "placement.h"
 #include "profile.h"
 #include "sort_table.h"
@@ -1359,6 +1361,7 @@ static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_outpu
         run_free(&r);
     }
     if (pp) pp->workers = nw;
+    if (loaded) sli_ocl_data_forget(ctx, loaded);
     sli_table_free(loaded);
     return s;
 }
@@ -1395,15 +1398,68 @@ static sl_status run_pipeline_measured(sl_context *ctx, const sli_pipeline *p, p
     return s;
 }
 
+/* Bytes of table columns a pipeline's scan reads. */
+static uint64_t scan_bytes(const sli_pipeline *p)
+{
+    uint64_t b = 0;
+    if (p->scan)
+        for (size_t c = 0; c < p->scan->ncols; c++)
+            b += (uint64_t)p->scan->table->rows * sli_type_width(p->scan->types[c]);
+    return b;
+}
+
+/* Runs the device group whose root is pipeline i. On a fallback, runs the
+ * group's builds on the CPU (the caller then runs i itself); *done tells
+ * whether i's output is in outs[i]. */
+static sl_status run_device_group(sl_context *ctx, const sli_devplan *dp, const sli_physical *ph, size_t i,
+                                  pipe_output *outs, sli_exec_stats *stats, sli_profile *prof, bool *done)
+{
+    bool fell = false;
+    uint64_t t0 = prof ? sli_prof_now() : 0;
+    sl_status s = sli_ocl_run_group(ctx, dp, ph, i, &outs[i].table, &fell);
+    *done = !s && !fell;
+    size_t *idx = malloc(ph->npipes * sizeof *idx);
+    size_t n = idx ? sli_devplan_group(ph, i, idx) : 0;
+    if (!idx && !s) s = sli_nomem(ctx, "execution");
+    if (*done) {
+        for (size_t k = 0; k < n; k++) {
+            const sli_pipeline *p = &ph->pipes[idx[k]];
+            ctx->bytes_scanned += scan_bytes(p);
+            if (stats) stats->rows_in += p->scan->table->rows;
+            if (!prof) continue;
+            sli_pipe_prof *pp = &prof->pipes[idx[k]];
+            pp->ran = true;
+            pp->rows_read = p->scan->table->rows;
+            pp->wall_ns = idx[k] == i ? sli_prof_now() - t0 : 0;
+            pp->sink_rows = idx[k] == i ? outs[i].table->rows : 0;
+        }
+    }
+    for (size_t k = 0; !s && !*done && k < n; k++)
+        if (idx[k] != i)
+            s = run_pipeline_measured(ctx, &ph->pipes[idx[k]], outs, &outs[idx[k]], stats, false,
+                                      prof ? &prof->pipes[idx[k]] : NULL);
+    free(idx);
+    return s;
+}
+
 static sl_status execute_pipelines(sl_context *ctx, const sli_physical *ph, sli_table **out,
                                    sli_exec_stats *stats, sli_profile *prof)
 {
     pipe_output *outs = calloc(ph->npipes, sizeof *outs);
     if (!outs) return sli_nomem(ctx, "execution");
-    sl_status s = SL_OK;
-    for (size_t i = 0; i < ph->npipes && !s; i++)
-        s = run_pipeline_measured(ctx, &ph->pipes[i], outs, &outs[i], stats, i + 1 == ph->npipes,
+    sli_devplan *dp = NULL;
+    sl_status s = sli_devplan_make(ctx, ph, &dp);
+    for (size_t i = 0; i < ph->npipes && !s; i++) {
+        const sli_pipeline *p = &ph->pipes[i];
+        if (dp->on_device[i] && p->sink == SLI_SINK_BUILD) continue; /* runs with its probe's group */
+        bool done = false;
+        if (dp->on_device[i]) s = run_device_group(ctx, dp, ph, i, outs, stats, prof, &done);
+        if (s || done) continue;
+        ctx->bytes_scanned += scan_bytes(p);
+        s = run_pipeline_measured(ctx, p, outs, &outs[i], stats, i + 1 == ph->npipes,
                                   prof ? &prof->pipes[i] : NULL);
+    }
+    sli_devplan_free(dp);
     if (!s) {
         *out = outs[ph->npipes - 1].table;
         outs[ph->npipes - 1].table = NULL;
@@ -1442,6 +1498,11 @@ sl_status sli_execute_profiled(sl_context *ctx, const sli_physical *ph, sli_tabl
         prof->threads = sl_context_threads(ctx);
     }
     uint64_t t0 = prof ? sli_prof_now() : 0;
+    if (ctx) {
+        free(ctx->warnings);
+        ctx->warnings = NULL;
+        ctx->bytes_scanned = 0;
+    }
     sli_mem_budget budget;
     sli_mem_budget_init(&budget, ctx ? ctx->memory_limit : 0);
     sli_mem_budget *prev = sli_mem_attach(&budget);

@@ -51,6 +51,8 @@ const char *sl_status_str(sl_status s)
     case SL_ERR_DUPLICATE: return "duplicate name";
     case SL_ERR_MEMORY_LIMIT: return "memory limit exceeded";
     case SL_ERR_PARQUET: return "malformed Parquet file";
+    case SL_ERR_DEVICE: return "OpenCL device error";
+    case SL_ERR_DEVICE_MEMORY: return "out of device memory";
     }
     return "unknown status";
 }

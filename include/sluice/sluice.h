@@ -63,6 +63,8 @@ typedef enum sl_status {
     SL_ERR_DUPLICATE = 14,     /**< a name is defined twice */
     SL_ERR_MEMORY_LIMIT = 15,  /**< a query needed more memory than its limit allows */
     SL_ERR_PARQUET = 16,       /**< a Parquet file is malformed or truncated */
+    SL_ERR_DEVICE = 17,        /**< an OpenCL device failed, or a query cannot run on the device it was forced to */
+    SL_ERR_DEVICE_MEMORY = 18, /**< the device has too little memory for a pipeline (forced device, strict) */
 } sl_status;
 
 /** @return a static, human-readable name for a status code; never NULL. */
@@ -151,6 +153,34 @@ SL_API sl_status sl_context_set_threads(sl_context *ctx, size_t threads);
 /** @return the number of worker threads the context's queries use (>= 1),
  *  resolving the default. Thread safety: as sl_context_set_threads. */
 SL_API size_t sl_context_threads(sl_context *ctx);
+
+/** Where pipelines run (sl_context_set_device). */
+typedef enum sl_device_mode {
+    SL_DEVICE_AUTO = 0,   /**< per pipeline, from the cost model (the default) */
+    SL_DEVICE_CPU = 1,    /**< every pipeline on the CPU */
+    SL_DEVICE_OPENCL = 2, /**< every pipeline the OpenCL generator supports on the OpenCL device */
+} sl_device_mode;
+
+/**
+ * Chooses where the context's pipelines run. AUTO asks the cost model per
+ * pipeline (bytes to move to the device unless resident, the device's and
+ * the host's bandwidth, expected rows); OPENCL runs every pipeline the
+ * OpenCL code generator supports on the device and the rest on the CPU,
+ * each with its reason in EXPLAIN. With `strict`, a forced OPENCL query
+ * fails with SL_ERR_DEVICE listing every unsupported part instead, and a
+ * device out of memory fails with SL_ERR_DEVICE_MEMORY instead of falling
+ * back to the CPU with a warning. The SL_DEVICE environment variable
+ * (cpu, opencl, auto) is read when this was never called.
+ * @return SL_OK, or SL_ERR_INVALID_ARG for a NULL context or an unknown mode.
+ * Thread safety: not while a query runs on the context.
+ */
+SL_API sl_status sl_context_set_device(sl_context *ctx, sl_device_mode mode, bool strict);
+
+/**
+ * @return warnings the last query left (a pipeline moved back to the CPU,
+ * and why), one per line; "" when none. Valid until the next query.
+ */
+SL_API const char *sl_context_last_warnings(const sl_context *ctx);
 
 /**
  * Turns NUMA placement on (the default) or off: with it on, workers are
@@ -320,6 +350,13 @@ SL_API sl_status sl_frame_count(const sl_frame *f, int64_t *out);
  * @param out receives a NUL-terminated string the caller frees with free().
  */
 SL_API sl_status sl_frame_explain(const sl_frame *f, char **out);
+
+/**
+ * sl_frame_explain, followed by the OpenCL C source generated for each
+ * pipeline that runs on the OpenCL device (none under --device cpu).
+ * @return as sl_frame_explain; *out is owned by the caller (free()).
+ */
+SL_API sl_status sl_frame_explain_kernels(const sl_frame *f, char **out);
 
 /**
  * EXPLAIN ANALYZE: runs the frame's plan with profiling on, discards its

@@ -37,10 +37,12 @@ static const char *const MAIN_HELP =
     "Run 'sluice help run' for the options and the plan-file language.\n";
 
 static const char *const RUN_HELP =
-    "Usage: sluice run PLAN [options]\n"
+    "Usage: sluice run PLAN [PLAN...] [options]\n"
     "       sluice run -e 'TEXT' [options]\n"
     "\n"
-    "Runs the plan file PLAN ('-' reads standard input) and prints its rows.\n"
+    "Runs the plan file PLAN ('-' reads standard input) and prints its rows. Several\n"
+    "plan files run one after another over tables loaded once, each result (and,\n"
+    "with --timing, each plan's times) after a line '== PLAN =='.\n"
     "\n"
     "Data:\n"
     "  -t, --table NAME=PATH  register a CSV or Parquet file as table NAME (repeatable);\n"

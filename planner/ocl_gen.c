@@ -591,19 +591,21 @@ static void sink_build(gen *g, const sli_pipeline *pl, gcol *env)
     if (!g->bad) {
         pack(g, &p->keys, codes, "key", "{ F[3] = 1; continue; }");
         const sli_ocl_keys *k = &p->keys;
+        /* a repeated key: semi and anti joins keep the first row; an inner
+         * join would need every row, so it raises F[2] (the CPU reruns it) */
+        const char *dup = p->unique ? "F[2] = 1;" : "{}";
         sli_sbuf_printf(&g->body,
                         "        if (P[%zu] == 0) {\n"
-                        "            uint prev = atomic_cmpxchg(&hr[key], SL_NOROW, (uint)r);\n"
-                        "            if (prev != SL_NOROW && %d) F[2] = 1;\n"
+                        "            if (atomic_cmpxchg(&hr[key], SL_NOROW, (uint)r) != SL_NOROW) %s\n"
                         "        } else {\n"
                         "            int fresh = 0;\n"
                         "            ulong s = sl_ht_insert(hk, (ulong)P[%zu], key, &fresh, F);\n"
                         "            if (s < (ulong)P[%zu]) {\n"
                         "                if (fresh) hr[s] = (uint)r;\n"
-                        "                else if (%d) F[2] = 1;\n"
+                        "                else %s\n"
                         "            }\n"
                         "        }\n",
-                        SLI_OCL_KP_MODE(k), p->unique, SLI_OCL_KP_CAP(k), SLI_OCL_KP_CAP(k), p->unique);
+                        SLI_OCL_KP_MODE(k), dup, SLI_OCL_KP_CAP(k), SLI_OCL_KP_CAP(k), dup);
     }
     codes_free(codes, node->nkeys);
 }
@@ -723,12 +725,11 @@ static char *assemble(gen *g, const sli_pipeline *pl)
         sli_sbuf_printf(&s,
                         "    if (local_agg) {\n"
                         "        for (ulong i = get_local_id(0); i < (ulong)P[%zu] * %zu; i += get_local_size(0)) {\n"
-                        "            ulong f = i %% %zu;\n"
                         "            lacc[i] = 0;\n",
-                        SLI_OCL_KP_CAP(k), nf, nf);
+                        SLI_OCL_KP_CAP(k), nf);
         for (size_t f = 0; f < nf; f++)
             if (p->init[f] != SLI_OI_ZERO)
-                sli_sbuf_printf(&s, "            if (f == %zu) lacc[i] = %s;\n", f,
+                sli_sbuf_printf(&s, "            if (i %% %zu == %zu) lacc[i] = %s;\n", nf, f,
                                 p->init[f] == SLI_OI_MAX ? "LONG_MAX" : "LONG_MIN");
         sli_sbuf_printf(&s, "        }\n        barrier(CLK_LOCAL_MEM_FENCE);\n    }\n");
     }

@@ -290,7 +290,7 @@ typedef struct grun {
     const sli_physical *ph;
     built *b;         /* per pipeline */
     cl_mem *scratch;  /* buffers of the kernel being run */
-    size_t nscratch;
+    size_t nscratch, scratch_cap;
     const char *fell; /* why the group goes back to the CPU */
 } grun;
 
@@ -301,6 +301,13 @@ static sl_status cl_check(grun *g, cl_int e, const char *what)
 
 static sl_status scratch(grun *g, size_t bytes, const void *host, bool zero, cl_mem *out)
 {
+    if (g->nscratch == g->scratch_cap) {
+        size_t cap = g->scratch_cap ? 2 * g->scratch_cap : 16;
+        cl_mem *m = realloc(g->scratch, cap * sizeof *m);
+        if (!m) return sli_nomem(g->ctx, "device buffers");
+        g->scratch = m;
+        g->scratch_cap = cap;
+    }
     sl_status s = sli_ocl_alloc(g->ctx, g->o, bytes ? bytes : 8, host, zero, out);
     if (!s) g->scratch[g->nscratch++] = *out;
     return s;
@@ -311,12 +318,12 @@ static sl_status scratch(grun *g, size_t bytes, const void *host, bool zero, cl_
 static sl_status ones(grun *g, size_t count, size_t w, cl_mem *out)
 {
     size_t bytes = (count ? count : 1) * w;
-    void *h = malloc(bytes);
-    if (!h) return sli_nomem(g->ctx, "a device table");
-    memset(h, 0xff, bytes);
-    sl_status s = sli_ocl_alloc(g->ctx, g->o, bytes, h, false, out);
-    free(h);
-    return s;
+    sl_status s = sli_ocl_alloc(g->ctx, g->o, bytes, NULL, false, out);
+    if (s) return s;
+    cl_uint pattern = 0xffffffffu;
+    return cl_check(g,
+                    clEnqueueFillBuffer(sli_ocl_queue(g->o), *out, &pattern, sizeof pattern, 0, bytes, 0, NULL, NULL),
+                    "clEnqueueFillBuffer");
 }
 
 static int64_t year_of(int64_t days)
@@ -397,20 +404,20 @@ static sl_status input_args(grun *g, const sli_ocl_pipe *p, cl_kernel k, cl_uint
     return s;
 }
 
-/* Builds the kernel and runs it over the table's rows. */
-static sl_status launch(grun *g, const sli_ocl_pipe *p, cl_kernel k, size_t local_bytes)
+/* Runs kernel k over `rows` rows (work-items stride over them). */
+static sl_status launch(grun *g, cl_kernel k, uint64_t rows, size_t local_bytes)
 {
     const sli_ocl_info *info = sli_ocl_info_of(g->o);
     size_t wg = 0;
     cl_int e = clGetKernelWorkGroupInfo(k, sli_ocl_device(g->o), CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
     if (e != CL_SUCCESS || wg == 0) wg = 1;
     if (wg > 256) wg = 256;
-    size_t rows = p->table->rows, groups = (rows + wg - 1) / wg;
-    size_t most = (size_t)(info->compute_units ? info->compute_units : 1) * 16;
+    uint64_t groups = (rows + wg - 1) / wg;
+    uint64_t most = (uint64_t)(info->compute_units ? info->compute_units : 1) * 16;
     if (groups > most) groups = most;
     if (groups == 0) groups = 1;
     if (local_bytes > info->local_memory) return SL_ERR_UNSUPPORTED;
-    size_t global = groups * wg;
+    size_t global = (size_t)groups * wg;
     return cl_check(g, clEnqueueNDRangeKernel(sli_ocl_queue(g->o), k, 1, NULL, &global, &wg, 0, NULL, NULL),
                     "clEnqueueNDRangeKernel");
 }
@@ -450,7 +457,8 @@ static sl_status params(grun *g, const sli_ocl_pipe *p, const int64_t *sink_kp, 
     return s;
 }
 
-static sl_status kernel_of(grun *g, const sli_ocl_pipe *p, cl_kernel *k)
+/* Kernel `name` of pipeline p's program (the prelude, then its sl_pipe). */
+static sl_status kernel_named(grun *g, const sli_ocl_pipe *p, const char *name, cl_kernel *k)
 {
     size_t n1 = strlen(sli_ocl_prelude_src), n2 = strlen(p->source);
     char *src = malloc(n1 + n2 + 2);
@@ -458,9 +466,14 @@ static sl_status kernel_of(grun *g, const sli_ocl_pipe *p, cl_kernel *k)
     memcpy(src, sli_ocl_prelude_src, n1);
     src[n1] = '\n';
     memcpy(src + n1 + 1, p->source, n2 + 1);
-    sl_status s = sli_ocl_kernel(g->ctx, g->o, src, "sl_pipe", k, NULL);
+    sl_status s = sli_ocl_kernel(g->ctx, g->o, src, name, k, NULL);
     free(src);
     return s;
+}
+
+static sl_status kernel_of(grun *g, const sli_ocl_pipe *p, cl_kernel *k)
+{
+    return kernel_named(g, p, "sl_pipe", k);
 }
 
 /* Runs a build pipeline's kernel; its table stays in g->b[pi]. */
@@ -493,75 +506,158 @@ static sl_status run_build(grun *g, size_t pi)
     if (!s) s = input_args(g, p, k, &a);
     if (!s) s = set_arg(g, k, &a, sizeof b->hk, &b->hk);
     if (!s) s = set_arg(g, k, &a, sizeof b->hr, &b->hr);
-    if (!s) s = launch(g, p, k, 0);
+    if (!s) s = launch(g, k, rows, 0);
     if (!s) s = check_flags(g, F);
     if (k) clReleaseKernel(k);
     return s;
 }
 
-/* Writes part i of packed key `key` (in key space kp) as row r of v. */
+/* Writes a decoded key value as row r of a key vector of type t. */
 static void put_key(sl_type t, int64_t val, void *data, size_t r)
 {
-    switch (sli_ptype(t)) {
+    switch (t.id == SL_TYPE_UTF8 ? SL_P_I32 : sli_ptype(t)) {
     case SL_P_I8: ((int8_t *)data)[r] = (int8_t)val; break;
     case SL_P_I16: ((int16_t *)data)[r] = (int16_t)val; break;
-    case SL_P_I32: ((int32_t *)data)[r] = (int32_t)val; break;
-    default: ((int64_t *)data)[r] = val; break; /* utf8 codes are written as int32 by the caller */
+    case SL_P_I32: ((int32_t *)data)[r] = (int32_t)val; break; /* also dictionary codes */
+    default: ((int64_t *)data)[r] = val; break;
     }
 }
 
-/* Loads the groups of a finished aggregate kernel into an aggregate table
- * and finishes it. */
-static sl_status load_groups(grun *g, const sli_ocl_pipe *p, const sli_plan *node, const int64_t *kp,
-                             const int64_t *acc, const uint64_t *gk, uint64_t cap, sli_table **out)
+typedef struct found {
+    uint64_t key;
+    const int64_t *fields;
+} found;
+
+static int cmp_found(const void *a, const void *b)
 {
+    uint64_t x = ((const found *)a)->key, y = ((const found *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+/* Loads the n groups a finished aggregate kernel left (packed keys and
+ * fields, in key order so the output does not depend on the device's
+ * timing) into an aggregate table, and finishes it. */
+static sl_status load_groups(grun *g, const sli_ocl_pipe *p, const sli_plan *node, const int64_t *kp, found *gr,
+                             size_t n, sli_table **out)
+{
+    size_t nk = node->ngroups;
     sli_agg_table t;
-    sl_type *kt = malloc((node->ngroups ? node->ngroups : 1) * sizeof *kt);
-    sli_vec *kv = calloc(node->ngroups ? node->ngroups : 1, sizeof *kv);
-    void **kd = calloc(node->ngroups ? node->ngroups : 1, sizeof *kd);
+    memset(&t, 0, sizeof t);
+    sl_type *kt = malloc((nk ? nk : 1) * sizeof *kt);
+    sli_vec *kv = calloc(nk ? nk : 1, sizeof *kv);
+    void **kd = calloc(nk ? nk : 1, sizeof *kd);
     const int64_t **fields = malloc(SLI_VEC_SIZE * sizeof *fields);
     sl_status s = kt && kv && kd && fields ? SL_OK : SL_ERR_NOMEM;
-    memset(&t, 0, sizeof t);
-    for (size_t k = 0; !s && k < node->ngroups; k++) {
+    for (size_t k = 0; !s && k < nk; k++) {
         kt[k] = node->groups[k]->type;
-        kd[k] = malloc(SLI_VEC_SIZE * 8);
         kv[k].type = kt[k];
-        kv[k].data = kd[k];
+        kv[k].data = kd[k] = malloc(SLI_VEC_SIZE * 8);
         if (!kd[k]) s = SL_ERR_NOMEM;
         if (!s && kt[k].id == SL_TYPE_UTF8) {
             const uint32_t *codes = NULL;
             s = sli_ocl_strings(g->ctx, p->keys.parts[k].table, p->keys.parts[k].col, &kv[k].dict, &codes);
         }
     }
-    if (!s) s = sli_agg_table_init(&t, kt, node->ngroups, node->aggs, node->naggs);
-    size_t m = 0;
-    for (uint64_t slot = 0; !s && slot <= cap; slot++) {
-        if (slot < cap && acc[slot * p->nfields] != 0) {
-            uint64_t key = gk ? gk[slot] : slot;
-            for (size_t k = 0; k < node->ngroups; k++) {
+    if (!s) s = sli_agg_table_init(&t, kt, nk, node->aggs, node->naggs);
+    qsort(gr, n, sizeof *gr, cmp_found);
+    for (size_t at = 0; !s && at < n; at += SLI_VEC_SIZE) {
+        size_t m = n - at < SLI_VEC_SIZE ? n - at : SLI_VEC_SIZE;
+        for (size_t i = 0; i < m; i++) {
+            for (size_t k = 0; k < nk; k++) {
                 int64_t lo = kp[3 * k], hi = kp[3 * k + 1], mult = kp[3 * k + 2];
                 uint64_t range = (uint64_t)(hi - lo) + 1;
-                int64_t v = lo + (int64_t)((key / (uint64_t)mult) % range);
-                if (kt[k].id == SL_TYPE_UTF8)
-                    ((int32_t *)kd[k])[m] = (int32_t)v;
-                else
-                    put_key(kt[k], v, kd[k], m);
+                put_key(kt[k], lo + (int64_t)((gr[at + i].key / (uint64_t)mult) % range), kd[k], i);
             }
-            fields[m++] = acc + slot * p->nfields;
+            fields[i] = gr[at + i].fields;
         }
-        if (m == SLI_VEC_SIZE || (slot == cap && m)) {
-            s = sli_agg_table_load(&t, kv, m, fields, p->agg_field);
-            m = 0;
-        }
+        s = sli_agg_table_load(&t, kv, m, fields, p->agg_field);
     }
     if (!s) s = sli_agg_table_finish(&t, g->ctx, node->names, out);
     sli_agg_table_free(&t);
-    for (size_t k = 0; kd && k < node->ngroups; k++) free(kd[k]);
+    for (size_t k = 0; kd && k < nk; k++) free(kd[k]);
     free(kd);
     free(kv);
     free(kt);
     free(fields);
     return s == SL_ERR_NOMEM ? sli_nomem(g->ctx, "device aggregate") : s;
+}
+
+/* Sets every field of acc[cap][nf] to its initial value on the device. */
+static sl_status init_acc(grun *g, const sli_ocl_pipe *p, cl_mem acc, uint64_t cap)
+{
+    size_t nf = p->nfields;
+    int64_t init[64];
+    bool zero = true;
+    if (nf > 64) return SL_ERR_UNSUPPORTED;
+    for (size_t f = 0; f < nf; f++) {
+        init[f] = p->init[f] == SLI_OI_MAX ? INT64_MAX : p->init[f] == SLI_OI_MIN ? INT64_MIN : 0;
+        zero &= init[f] == 0;
+    }
+    if (zero) {
+        cl_ulong z = 0;
+        return cl_check(g,
+                        clEnqueueFillBuffer(sli_ocl_queue(g->o), acc, &z, sizeof z, 0, (cap ? cap : 1) * nf * 8, 0,
+                                            NULL, NULL),
+                        "clEnqueueFillBuffer");
+    }
+    cl_kernel k = NULL;
+    cl_mem I;
+    cl_uint a = 0;
+    cl_ulong total = cap * nf, nfl = nf;
+    sl_status s = kernel_named(g, p, "sl_acc_init", &k);
+    if (!s) s = scratch(g, nf * 8, init, false, &I);
+    if (!s) s = set_arg(g, k, &a, sizeof acc, &acc);
+    if (!s) s = set_arg(g, k, &a, sizeof total, &total);
+    if (!s) s = set_arg(g, k, &a, sizeof nfl, &nfl);
+    if (!s) s = set_arg(g, k, &a, sizeof I, &I);
+    if (!s) s = launch(g, k, total, 0);
+    if (k) clReleaseKernel(k);
+    return s;
+}
+
+/* Moves the groups with rows to the front of a device buffer and reads
+ * them back: *gr (malloc'd, pointing into *fields) and *n. */
+static sl_status compact(grun *g, const sli_ocl_pipe *p, cl_mem acc, cl_mem gk, bool hashed, uint64_t cap,
+                         found **gr, int64_t **fields, size_t *n)
+{
+    size_t nf = p->nfields;
+    cl_kernel k = NULL;
+    cl_mem C, O, K;
+    cl_uint a = 0, count = 0;
+    cl_ulong capl = cap, nfl = nf;
+    cl_int h = hashed;
+    sl_status s = kernel_named(g, p, "sl_acc_compact", &k);
+    if (!s) s = scratch(g, 4, NULL, true, &C);
+    if (!s) s = scratch(g, (cap ? cap : 1) * nf * 8, NULL, false, &O);
+    if (!s) s = scratch(g, (cap ? cap : 1) * 8, NULL, false, &K);
+    if (!s) s = set_arg(g, k, &a, sizeof acc, &acc);
+    if (!s) s = set_arg(g, k, &a, sizeof capl, &capl);
+    if (!s) s = set_arg(g, k, &a, sizeof nfl, &nfl);
+    if (!s) s = set_arg(g, k, &a, sizeof gk, &gk);
+    if (!s) s = set_arg(g, k, &a, sizeof h, &h);
+    if (!s) s = set_arg(g, k, &a, sizeof C, &C);
+    if (!s) s = set_arg(g, k, &a, sizeof O, &O);
+    if (!s) s = set_arg(g, k, &a, sizeof K, &K);
+    if (!s) s = launch(g, k, cap, 0);
+    if (k) clReleaseKernel(k);
+    if (!s) s = read_back(g, C, sizeof count, &count);
+    int64_t *f = s ? NULL : malloc(((size_t)count ? count : 1) * nf * 8);
+    uint64_t *keys = s ? NULL : malloc(((size_t)count ? count : 1) * 8);
+    found *r = s ? NULL : malloc(((size_t)count ? count : 1) * sizeof *r);
+    if (!s && (!f || !keys || !r)) s = sli_nomem(g->ctx, "device aggregate");
+    if (!s && count) s = read_back(g, O, (size_t)count * nf * 8, f);
+    if (!s && count) s = read_back(g, K, (size_t)count * 8, keys);
+    for (size_t i = 0; !s && i < count; i++) r[i] = (found){keys[i], f + i * nf};
+    free(keys);
+    if (s) {
+        free(f);
+        free(r);
+        return s;
+    }
+    *gr = r;
+    *fields = f;
+    *n = count;
+    return SL_OK;
 }
 
 /* Runs the group's aggregate kernel and builds its output table. */
@@ -583,14 +679,6 @@ static sl_status run_agg(grun *g, size_t pi, sli_table **out)
     kp[nkp - 3] = direct ? 0 : 1;
     kp[nkp - 2] = (int64_t)cap;
     kp[nkp - 1] = local;
-    int64_t *acc = s ? NULL : malloc((cap ? cap : 1) * nf * 8);
-    uint64_t *gk = s || direct ? NULL : malloc(cap * 8);
-    if (!s && (!acc || (!direct && !gk))) s = sli_nomem(g->ctx, "device aggregate");
-    for (uint64_t i = 0; !s && i < cap * nf; i++) {
-        sli_ocl_init in = p->init[i % nf];
-        acc[i] = in == SLI_OI_MAX ? INT64_MAX : in == SLI_OI_MIN ? INT64_MIN : 0;
-    }
-    if (gk) memset(gk, 0xff, cap * 8);
     cl_kernel k = NULL;
     cl_mem P, F, A, K;
     cl_uint a = 0;
@@ -598,8 +686,14 @@ static sl_status run_agg(grun *g, size_t pi, sli_table **out)
     if (!s) s = kernel_of(g, p, &k);
     if (!s) s = params(g, p, kp, &P);
     if (!s) s = scratch(g, 16, NULL, true, &F);
-    if (!s) s = scratch(g, (cap ? cap : 1) * nf * 8, acc, false, &A);
-    if (!s) s = gk ? scratch(g, cap * 8, gk, false, &K) : scratch(g, 8, NULL, true, &K);
+    if (!s) s = scratch(g, (cap ? cap : 1) * nf * 8, NULL, false, &A);
+    if (!s) s = init_acc(g, p, A, cap);
+    if (!s) s = direct ? scratch(g, 8, NULL, true, &K) : scratch(g, cap * 8, NULL, false, &K);
+    if (!s && !direct) {
+        cl_uint pattern = 0xffffffffu;
+        s = cl_check(g, clEnqueueFillBuffer(sli_ocl_queue(g->o), K, &pattern, sizeof pattern, 0, cap * 8, 0, NULL, NULL),
+                     "clEnqueueFillBuffer");
+    }
     if (!s) s = set_arg(g, k, &a, sizeof n, &n);
     if (!s) s = set_arg(g, k, &a, sizeof P, &P);
     if (!s) s = set_arg(g, k, &a, sizeof F, &F);
@@ -608,14 +702,16 @@ static sl_status run_agg(grun *g, size_t pi, sli_table **out)
     if (!s) s = set_arg(g, k, &a, sizeof K, &K);
     size_t lbytes = local ? cap * nf * 8 : 8;
     if (!s) s = set_arg(g, k, &a, lbytes, NULL);
-    if (!s) s = launch(g, p, k, lbytes);
-    if (!s) s = check_flags(g, F);
-    if (!s && !g->fell) s = read_back(g, A, (cap ? cap : 1) * nf * 8, acc);
-    if (!s && !g->fell && gk) s = read_back(g, K, cap * 8, gk);
-    if (!s && !g->fell) s = load_groups(g, p, node, kp, acc, gk, cap, out);
+    if (!s) s = launch(g, k, rows, lbytes);
     if (k) clReleaseKernel(k);
-    free(acc);
-    free(gk);
+    if (!s) s = check_flags(g, F);
+    found *gr = NULL;
+    int64_t *fields = NULL;
+    size_t ng = 0;
+    if (!s && !g->fell) s = compact(g, p, A, K, !direct, cap, &gr, &fields, &ng);
+    if (!s && !g->fell) s = load_groups(g, p, node, kp, gr, ng, out);
+    free(gr);
+    free(fields);
     free(kp);
     return s;
 }
@@ -634,8 +730,7 @@ sl_status sli_ocl_run_group(sl_context *ctx, const sli_devplan *d, const sli_phy
     size_t *idx = malloc(ph->npipes * sizeof *idx);
     grun g = {.ctx = ctx, .o = ctx->ocl, .d = d, .ph = ph};
     g.b = calloc(ph->npipes, sizeof *g.b);
-    g.scratch = calloc(64, sizeof *g.scratch);
-    sl_status s = idx && g.b && g.scratch ? SL_OK : sli_nomem(ctx, "device group");
+    sl_status s = idx && g.b ? SL_OK : sli_nomem(ctx, "device group");
     size_t n = s ? 0 : sli_devplan_group(ph, root, idx);
     for (size_t i = 0; !s && !g.fell && i < n; i++) {
         s = idx[i] == root ? run_agg(&g, root, agg) : run_build(&g, idx[i]);

@@ -25,6 +25,19 @@ expect "explain pushdown" 0 'Scan exams \[id, result\]' -- "$SLUICE" explain "$S
 expect "table option" 0 '^n$' -- "$SLUICE" run -e 'table("e").agg(count(*) as n)' --table "e=$DATA/exams.csv" --format csv
 expect "eval plan" 0 '^10$' -- "$SLUICE" run -e 'table("exams").agg(count(*) as n)' --data "$DATA" --format csv
 expect "nulls" 0 '^4,$' -- "$SLUICE" run -e 'table("exams").where(result is null).select(id, result)' --data "$DATA" --format csv
+# Several plan files: one load, each result after its name; the first error stops.
+expect "several plans" 0 '== .*exams.plan ==.*== .*join.plan ==' -- \
+    bash -c '"$0" run "$1/examples/exams.plan" "$1/examples/join.plan" --data "$2" -f csv | tr "\n" " "' \
+    "$SLUICE" "$SRC" "$DATA"
+expect "several plans, timings named" 0 '== .*join.plan ==.*run 2 of 2: [0-9.]+ ms, [0-9]+ bytes scanned' -- \
+    bash -c '"$0" run "$1/examples/exams.plan" "$1/examples/join.plan" --data "$2" --repeat 2 --timing 2>&1 >/dev/null | tr "\n" " "' \
+    "$SLUICE" "$SRC" "$DATA"
+expect "several plans stop at the first error" 3 "cannot read plan file 'nope.plan'" -- \
+    "$SLUICE" run "$SRC/examples/exams.plan" nope.plan "$SRC/examples/join.plan" --data "$DATA"
+expect "several plans with -o" 2 '-o and --profile-json take one plan file' -- \
+    "$SLUICE" run "$SRC/examples/exams.plan" "$SRC/examples/join.plan" --data "$DATA" -o x.csv
+expect "repeat needs a count" 2 '--repeat takes a number of runs from 1 to 1000' -- \
+    "$SLUICE" run "$SRC/examples/exams.plan" --data "$DATA" --repeat 0
 expect "help" 0 'Usage: sluice run PLAN' -- "$SLUICE" help run
 expect "run --help" 0 'Plan files:' -- "$SLUICE" run --help
 

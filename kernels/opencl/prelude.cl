@@ -222,3 +222,23 @@ inline ulong sl_ht_find(__global const ulong *keys, ulong cap, ulong k)
     }
     return cap;
 }
+
+/* Sets acc[0 .. total) to the initial value of each field: init[i % nf]. */
+__kernel void sl_acc_init(__global long *acc, ulong total, ulong nf, __constant long *init)
+{
+    for (ulong i = get_global_id(0); i < total; i += get_global_size(0)) acc[i] = init[i % nf];
+}
+
+/* Copies the groups of acc[cap][nf] that have rows (field 0) to the front of
+ * out, with their packed keys (hash tables: gk[slot]; direct arrays: the
+ * slot itself) in keys; count[0] ends as their number. */
+__kernel void sl_acc_compact(__global const long *acc, ulong cap, ulong nf, __global const ulong *gk, int hashed,
+                             __global uint *count, __global long *out, __global ulong *keys)
+{
+    for (ulong s = get_global_id(0); s < cap; s += get_global_size(0)) {
+        if (acc[s * nf] == 0) continue;
+        uint k = atomic_inc(count);
+        for (ulong f = 0; f < nf; f++) out[k * nf + f] = acc[s * nf + f];
+        keys[k] = hashed ? gk[s] : s;
+    }
+}

@@ -28,6 +28,11 @@ typedef struct gcol {
     sl_type type;
     const sli_table *table; /* an input column: its table and column; else NULL */
     size_t col;
+    /* a register holding year, month or day (dpart 0, 1, 2) of date column
+     * dcol of dtable, so it can be a group key with a known range; else -1 */
+    int dpart;
+    const sli_table *dtable;
+    size_t dcol;
 } gcol;
 
 typedef struct gen {
@@ -94,7 +99,7 @@ static size_t input_of(gen *g, const sli_table *t, size_t col, sl_type type)
  * first read: col_code). */
 static gcol input_col(gen *g, const sli_table *t, size_t col, sl_type type, const char *row)
 {
-    gcol c = {.type = type, .table = t, .col = col};
+    gcol c = {.type = type, .table = t, .col = col, .dpart = -1};
     snprintf(c.row, sizeof c.row, "%s", row);
     if (type.id == SL_TYPE_NULL || !cl_elem(type)) {
         unsupported(g, "column '%s' has no device type", t->schema.names[col]);
@@ -396,6 +401,16 @@ static bool key_part(gen *g, const sli_expr *e, const gcol *env, sli_ocl_part *p
 {
     const sli_expr *x = e->kind == SLI_EX_ALIAS ? e->args[0] : e;
     int dp = x->kind == SLI_EX_CALL && x->nargs == 1 ? sli_date_part_of(x->name) : -1;
+    if (dp < 0 && x->kind == SLI_EX_COLUMN && env[x->index].dtable) {
+        /* a date part a projection computed */
+        const gcol *c = &env[x->index];
+        part->how = c->dpart == 0 ? SLI_OR_YEAR : c->dpart == 1 ? SLI_OR_MONTH : SLI_OR_DAY;
+        part->table = c->dtable;
+        part->col = c->dcol;
+        part->type = e->type;
+        sli_sbuf_printf(code, "((long)%s)", c->code);
+        return true;
+    }
     const gcol *c = plain_column(dp >= 0 ? x->args[0] : x, env);
     if (!c || !key_type_ok(c->type) || (dp >= 0 && c->type.id != SL_TYPE_DATE32)) return false;
     part->how = dp == 0 ? SLI_OR_YEAR : dp == 1 ? SLI_OR_MONTH : dp == 2 ? SLI_OR_DAY : SLI_OR_COLUMN;
@@ -487,6 +502,14 @@ static gcol *op_project(gen *g, const sli_plan *node, gcol *env)
         sli_sbuf_free(&c);
         snprintf(out[i].code, sizeof out[i].code, "t%zu", t);
         out[i].type = e->type;
+        out[i].dpart = -1;
+        int dp = e->kind == SLI_EX_CALL && e->nargs == 1 ? sli_date_part_of(e->name) : -1;
+        const gcol *src = dp >= 0 ? plain_column(e->args[0], env) : NULL;
+        if (src && src->type.id == SL_TYPE_DATE32) {
+            out[i].dpart = dp;
+            out[i].dtable = src->table;
+            out[i].dcol = src->col;
+        }
     }
     free(env);
     return out;
@@ -701,6 +724,81 @@ static void sink_agg(gen *g, const sli_pipeline *pl, gcol *env)
     codes_free(args, node->naggs);
 }
 
+/* The rows reach the sink: their values into the private registers o0.. */
+static void sink_result(gen *g, const sli_pipeline *pl, gcol *env)
+{
+    const sli_plan *node = pl->sink_node;
+    sli_ocl_pipe *p = g->p;
+    size_t n = node->ncols;
+    p->nout = n;
+    p->out_col = calloc(n ? n : 1, sizeof *p->out_col);
+    p->out_type = calloc(n ? n : 1, sizeof *p->out_type);
+    p->out_table = calloc(n ? n : 1, sizeof *p->out_table);
+    if (!p->out_col || !p->out_type || !p->out_table) {
+        g->nomem = g->bad = true;
+        return;
+    }
+    for (size_t c = 0; c < n && !g->bad; c++) {
+        const gcol *v = &env[c];
+        p->out_type[c] = node->types[c];
+        if (v->type.id == SL_TYPE_UTF8 && !v->table) {
+            unsupported(g, "a computed string column");
+            return;
+        }
+        p->out_table[c] = v->table;
+        p->out_col[c] = v->col;
+        sli_sbuf_printf(&g->body, "        o%zu = (%s)%s;\n", c, cl_elem(v->type), col_code(g, v));
+    }
+}
+
+/* A result sink's kernel after the common arguments: each work-group walks
+ * its block of rows a tile at a time; the operators run inside a
+ * do { } while (0), whose `continue` drops the row; a scan over the tile's
+ * keep flags ranks the kept rows (see ocl_gen.h). */
+static void assemble_result(gen *g, sli_sbuf *s)
+{
+    const sli_ocl_pipe *p = g->p;
+    sli_sbuf_printf(s, ",\n    __global uint *counts, __global const ulong *offsets, int pass");
+    for (size_t c = 0; c < p->nout; c++) sli_sbuf_printf(s, ",\n    __global %s *out%zu", cl_elem(p->out_type[c]), c);
+    sli_sbuf_printf(s, ")\n{\n"
+                       "    __local uint scan[2][256];\n"
+                       "    const ulong ng = get_num_groups(0), lsz = get_local_size(0), lid = get_local_id(0);\n"
+                       "    const ulong wg = get_group_id(0);\n"
+                       "    const ulong per = ((n + ng - 1) / ng + lsz - 1) / lsz * lsz;\n"
+                       "    const ulong start = wg * per, end = min(n, start + per);\n"
+                       "    ulong base = pass ? offsets[wg] : 0;\n"
+                       "    uint total = 0;\n"
+                       "    for (ulong t = start; t < end; t += lsz) {\n"
+                       "        const ulong r = t + lid;\n"
+                       "        int keep = 0;\n");
+    for (size_t c = 0; c < p->nout; c++) sli_sbuf_printf(s, "        %s o%zu = 0;\n", cl_elem(p->out_type[c]), c);
+    sli_sbuf_printf(s, "        if (r < end) do {\n");
+    if (g->body.buf) sli_sbuf_append(s, g->body.buf, g->body.len);
+    sli_sbuf_printf(s, "        keep = 1;\n"
+                       "        } while (0);\n"
+                       "        int src = 0;\n"
+                       "        scan[0][lid] = (uint)keep;\n"
+                       "        barrier(CLK_LOCAL_MEM_FENCE);\n"
+                       "        for (ulong off = 1; off < lsz; off <<= 1) {\n"
+                       "            uint v = scan[src][lid];\n"
+                       "            if (lid >= off) v += scan[src][lid - off];\n"
+                       "            scan[1 - src][lid] = v;\n"
+                       "            src = 1 - src;\n"
+                       "            barrier(CLK_LOCAL_MEM_FENCE);\n"
+                       "        }\n"
+                       "        const uint rank = scan[src][lid], tile = scan[src][lsz - 1];\n"
+                       "        if (pass && keep) {\n"
+                       "            const ulong at = base + rank - 1;\n");
+    for (size_t c = 0; c < p->nout; c++) sli_sbuf_printf(s, "            out%zu[at] = o%zu;\n", c, c);
+    sli_sbuf_printf(s, "        }\n"
+                       "        base += tile;\n"
+                       "        total += tile;\n"
+                       "        barrier(CLK_LOCAL_MEM_FENCE);\n"
+                       "    }\n"
+                       "    if (!pass && lid == 0) counts[wg] = total;\n"
+                       "}\n");
+}
+
 /* The kernel's signature, the local pre-aggregation around the row loop and
  * the loop itself. */
 static char *assemble(gen *g, const sli_pipeline *pl)
@@ -714,6 +812,10 @@ static char *assemble(gen *g, const sli_pipeline *pl)
     for (size_t j = 0; j < p->nprobes; j++)
         sli_sbuf_printf(&s, ",\n    __global const ulong *restrict hk%zu, __global const uint *restrict hr%zu", j, j);
     bool agg = pl->sink == SLI_SINK_AGG;
+    if (pl->sink == SLI_SINK_RESULT) {
+        assemble_result(g, &s);
+        return sli_sbuf_take(&s);
+    }
     if (agg)
         sli_sbuf_printf(&s, ",\n    __global long *acc, __global ulong *gk, __local long *lacc)\n{\n");
     else
@@ -771,8 +873,8 @@ static void gen_pipe(gen *g, size_t pi)
         unsupported(g, "it reads an earlier pipeline's output");
         return;
     }
-    if (pl->sink == SLI_SINK_RESULT || pl->sink == SLI_SINK_SORT) {
-        unsupported(g, pl->sink == SLI_SINK_SORT ? "sorting runs on the CPU" : "its rows are collected on the CPU");
+    if (pl->sink == SLI_SINK_SORT) {
+        unsupported(g, "sorting runs on the CPU");
         return;
     }
     const sli_plan *scan = pl->scan;
@@ -804,6 +906,8 @@ static void gen_pipe(gen *g, size_t pi)
     if (env && !g->bad) {
         if (pl->sink == SLI_SINK_BUILD)
             sink_build(g, pl, env);
+        else if (pl->sink == SLI_SINK_RESULT)
+            sink_result(g, pl, env);
         else
             sink_agg(g, pl, env);
     }
@@ -828,6 +932,8 @@ static void pipe_free(sli_ocl_pipe *p)
     free(p->agg_field);
     free(p->init);
     free(p->out_col);
+    free(p->out_type);
+    free(p->out_table);
 }
 
 void sli_ocl_gen_free(sli_ocl_gen *g)

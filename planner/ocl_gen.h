@@ -19,8 +19,8 @@
  * (runtime/ocl_data.c); a predicate over one string column becomes a mask,
  * computed on the host once per dictionary entry and indexed by code.
  *
- * What the generator does not support (nulls, float sums, LIMIT, a result
- * or sort sink, a source that is an earlier pipeline's output, string
+ * What the generator does not support (nulls, float sums, LIMIT, a sort
+ * sink, a source that is an earlier pipeline's output, string
  * expressions other than predicates, date arithmetic on columns, a build
  * side whose columns are computed or come from another join) leaves the
  * pipeline on the CPU with the reason.
@@ -28,7 +28,14 @@
  * Kernel arguments, in order: ulong n (rows), __constant long *P (the
  * parameters), __global int *F (flags, kernels/opencl/prelude.cl), one
  * buffer per input column, one per mask, two per probe (keys, rows), then
- * the sink's: aggregate (acc, keys, __local acc), build (keys, rows).
+ * the sink's: aggregate (acc, keys, __local acc), build (keys, rows),
+ * result (counts, offsets, pass, then one buffer per output column).
+ *
+ * A result sink materializes rows in source order by prefix sums: each
+ * work-group takes one contiguous block of rows, tile by tile; pass 0
+ * counts the block's rows that reach the sink, the host turns the counts
+ * into offsets, and pass 1 writes each row at its block's offset plus its
+ * rank within the tile (a scan in local memory).
  */
 #ifndef SLI_OCL_GEN_H
 #define SLI_OCL_GEN_H
@@ -112,7 +119,10 @@ typedef struct sli_ocl_pipe {
     /* BUILD */
     bool unique; /**< an inner join: a repeated build key sends the query to the CPU */
     size_t nout;
-    size_t *out_col; /**< per build output column: the table column it is */
+    size_t *out_col; /**< per output column (BUILD, RESULT strings): the table column it is */
+    /* RESULT */
+    sl_type *out_type;               /**< per output column */
+    const sli_table **out_table;     /**< per output column: its table (strings: whose dictionary), or NULL */
 } sli_ocl_pipe;
 
 /** Every pipeline of a plan; pipes[i] for ph->pipes[i]. */

@@ -82,7 +82,7 @@ static uint64_t group_bytes(const sli_physical *ph, const size_t *idx, size_t n)
 
 static bool is_root(const sli_pipeline *p)
 {
-    return p->scan && p->sink == SLI_SINK_AGG;
+    return p->scan && (p->sink == SLI_SINK_AGG || p->sink == SLI_SINK_RESULT);
 }
 
 static double env_gbs(const char *name, double dflt)
@@ -133,6 +133,15 @@ static void set_why(sli_devplan *d, size_t i, char *why)
     d->why[i] = why;
 }
 
+/* The pipeline whose probe uses the hash table pipeline b builds. */
+static size_t prober_of(const sli_physical *ph, size_t b)
+{
+    for (size_t i = 0; i < ph->npipes; i++)
+        for (size_t k = 0; k < ph->pipes[i].nops; k++)
+            if (ph->pipes[i].ops[k].kind == SLI_POP_PROBE && ph->pipes[i].ops[k].build == b) return i;
+    return b;
+}
+
 /* Default reasons, before any device is considered. */
 static void host_reasons(sli_devplan *d, const sli_physical *ph, const char *why_roots)
 {
@@ -140,9 +149,9 @@ static void host_reasons(sli_devplan *d, const sli_physical *ph, const char *why
         const sli_pipeline *p = &ph->pipes[i];
         set_why(d, i,
                 !p->scan                       ? dupf("host: reads an earlier pipeline's rows")
-                : p->sink == SLI_SINK_BUILD    ? dupf("host: builds the hash table of a CPU pipeline")
+                : p->sink == SLI_SINK_BUILD    ? dupf("host: builds the hash table pipeline %zu probes on the CPU",
+                                                      prober_of(ph, i) + 1)
                 : p->sink == SLI_SINK_SORT     ? dupf("host: sorting runs on the CPU")
-                : p->sink == SLI_SINK_RESULT   ? dupf("host: its rows are collected on the CPU")
                                                : dupf("%s", why_roots));
     }
 }
@@ -404,22 +413,36 @@ static sl_status input_args(grun *g, const sli_ocl_pipe *p, cl_kernel k, cl_uint
     return s;
 }
 
+/* The work-groups (at most 16 per compute unit) and their size (at most
+ * 256) that run kernel k over `rows` rows. */
+static void grid(grun *g, cl_kernel k, uint64_t rows, size_t *groups, size_t *wg)
+{
+    const sli_ocl_info *info = sli_ocl_info_of(g->o);
+    size_t w = 0;
+    cl_int e = clGetKernelWorkGroupInfo(k, sli_ocl_device(g->o), CL_KERNEL_WORK_GROUP_SIZE, sizeof w, &w, NULL);
+    if (e != CL_SUCCESS || w == 0) w = 1;
+    if (w > 256) w = 256;
+    uint64_t n = (rows + w - 1) / w;
+    uint64_t most = (uint64_t)(info->compute_units ? info->compute_units : 1) * 16;
+    if (n > most) n = most;
+    *groups = n ? (size_t)n : 1;
+    *wg = w;
+}
+
+static sl_status launch_grid(grun *g, cl_kernel k, size_t groups, size_t wg, size_t local_bytes)
+{
+    if (local_bytes > sli_ocl_info_of(g->o)->local_memory) return SL_ERR_UNSUPPORTED;
+    size_t global = groups * wg;
+    return cl_check(g, clEnqueueNDRangeKernel(sli_ocl_queue(g->o), k, 1, NULL, &global, &wg, 0, NULL, NULL),
+                    "clEnqueueNDRangeKernel");
+}
+
 /* Runs kernel k over `rows` rows (work-items stride over them). */
 static sl_status launch(grun *g, cl_kernel k, uint64_t rows, size_t local_bytes)
 {
-    const sli_ocl_info *info = sli_ocl_info_of(g->o);
-    size_t wg = 0;
-    cl_int e = clGetKernelWorkGroupInfo(k, sli_ocl_device(g->o), CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
-    if (e != CL_SUCCESS || wg == 0) wg = 1;
-    if (wg > 256) wg = 256;
-    uint64_t groups = (rows + wg - 1) / wg;
-    uint64_t most = (uint64_t)(info->compute_units ? info->compute_units : 1) * 16;
-    if (groups > most) groups = most;
-    if (groups == 0) groups = 1;
-    if (local_bytes > info->local_memory) return SL_ERR_UNSUPPORTED;
-    size_t global = (size_t)groups * wg;
-    return cl_check(g, clEnqueueNDRangeKernel(sli_ocl_queue(g->o), k, 1, NULL, &global, &wg, 0, NULL, NULL),
-                    "clEnqueueNDRangeKernel");
+    size_t groups, wg;
+    grid(g, k, rows, &groups, &wg);
+    return launch_grid(g, k, groups, wg, local_bytes);
 }
 
 static sl_status read_back(grun *g, cl_mem m, size_t bytes, void *host)
@@ -716,6 +739,104 @@ static sl_status run_agg(grun *g, size_t pi, sli_table **out)
     return s;
 }
 
+/* The columns of a result read back from the device: one partition. */
+static sl_status result_table(grun *g, const sli_ocl_pipe *p, const sli_plan *node, cl_mem *outs, uint64_t rows,
+                              sli_table **out)
+{
+    sli_table *t = sli_table_create("result");
+    sli_column **cols = calloc(p->nout ? p->nout : 1, sizeof *cols);
+    sl_status s = t && cols ? SL_OK : sli_nomem(g->ctx, "device result");
+    for (size_t c = 0; !s && c < p->nout; c++) {
+        sl_type ty = p->out_type[c];
+        size_t w = sli_type_width(ty);
+        s = sli_table_add_field(t, node->names[c], ty);
+        if (!s) cols[c] = calloc(1, sizeof *cols[c]);
+        if (!s && cols[c]) cols[c]->data = sli_buf_alloc_uninit((rows ? rows : 1) * w);
+        if (!s && (!cols[c] || !cols[c]->data)) s = sli_nomem(g->ctx, "device result");
+        if (s) break;
+        cols[c]->type = ty;
+        cols[c]->length = rows;
+        if (rows) s = read_back(g, outs[c], rows * w, cols[c]->data);
+        if (!s && ty.id == SL_TYPE_UTF8) {
+            const sli_dict *d = NULL;
+            const uint32_t *codes = NULL;
+            s = sli_ocl_strings(g->ctx, p->out_table[c], p->out_col[c], &d, &codes);
+            if (!s) cols[c]->dict = sli_dict_ref((sli_dict *)d);
+        }
+    }
+    if (!s) {
+        s = sli_table_add_partition(t, cols); /* takes cols */
+        cols = NULL;
+        if (s) s = sli_nomem(g->ctx, "device result");
+    }
+    if (cols)
+        for (size_t c = 0; c < p->nout; c++) sli_column_free(cols[c]);
+    free(cols);
+    if (s) {
+        sli_table_free(t);
+        return s;
+    }
+    *out = t;
+    return SL_OK;
+}
+
+/* Runs a result pipeline's kernel twice (count, then write; ocl_gen.h) and
+ * reads its rows back, in source order. */
+static sl_status run_result(grun *g, size_t pi, sli_table **out)
+{
+    const sli_ocl_pipe *p = &g->d->gen->pipes[pi];
+    const sli_plan *node = g->ph->pipes[pi].sink_node;
+    cl_kernel k = NULL;
+    cl_mem P, F, C, O;
+    cl_ulong n = p->table->rows;
+    size_t groups = 1, wg = 1, nout = p->nout;
+    cl_mem *outs = calloc(nout ? nout : 1, sizeof *outs);
+    uint32_t *counts = NULL;
+    uint64_t *offsets = NULL, total = 0;
+    sl_status s = outs ? kernel_of(g, p, &k) : sli_nomem(g->ctx, "device result");
+    if (!s) {
+        grid(g, k, n, &groups, &wg);
+        counts = calloc(groups, sizeof *counts);
+        offsets = calloc(groups, sizeof *offsets);
+        if (!counts || !offsets) s = sli_nomem(g->ctx, "device result");
+    }
+    if (!s) s = params(g, p, NULL, &P);
+    if (!s) s = scratch(g, 16, NULL, true, &F);
+    if (!s) s = scratch(g, groups * sizeof *counts, NULL, true, &C);
+    if (!s) s = scratch(g, groups * sizeof *offsets, NULL, true, &O);
+    for (cl_int pass = 0; pass < 2 && !s; pass++) {
+        cl_uint a = 0;
+        for (size_t c = 0; c < nout && !s; c++)
+            s = scratch(g, pass ? (total ? total : 1) * sli_type_width(p->out_type[c]) : 8, NULL, false, &outs[c]);
+        if (!s) s = set_arg(g, k, &a, sizeof n, &n);
+        if (!s) s = set_arg(g, k, &a, sizeof P, &P);
+        if (!s) s = set_arg(g, k, &a, sizeof F, &F);
+        if (!s) s = input_args(g, p, k, &a);
+        if (!s) s = set_arg(g, k, &a, sizeof C, &C);
+        if (!s) s = set_arg(g, k, &a, sizeof O, &O);
+        if (!s) s = set_arg(g, k, &a, sizeof pass, &pass);
+        for (size_t c = 0; c < nout && !s; c++) s = set_arg(g, k, &a, sizeof outs[c], &outs[c]);
+        if (!s) s = launch_grid(g, k, groups, wg, 0);
+        if (!s && pass == 0) s = read_back(g, C, groups * sizeof *counts, counts);
+        for (size_t i = 0; !s && pass == 0 && i < groups; i++) {
+            offsets[i] = total;
+            total += counts[i];
+        }
+        if (!s && pass == 0)
+            s = cl_check(g,
+                         clEnqueueWriteBuffer(sli_ocl_queue(g->o), O, CL_TRUE, 0, groups * sizeof *offsets, offsets,
+                                              0, NULL, NULL),
+                         "clEnqueueWriteBuffer");
+    }
+    if (k) clReleaseKernel(k);
+    if (!s) s = check_flags(g, F);
+    if (!s && !g->fell) s = result_table(g, p, node, outs, total, out);
+    free(outs);
+    free(counts);
+    free(offsets);
+    return s;
+}
+
 static void release_scratch(grun *g)
 {
     for (size_t i = 0; i < g->nscratch; i++) sli_ocl_release(g->o, g->scratch[i]);
@@ -733,7 +854,9 @@ sl_status sli_ocl_run_group(sl_context *ctx, const sli_devplan *d, const sli_phy
     sl_status s = idx && g.b ? SL_OK : sli_nomem(ctx, "device group");
     size_t n = s ? 0 : sli_devplan_group(ph, root, idx);
     for (size_t i = 0; !s && !g.fell && i < n; i++) {
-        s = idx[i] == root ? run_agg(&g, root, agg) : run_build(&g, idx[i]);
+        s = idx[i] != root                             ? run_build(&g, idx[i])
+            : ph->pipes[root].sink == SLI_SINK_RESULT ? run_result(&g, root, agg)
+                                                      : run_agg(&g, root, agg);
         release_scratch(&g);
         if (!s) s = cl_check(&g, clFinish(sli_ocl_queue(g.o)), "clFinish");
     }

@@ -4,8 +4,9 @@
  *
  * A device plan says, per pipeline, whether it runs on the OpenCL device
  * and why (or why not). Pipelines go to the device in groups: a pipeline
- * that reads a table and ends in an aggregate, together with the join
- * builds it probes (their hash tables live on the device). The choice:
+ * that reads a table and ends in an aggregate or in the query's rows,
+ * together with the join builds it probes (their hash tables live on the
+ * device). The choice:
  *  - --device cpu: none;
  *  - --device opencl: every group the generator supports (planner/ocl_gen.c)
  *    on a device with 64-bit atomics and doubles; with --strict a table
@@ -68,8 +69,9 @@ void sli_devplan_describe(const sli_devplan *d, bool kernels, sli_sbuf *out);
 size_t sli_devplan_group(const sli_physical *ph, size_t root, size_t *idx);
 
 /**
- * Runs the device group whose root is pipeline `root` (an aggregate).
- * @param agg receives the aggregate's output table on success.
+ * Runs the device group whose root is pipeline `root` (an aggregate or the
+ * query's rows).
+ * @param agg receives the root's output table on success.
  * @param fallback set when the group must run on the CPU instead (a
  *        warning says why; nothing is left on the device for it).
  * @return SL_OK (see fallback) or an error (recorded on ctx).

@@ -2,7 +2,8 @@
 # e2e_gpu_check.sh — bench/gpu/check.sh end to end on whatever OpenCL device
 # this machine has (PoCL here): SSB at SF 0.01, two runs per query, results
 # into a temporary directory (never bench/results/); the table must have the
-# 13 SSB queries, each with an "ok" check, and the JSON must parse. Exits 77
+# 13 SSB queries, each with an "ok" check, run in one process per device, and
+# the JSON must parse. Exits 77
 # (skipped) when no OpenCL device is found.
 # Usage: e2e_gpu_check.sh SLUICE_BINARY SOURCE_DIR
 set -u
@@ -44,6 +45,8 @@ check "13 query rows" test "$(grep -Ec '^\| q[1-4]\.[1-4] \|' "$md")" -eq 13
 check "13 ok checks" test "$(grep -Ec '^\| q[1-4]\.[1-4] \|.*\| ok \|$' "$md")" -eq 13
 check "device named" grep -Eq '^- device: .+, OpenCL device [0-9]+' "$md"
 check "scale factor" grep -q 'SSB SF 0.01' "$md"
+# All 13 queries in one process per device: the tables load twice in all.
+check "one process per device" grep -q 'once per device (GPU: 1 process, .*; CPU: 1 process, ' "$md"
 # On a machine without a GPU (PoCL) the table says so.
 if grep -Eq '^- device: .*\(gpu,' "$md"; then
     check "gpu device" true
@@ -58,6 +61,9 @@ q = d["queries"]
 assert len(q) == 13 and all(r["check"] == "ok" for r in q), q
 assert all(r["gpu_median_ms"] is not None and r["cpu_median_ms"] is not None for r in q), q
 assert d["sf"] == 0.01 and d["repeat"] == 2 and d["device"], d
+p = d["processes"]
+assert [x["device"] for x in p] == ["opencl", "cpu"] and all(x["exit"] == 0 for x in p), p
+assert all(len(x["queries"]) == 13 for x in p), p
 ' "$TMP/results/gpu_check.json"
 fi
 check "nothing left in the data dir but SF 0.01" test "$(ls "$TMP/data")" = "ssb-sf0.01"

@@ -2,10 +2,11 @@
 """ssb_check.py - the SSB part of bench/gpu/check.sh (standard library only).
 
 Chooses the scale factor (SSB_SF, else the largest of a ladder whose measured
-memory, disk and time needs fit), generates the data as CSV (loaded into
-memory once per process), runs each SSB query on the OpenCL device and on the
-CPU cores, compares the two results byte for byte, and writes
-gpu_check.{md,json} to the results directory and to $OUT when set.
+memory, disk and time needs fit), generates the data as CSV, runs the 13 SSB
+queries in one `sluice run` process on the OpenCL device and in one on the
+CPU cores (so the tables are loaded twice in all, once per device), compares
+the two results of each query byte for byte, and writes gpu_check.{md,json}
+to the results directory and to $OUT when set.
 
 check.sh sets up the libraries and the ICD and passes everything else as
 options; run `ssb_check.py --help` for them. Exit status: 0 when every query
@@ -25,9 +26,14 @@ import time
 
 LADDER = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
 CALIB_SF = 0.1
-CALIB_QUERY = "q4.1.sql"
 RUN_LINE = re.compile(r"^run (\d+) of (\d+): ([0-9.eE+-]+) ms, (\d+) bytes scanned", re.M)
 SUMMARY = re.compile(r"load ([0-9.]+) ms, plan ([0-9.]+) ms, run ([0-9.]+) ms")
+WARNING = "sluice: warning: "
+# Seconds a process costs besides loading and the query runs (start, exit).
+PROC_FIXED_S = 0.2
+# Seconds the OpenCL device's first run of a query adds (kernel builds and
+# column uploads; ~0.5 s on an H200 with driver 580).
+GPU_FIRST_S = 1.0
 
 
 def log(t0, msg):
@@ -76,7 +82,8 @@ def dir_bytes(path):
 
 def mem_available():
     """Bytes this process may still use: MemAvailable, lowered by a cgroup
-    limit when there is one."""
+    limit when there is one. hwloc's figure (`sluice devices`' topology) is
+    not used: the machines have reported less there than MemAvailable."""
     avail = None
     try:
         with open("/proc/meminfo") as f:
@@ -102,6 +109,54 @@ def mem_available():
     return avail
 
 
+def one_line(lines, limit=400):
+    """An error message's lines as one line (for a table cell), at most
+    limit characters, its end kept."""
+    text = " / ".join(l.strip() for l in lines if l.strip())
+    return text if len(text) <= limit else "..." + text[-limit:]
+
+
+def new_result(status="ok", error=None):
+    return {"status": status, "stdout": b"", "runs_ms": [], "scanned": None, "load_ms": None,
+            "warnings": [], "error": error}
+
+
+def parse_timing(res, err):
+    """Fills res from one plan's standard error (its --timing lines);
+    returns False when there are none."""
+    lines = RUN_LINE.findall(err)
+    if lines:
+        res["runs_ms"] += [float(m[2]) for m in lines]
+        res["scanned"] = int(lines[-1][3])
+    m = SUMMARY.search(err)
+    if m:
+        res["load_ms"] = float(m.group(1))
+        if not lines:
+            res["runs_ms"].append(float(m.group(3)))
+    for line in err.splitlines():
+        if line.startswith(WARNING) and line[len(WARNING):] not in res["warnings"]:
+            res["warnings"].append(line[len(WARNING):])
+    return bool(lines or m)
+
+
+def split_sections(text, markers):
+    """Splits text (lines, bytes or str) at the lines equal to markers, which
+    come in this order. Returns (head, {index: section}); a plan whose marker
+    is missing has no entry."""
+    nl = b"\n" if isinstance(text, bytes) else "\n"
+    head, sections, cur, k = [], {}, None, 0
+    for line in text.splitlines(keepends=True):
+        if k < len(markers) and line.rstrip(nl) == markers[k]:
+            cur = sections.setdefault(k, [])
+            k += 1
+        elif cur is None:
+            head.append(line)
+        else:
+            cur.append(line)
+    join = text[:0].join
+    return join(head), {i: join(s) for i, s in sections.items()}
+
+
 class Sluice:
     def __init__(self, path, env, threads, repeat):
         self.path = path
@@ -112,6 +167,9 @@ class Sluice:
                                   stderr=subprocess.STDOUT).stdout.decode("utf-8", "replace")
         self.has_device = "--device" in helptext
         self.has_repeat = "--repeat" in helptext
+        # `sluice run PLAN [PLAN...]`: several plans over tables loaded once.
+        self.has_multi = self.has_repeat and "PLAN [PLAN...]" in helptext
+        self.procs = []  # every query process: device, plans, exit, wall, peak RSS, load
 
     def gen(self, sf, out_dir, timeout):
         tmp = out_dir + ".tmp"
@@ -127,19 +185,106 @@ class Sluice:
         os.rename(tmp, out_dir)
         return wall
 
-    def query(self, qfile, data, device, repeat, timeout):
-        """Runs one query `repeat` times on device ('opencl' or 'cpu').
-        Returns a dict: status, stdout, runs_ms, scanned, load_ms, wall_s, rss, error."""
-        base = [self.path, "run", qfile, "--data", data, "--timing", "-f", "csv", "--threads", str(self.threads)]
+    def base(self, data, device):
+        cmd = [self.path, "run", "--data", data, "--timing", "-f", "csv", "--threads", str(self.threads)]
         env = dict(self.env)
         if self.has_device:
-            base += ["--device", device]
+            cmd += ["--device", device]
             if device == "opencl" and os.environ.get("CHECK_STRICT") == "1":
-                base.append("--strict")
+                cmd.append("--strict")
         else:
             env["SL_DEVICE"] = device
-        res = {"status": "ok", "stdout": b"", "runs_ms": [], "scanned": None, "load_ms": None,
-               "wall_s": 0.0, "rss": 0, "error": None}
+        return cmd, env
+
+    def _record(self, device, qfiles, rc, wall, rss, load_ms):
+        self.procs.append({"device": device, "queries": [os.path.basename(q)[:-4] for q in qfiles],
+                           "exit": "killed" if rc is None else rc, "wall_s": round(wall, 2),
+                           "peak_rss": rss, "load_ms": load_ms})
+
+    def run_all(self, qfiles, data, device, repeat, soft_deadline, hard_deadline):
+        """Runs every query of qfiles `repeat` times on device ('opencl' or
+        'cpu'), all in one process over tables loaded once; after a query
+        fails, the ones after it run in a new process. No process starts
+        after soft_deadline; what runs at hard_deadline is killed. Returns
+        {qfile: result}, a result being a dict: status (ok, error, timeout,
+        skipped), stdout, runs_ms, scanned, load_ms, warnings, error."""
+        if not self.has_multi:
+            return self._run_each(qfiles, data, device, repeat, soft_deadline, hard_deadline)
+        results = {}
+        todo = list(qfiles)
+        while todo:
+            if time.time() >= soft_deadline:
+                break
+            cmd, env = self.base(data, device)
+            cmd[2:2] = todo  # `sluice run Q1 Q2 ... --data ...`
+            cmd += ["--repeat", str(repeat)]
+            rc, out, err, wall, rss = run_proc(cmd, env, hard_deadline - time.time())
+            if len(todo) == 1:  # one plan: no `== PATH ==` lines
+                out_head, outs = b"", {0: out}
+                err_head, errs = "", {0: err}
+            else:
+                out_head, outs = split_sections(out, [("== %s ==" % q).encode() for q in todo])
+                err_head, errs = split_sections(err, ["== %s ==" % q for q in todo])
+            done = 0
+            for i, q in enumerate(todo):
+                res = new_result()
+                # Standard output is trusted when the process exited, or up to
+                # the next plan's line (flushed before it) when it was killed.
+                flushed = rc is not None or i + 1 in outs
+                if i not in errs or not SUMMARY.search(errs[i]) or i not in outs or not flushed:
+                    break
+                parse_timing(res, errs[i])
+                res["stdout"] = outs[i]
+                results[q] = res
+                done += 1
+            loads = [r["load_ms"] for r in results.values() if r["load_ms"] is not None]
+            self._record(device, todo, rc, wall, rss, loads[-1] if loads else None)
+            if done == len(todo):
+                break
+            q = todo[done]
+            if rc is None:
+                results[q] = new_result("timeout", "killed after %.0f s" % wall)
+                break
+            # The failing plan: its own section when its `== PATH ==` line came
+            # (it failed while running), else what follows the last plan that
+            # finished (it failed while being read or planned).
+            if done in errs:
+                text = errs[done]
+            elif done > 0:
+                text = errs[done - 1][SUMMARY.search(errs[done - 1]).end():]
+            else:
+                text = err_head if len(todo) > 1 else err
+            res = new_result("error")
+            parse_timing(res, text)  # for its warnings; a failed plan has no times
+            res["runs_ms"], res["scanned"], res["load_ms"] = [], None, None
+            msg = one_line(l for l in text.splitlines() if not RUN_LINE.match(l) and not l.startswith(WARNING))
+            res["error"] = "exit %d: %s" % (rc, msg or one_line(err.splitlines())) if rc else \
+                "no result for this plan (exit 0)"
+            results[q] = res
+            todo = todo[done + 1:]
+        for q in qfiles:
+            results.setdefault(q, new_result("skipped", "not started before the deadline"))
+        return results
+
+    def _run_each(self, qfiles, data, device, repeat, soft_deadline, hard_deadline):
+        """run_all for a sluice without several plans per process: a process
+        per query (and per run without --repeat)."""
+        results = {}
+        for q in qfiles:
+            if time.time() >= soft_deadline:
+                results[q] = new_result("skipped", "not started before the deadline")
+                continue
+            results[q] = self._query(q, data, device, repeat, hard_deadline - time.time())
+            if results[q]["status"] == "timeout":
+                break
+        for q in qfiles:
+            results.setdefault(q, new_result("skipped", "not started before the deadline"))
+        return results
+
+    def _query(self, qfile, data, device, repeat, timeout):
+        base, env = self.base(data, device)
+        base.insert(2, qfile)
+        res = new_result()
         if self.has_repeat:
             calls = [base + ["--repeat", str(repeat)]]
         else:  # one process per run; the run phase of each summary line
@@ -147,34 +292,25 @@ class Sluice:
         t_end = time.time() + timeout
         for cmd in calls:
             rc, out, err, wall, rss = run_proc(cmd, env, t_end - time.time())
-            res["wall_s"] += wall
-            res["rss"] = max(res["rss"], rss)
+            self._record(device, [qfile], rc, wall, rss, res["load_ms"])
             if rc is None:
                 res["status"] = "timeout"
                 res["error"] = "killed after %.0f s" % wall
                 return res
             if rc != 0:
                 res["status"] = "error"
-                res["error"] = "exit %d: %s" % (rc, err.strip()[-400:])
+                res["error"] = "exit %d: %s" % (rc, one_line(err.splitlines()))
                 return res
             if res["stdout"] and out != res["stdout"]:
                 res["status"] = "error"
                 res["error"] = "the result changed between runs"
                 return res
             res["stdout"] = out
-            lines = RUN_LINE.findall(err)
-            if lines:
-                res["runs_ms"] += [float(m[2]) for m in lines]
-                res["scanned"] = int(lines[-1][3])
-            m = SUMMARY.search(err)
-            if m:
-                res["load_ms"] = float(m.group(1))
-                if not lines:
-                    res["runs_ms"].append(float(m.group(3)))
-            if not lines and not m:
+            if not parse_timing(res, err):
                 res["status"] = "error"
-                res["error"] = "no timing lines on standard error: %s" % err.strip()[-400:]
+                res["error"] = "no timing lines on standard error: %s" % one_line(err.splitlines())
                 return res
+            self.procs[-1]["load_ms"] = res["load_ms"]
         return res
 
 
@@ -211,37 +347,54 @@ def first_diff(a, b):
     return "same lines, different bytes"
 
 
-def choose_sf(args, sl, t0, soft_deadline, n_queries, mem, dev_mem):
-    """Generates SF 0.1, runs one query on the CPU, and extrapolates."""
+def choose_sf(args, sl, t0, soft_deadline, qfiles, mem, dev_mem):
+    """Generates SF 0.1, runs every query on the CPU in one process (as the
+    check does), and extrapolates."""
     calib_dir = os.path.join(args.data_root, "ssb-sf" + sf_name(CALIB_SF))
     if not os.path.exists(os.path.join(calib_dir, ".complete")):
         g = sl.gen(CALIB_SF, calib_dir, soft_deadline - time.time())
     else:
         g = 0.0
     disk_per_sf = dir_bytes(calib_dir) / CALIB_SF
-    q = os.path.join(args.queries, CALIB_QUERY)
-    r = sl.query(q, calib_dir, "cpu", 2, max(30, soft_deadline - time.time()))
-    if r["status"] != "ok":
-        raise RuntimeError("calibration run of %s failed: %s" % (CALIB_QUERY, r["error"]))
+    n_procs = len(sl.procs)
+    t_cal = time.time()
+    res = sl.run_all(qfiles, calib_dir, "cpu", 2, max(t_cal + 1, soft_deadline), max(t_cal + 30, soft_deadline))
+    procs = sl.procs[n_procs:]
+    del sl.procs[n_procs:]  # the table lists the check's own processes
+    ok = {q: r for q, r in res.items() if r["status"] == "ok"}
+    bad = ["%s: %s" % (os.path.basename(q), r["error"]) for q, r in res.items() if r["status"] != "ok"]
+    if not ok:
+        raise RuntimeError("calibration runs failed: %s" % "; ".join(bad))
+    if bad:
+        log(t0, "calibration: %d of %d queries failed on the CPU (%s)" % (len(bad), len(qfiles), "; ".join(bad)))
     # Everything is scaled linearly from SF 0.1, fixed costs included, so the
-    # estimates err on the large side.
-    rss_per_sf = r["rss"] / CALIB_SF
-    load_s_per_sf = (r["load_ms"] or 0) / 1e3 / CALIB_SF
-    run_s_per_sf = max(r["runs_ms"]) / 1e3 / CALIB_SF
+    # estimates err on the large side. The peak RSS is the process's: the
+    # tables and the largest query's working memory.
+    rss = max(p["peak_rss"] for p in procs)
+    load_ms = max(r["load_ms"] or 0 for r in ok.values())
+    rss_per_sf = rss / CALIB_SF
+    load_s_per_sf = load_ms / 1e3 / CALIB_SF
+    # one run of every query (the slower of the two runs; those that failed
+    # counted as the mean of the others)
+    run_s = sum(max(r["runs_ms"]) for r in ok.values()) / 1e3 * len(qfiles) / len(ok)
+    run_s_per_sf = run_s / CALIB_SF
     gen_s_per_sf = g / CALIB_SF if g else 0.0
     calib = {"sf": CALIB_SF, "gen_s": round(g, 2), "csv_bytes": int(disk_per_sf * CALIB_SF),
-             "peak_rss": r["rss"], "load_ms": r["load_ms"], "run_ms": r["runs_ms"]}
+             "peak_rss": rss, "load_ms": load_ms, "calibration_s": round(time.time() - t_cal, 2),
+             "run_ms": {os.path.basename(q)[:-4]: r["runs_ms"] for q, r in ok.items()}}
     free_disk = os.statvfs(args.data_root).f_bavail * os.statvfs(args.data_root).f_frsize
     left = soft_deadline - time.time()
+    n = len(qfiles)
 
     def need(sf):
-        # per process: load, then `repeat` runs (1.5x the calibration query
-        # for the slower ones); the OpenCL process also compiles and uploads
-        # (~0.5 s on an H200 with driver 580). Loading dominates: on the H200
-        # machine SF 0.5 took 4 s per query for both devices, this said 8 s.
-        loads = 1 if sl.has_repeat else args.repeat  # without --repeat, a process per run
-        per_proc = loads * (0.2 + load_s_per_sf * sf) + args.repeat * 1.5 * run_s_per_sf * sf
-        t = gen_s_per_sf * sf * 1.5 + n_queries * (2 * per_proc + 1.0)
+        # Per device: its loads (one process, so one load; without several
+        # plans per process, one per query, and per run without --repeat),
+        # then `repeat` runs of every query (1.5x the calibration runs). The
+        # OpenCL device's first runs also build kernels and upload columns.
+        # Then the read-bandwidth kernel (~5 s).
+        loads = 1 if sl.has_multi else n * (1 if sl.has_repeat else args.repeat)
+        per_device = loads * (PROC_FIXED_S + load_s_per_sf * sf) + args.repeat * 1.5 * run_s_per_sf * sf
+        t = gen_s_per_sf * sf * 1.5 + 2 * per_device + n * GPU_FIRST_S + 5.0
         return t, rss_per_sf * sf, disk_per_sf * sf
 
     chosen, why = CALIB_SF, "smallest"
@@ -265,14 +418,36 @@ def choose_sf(args, sl, t0, soft_deadline, n_queries, mem, dev_mem):
     calib["estimate_s"] = round(need(chosen)[0], 1)
     calib["estimate_rss"] = int(need(chosen)[1])
     calib["limited_by"] = why
-    log(t0, "calibration at SF %g: load %.0f ms, %s run %.0f ms, peak RSS %.0f MiB, %.0f MiB CSV"
-        % (CALIB_SF, r["load_ms"] or 0, CALIB_QUERY, max(r["runs_ms"]), r["rss"] / 2**20, disk_per_sf * CALIB_SF / 2**20))
-    log(t0, "scale factor %g (next step up limited by %s)" % (chosen, why))
+    log(t0, "calibration at SF %g: load %.0f ms, one run of the %d queries %.0f ms, peak RSS %.0f MiB, %.0f MiB CSV"
+        % (CALIB_SF, load_ms, n, run_s * 1e3, rss / 2**20, disk_per_sf * CALIB_SF / 2**20))
+    log(t0, "scale factor %g (~%.0f s, ~%.1f GiB; next step up limited by %s)"
+        % (chosen, calib["estimate_s"], calib["estimate_rss"] / 2**30, why))
     return chosen, calib
 
 
 def fmt(v, spec="%.2f"):
     return "n/a" if v is None else spec % v
+
+
+def log_procs(t0, procs):
+    for p in procs:
+        log(t0, "  %s process, %d queries: exit %s, %.1f s, load %s ms, peak RSS %.0f MiB"
+            % (p["device"], len(p["queries"]), p["exit"], p["wall_s"], fmt(p["load_ms"], "%.0f"),
+               p["peak_rss"] / 2**20))
+
+
+def procs_summary(procs):
+    """'GPU: 1 process, load 812 ms, peak RSS 1.2 GiB; CPU: ...'"""
+    parts = []
+    for dev, label in (("opencl", "GPU"), ("cpu", "CPU")):
+        ps = [p for p in procs if p["device"] == dev]
+        if not ps:
+            continue
+        loads = [p["load_ms"] for p in ps if p["load_ms"] is not None]
+        parts.append("%s: %d process%s, load %s ms, peak RSS %.2f GiB" % (
+            label, len(ps), "" if len(ps) == 1 else "es", fmt(max(loads) if loads else None, "%.0f"),
+            max(p["peak_rss"] for p in ps) / 2**30))
+    return "; ".join(parts) or "no query ran"
 
 
 def main():
@@ -302,6 +477,9 @@ def main():
     if not sl.has_repeat:
         args.note.append("this sluice has no --repeat option: one process per run, "
                          "times from the `run` phase of --timing, no scanned bytes")
+    elif not sl.has_multi:
+        args.note.append("this sluice runs one plan per process: one process per query and device, "
+                         "each loading the tables")
 
     with open(args.devices_json) as f:
         devs = json.load(f)
@@ -317,6 +495,7 @@ def main():
         except (OSError, IndexError, subprocess.SubprocessError):
             driver = None
     queries = sorted(q for q in os.listdir(args.queries) if q.endswith(".sql"))
+    qfiles = [os.path.join(args.queries, q) for q in queries]
     os.makedirs(args.data_root, exist_ok=True)
 
     mem = mem_available()
@@ -326,7 +505,7 @@ def main():
         if args.sf is not None:
             sf = args.sf
         else:
-            sf, calib = choose_sf(args, sl, t0, args.soft_deadline, len(queries), mem, dev.get("global_memory"))
+            sf, calib = choose_sf(args, sl, t0, args.soft_deadline, qfiles, mem, dev.get("global_memory"))
         data = os.path.join(args.data_root, "ssb-sf" + sf_name(sf))
         if os.path.exists(os.path.join(data, ".complete")):
             log(t0, "SSB SF %g: reusing %s" % (sf, data))
@@ -357,21 +536,32 @@ def main():
         args.note.append(str(bw_note))
     log(t0, "OpenCL read bandwidth: %s GB/s" % fmt(gbs, "%.1f"))
 
+    # The queries: one process per device, the tables loaded once in each.
+    log(t0, "OpenCL device: %d queries x %d runs in one process" % (len(qfiles), args.repeat))
+    # The device's processes may use 60% of the time left before the soft
+    # deadline, so that a hang there leaves the CPU the time to run what the
+    # device finished (the CPU's process starts before the soft deadline and
+    # may run to the hard one).
+    gpu_deadline = time.time() + 0.6 * max(0.0, args.soft_deadline - time.time())
+    gpu = sl.run_all(qfiles, data, "opencl", args.repeat, args.soft_deadline, gpu_deadline)
+    log_procs(t0, sl.procs)
+    n_gpu = len(sl.procs)
+    # On the CPU, every query that the deadline did not stop on the device.
+    cpu_q = [q for q in qfiles if gpu[q]["status"] not in ("timeout", "skipped")]
+    if cpu_q:
+        log(t0, "CPU, %d threads: %d queries x %d runs in one process" % (args.threads, len(cpu_q), args.repeat))
+    cpu = sl.run_all(cpu_q, data, "cpu", args.repeat, args.soft_deadline, args.hard_deadline)
+    log_procs(t0, sl.procs[n_gpu:])
+
     rows = []
-    est = None  # seconds the last query pair took
-    for q in queries:
+    for qfile, q in zip(qfiles, queries):
         name = q[:-4]
-        now = time.time()
-        if now >= args.soft_deadline or (est is not None and now + est > args.hard_deadline):
+        g = gpu[qfile]
+        c = cpu.get(qfile) or new_result("skipped", "not run: the device's run was stopped by the deadline")
+        if g["status"] == "skipped" and c["status"] == "skipped":
             rows.append({"query": name, "check": "skipped: time"})
+            log(t0, "%-5s skipped: time" % name)
             continue
-        qfile = os.path.join(args.queries, q)
-        t_q = time.time()
-        g = sl.query(qfile, data, "opencl", args.repeat, args.hard_deadline - time.time())
-        c = sl.query(qfile, data, "cpu", args.repeat, args.hard_deadline - time.time()) \
-            if g["status"] != "timeout" else {"status": "timeout", "error": "not run", "runs_ms": [],
-                                              "scanned": None, "stdout": b""}
-        est = time.time() - t_q
         row = {"query": name,
                "gpu_first_ms": g["runs_ms"][0] if g["runs_ms"] else None,
                "gpu_median_ms": median_after_first(g["runs_ms"]),
@@ -380,13 +570,19 @@ def main():
                "gpu_runs_ms": g["runs_ms"], "cpu_runs_ms": c["runs_ms"],
                "scanned_bytes": g["scanned"] if g["scanned"] is not None else c.get("scanned"),
                "rows": max(0, g["stdout"].count(b"\n") - 1) if g["stdout"] else None}
+        for dname, r in (("gpu", g), ("cpu", c)):
+            if r["warnings"]:
+                row[dname + "_warnings"] = r["warnings"]
+                for w in r["warnings"]:
+                    args.note.append("%s on the %s: warning: %s" % (name, dname.upper(), w))
         if row["gpu_median_ms"] and row["cpu_median_ms"]:
             row["speedup"] = row["cpu_median_ms"] / row["gpu_median_ms"]
         if gbs and row["scanned_bytes"] and row["gpu_median_ms"]:
             row["pct_bound"] = row["scanned_bytes"] / (row["gpu_median_ms"] / 1e3) / (gbs * 1e9) * 100
-        if "timeout" in (g["status"], c["status"]):
+        stopped = [d for d, r in (("gpu", g), ("cpu", c)) if r["status"] in ("timeout", "skipped")]
+        if stopped:
             row["check"] = "skipped: time"
-            row["error"] = "killed at the deadline (%s)" % ("gpu" if g["status"] == "timeout" else "cpu")
+            row["error"] = "%s: %s" % (stopped[0], (g if stopped[0] == "gpu" else c)["error"])
         elif g["status"] != "ok" or c["status"] != "ok":
             row["check"] = "FAIL: " + ("gpu error" if g["status"] != "ok" else "cpu error")
             row["error"] = g["error"] if g["status"] != "ok" else c["error"]
@@ -409,6 +605,7 @@ def main():
         "opencl_bandwidth_gbs": gbs,
         "host_cpu": topo.get("cpu_model"), "cores": os.cpu_count(), "threads": args.threads,
         "mem_available": mem, "sf": sf, "data_format": "csv (loaded into memory once per process)",
+        "processes": sl.procs,
         "repeat": args.repeat, "timing": "median of runs 2..N; run 1 (uploads, compiles) as first run",
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "commit": args.commit, "opencl_tests": args.tests, "gen_s": gen_s, "calibration": calib,
@@ -422,8 +619,8 @@ def main():
     md.append("- driver: %s" % (driver or "n/a"))
     md.append("- read bandwidth (measured by a kernel): %s GB/s" % fmt(gbs, "%.1f"))
     md.append("- host CPU: %s, %s cores, %d threads" % (header["host_cpu"], header["cores"], args.threads))
-    md.append("- SSB SF %g, CSV loaded into memory; %d runs per query, median of runs 2..%d"
-              % (sf, args.repeat, args.repeat))
+    md.append("- SSB SF %g, CSV loaded into memory once per %s (%s); %d runs per query, median of runs 2..%d"
+              % (sf, "device" if sl.has_multi else "process", procs_summary(sl.procs), args.repeat, args.repeat))
     if calib:
         md.append("- scale factor chosen by calibration: next step limited by %s" % calib["limited_by"])
     md.append("- OpenCL tests: %s" % args.tests)
@@ -437,7 +634,7 @@ def main():
         md.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["query"], fmt(r.get("gpu_median_ms")), fmt(r.get("gpu_first_ms")), fmt(r.get("cpu_median_ms")),
             fmt(r.get("speedup"), "%.2fx"), fmt(r.get("scanned_bytes"), "%d"), fmt(r.get("pct_bound"), "%.1f"),
-            r["check"] + (" (%s)" % r["error"] if r.get("error") else "")))
+            (r["check"] + (" (%s)" % r["error"] if r.get("error") else "")).replace("|", "\\|")))
     text = "\n".join(md) + "\n"
     for d in [args.results_dir] + ([args.out] if args.out else []):
         os.makedirs(d, exist_ok=True)

@@ -175,7 +175,8 @@ static size_t twin_names(const char *dir, char ***out)
         size_t len = strlen(de->d_name);
         if (len < 5 || strcmp(de->d_name + len - 4, ".sql") != 0) continue;
         char twin[1024];
-        snprintf(twin, sizeof twin, "%s/%.*s.plan", dir, (int)(len - 4), de->d_name);
+        int w = snprintf(twin, sizeof twin, "%s/%.*s.plan", dir, (int)(len - 4), de->d_name);
+        if (w < 0 || (size_t)w >= sizeof twin) continue; /* a path too long for the buffer is no twin here */
         FILE *f = fopen(twin, "rb");
         if (!f) continue;
         fclose(f);

@@ -37,10 +37,12 @@ typedef struct gcol {
 
 typedef struct gen {
     const sli_physical *ph;
+    size_t pi; /* the pipeline being generated */
     sli_ocl_gen *all;
     sli_ocl_pipe *p;
     sli_sbuf body; /* the row loop's statements */
     size_t ntemps;
+    size_t loops; /* match loops the body opened (inner joins into an aggregate) */
     bool bad;
     bool nomem;
 } gen;
@@ -557,10 +559,18 @@ static gcol *op_probe(gen *g, const sli_pop *op, gcol *env, size_t j)
                     "            ulong s = sl_ht_find(hk%zu, (ulong)P[%zu], %s);\n"
                     "            if (s < (ulong)P[%zu]) b%zu = hr%zu[s];\n"
                     "        }\n"
-                    "    miss%zu:\n"
-                    "        if (b%zu %s SL_NOROW) continue;\n",
-                    SLI_OCL_KP_MODE(k), j, j, var, j, SLI_OCL_KP_CAP(k), var, SLI_OCL_KP_CAP(k), j, j, j, j,
-                    node->jtype == SLI_JOIN_ANTI ? "!=" : "==");
+                    "    miss%zu:\n",
+                    SLI_OCL_KP_MODE(k), j, j, var, j, SLI_OCL_KP_CAP(k), var, SLI_OCL_KP_CAP(k), j, j, j);
+    /* An inner join into an aggregate visits every build row of the key
+     * (their chain: nx); elsewhere a row has at most one match (a repeated
+     * key raises F[2] in the build and the CPU reruns the query). */
+    if (node->jtype == SLI_JOIN_INNER && g->ph->pipes[g->pi].sink == SLI_SINK_AGG) {
+        sli_sbuf_printf(&g->body, "        for (; b%zu != SL_NOROW; b%zu = nx%zu[b%zu]) {\n", j, j, j, j);
+        g->loops++;
+    } else {
+        sli_sbuf_printf(&g->body, "        if (b%zu %s SL_NOROW) continue;\n", j,
+                        node->jtype == SLI_JOIN_ANTI ? "!=" : "==");
+    }
     if (node->jtype == SLI_JOIN_SEMI || node->jtype == SLI_JOIN_ANTI) return env;
     size_t nl = node->in[0]->ncols, nr = node->in[1]->ncols;
     gcol *out = env_new(g, nl + nr);
@@ -614,21 +624,32 @@ static void sink_build(gen *g, const sli_pipeline *pl, gcol *env)
     if (!g->bad) {
         pack(g, &p->keys, codes, "key", "{ F[3] = 1; continue; }");
         const sli_ocl_keys *k = &p->keys;
-        /* a repeated key: semi and anti joins keep the first row; an inner
-         * join would need every row, so it raises F[2] (the CPU reruns it) */
-        const char *dup = p->unique ? "F[2] = 1;" : "{}";
-        sli_sbuf_printf(&g->body,
-                        "        if (P[%zu] == 0) {\n"
-                        "            if (atomic_cmpxchg(&hr[key], SL_NOROW, (uint)r) != SL_NOROW) %s\n"
-                        "        } else {\n"
-                        "            int fresh = 0;\n"
-                        "            ulong s = sl_ht_insert(hk, (ulong)P[%zu], key, &fresh, F);\n"
-                        "            if (s < (ulong)P[%zu]) {\n"
-                        "                if (fresh) hr[s] = (uint)r;\n"
-                        "                else %s\n"
-                        "            }\n"
-                        "        }\n",
-                        SLI_OCL_KP_MODE(k), dup, SLI_OCL_KP_CAP(k), SLI_OCL_KP_CAP(k), dup);
+        /* Semi and anti joins keep the first row of a key. An inner join
+         * chains every row of a key (nx[row]: the next row of its key) and
+         * notes a repeated key in F[2]: only a probe that can take one row
+         * per key (a result sink) sends the query to the CPU for it. */
+        if (p->unique)
+            sli_sbuf_printf(&g->body,
+                            "        ulong s = key;\n"
+                            "        if (P[%zu] != 0) {\n"
+                            "            int fresh = 0;\n"
+                            "            s = sl_ht_insert(hk, (ulong)P[%zu], key, &fresh, F);\n"
+                            "            if (s >= (ulong)P[%zu]) continue;\n"
+                            "        }\n"
+                            "        uint next = atomic_xchg(&hr[s], (uint)r);\n"
+                            "        nx[r] = next;\n"
+                            "        if (next != SL_NOROW) F[2] = 1;\n",
+                            SLI_OCL_KP_MODE(k), SLI_OCL_KP_CAP(k), SLI_OCL_KP_CAP(k));
+        else
+            sli_sbuf_printf(&g->body,
+                            "        if (P[%zu] == 0) {\n"
+                            "            atomic_cmpxchg(&hr[key], SL_NOROW, (uint)r);\n"
+                            "        } else {\n"
+                            "            int fresh = 0;\n"
+                            "            ulong s = sl_ht_insert(hk, (ulong)P[%zu], key, &fresh, F);\n"
+                            "            if (s < (ulong)P[%zu] && fresh) hr[s] = (uint)r;\n"
+                            "        }\n",
+                            SLI_OCL_KP_MODE(k), SLI_OCL_KP_CAP(k), SLI_OCL_KP_CAP(k));
     }
     codes_free(codes, node->nkeys);
 }
@@ -810,7 +831,10 @@ static char *assemble(gen *g, const sli_pipeline *pl)
         sli_sbuf_printf(&s, ",\n    __global const %s *restrict in%zu", cl_elem(p->inputs[i].type), i);
     for (size_t i = 0; i < p->nmasks; i++) sli_sbuf_printf(&s, ",\n    __global const uchar *restrict m%zu", i);
     for (size_t j = 0; j < p->nprobes; j++)
-        sli_sbuf_printf(&s, ",\n    __global const ulong *restrict hk%zu, __global const uint *restrict hr%zu", j, j);
+        sli_sbuf_printf(&s,
+                        ",\n    __global const ulong *restrict hk%zu, __global const uint *restrict hr%zu,"
+                        " __global const uint *restrict nx%zu",
+                        j, j, j);
     bool agg = pl->sink == SLI_SINK_AGG;
     if (pl->sink == SLI_SINK_RESULT) {
         assemble_result(g, &s);
@@ -819,7 +843,7 @@ static char *assemble(gen *g, const sli_pipeline *pl)
     if (agg)
         sli_sbuf_printf(&s, ",\n    __global long *acc, __global ulong *gk, __local long *lacc)\n{\n");
     else
-        sli_sbuf_printf(&s, ",\n    __global ulong *hk, __global uint *hr)\n{\n");
+        sli_sbuf_printf(&s, ",\n    __global ulong *hk, __global uint *hr, __global uint *nx)\n{\n");
     size_t nf = p->nfields;
     if (agg) {
         const sli_ocl_keys *k = &p->keys;
@@ -910,6 +934,7 @@ static void gen_pipe(gen *g, size_t pi)
             sink_result(g, pl, env);
         else
             sink_agg(g, pl, env);
+        for (size_t i = 0; i < g->loops; i++) sli_sbuf_printf(&g->body, "        }\n");
     }
     free(env);
     if (!g->bad) {
@@ -955,7 +980,7 @@ sl_status sli_ocl_generate(sl_context *ctx, const sli_physical *ph, sli_ocl_gen 
     }
     all->npipes = ph->npipes;
     for (size_t i = 0; i < ph->npipes; i++) {
-        gen g = {.ph = ph, .all = all, .p = &all->pipes[i]};
+        gen g = {.ph = ph, .pi = i, .all = all, .p = &all->pipes[i]};
         gen_pipe(&g, i);
         sli_sbuf_free(&g.body);
         if (g.nomem) {

@@ -7,7 +7,9 @@
  * operators run in registers: a filter skips the row, a projection names a
  * value, a join probe looks the row's packed key up in the device hash
  * table its build kernel filled and then reads the build side's columns at
- * the build row it found. Nothing is compacted mid-pipeline. Sinks:
+ * the build row it found (an inner join into an aggregate loops over every
+ * build row of the key, chained by the build). Nothing is compacted
+ * mid-pipeline. Sinks:
  *  - aggregate: group keys packed into one 64-bit key (each part's range is
  *    measured on the host before the run and passed in the parameters); the
  *    key indexes an array of groups directly when the key domain is small,
@@ -27,8 +29,9 @@
  *
  * Kernel arguments, in order: ulong n (rows), __constant long *P (the
  * parameters), __global int *F (flags, kernels/opencl/prelude.cl), one
- * buffer per input column, one per mask, two per probe (keys, rows), then
- * the sink's: aggregate (acc, keys, __local acc), build (keys, rows),
+ * buffer per input column, one per mask, three per probe (keys, rows, next
+ * row of the same key), then the sink's: aggregate (acc, keys, __local acc),
+ * build (keys, rows, next),
  * result (counts, offsets, pass, then one buffer per output column).
  *
  * A result sink materializes rows in source order by prefix sums: each
@@ -117,7 +120,7 @@ typedef struct sli_ocl_pipe {
     size_t *agg_field;  /**< per aggregate: its first field (count, count(*): 0) */
     sli_ocl_init *init; /**< per field */
     /* BUILD */
-    bool unique; /**< an inner join: a repeated build key sends the query to the CPU */
+    bool unique; /**< an inner join: rows of a key are chained; a repeated key raises F[2] */
     size_t nout;
     size_t *out_col; /**< per output column (BUILD, RESULT strings): the table column it is */
     /* RESULT */

@@ -288,7 +288,7 @@ void sli_devplan_describe(const sli_devplan *d, bool kernels, sli_sbuf *out)
 
 /* What a finished build kernel leaves for its probe. */
 typedef struct built {
-    cl_mem hk, hr;
+    cl_mem hk, hr, nx; /* keys (hash mode), first row of each key, next row of the same key */
     int64_t *kp; /* its key space's parameters: per part lo, hi, mult; mode; cap; local */
 } built;
 
@@ -301,6 +301,7 @@ typedef struct grun {
     cl_mem *scratch;  /* buffers of the kernel being run */
     size_t nscratch, scratch_cap;
     const char *fell; /* why the group goes back to the CPU */
+    bool one_match;   /* the root takes one build row per key (a result sink) */
 } grun;
 
 static sl_status cl_check(grun *g, cl_int e, const char *what)
@@ -409,6 +410,7 @@ static sl_status input_args(grun *g, const sli_ocl_pipe *p, cl_kernel k, cl_uint
         const built *b = &g->b[p->probe_build[j]];
         s = set_arg(g, k, a, sizeof b->hk, &b->hk);
         if (!s) s = set_arg(g, k, a, sizeof b->hr, &b->hr);
+        if (!s) s = set_arg(g, k, a, sizeof b->nx, &b->nx);
     }
     return s;
 }
@@ -461,7 +463,7 @@ static sl_status check_flags(grun *g, cl_mem f)
                                       "an inner join's build side repeats a key",
                                       "a group key fell outside its measured range"};
     for (int i = 0; i < 4 && !g->fell; i++)
-        if (flags[i]) g->fell = why[i];
+        if (flags[i] && (i != 2 || g->one_match)) g->fell = why[i]; /* F[2]: see ocl_gen.c's build sink */
     return SL_OK;
 }
 
@@ -521,6 +523,7 @@ static sl_status run_build(grun *g, size_t pi)
     s = kernel_of(g, p, &k);
     if (!s) s = direct ? sli_ocl_alloc(g->ctx, g->o, 8, NULL, true, &b->hk) : ones(g, cap, 8, &b->hk);
     if (!s) s = ones(g, cap, 4, &b->hr);
+    if (!s) s = sli_ocl_alloc(g->ctx, g->o, (rows ? rows : 1) * 4, NULL, false, &b->nx);
     if (!s) s = params(g, p, b->kp, &P);
     if (!s) s = scratch(g, 16, NULL, true, &F);
     if (!s) s = set_arg(g, k, &a, sizeof n, &n);
@@ -529,6 +532,7 @@ static sl_status run_build(grun *g, size_t pi)
     if (!s) s = input_args(g, p, k, &a);
     if (!s) s = set_arg(g, k, &a, sizeof b->hk, &b->hk);
     if (!s) s = set_arg(g, k, &a, sizeof b->hr, &b->hr);
+    if (!s) s = set_arg(g, k, &a, sizeof b->nx, &b->nx);
     if (!s) s = launch(g, k, rows, 0);
     if (!s) s = check_flags(g, F);
     if (k) clReleaseKernel(k);
@@ -849,7 +853,7 @@ sl_status sli_ocl_run_group(sl_context *ctx, const sli_devplan *d, const sli_phy
     *agg = NULL;
     *fallback = false;
     size_t *idx = malloc(ph->npipes * sizeof *idx);
-    grun g = {.ctx = ctx, .o = ctx->ocl, .d = d, .ph = ph};
+    grun g = {.ctx = ctx, .o = ctx->ocl, .d = d, .ph = ph, .one_match = ph->pipes[root].sink == SLI_SINK_RESULT};
     g.b = calloc(ph->npipes, sizeof *g.b);
     sl_status s = idx && g.b ? SL_OK : sli_nomem(ctx, "device group");
     size_t n = s ? 0 : sli_devplan_group(ph, root, idx);
@@ -874,6 +878,7 @@ sl_status sli_ocl_run_group(sl_context *ctx, const sli_devplan *d, const sli_phy
     for (size_t i = 0; g.b && i < ph->npipes; i++) {
         if (g.b[i].hk) sli_ocl_release(g.o, g.b[i].hk);
         if (g.b[i].hr) sli_ocl_release(g.o, g.b[i].hr);
+        if (g.b[i].nx) sli_ocl_release(g.o, g.b[i].nx);
         free(g.b[i].kp);
     }
     release_scratch(&g);

@@ -22,8 +22,9 @@
  *
  * At run time a group falls back to the CPU (with a warning, or fails under
  * --strict) when the device runs out of memory; it also reruns on the CPU
- * when a kernel raised a flag (an overflow, a repeated inner-join key, a
- * full table), so the CPU gives the answer or the error.
+ * when a kernel raised a flag (an overflow, a repeated inner-join key
+ * under a result sink, a full table), so the CPU gives the answer or the
+ * error.
  */
 #ifndef SLI_OCL_EXEC_H
 #define SLI_OCL_EXEC_H

@@ -323,18 +323,29 @@ static void describe(const sli_physical *ph, size_t threads, const sli_profile *
     for (size_t i = 0; i < ph->npipes; i++) {
         const sli_pipeline *p = &ph->pipes[i];
         const sli_pipe_prof *pp = pf && i < pf->npipes ? &pf->pipes[i] : NULL;
-        sli_sbuf_printf(out, "Pipeline %zu (device cpu, kernels %s, %d rows per vector, ", i + 1, isa,
-                        SLI_VEC_SIZE);
-        if (threads > 1 && !sli_pipeline_parallel(p))
-            sli_sbuf_printf(out, "1 worker: it has a limit)");
-        else
-            sli_sbuf_printf(out, "up to %zu worker%s)", threads, threads == 1 ? "" : "s");
-        if (pp) {
-            sli_sbuf_printf(out, ": ran on %zu worker%s, %zu morsel%s, ", pp->workers,
-                            pp->workers == 1 ? "" : "s", pp->morsels, pp->morsels == 1 ? "" : "s");
+        if (pp && pp->device[0]) {
+            /* one generated kernel: measured as a whole; its operators are
+             * listed without CPU counters */
+            sli_sbuf_printf(out, "Pipeline %zu (device opencl, %s, one generated kernel): ran on the device, ",
+                            i + 1, pp->device);
             sli_prof_put_ms(out, pp->wall_ns);
+            sli_sbuf_printf(out, ", rows read %llu, sink rows %llu\n", (unsigned long long)pp->rows_read,
+                            (unsigned long long)pp->sink_rows);
+            pp = NULL;
+        } else {
+            sli_sbuf_printf(out, "Pipeline %zu (device cpu, kernels %s, %d rows per vector, ", i + 1, isa,
+                            SLI_VEC_SIZE);
+            if (threads > 1 && !sli_pipeline_parallel(p))
+                sli_sbuf_printf(out, "1 worker: it has a limit)");
+            else
+                sli_sbuf_printf(out, "up to %zu worker%s)", threads, threads == 1 ? "" : "s");
+            if (pp) {
+                sli_sbuf_printf(out, ": ran on %zu worker%s, %zu morsel%s, ", pp->workers,
+                                pp->workers == 1 ? "" : "s", pp->morsels, pp->morsels == 1 ? "" : "s");
+                sli_prof_put_ms(out, pp->wall_ns);
+            }
+            sli_sbuf_printf(out, "\n");
         }
-        sli_sbuf_printf(out, "\n");
         if (p->scan) {
             sli_sbuf_printf(out, "  source  scan %s [", p->scan->table->name);
             describe_names(out, p->scan);

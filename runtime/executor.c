@@ -1428,9 +1428,10 @@ static sl_status run_device_group(sl_context *ctx, const sli_devplan *dp, const 
             if (stats) stats->rows_in += p->scan->table->rows;
             if (!prof) continue;
             sli_pipe_prof *pp = &prof->pipes[idx[k]];
+            snprintf(pp->device, sizeof pp->device, "%s", dp->device);
             pp->ran = true;
             pp->rows_read = p->scan->table->rows;
-            pp->wall_ns = idx[k] == i ? sli_prof_now() - t0 : 0;
+            pp->wall_ns = sli_prof_now() - t0; /* the group's kernels ran as one */
             pp->sink_rows = idx[k] == i ? outs[i].table->rows : 0;
         }
     }

@@ -45,6 +45,7 @@ typedef struct sli_pipe_prof {
     uint64_t sink_rows;   /**< rows the sink holds at the end (result, groups, sorted or build rows) */
     uint64_t sink_bytes;  /**< bytes its output holds at the end (memory budget delta) */
     uint64_t wall_ns;     /**< the whole pipeline, wall clock */
+    char device[160];     /**< ran on the OpenCL device: its name (no per-operator counters); else "" */
 } sli_pipe_prof;
 
 /** A query's measurements: one entry per pipeline of its physical plan. */

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "plan_text.h"
 #include "planner/sql_ast.h"
 #include "sluice/sluice.h"
 
@@ -64,55 +65,11 @@ static sl_frame *plan_frame(sl_context *ctx, const char *plan)
     return f;
 }
 
-/* The optimized and physical plans (EXPLAIN without the logical plan). */
-static char *optimized(const sl_frame *f)
-{
-    char *ex = NULL;
-    assert_int_equal(sl_frame_explain(f, &ex), SL_OK);
-    char *at = strstr(ex, "== Optimized plan ==");
-    assert_non_null(at);
-    char *out = strdup(at);
-    free(ex);
-    return out;
-}
-
-/* Every row as "v|v|...\n", with a header line of column names. */
-static char *rows_text(const sl_frame *f)
-{
-    sl_result *r = NULL;
-    if (sl_frame_collect(f, &r) != SL_OK) fail_msg("collect failed");
-    size_t cap = 4096, len = 0;
-    char *out = malloc(cap);
-    assert_non_null(out);
-    out[0] = 0;
-    size_t nc = sl_result_column_count(r), nr = sl_result_row_count(r);
-    for (size_t row = 0; row <= nr; row++) {
-        for (size_t c = 0; c < nc; c++) {
-            char v[256];
-            if (row == 0)
-                snprintf(v, sizeof v, "%s", sl_result_column_name(r, c));
-            else if (sl_result_is_null(r, c, row - 1))
-                snprintf(v, sizeof v, "NULL");
-            else
-                sl_result_format_value(r, c, row - 1, v, sizeof v);
-            size_t need = strlen(v) + 2;
-            if (len + need + 1 > cap) {
-                cap = (len + need + 1) * 2;
-                out = realloc(out, cap);
-                assert_non_null(out);
-            }
-            len += (size_t)snprintf(out + len, cap - len, "%s%s", v, c + 1 < nc ? "|" : "\n");
-        }
-    }
-    sl_result_destroy(r);
-    return out;
-}
-
 /* Rows of a SQL query. */
 static char *sql_rows(sl_context *ctx, const char *sql)
 {
     sl_frame *f = sql_frame(ctx, sql);
-    char *t = rows_text(f);
+    char *t = pt_rows(f, true);
     sl_frame_destroy(f);
     return t;
 }
@@ -129,12 +86,12 @@ static void expect_twin(sl_context *ctx, const char *sql, const char *plan, bool
 {
     sl_frame *a = sql_frame(ctx, sql), *b = plan_frame(ctx, plan);
     if (same_text) {
-        char *ea = optimized(a), *eb = optimized(b);
+        char *ea = pt_optimized(a), *eb = pt_optimized(b);
         if (strcmp(ea, eb) != 0) fail_msg("plans differ for\n%s\n-- SQL:\n%s-- plan:\n%s", sql, ea, eb);
         free(ea);
         free(eb);
     }
-    char *ra = rows_text(a), *rb = rows_text(b);
+    char *ra = pt_rows(a, true), *rb = pt_rows(b, true);
     if (strcmp(ra, rb) != 0) fail_msg("rows differ for\n%s\n-- SQL:\n%s-- plan:\n%s", sql, ra, rb);
     free(ra);
     free(rb);
@@ -532,7 +489,7 @@ static void test_mutations(void **state)
             }
         }
         sl_frame *f = sql_frame(ctx, q);
-        char *rows = rows_text(f);
+        char *rows = pt_rows(f, true);
         free(rows);
         sl_frame_destroy(f);
     }

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "io/gen.h"
+#include "plan_text.h"
 #include "runtime/context.h"
 #include "sluice/sluice.h"
 
@@ -114,50 +115,6 @@ static char *read_text(const char *path)
     return buf;
 }
 
-/* The optimized and physical plans (EXPLAIN without the logical plan). */
-static char *optimized(const sl_frame *f)
-{
-    char *ex = NULL;
-    assert_int_equal(sl_frame_explain(f, &ex), SL_OK);
-    char *at = strstr(ex, "== Optimized plan ==");
-    assert_non_null(at);
-    char *out = strdup(at);
-    assert_non_null(out);
-    free(ex);
-    return out;
-}
-
-/* Every row as "v|v|...\n", without the column names (the forms of a listed
- * query may name their columns differently). */
-static char *rows_text(const sl_frame *f)
-{
-    sl_result *r = NULL;
-    if (sl_frame_collect(f, &r) != SL_OK) fail_msg("collect failed");
-    size_t cap = 4096, len = 0;
-    char *out = malloc(cap);
-    assert_non_null(out);
-    out[0] = 0;
-    size_t nc = sl_result_column_count(r), nr = sl_result_row_count(r);
-    for (size_t row = 0; row < nr; row++) {
-        for (size_t c = 0; c < nc; c++) {
-            char v[256];
-            if (sl_result_is_null(r, c, row))
-                snprintf(v, sizeof v, "NULL");
-            else
-                sl_result_format_value(r, c, row, v, sizeof v);
-            size_t need = strlen(v) + 2;
-            if (len + need + 1 > cap) {
-                cap = (len + need + 1) * 2;
-                out = realloc(out, cap);
-                assert_non_null(out);
-            }
-            len += (size_t)snprintf(out + len, cap - len, "%s%s", v, c + 1 < nc ? "|" : "\n");
-        }
-    }
-    sl_result_destroy(r);
-    return out;
-}
-
 static int cmp_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -214,7 +171,7 @@ static size_t check_suite(const char *suite, sli_gen_bench bench, size_t *nqueri
         if (!a) fail_msg("%s/%s.sql: %s", suite, names[i], sl_context_last_error(ctx));
         sl_frame *b = sl_frame_from_plan(ctx, plan, "plan");
         if (!b) fail_msg("%s/%s.plan: %s", suite, names[i], sl_context_last_error(ctx));
-        char *ea = optimized(a), *eb = optimized(b);
+        char *ea = pt_optimized(a), *eb = pt_optimized(b);
         bool equal = strcmp(ea, eb) == 0;
         const known *k = known_difference(suite, names[i]);
         if (equal && !k) {
@@ -229,7 +186,7 @@ static size_t check_suite(const char *suite, sli_gen_bench bench, size_t *nqueri
                         suite, names[i], ea, eb);
             failures++;
         } else {
-            char *ra = rows_text(a), *rb = rows_text(b);
+            char *ra = pt_rows(a, false), *rb = pt_rows(b, false);
             if (strcmp(ra, rb) != 0) {
                 print_error("%s/%s (listed: %s): the rows differ\n-- SQL:\n%s-- plan:\n%s", suite, names[i],
                             k->reason, ra, rb);

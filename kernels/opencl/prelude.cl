@@ -144,45 +144,22 @@ inline void sl_add128_g(volatile __global long *p, long lo, long hi)
     if (hi) atom_add(p + 1, hi);
 }
 
-inline void sl_min_g(volatile __global long *p, long v)
-{
-    long cur = *p;
-    while (v < cur) {
-        long prev = atom_cmpxchg(p, cur, v);
-        if (prev == cur) break;
-        cur = prev;
+/* min and max by compare-and-swap, once per address space (OpenCL 1.2 has
+ * no generic pointers): sl_min_g, sl_max_g, sl_min_l, sl_max_l. */
+#define SL_EXTREME(name, space, better)                                                                       \
+    inline void name(volatile space long *p, long v)                                                          \
+    {                                                                                                         \
+        long cur = *p;                                                                                        \
+        while (v better cur) {                                                                                \
+            long prev = atom_cmpxchg(p, cur, v);                                                              \
+            if (prev == cur) break;                                                                           \
+            cur = prev;                                                                                       \
+        }                                                                                                     \
     }
-}
-
-inline void sl_max_g(volatile __global long *p, long v)
-{
-    long cur = *p;
-    while (v > cur) {
-        long prev = atom_cmpxchg(p, cur, v);
-        if (prev == cur) break;
-        cur = prev;
-    }
-}
-
-inline void sl_min_l(volatile __local long *p, long v)
-{
-    long cur = *p;
-    while (v < cur) {
-        long prev = atom_cmpxchg(p, cur, v);
-        if (prev == cur) break;
-        cur = prev;
-    }
-}
-
-inline void sl_max_l(volatile __local long *p, long v)
-{
-    long cur = *p;
-    while (v > cur) {
-        long prev = atom_cmpxchg(p, cur, v);
-        if (prev == cur) break;
-        cur = prev;
-    }
-}
+SL_EXTREME(sl_min_g, __global, <)
+SL_EXTREME(sl_max_g, __global, >)
+SL_EXTREME(sl_min_l, __local, <)
+SL_EXTREME(sl_max_l, __local, >)
 
 /* The slot of a packed key in an open-addressing table of cap (a power of
  * two) slots: multiplicative hashing, top bits. */

@@ -68,6 +68,61 @@ size_t sli_devplan_group(const sli_physical *ph, size_t root, size_t *idx)
     return n;
 }
 
+static int64_t year_of(int64_t days)
+{
+    int32_t d = (int32_t)days, y = 0;
+    sli_date_select()->k->part[SL_DATE_YEAR](&d, &y, NULL, 1);
+    return y;
+}
+
+/* Fills a key space's parameters from the ranges of its parts; sets the
+ * domain (0 when a part has no values). @return SL_OK, or SL_ERR_UNSUPPORTED
+ * when the domain passes 2^62 (g->fell says so). */
+/* Fills a key space's parameters (kp: per part lo, hi, mult) from the
+ * ranges of its parts; sets the domain (0 when a part has no values).
+ * @return SL_OK, SL_ERR_UNSUPPORTED when the domain passes 2^62, or the
+ * range measurement's error. */
+static sl_status key_space(sl_context *ctx, const sli_ocl_keys *k, int64_t *kp, uint64_t *domain)
+{
+    unsigned __int128 dom = 1, most = (unsigned __int128)1 << 62;
+    for (size_t i = 0; i < k->nparts; i++) {
+        const sli_ocl_part *pt = &k->parts[i];
+        int64_t lo, hi;
+        sl_status s = sli_ocl_range(ctx, pt->table, pt->col, &lo, &hi);
+        if (s) return s;
+        if (pt->how == SLI_OR_YEAR && lo <= hi) lo = year_of(lo), hi = year_of(hi);
+        if (pt->how == SLI_OR_MONTH) lo = 1, hi = 12;
+        if (pt->how == SLI_OR_DAY) lo = 1, hi = 31;
+        unsigned __int128 range = hi >= lo ? (unsigned __int128)((__int128)hi - lo + 1) : 0;
+        if (kp) {
+            kp[3 * i] = lo;
+            kp[3 * i + 1] = hi;
+            kp[3 * i + 2] = (int64_t)dom;
+        }
+        dom *= range;
+        if (dom > most) return SL_ERR_UNSUPPORTED;
+    }
+    *domain = (uint64_t)dom;
+    return SL_OK;
+}
+
+/* Whether the packed keys of a group's pipelines fit 64 bits on this data;
+ * else sets *why. @return SL_OK or a measurement's error. */
+static sl_status keys_fit(sl_context *ctx, const sli_ocl_gen *gen, const size_t *idx, size_t n, char **why)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t domain;
+        sl_status s = key_space(ctx, &gen->pipes[idx[i]].keys, NULL, &domain);
+        if (s == SL_ERR_UNSUPPORTED) {
+            *why = dupf("host: the %s keys of pipeline %zu span more than 2^62 values on this data",
+                        gen->pipes[idx[i]].nfields ? "group" : "join", idx[i] + 1);
+            return SL_OK;
+        }
+        if (s) return s;
+    }
+    return SL_OK;
+}
+
 /* Bytes the scans of a group read. */
 static uint64_t group_bytes(const sli_physical *ph, const size_t *idx, size_t n)
 {
@@ -212,6 +267,11 @@ static sl_status consider_device(sl_context *ctx, sli_devplan *d, const sli_phys
         }
         size_t n = sli_devplan_group(ph, r, idx);
         char *why = NULL;
+        if ((s = keys_fit(ctx, d->gen, idx, n, &why))) return s;
+        if (why) {
+            set_why(d, r, why);
+            continue;
+        }
         bool dev = d->mode == SL_DEVICE_OPENCL ? (why = dupf("--device opencl"), true)
                                                : auto_choice(ctx, d, ph, idx, n, &why);
         if (dev)
@@ -336,39 +396,11 @@ static sl_status ones(grun *g, size_t count, size_t w, cl_mem *out)
                     "clEnqueueFillBuffer");
 }
 
-static int64_t year_of(int64_t days)
-{
-    int32_t d = (int32_t)days, y = 0;
-    sli_date_select()->k->part[SL_DATE_YEAR](&d, &y, NULL, 1);
-    return y;
-}
-
-/* Fills a key space's parameters from the ranges of its parts; sets the
- * domain (0 when a part has no values). @return SL_OK, or SL_ERR_UNSUPPORTED
- * when the domain passes 2^62 (g->fell says so). */
 static sl_status key_ranges(grun *g, const sli_ocl_keys *k, int64_t *kp, uint64_t *domain)
 {
-    unsigned __int128 dom = 1;
-    for (size_t i = 0; i < k->nparts; i++) {
-        const sli_ocl_part *pt = &k->parts[i];
-        int64_t lo, hi;
-        sl_status s = sli_ocl_range(g->ctx, pt->table, pt->col, &lo, &hi);
-        if (s) return s;
-        if (pt->how == SLI_OR_YEAR && lo <= hi) lo = year_of(lo), hi = year_of(hi);
-        if (pt->how == SLI_OR_MONTH) lo = 1, hi = 12;
-        if (pt->how == SLI_OR_DAY) lo = 1, hi = 31;
-        unsigned __int128 range = hi >= lo ? (unsigned __int128)((__int128)hi - lo + 1) : 0;
-        kp[3 * i] = lo;
-        kp[3 * i + 1] = hi;
-        kp[3 * i + 2] = (int64_t)(dom > ((unsigned __int128)1 << 62) ? 0 : dom);
-        dom *= range;
-        if (dom > ((unsigned __int128)1 << 62)) {
-            g->fell = "its keys span more than 2^62 values";
-            return SL_ERR_UNSUPPORTED;
-        }
-    }
-    *domain = (uint64_t)dom;
-    return SL_OK;
+    sl_status s = key_space(g->ctx, k, kp, domain);
+    if (s == SL_ERR_UNSUPPORTED) g->fell = "its keys span more than 2^62 values";
+    return s;
 }
 
 static uint64_t pow2_at_least(uint64_t x)

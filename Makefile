@@ -4,6 +4,7 @@
 #               then a ThreadSanitizer build runs the multi-threaded tests
 #   make build  release build only;  make clean  remove build trees
 #   make bench-micro  Google Benchmark harness (bench/) into bench/results/micro.{json,md}
+#   make bench  sluice vs DuckDB vs Polars on the suite queries (bench/compare)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RELEASE_DIR := build/release
 TEST_DIR := build/asan
@@ -62,3 +63,8 @@ bench-micro: deps
 	    --benchmark_out=bench/results/micro.json --benchmark_out_format=json; rc=$$?; \
 	python3 bench/summarize_micro.py bench/results/micro.json bench/results/micro.md || rc=1; \
 	echo "bench/results/micro.json and micro.md written; exit status $$rc"; exit $$rc
+
+# ---- sluice vs DuckDB vs Polars on the suite queries (bench/compare --help) ----
+.PHONY: bench
+bench: build venv
+	.venv/bin/python bench/compare

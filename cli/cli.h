@@ -26,4 +26,7 @@ int sli_cli_sql(int argc, char **argv);
 /** Runs `run`, `explain` or `tables` with argv[0] being the command name. */
 int sli_cli_run(int argc, char **argv, sli_cmd cmd);
 
+/** Runs `sluice bench` (cli/bench.c) with argv[0] being "bench". @return an exit code. */
+int sli_cli_bench(int argc, char **argv);
+
 #endif

@@ -20,6 +20,7 @@ static const char *const MAIN_HELP =
     "  sluice sql \"SELECT ...\" [options]  run one SQL query; with no query, an interactive shell\n"
     "  sluice explain PLAN [options]   show the logical, optimized and physical plans\n"
     "  sluice tables [options]         list the registered tables and their columns\n"
+    "  sluice bench QUERY... [options] time queries over data loaded into memory\n"
     "  sluice devices [--format json]  list the CPU and OpenCL devices and the NUMA topology\n"
     "  sluice gen tpch|ssb --sf X --out DIR   generate TPC-H or Star Schema Benchmark data\n"
     "  sluice version                  print the version\n"
@@ -127,6 +128,34 @@ static const char *const EXPLAIN_HELP =
     "\n"
     "Takes the data options of 'sluice run' (see 'sluice help run').\n";
 
+static const char *const BENCH_HELP =
+    "Usage: sluice bench QUERY [QUERY...] [options]\n"
+    "\n"
+    "Times queries the way the benchmark harness compares sluice with its peers: the\n"
+    "data is registered and every Parquet table is loaded whole into memory once\n"
+    "(its time reported apart as load_ms); then each QUERY (a plan file, or SQL in a\n"
+    "file ending in .sql; '-' reads standard input) is parsed once, run W times\n"
+    "untimed and N times timed. The results are dropped; the last run's row count\n"
+    "and the bytes its scans read are kept. The first error stops the command with\n"
+    "nothing printed on standard output.\n"
+    "\n"
+    "      --runs N           timed runs per query, 1 to 1000 (default 5)\n"
+    "      --warmup W         untimed runs before them, 0 to 100 (default 1)\n"
+    "  -f, --format FMT       text (default): per query one line 'QUERY: median M ms,\n"
+    "                         min m ms over N runs, R rows'; json: one object\n"
+    "                         {\"load_ms\", \"threads\", \"device\", \"queries\": [{\"query\",\n"
+    "                         \"runs_ms\", \"median_ms\", \"min_ms\", \"rows\", \"bytes_scanned\"}]}\n"
+    "\n"
+    "Takes the data options of 'sluice run' (--data, --table, --delimiter, --no-header,\n"
+    "--schema) and its resource options (--threads, --numa, --memory-limit, --device,\n"
+    "--strict); see 'sluice help run'.\n"
+    "\n"
+    "Example:\n"
+    "  sluice bench bench/queries/tpch/q1.sql bench/queries/tpch/q6.sql --data tpch1 \\\n"
+    "      --threads 8 --runs 10 --format json\n"
+    "\n"
+    "Exit status: 0 ok, 1 query error, 2 usage error, 3 file error.\n";
+
 static const char *const DEVICES_HELP =
     "Usage: sluice devices [--format text|json] [--bandwidth]\n"
     "\n"
@@ -152,6 +181,7 @@ const char *sli_cli_help(const char *cmd)
     if (strcmp(cmd, "run") == 0) return RUN_HELP;
     if (strcmp(cmd, "explain") == 0) return EXPLAIN_HELP;
     if (strcmp(cmd, "tables") == 0) return TABLES_HELP;
+    if (strcmp(cmd, "bench") == 0) return BENCH_HELP;
     if (strcmp(cmd, "devices") == 0) return DEVICES_HELP;
     if (strcmp(cmd, "gen") == 0) return sli_cli_gen_help();
     if (strcmp(cmd, "sql") == 0) return sli_cli_sql_help();
@@ -172,7 +202,9 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "help") == 0) {
         const char *h = sli_cli_help(argc > 2 ? argv[2] : NULL);
         if (!h) {
-            fprintf(stderr, "sluice: no help for '%s'; commands: run, sql, explain, tables, devices, gen, version\n",
+            fprintf(stderr,
+                    "sluice: no help for '%s'; commands: run, sql, explain, tables, bench, devices, gen, "
+                    "version\n",
                     argv[2]);
             return SLI_EXIT_USAGE;
         }
@@ -186,10 +218,13 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) return sli_cli_run(argc - 1, argv + 1, SLI_CMD_RUN);
     if (strcmp(cmd, "explain") == 0) return sli_cli_run(argc - 1, argv + 1, SLI_CMD_EXPLAIN);
     if (strcmp(cmd, "tables") == 0) return sli_cli_run(argc - 1, argv + 1, SLI_CMD_TABLES);
+    if (strcmp(cmd, "bench") == 0) return sli_cli_bench(argc - 1, argv + 1);
     if (strcmp(cmd, "devices") == 0) return sli_cli_devices(argc - 1, argv + 1);
     if (strcmp(cmd, "gen") == 0) return sli_cli_gen(argc - 1, argv + 1);
     if (strcmp(cmd, "sql") == 0) return sli_cli_sql(argc - 1, argv + 1);
-    fprintf(stderr, "sluice: unknown command '%s'; commands: run, sql, explain, tables, devices, gen, version, help\n",
+    fprintf(stderr,
+            "sluice: unknown command '%s'; commands: run, sql, explain, tables, bench, devices, gen, "
+            "version, help\n",
             cmd);
     return SLI_EXIT_USAGE;
 }

@@ -91,4 +91,26 @@ long sli_schema_find(const sli_schema *s, const char *name);
 
 void sli_table_free(sli_table *t);
 
+/**
+ * Loads every column of every storage unit of external table t (one with a
+ * source) into a new in-memory table named like t, whose schema and row
+ * count are t's.
+ * @param out receives the table (owned by the caller); NULL on failure.
+ * @return SL_OK; the source's errors (SL_ERR_PARQUET, SL_ERR_IO, ...);
+ *         SL_ERR_INVALID_ARG when t is in memory already; SL_ERR_NOMEM.
+ *         The message is recorded on ctx.
+ * Thread safety: runs the context's workers; not during a query of ctx.
+ */
+sl_status sli_table_load(sl_context *ctx, const sli_table *t, sli_table **out);
+
+/**
+ * Replaces every external table registered in ctx by its in-memory copy
+ * (sli_table_load), keeping its name and place in the catalog, so later
+ * queries scan memory instead of the file. Tables without columns stay.
+ * Frames made from ctx before the call must not run after it.
+ * @param loaded receives how many tables were replaced (may be NULL).
+ * @return SL_OK, or the first failure (tables replaced before it stay so).
+ */
+sl_status sli_table_load_all(sl_context *ctx, size_t *loaded);
+
 #endif

@@ -75,9 +75,6 @@ static int64_t year_of(int64_t days)
     return y;
 }
 
-/* Fills a key space's parameters from the ranges of its parts; sets the
- * domain (0 when a part has no values). @return SL_OK, or SL_ERR_UNSUPPORTED
- * when the domain passes 2^62 (g->fell says so). */
 /* Fills a key space's parameters (kp: per part lo, hi, mult) from the
  * ranges of its parts; sets the domain (0 when a part has no values).
  * @return SL_OK, SL_ERR_UNSUPPORTED when the domain passes 2^62, or the
@@ -396,6 +393,7 @@ static sl_status ones(grun *g, size_t count, size_t w, cl_mem *out)
                     "clEnqueueFillBuffer");
 }
 
+/* key_space for a run: a domain past 2^62 sends the group to the CPU. */
 static sl_status key_ranges(grun *g, const sli_ocl_keys *k, int64_t *kp, uint64_t *domain)
 {
     sl_status s = key_space(g->ctx, k, kp, domain);
@@ -465,7 +463,10 @@ static void grid(grun *g, cl_kernel k, uint64_t rows, size_t *groups, size_t *wg
 
 static sl_status launch_grid(grun *g, cl_kernel k, size_t groups, size_t wg, size_t local_bytes)
 {
-    if (local_bytes > sli_ocl_info_of(g->o)->local_memory) return SL_ERR_UNSUPPORTED;
+    if (local_bytes > sli_ocl_info_of(g->o)->local_memory) {
+        g->fell = "the device's local memory is too small for the kernel";
+        return SL_ERR_UNSUPPORTED;
+    }
     size_t global = groups * wg;
     return cl_check(g, clEnqueueNDRangeKernel(sli_ocl_queue(g->o), k, 1, NULL, &global, &wg, 0, NULL, NULL),
                     "clEnqueueNDRangeKernel");
@@ -647,7 +648,10 @@ static sl_status init_acc(grun *g, const sli_ocl_pipe *p, cl_mem acc, uint64_t c
     size_t nf = p->nfields;
     int64_t init[64];
     bool zero = true;
-    if (nf > 64) return SL_ERR_UNSUPPORTED;
+    if (nf > 64) {
+        g->fell = "its aggregates need more than 64 fields per group";
+        return SL_ERR_UNSUPPORTED;
+    }
     for (size_t f = 0; f < nf; f++) {
         init[f] = p->init[f] == SLI_OI_MAX ? INT64_MAX : p->init[f] == SLI_OI_MIN ? INT64_MIN : 0;
         zero &= init[f] == 0;

@@ -30,6 +30,7 @@ sl_status sli_optimize(sl_context *ctx, const sli_plan *plan, sli_plan **out);
 sl_status sli_opt_fold(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_or_factor(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_pushdown(sl_context *ctx, sli_plan **p);
+sl_status sli_opt_semi_push(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_join_side(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_prune(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_filter_order(sl_context *ctx, sli_plan **p);

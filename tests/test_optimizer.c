@@ -1,7 +1,8 @@
 /*
  * test_optimizer.c — each optimizer pass checked on plan shapes: constant
  * folding, OR factoring, filter pushdown (through projections and sorts,
- * into both join inputs, merging filters), build-side choice, column
+ * into both join inputs, merging filters), semi and anti joins moved below
+ * inner joins, build-side choice, column
  * pruning down to the scans and conjunct ordering.
  */
 #include <setjmp.h>
@@ -235,6 +236,59 @@ static void test_join_side_keeps(void **state)
     sli_plan_unref(p);
 }
 
+/* The inner join under a semi or anti join, and the input of it that the
+ * semi or anti join moved onto (NULL when it stayed above). */
+static const sli_plan *moved_semi(const sli_plan *p, sli_join_type t)
+{
+    while (p->kind == SLI_PLAN_PROJECT || p->kind == SLI_PLAN_FILTER) p = p->in[0];
+    if (p->kind != SLI_PLAN_JOIN || p->jtype != SLI_JOIN_INNER) return NULL;
+    for (int k = 0; k < 2; k++) {
+        const sli_plan *c = p->in[k];
+        while (c->kind == SLI_PLAN_PROJECT) c = c->in[0];
+        if (c->kind == SLI_PLAN_JOIN && c->jtype == t) return c;
+    }
+    return NULL;
+}
+
+/* A semi (anti) join whose keys use one input of the inner join below it
+ * moves onto that input; keys over both inputs keep it above. */
+static void test_semi_push(void **state)
+{
+    (void)state;
+    static const char *const big = "let big = table(\"orders\").where(o_totalprice > 200000).select(o_orderkey as bk);\n";
+    char text[512];
+    snprintf(text, sizeof text,
+             "%stable(\"lineitem\").join(table(\"orders\"), l_orderkey = o_orderkey)"
+             ".join(big, o_custkey = bk, 'semi').select(l_orderkey, l_quantity, o_custkey)",
+             big);
+    sli_plan *p = optimized(text);
+    const sli_plan *s = moved_semi(p, SLI_JOIN_SEMI);
+    assert_non_null(s);
+    assert_scan(s->in[0], "orders", "o_orderkey,o_custkey");
+    assert_string_equal(s->in[0]->names[s->lkeys[0]->index], "o_custkey");
+    sli_plan_unref(p);
+    snprintf(text, sizeof text,
+             "%stable(\"lineitem\").join(table(\"orders\"), l_orderkey = o_orderkey)"
+             ".join(big, l_partkey = bk, 'anti').select(l_orderkey, o_custkey)",
+             big);
+    p = optimized(text);
+    s = moved_semi(p, SLI_JOIN_ANTI);
+    assert_non_null(s);
+    assert_scan(s->in[0], "lineitem", "l_orderkey,l_partkey");
+    sli_plan_unref(p);
+    snprintf(text, sizeof text,
+             "%stable(\"lineitem\").join(table(\"orders\"), l_orderkey = o_orderkey)"
+             ".join(big, l_partkey + o_custkey = bk, 'semi').select(l_orderkey)",
+             big);
+    p = optimized(text);
+    assert_null(moved_semi(p, SLI_JOIN_SEMI));
+    const sli_plan *top = p;
+    while (top->kind == SLI_PLAN_PROJECT) top = top->in[0];
+    assert_int_equal(top->kind, SLI_PLAN_JOIN);
+    assert_int_equal(top->jtype, SLI_JOIN_SEMI);
+    sli_plan_unref(p);
+}
+
 /* Row estimates: table rows times 0.1 per equality and 0.3 per range, a
  * pair of ranges on one column (a BETWEEN) counting once. */
 static void test_estimate_rows(void **state)
@@ -322,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_or_factor_sql_join),
         cmocka_unit_test(test_join_side_swap),
         cmocka_unit_test(test_join_side_keeps),
+        cmocka_unit_test(test_semi_push),
         cmocka_unit_test(test_estimate_rows),
         cmocka_unit_test(test_filter_order),
         cmocka_unit_test(test_filter_order_fence),

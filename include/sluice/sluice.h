@@ -345,8 +345,10 @@ SL_API sl_status sl_frame_collect(const sl_frame *f, sl_result **out);
 SL_API sl_status sl_frame_count(const sl_frame *f, int64_t *out);
 
 /**
- * Describes how the frame would run: the logical plan, the optimized plan and
- * the pipelines with their kernels.
+ * Describes how the frame would run: the logical plan, the optimized plan,
+ * the pipelines with their kernels, and "Devices:" — where each pipeline
+ * runs (CPU or the OpenCL device, see sl_context_set_device) and why. With
+ * an OpenCL mode it may open the device to decide; it runs no query.
  * @param out receives a NUL-terminated string the caller frees with free().
  */
 SL_API sl_status sl_frame_explain(const sl_frame *f, char **out);

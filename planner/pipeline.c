@@ -480,3 +480,12 @@ void sli_physical_profile_json(const sli_physical *ph, const sli_profile *pf, sl
     sli_sbuf_free(&d);
     sli_sbuf_printf(out, "\n]}\n");
 }
+
+uint64_t sli_pipeline_scan_bytes(const sli_pipeline *p)
+{
+    uint64_t b = 0;
+    if (p->scan)
+        for (size_t c = 0; c < p->scan->ncols; c++)
+            b += (uint64_t)p->scan->table->rows * sli_type_width(p->scan->types[c]);
+    return b;
+}

@@ -105,6 +105,10 @@ bool sli_pipeline_parallel(const sli_pipeline *p);
 
 void sli_physical_free(sli_physical *ph);
 
+/** @return bytes of the table columns a pipeline's scan reads (rows x
+ *  width of each scanned column); 0 without a scan. */
+uint64_t sli_pipeline_scan_bytes(const sli_pipeline *p);
+
 /**
  * Fills out[0..cap) with the value ranges the filters right after a
  * pipeline's scan allow on the scanned table's columns (scan_ranges.c), so

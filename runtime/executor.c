@@ -1398,44 +1398,20 @@ static sl_status run_pipeline_measured(sl_context *ctx, const sli_pipeline *p, p
     return s;
 }
 
-/* Bytes of table columns a pipeline's scan reads. */
-static uint64_t scan_bytes(const sli_pipeline *p)
-{
-    uint64_t b = 0;
-    if (p->scan)
-        for (size_t c = 0; c < p->scan->ncols; c++)
-            b += (uint64_t)p->scan->table->rows * sli_type_width(p->scan->types[c]);
-    return b;
-}
-
-/* Runs the device group whose root is pipeline i. On a fallback, runs the
- * group's builds on the CPU (the caller then runs i itself); *done tells
+/* Runs the device group whose root is pipeline i; on a fallback, runs the
+ * group's builds on the CPU (the caller then runs i itself). *done tells
  * whether i's output is in outs[i]. */
 static sl_status run_device_group(sl_context *ctx, const sli_devplan *dp, const sli_physical *ph, size_t i,
                                   pipe_output *outs, sli_exec_stats *stats, sli_profile *prof, bool *done)
 {
     bool fell = false;
-    uint64_t t0 = prof ? sli_prof_now() : 0;
-    sl_status s = sli_ocl_run_group(ctx, dp, ph, i, &outs[i].table, &fell);
+    sl_status s = sli_ocl_run_group(ctx, dp, ph, i, &outs[i].table, &fell, stats, prof);
     *done = !s && !fell;
+    if (s || *done) return s;
     size_t *idx = malloc(ph->npipes * sizeof *idx);
-    size_t n = idx ? sli_devplan_group(ph, i, idx) : 0;
-    if (!idx && !s) s = sli_nomem(ctx, "execution");
-    if (*done) {
-        for (size_t k = 0; k < n; k++) {
-            const sli_pipeline *p = &ph->pipes[idx[k]];
-            ctx->bytes_scanned += scan_bytes(p);
-            if (stats) stats->rows_in += p->scan->table->rows;
-            if (!prof) continue;
-            sli_pipe_prof *pp = &prof->pipes[idx[k]];
-            snprintf(pp->device, sizeof pp->device, "%s", dp->device);
-            pp->ran = true;
-            pp->rows_read = p->scan->table->rows;
-            pp->wall_ns = sli_prof_now() - t0; /* the group's kernels ran as one */
-            pp->sink_rows = idx[k] == i ? outs[i].table->rows : 0;
-        }
-    }
-    for (size_t k = 0; !s && !*done && k < n; k++)
+    if (!idx) return sli_nomem(ctx, "execution");
+    size_t n = sli_devplan_group(ph, i, idx);
+    for (size_t k = 0; !s && k < n; k++)
         if (idx[k] != i)
             s = run_pipeline_measured(ctx, &ph->pipes[idx[k]], outs, &outs[idx[k]], stats, false,
                                       prof ? &prof->pipes[idx[k]] : NULL);
@@ -1456,7 +1432,7 @@ static sl_status execute_pipelines(sl_context *ctx, const sli_physical *ph, sli_
         bool done = false;
         if (dp->on_device[i]) s = run_device_group(ctx, dp, ph, i, outs, stats, prof, &done);
         if (s || done) continue;
-        ctx->bytes_scanned += scan_bytes(p);
+        ctx->bytes_scanned += sli_pipeline_scan_bytes(p);
         s = run_pipeline_measured(ctx, p, outs, &outs[i], stats, i + 1 == ph->npipes,
                                   prof ? &prof->pipes[i] : NULL);
     }

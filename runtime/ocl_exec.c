@@ -16,6 +16,7 @@
 #include "agg_table.h"
 #include "buffer.h"
 #include "context.h"
+#include "executor.h"
 #include "kernels/date.h"
 #include "ocl.h"
 #include "ocl_data.h"
@@ -124,11 +125,7 @@ static sl_status keys_fit(sl_context *ctx, const sli_ocl_gen *gen, const size_t 
 static uint64_t group_bytes(const sli_physical *ph, const size_t *idx, size_t n)
 {
     uint64_t b = 0;
-    for (size_t i = 0; i < n; i++) {
-        const sli_plan *s = ph->pipes[idx[i]].scan;
-        if (!s) continue;
-        for (size_t c = 0; c < s->ncols; c++) b += (uint64_t)s->table->rows * sli_type_width(s->types[c]);
-    }
+    for (size_t i = 0; i < n; i++) b += sli_pipeline_scan_bytes(&ph->pipes[idx[i]]);
     return b;
 }
 
@@ -883,9 +880,30 @@ static void release_scratch(grun *g)
     g->nscratch = 0;
 }
 
-sl_status sli_ocl_run_group(sl_context *ctx, const sli_devplan *d, const sli_physical *ph, size_t root,
-                            sli_table **agg, bool *fallback)
+/* Counts what a group that ran on the device read: the context's bytes
+ * scanned, stats, and with profiling each pipeline's device, rows and the
+ * group's wall time (its kernels ran as one). */
+static void account(sl_context *ctx, const sli_devplan *d, const sli_physical *ph, const size_t *idx, size_t n,
+                    size_t root, const sli_table *out, uint64_t t0, sli_exec_stats *stats, sli_profile *prof)
 {
+    for (size_t k = 0; k < n; k++) {
+        const sli_pipeline *p = &ph->pipes[idx[k]];
+        ctx->bytes_scanned += sli_pipeline_scan_bytes(p);
+        if (stats) stats->rows_in += p->scan->table->rows;
+        if (!prof) continue;
+        sli_pipe_prof *pp = &prof->pipes[idx[k]];
+        snprintf(pp->device, sizeof pp->device, "%s", d->device);
+        pp->ran = true;
+        pp->rows_read = p->scan->table->rows;
+        pp->wall_ns = sli_prof_now() - t0;
+        pp->sink_rows = idx[k] == root ? out->rows : 0;
+    }
+}
+
+sl_status sli_ocl_run_group(sl_context *ctx, const sli_devplan *d, const sli_physical *ph, size_t root,
+                            sli_table **agg, bool *fallback, sli_exec_stats *stats, sli_profile *prof)
+{
+    uint64_t t0 = prof ? sli_prof_now() : 0;
     *agg = NULL;
     *fallback = false;
     size_t *idx = malloc(ph->npipes * sizeof *idx);
@@ -911,6 +929,7 @@ sl_status sli_ocl_run_group(sl_context *ctx, const sli_devplan *d, const sli_phy
         *agg = NULL;
         sli_warn(ctx, "pipeline %zu ran on the CPU: %s", root + 1, g.fell);
     }
+    if (!s && !g.fell) account(ctx, d, ph, idx, n, root, *agg, t0, stats, prof);
     for (size_t i = 0; g.b && i < ph->npipes; i++) {
         if (g.b[i].hk) sli_ocl_release(g.o, g.b[i].hk);
         if (g.b[i].hr) sli_ocl_release(g.o, g.b[i].hr);

@@ -69,15 +69,19 @@ void sli_devplan_describe(const sli_devplan *d, bool kernels, sli_sbuf *out);
  */
 size_t sli_devplan_group(const sli_physical *ph, size_t root, size_t *idx);
 
+struct sli_exec_stats;
+
 /**
  * Runs the device group whose root is pipeline `root` (an aggregate or the
- * query's rows).
+ * query's rows). When it ran, adds what its scans read to the context's
+ * bytes scanned and to stats (may be NULL), and with prof (may be NULL)
+ * fills its pipelines' entries: the device, rows read, the group's wall time.
  * @param agg receives the root's output table on success.
  * @param fallback set when the group must run on the CPU instead (a
  *        warning says why; nothing is left on the device for it).
  * @return SL_OK (see fallback) or an error (recorded on ctx).
  */
 sl_status sli_ocl_run_group(sl_context *ctx, const sli_devplan *d, const sli_physical *ph, size_t root,
-                            sli_table **agg, bool *fallback);
+                            sli_table **agg, bool *fallback, struct sli_exec_stats *stats, sli_profile *prof);
 
 #endif

@@ -13,10 +13,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
-if ! "$SLUICE" devices --format json | grep -q '"kind": "opencl"'; then
-    echo "SKIP e2e_gpu_check: no OpenCL device"
-    exit 77
-fi
+skip_without_opencl e2e_gpu_check
 
 # The OpenCL test binaries are run by ctest itself; not twice here. The
 # budget is generous: on a fresh machine PoCL compiles every kernel once, and

@@ -14,10 +14,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
-if ! "$SLUICE" devices --format json | grep -q '"kind": "opencl"'; then
-    echo "SKIP e2e_opencl_suite: no OpenCL device"
-    exit 77
-fi
+skip_without_opencl e2e_opencl_suite
 "$SLUICE" gen ssb --sf 0.01 --out "$TMP/ssb" --format csv >/dev/null || exit 1
 "$SLUICE" gen tpch --sf 0.01 --out "$TMP/tpch" --format csv >/dev/null || exit 1
 

@@ -1,5 +1,5 @@
 # lib_e2e.sh — what the end-to-end scripts (e2e_*.sh) share, sourced after
-# they set -u: the pass/fail counters and `expect`.
+# they set -u: the pass/fail counters, `expect` and `skip_without_opencl`.
 passed=0
 failed=0
 
@@ -22,5 +22,14 @@ expect() {
     else
         echo "ok   $name"
         passed=$((passed + 1))
+    fi
+}
+
+# skip_without_opencl NAME: exits 77 (ctest's "skipped") when $SLUICE lists
+# no OpenCL device.
+skip_without_opencl() {
+    if ! "$SLUICE" devices --format json | grep -q '"kind": "opencl"'; then
+        echo "SKIP $1: no OpenCL device"
+        exit 77
     fi
 }

@@ -6,9 +6,11 @@
  * selectivities, see opt_util.h), the inputs and key lists are swapped and
  * a projection of plain column references above the join restores the
  * original column order, so the join's output schema is unchanged. Only
- * inner joins are swapped: the other types are not symmetric. Runs after
- * opt_pushdown.c (so the estimates see the filters at the scans) and
- * before opt_prune.c (which prunes through the new projection).
+ * inner joins are swapped: the other types are not symmetric, and only
+ * those opt_join_order.c has not placed (the regions of joins it could not
+ * describe). Runs after opt_pushdown.c (so the estimates see the filters at
+ * the scans) and before opt_prune.c (which prunes through the new
+ * projection).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +82,7 @@ static sl_status walk(sl_context *ctx, sli_plan **pp)
         sl_status s = walk(ctx, &p->in[i]);
         if (s) return s;
     }
-    if (p->kind != SLI_PLAN_JOIN || p->jtype != SLI_JOIN_INNER) return SL_OK;
+    if (p->kind != SLI_PLAN_JOIN || p->jtype != SLI_JOIN_INNER || p->ordered) return SL_OK;
     if (sli_opt_estimate_rows(p->in[1]) <= sli_opt_estimate_rows(p->in[0])) return SL_OK;
     return swap_join(pp) ? SL_OK : sli_nomem(ctx, "optimizer");
 }

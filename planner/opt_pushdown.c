@@ -2,7 +2,10 @@
  * opt_pushdown.c — predicate pushdown. A filter moves below projections
  * (when its columns are plain column references there), below sorts, and
  * into the inputs of a join (each conjunct to the side whose columns it
- * uses; for a left outer join only to the left side); adjacent filters merge. Filtering early means fewer
+ * uses; for a left outer join only to the left side); a conjunct that reads
+ * both sides of a join stays above it, and what it implies about one side
+ * alone (see implied()) filters that side too; adjacent filters merge.
+ * Filtering early means fewer
  * rows reach the join build, the probe and the aggregate.
  */
 #include <stdlib.h>
@@ -66,6 +69,39 @@ static bool through_project(sli_plan **pp)
     return true;
 }
 
+/* The part of e that columns [lo, hi) alone imply: a conjunct reading only
+ * them, an AND of such parts, or an OR whose every branch implies one. Of
+ * `(n1 = 'FRANCE' and n2 = 'GERMANY') or (n1 = 'GERMANY' and n2 = 'FRANCE')`
+ * (TPC-H Q7) the n1 columns imply `n1 = 'FRANCE' or n1 = 'GERMANY'`, which
+ * can filter n1's side of a join while the whole OR stays above it.
+ * @return a new tree, or NULL when nothing is implied (or on NOMEM: *nomem). */
+static sli_expr *implied(const sli_expr *e, int lo, int hi, bool *nomem)
+{
+    bool is_and = e->kind == SLI_EX_BINARY && e->op == SLI_OP_AND && e->nargs == 2;
+    bool is_or = e->kind == SLI_EX_BINARY && e->op == SLI_OP_OR && e->nargs == 2;
+    if (!is_and && !is_or) {
+        if (!sli_opt_refs_within(e, lo, hi)) return NULL;
+        sli_expr *c = sli_expr_clone(e);
+        if (!c) *nomem = true;
+        return c;
+    }
+    sli_expr *a = implied(e->args[0], lo, hi, nomem);
+    sli_expr *b = implied(e->args[1], lo, hi, nomem);
+    if (is_or && (!a || !b)) {
+        sli_expr_free(a);
+        sli_expr_free(b);
+        return NULL;
+    }
+    if (!a || !b) return a ? a : b;
+    sli_expr *r = sli_expr_binary(e->op, a, b, e->line, e->col);
+    if (!r) {
+        *nomem = true;
+        return NULL;
+    }
+    r->type = e->type;
+    return r;
+}
+
 static sl_status into_join(sl_context *ctx, sli_plan **pp)
 {
     sli_plan *f = *pp, *j = f->in[0];
@@ -75,8 +111,10 @@ static sl_status into_join(sl_context *ctx, sli_plan **pp)
     sli_expr *pred = f->pred;
     f->pred = NULL;
     if (!sli_opt_conjuncts(pred, &conj, &n, &cap)) goto nomem;
-    left = malloc((n ? n : 1) * sizeof *left);
-    right = malloc((n ? n : 1) * sizeof *right);
+    /* each conjunct goes one way, and an OR that stays above may add one
+     * implied conjunct to each side */
+    left = malloc((2 * n + 1) * sizeof *left);
+    right = malloc((2 * n + 1) * sizeof *right);
     rest = malloc((n ? n : 1) * sizeof *rest);
     if (!left || !right || !rest) goto nomem;
     for (size_t i = 0; i < n; i++) {
@@ -90,7 +128,24 @@ static sl_status into_join(sl_context *ctx, sli_plan **pp)
             sli_opt_shift(conj[i], -nl);
             right[nrgt++] = conj[i];
         } else {
+            bool nm = false;
+            sli_expr *l = implied(conj[i], 0, nl, &nm);
+            sli_expr *r = j->jtype == SLI_JOIN_INNER ? implied(conj[i], nl, nt, &nm) : NULL;
+            if (l) left[nlft++] = l;
+            if (r) {
+                sli_opt_shift(r, -nl);
+                right[nrgt++] = r;
+            }
             rest[nrst++] = conj[i];
+            if (nm) {
+                conj[i] = NULL;
+                for (size_t k = i + 1; k < n; k++) sli_expr_free(conj[k]);
+                sli_expr_free_list(left, nlft);
+                sli_expr_free_list(right, nrgt);
+                sli_expr_free_list(rest, nrst);
+                left = right = rest = NULL;
+                goto nomem_lists;
+            }
         }
         conj[i] = NULL;
     }
@@ -135,6 +190,7 @@ static sl_status into_join(sl_context *ctx, sli_plan **pp)
 nomem:
     if (conj)
         for (size_t i = 0; i < n; i++) sli_expr_free(conj[i]);
+nomem_lists:
     free(conj);
     free(left);
     free(right);

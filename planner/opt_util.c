@@ -318,6 +318,11 @@ double sli_opt_selectivity(const sli_expr *c)
     switch (c->kind) {
     case SLI_EX_BINARY:
         switch (c->op) {
+        case SLI_OP_AND: return sli_opt_selectivity(c->args[0]) * sli_opt_selectivity(c->args[1]);
+        case SLI_OP_OR: {
+            double a = sli_opt_selectivity(c->args[0]), b = sli_opt_selectivity(c->args[1]);
+            return a + b - a * b;
+        }
         case SLI_OP_EQ: return 0.1;
         case SLI_OP_LT:
         case SLI_OP_LE:
@@ -327,6 +332,11 @@ double sli_opt_selectivity(const sli_expr *c)
         }
     case SLI_EX_BETWEEN: return c->negated ? 0.5 : 0.3;
     case SLI_EX_IS_NULL: return c->negated ? 0.5 : 0.1;
+    case SLI_EX_IN: {
+        double in = 0.1 * (double)(c->nargs - 1);
+        if (in > 0.5) in = 0.5;
+        return c->negated ? 1.0 - in : in;
+    }
     default: return 0.5;
     }
 }

@@ -59,7 +59,8 @@ sli_expr *sli_opt_factor_or(sli_expr *e, bool *nomem);
 /**
  * The default selectivity of one filter conjunct, for lack of statistics:
  * an equality (`=`, a non-negated IS NULL) 0.1, a range (`<`, `<=`, `>`,
- * `>=`, BETWEEN) 0.3, anything else 0.5.
+ * `>=`, BETWEEN) 0.3, an IN list 0.1 per value (at most 0.5), an AND the
+ * product of its operands', an OR a + b - ab, anything else 0.5.
  */
 double sli_opt_selectivity(const sli_expr *conjunct);
 

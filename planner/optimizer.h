@@ -8,8 +8,13 @@
  *                   of it (a join key written in each branch of TPC-H Q19)
  *   opt_pushdown.c  filters pushed through projections, sorts and joins
  *                   toward the scans, adjacent filters merged
+ *   opt_semi_push.c semi and anti joins moved below the inner joins whose
+ *                   one input their keys use
+ *   opt_join_order.c  each tree of inner joins rebuilt in the order of least
+ *                   estimated cost (cardinality estimates, equivalence
+ *                   classes of keys); a projection keeps the column order
  *   opt_join_side.c the smaller input (estimated) of an inner join is its
- *                   build side; a projection keeps the column order
+ *                   build side, for the joins opt_join_order.c left alone
  *   opt_prune.c     only the columns a query uses are scanned and carried
  *   opt_filter_order.c  a filter's conjuncts ordered cheap and selective
  *                   first, never across one that can raise an error
@@ -31,6 +36,7 @@ sl_status sli_opt_fold(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_or_factor(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_pushdown(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_semi_push(sl_context *ctx, sli_plan **p);
+sl_status sli_opt_join_order(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_join_side(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_prune(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_filter_order(sl_context *ctx, sli_plan **p);

@@ -127,6 +127,8 @@ static long trace_to_scan(const sli_pipeline *p, size_t opi, size_t col)
 static void push_scan_filters(builder *b, sli_pipeline *p)
 {
     if (!p->scan) return;
+    p->filters_at = 0;
+    while (p->filters_at < p->nops && p->ops[p->filters_at].kind == SLI_POP_FILTER) p->filters_at++;
     for (size_t i = 0; i < p->nops; i++) {
         const sli_plan *n = p->ops[i].node;
         if (p->ops[i].kind != SLI_POP_PROBE || (n->jtype != SLI_JOIN_INNER && n->jtype != SLI_JOIN_SEMI))
@@ -317,6 +319,18 @@ static void put_size(sli_sbuf *out, uint64_t bytes)
     sli_sbuf_printf(out, "%s", buf);
 }
 
+/* The bloom filters of a scan pipeline, one line each. */
+static void describe_scan_filters(const sli_pipeline *p, sli_sbuf *out)
+{
+    for (size_t f = 0; f < p->nfilters; f++) {
+        const sli_pop *op = &p->ops[p->filters[f].op];
+        sli_sbuf_printf(out, "  filter  bloom filter of pipeline %zu's hash table on ", op->build + 1);
+        for (size_t c = 0; c < op->node->nkeys; c++)
+            sli_sbuf_printf(out, "%s%s", c ? ", " : "", p->scan->names[p->filters[f].cols[c]]);
+        sli_sbuf_printf(out, "  [%s]\n", p->filters_at ? "pushed below the probes" : "pushed into the scan");
+    }
+}
+
 static void describe(const sli_physical *ph, size_t threads, const sli_profile *pf, sli_sbuf *out)
 {
     const char *isa = sli_filter_select()->name;
@@ -384,16 +398,9 @@ static void describe(const sli_physical *ph, size_t threads, const sli_profile *
                     sli_sbuf_printf(out, "\n");
                 }
             }
-            for (size_t f = 0; f < p->nfilters; f++) {
-                const sli_pop *op = &p->ops[p->filters[f].op];
-                sli_sbuf_printf(out, "  filter  bloom filter of pipeline %zu's hash table on ",
-                                op->build + 1);
-                for (size_t c = 0; c < op->node->nkeys; c++)
-                    sli_sbuf_printf(out, "%s%s", c ? ", " : "", p->scan->names[p->filters[f].cols[c]]);
-                sli_sbuf_printf(out, "  [pushed into the scan]\n");
-            }
         }
         for (size_t k = 0; k <= p->nops; k++) {
+            if (p->scan && k == p->filters_at) describe_scan_filters(p, out);
             sli_sbuf_printf(out, "  %s", op_label(p, k));
             op_detail(p, k, out);
             if (pp) {

@@ -41,7 +41,9 @@ typedef struct sli_pop {
 /**
  * A join's bloom filter pushed into the probe pipeline's scan (inner and
  * semi joins whose probe keys are plain scan columns): rows it rejects are
- * dropped right after the scan, before the pipeline's other operators.
+ * dropped right after the scan and the pipeline's leading filters (a
+ * comparison costs less per row than hashing a key), before its other
+ * operators.
  */
 typedef struct sli_scan_filter {
     size_t op;    /**< the PROBE operator (index in ops) whose hash table's filter is applied */
@@ -60,6 +62,7 @@ typedef struct sli_pipeline {
     bool topk;                 /**< SORT sink under a limit: keep only the first topk_k rows */
     int64_t topk_k;
     size_t nfilters;
+    size_t filters_at; /**< the scan filters run before this operator (after the FILTERs before it) */
 } sli_pipeline;
 
 typedef struct sli_physical {

@@ -102,6 +102,7 @@ sli_plan *sli_plan_clone(const sli_plan *p)
         c->lkeys = clone_list(p->lkeys, p->nkeys, &ok);
         c->rkeys = clone_list(p->rkeys, p->nkeys, &ok);
         c->jtype = p->jtype;
+        c->ordered = p->ordered;
     }
     if (p->kind == SLI_PLAN_SORT) c->keys = clone_list(p->keys, p->nkeys, &ok);
     c->ngroups = p->ngroups;

@@ -70,6 +70,7 @@ typedef struct sli_plan {
     sli_expr **lkeys;       /**< JOIN: bound to in[0] */
     sli_expr **rkeys;       /**< JOIN: bound to in[1] */
     sli_join_type jtype;    /**< JOIN */
+    bool ordered;           /**< JOIN: inputs placed by opt_join_order.c; later passes keep them */
     sli_expr **keys;        /**< SORT: ORDER nodes bound to in[0] */
     size_t ngroups;         /**< AGG */
     sli_expr **groups;

@@ -6,7 +6,7 @@
  * a radix-partitioned hash table buffers its input by partition
  * (join_partition.h) and probes it one partition at a time when the buffer
  * is full or the source is exhausted (flush_ops); a join's bloom filter
- * can run right after the scan (apply_scan_filters).
+ * can run right after the scan and its leading filters (scan_filter.h).
  */
 #include "executor.h"
 
@@ -30,6 +30,7 @@
 #include "ocl_exec.h"
 #include "placement.h"
 #include "profile.h"
+#include "scan_filter.h"
 #include "sort_table.h"
 #include "topk.h"
 #include "workers.h"
@@ -67,16 +68,6 @@ typedef struct op_state {
     int64_t remaining; /**< LIMIT */
 } op_state;
 
-/* A join's bloom filter applied right after the scan (pipeline.h). */
-typedef struct scan_filter_state {
-    const sli_join_table *jt;
-    uint64_t *hashes; /**< by row position */
-    uint32_t *sel;    /**< two selection buffers, used in turn */
-    sli_key_scratch ks;
-    size_t seen, kept; /**< rows tested and passed since the last check */
-    bool off;          /**< stopped: it passed nearly every row */
-} scan_filter_state;
-
 typedef struct run {
     sl_context *ctx;
     const sli_pipeline *p;
@@ -93,7 +84,7 @@ typedef struct run {
     sli_eval *agg_args;  /**< AGG: every aggregate's argument, common parts shared */
     size_t nsink_evs;
     sli_vec *sink_vecs;
-    scan_filter_state *sfs; /**< p->nfilters */
+    sli_scan_filter_state *sfs; /**< p->nfilters */
     sli_topk *topk;         /**< SORT under a small limit */
     /* Parallel runs: where each morsel's rows start in the builder sinks
      * (RESULT, SORT, BUILD), so the workers' rows can be put back in the
@@ -566,6 +557,14 @@ static sl_status push_op(run *r, size_t opi, const sli_chunk *c);
  * it (profile.h). */
 static sl_status push(run *r, size_t opi, const sli_chunk *c)
 {
+    sli_chunk f;
+    if (r->sfs && opi == r->p->filters_at && opi) {
+        /* the scan filters, after the leading filters (pipeline.h) */
+        f = *c;
+        if (!sli_scan_filters_apply(r->sfs, r->p, &f)) return nomem(r, "scan filter");
+        if (!f.count) return SL_OK;
+        c = &f;
+    }
     if (!r->prof) return push_op(r, opi, c);
     sli_op_prof *op = &r->prof[opi];
     op->rows_in += c->count;
@@ -617,62 +616,8 @@ static sl_status scan_filters_init(run *r, pipe_output *outs)
 {
     const sli_pipeline *p = r->p;
     if (!p->nfilters) return SL_OK;
-    r->sfs = calloc(p->nfilters, sizeof *r->sfs);
-    if (!r->sfs) return nomem(r, "scan filter");
-    for (size_t f = 0; f < p->nfilters; f++) {
-        scan_filter_state *fs = &r->sfs[f];
-        fs->jt = outs[p->ops[p->filters[f].op].build].jt;
-        fs->hashes = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint64_t));
-        fs->sel = sli_buf_alloc(2 * SLI_VEC_SIZE * sizeof(uint32_t));
-        if (!fs->hashes || !fs->sel) return nomem(r, "scan filter");
-    }
-    return SL_OK;
-}
-
-static void scan_filters_free(run *r)
-{
-    for (size_t f = 0; r->sfs && f < r->p->nfilters; f++) {
-        sli_buf_free(r->sfs[f].hashes);
-        sli_buf_free(r->sfs[f].sel);
-        sli_key_scratch_free(&r->sfs[f].ks);
-    }
-    free(r->sfs);
-}
-
-/* Narrows a scanned chunk by the pushed bloom filters: drops rows with a NULL
- * key (they match nothing in an inner or semi join) and rows whose key hash
- * is not in the filter. A filter that keeps more than 90% of 64K rows turns
- * itself off; the probe still decides every match, so results do not change. */
-static sl_status apply_scan_filters(run *r, sli_chunk *c)
-{
-    const sl_filter_kernels *fk = sli_filter_select()->k;
-    for (size_t f = 0; f < r->p->nfilters && c->count; f++) {
-        scan_filter_state *fs = &r->sfs[f];
-        if (fs->off || !fs->jt->bloom) continue;
-        const sli_scan_filter *sf = &r->p->filters[f];
-        size_t nkeys = r->p->ops[sf->op].node->nkeys, before = c->count, n = c->count;
-        const uint32_t *sel = c->sel;
-        for (size_t k = 0; k < nkeys; k++) {
-            const sli_vec *v = &c->cols[sf->cols[k]];
-            if (!v->validity) continue;
-            uint32_t *dst = sel == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
-            n = fk->valid(v->validity, sel, n, dst);
-            sel = dst;
-        }
-        for (size_t k = 0; k < nkeys && n; k++)
-            if (sli_hash_vec(&c->cols[sf->cols[k]], sel, n, k > 0, fs->hashes, &fs->ks))
-                return nomem(r, "scan filter");
-        uint32_t *dst = sel == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
-        n = n ? sli_join_bloom_select(fs->jt, fs->hashes, sel, n, dst) : 0;
-        c->sel = dst;
-        c->count = n;
-        fs->seen += before;
-        fs->kept += n;
-        if (fs->seen >= 65536) {
-            fs->off = fs->kept * 10 > fs->seen * 9;
-            fs->seen = fs->kept = 0;
-        }
-    }
+    if (!(r->sfs = sli_scan_filters_new(p->nfilters))) return nomem(r, "scan filter");
+    for (size_t f = 0; f < p->nfilters; f++) r->sfs[f].jt = outs[p->ops[p->filters[f].op].build].jt;
     return SL_OK;
 }
 
@@ -747,7 +692,10 @@ static sl_status scan_rows(run *r, scan_bufs *b, const sli_table *t, const size_
             stats->vectors++;
             stats->rows_in += n;
         }
-        if (r->sfs && (s = apply_scan_filters(r, &chunk))) break;
+        if (r->sfs && !r->p->filters_at && !sli_scan_filters_apply(r->sfs, r->p, &chunk)) {
+            s = nomem(r, "scan filter");
+            break;
+        }
         if (r->prof) r->src_ns += sli_prof_now() - t0;
         if (chunk.count) s = push(r, 0, &chunk);
     }
@@ -784,19 +732,23 @@ static void run_free(run *r)
     free_evs(r->sink_evs, r->nsink_evs);
     sli_eval_free(r->agg_args);
     free(r->sink_vecs);
-    scan_filters_free(r);
+    sli_scan_filters_free(r->sfs, r->p->nfilters);
     free(r->segs);
 }
 
 /* Sets up a run of pipeline p: its operators, sink and scan filters;
- * hint_rows is about how many rows its source will push (0: unknown). On
+ * hint_rows is about how many rows its source will push (0: unknown), kept
+ * only when every row reaches the sink: a join build reserves that many rows,
+ * zeroed, and a filtered one would zero (fault in) pages it never fills. On
  * failure the run is still ready for run_free. */
 static sl_status run_init(run *r, sl_context *ctx, const sli_pipeline *p, pipe_output *outs, size_t hint_rows)
 {
     memset(r, 0, sizeof *r);
     r->ctx = ctx;
     r->p = p;
-    r->hint_rows = hint_rows;
+    size_t keep = 0; /* operators before the first that may drop rows */
+    while (keep < p->nops && p->ops[keep].kind == SLI_POP_PROJECT) keep++;
+    r->hint_rows = keep < p->nops || p->nfilters ? 0 : hint_rows;
     r->ops = calloc(p->nops ? p->nops : 1, sizeof *r->ops);
     sl_status s = r->ops ? SL_OK : sli_nomem(ctx, "pipeline");
     for (size_t i = 0; i < p->nops && !s; i++) s = op_init(r, &p->ops[i], &r->ops[i], outs);

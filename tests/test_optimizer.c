@@ -2,7 +2,8 @@
  * test_optimizer.c — each optimizer pass checked on plan shapes: constant
  * folding, OR factoring, filter pushdown (through projections and sorts,
  * into both join inputs, merging filters), semi and anti joins moved below
- * inner joins, build-side choice, column
+ * inner joins, join ordering (bushy and one-table builds, keys through
+ * equivalence classes), implied OR conjuncts, build-side choice, column
  * pruning down to the scans and conjunct ordering.
  */
 #include <setjmp.h>
@@ -236,6 +237,92 @@ static void test_join_side_keeps(void **state)
     sli_plan_unref(p);
 }
 
+/* The scan under filters and renames. */
+static const sli_plan *leaf_scan(const sli_plan *p)
+{
+    while (p->kind == SLI_PLAN_FILTER || p->kind == SLI_PLAN_PROJECT) p = p->in[0];
+    return p;
+}
+
+/* The name of join key k on side `side`. */
+static const char *key_name(const sli_plan *j, int side, size_t k)
+{
+    const sli_expr *e = side ? j->rkeys[k] : j->lkeys[k];
+    assert_int_equal(e->kind, SLI_EX_COLUMN);
+    return j->in[side]->names[e->index];
+}
+
+/* Three leaves with one key class {l_orderkey, o1.o_orderkey, o2.o_orderkey}
+ * (domain: the 1500 orders). Estimates: lineitem 5896, o1 1500, o2 150
+ * (o_custkey = 1). Cheapest: o1 probes o2 (1500 + 2 * 150), lineitem probes
+ * that result (5896 + 2 * 150): a build side that is itself a join. The
+ * output columns keep the query's order through a projection. */
+static void test_join_order_bushy(void **state)
+{
+    (void)state;
+    static const char *const q = "select l_quantity, o1.o_totalprice, o2.o_orderdate from lineitem, orders o1, orders o2 "
+                                 "where l_orderkey = o1.o_orderkey and o1.o_orderkey = o2.o_orderkey "
+                                 "and o2.o_custkey = 1";
+    sli_plan *p = optimized_sql(q);
+    assert_int_equal(p->ncols, 3);
+    assert_string_equal(p->names[0], "l_quantity");
+    const sli_plan *j = p;
+    while (j->kind != SLI_PLAN_JOIN) j = j->in[0];
+    assert_true(j->ordered);
+    assert_int_equal(leaf_scan(j->in[0])->kind, SLI_PLAN_SCAN);
+    assert_string_equal(leaf_scan(j->in[0])->table->name, "lineitem");
+    assert_int_equal(j->nkeys, 1);
+    assert_string_equal(key_name(j, 0, 0), "l_orderkey");
+    const sli_plan *b = j->in[1];
+    while (b->kind == SLI_PLAN_PROJECT) b = b->in[0];
+    assert_int_equal(b->kind, SLI_PLAN_JOIN);
+    assert_int_equal(b->in[1]->kind, SLI_PLAN_PROJECT); /* o2 is a rename of orders */
+    assert_int_equal(leaf_scan(b->in[1])->kind, SLI_PLAN_SCAN);
+    sli_plan_unref(p);
+
+    /* With --device opencl every build side is one table: lineitem probes
+     * o2 first, on the key the query equates only through o1. */
+    assert_int_equal(sl_context_set_device(ctx, SL_DEVICE_OPENCL, false), SL_OK);
+    p = optimized_sql(q);
+    assert_int_equal(sl_context_set_device(ctx, SL_DEVICE_CPU, false), SL_OK);
+    j = p;
+    while (j->kind != SLI_PLAN_JOIN) j = j->in[0];
+    const sli_plan *lower = j->in[0];
+    while (lower->kind == SLI_PLAN_PROJECT) lower = lower->in[0];
+    assert_int_equal(lower->kind, SLI_PLAN_JOIN);
+    assert_string_equal(leaf_scan(lower->in[0])->table->name, "lineitem");
+    assert_int_equal(lower->in[1]->kind, SLI_PLAN_PROJECT);
+    assert_int_equal(lower->in[1]->in[0]->kind, SLI_PLAN_FILTER); /* o2: o_custkey = 1 */
+    assert_string_equal(key_name(lower, 0, 0), "l_orderkey");
+    assert_string_equal(key_name(lower, 1, 0), "o2.o_orderkey");
+    assert_int_equal(j->in[1]->kind, SLI_PLAN_SCAN);
+    sli_plan_unref(p);
+}
+
+/* An OR over both inputs of a join stays above it, and what it implies
+ * about each input alone filters that input (TPC-H Q7's nations). */
+static void test_or_implied_sides(void **state)
+{
+    (void)state;
+    sli_plan *p = optimized_sql("select o1.o_orderkey from orders o1, orders o2 where o1.o_orderkey = o2.o_orderkey "
+                                "and ((o1.o_custkey = 1 and o2.o_orderstatus = 'F') "
+                                "or (o1.o_custkey = 2 and o2.o_orderstatus = 'O'))");
+    const sli_plan *f = p;
+    while (f->kind != SLI_PLAN_FILTER) f = f->in[0];
+    assert_int_equal(f->pred->op, SLI_OP_OR);
+    const sli_plan *j = f->in[0];
+    while (j->kind != SLI_PLAN_JOIN) j = j->in[0];
+    for (int side = 0; side < 2; side++) {
+        const sli_plan *in = j->in[side];
+        while (in->kind == SLI_PLAN_PROJECT) in = in->in[0];
+        assert_int_equal(in->kind, SLI_PLAN_FILTER);
+        assert_int_equal(in->pred->kind, SLI_EX_BINARY);
+        assert_int_equal(in->pred->op, SLI_OP_OR);
+        assert_int_equal(in->in[0]->kind, SLI_PLAN_SCAN);
+    }
+    sli_plan_unref(p);
+}
+
 /* The inner join under a semi or anti join, and the input of it that the
  * semi or anti join moved onto (NULL when it stayed above). */
 static const sli_plan *moved_semi(const sli_plan *p, sli_join_type t)
@@ -377,6 +464,8 @@ int main(void)
         cmocka_unit_test(test_join_side_swap),
         cmocka_unit_test(test_join_side_keeps),
         cmocka_unit_test(test_semi_push),
+        cmocka_unit_test(test_join_order_bushy),
+        cmocka_unit_test(test_or_implied_sides),
         cmocka_unit_test(test_estimate_rows),
         cmocka_unit_test(test_filter_order),
         cmocka_unit_test(test_filter_order_fence),

@@ -16,6 +16,7 @@
 #include "pipeline.h"
 #include "runtime/context.h"
 #include "runtime/executor.h"
+#include "runtime/memory.h"
 #include "runtime/ocl_exec.h"
 #include "runtime/result.h"
 #include "runtime/types.h"
@@ -291,7 +292,9 @@ static sl_status run_profiled(const sl_frame *f, sl_result **rows, char **text_o
         sli_sbuf_printf(&b, "== Physical plan: %zu pipeline(s), analyzed: %zu thread(s), %llu row(s), ",
                         ph->npipes, prof.threads, (unsigned long long)prof.rows);
         sli_prof_put_ms(&b, prof.wall_ns);
-        sli_sbuf_printf(&b, " ==\n");
+        char peak[32];
+        sli_mem_format_size(prof.peak_bytes, peak, sizeof peak);
+        sli_sbuf_printf(&b, ", peak memory %s ==\n", peak);
         sli_physical_describe_profiled(ph, &prof, &b);
         if (!(text = sli_sbuf_take(&b))) s = sli_nomem(f->ctx, "explain analyze");
     }

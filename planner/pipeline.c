@@ -357,6 +357,8 @@ static void describe(const sli_physical *ph, size_t threads, const sli_profile *
                 sli_sbuf_printf(out, ": ran on %zu worker%s, %zu morsel%s, ", pp->workers,
                                 pp->workers == 1 ? "" : "s", pp->morsels, pp->morsels == 1 ? "" : "s");
                 sli_prof_put_ms(out, pp->wall_ns);
+                sli_sbuf_printf(out, ", peak memory ");
+                put_size(out, pp->peak_bytes);
             }
             sli_sbuf_printf(out, "\n");
         }
@@ -437,7 +439,8 @@ void sli_physical_profile_json(const sli_physical *ph, const sli_profile *pf, sl
 {
     sli_sbuf_printf(out, "{\"threads\": %zu, ", pf->threads);
     json_ms(out, "wall_ms", pf->wall_ns);
-    sli_sbuf_printf(out, ", \"rows\": %llu, \"pipelines\": [", (unsigned long long)pf->rows);
+    sli_sbuf_printf(out, ", \"rows\": %llu, \"peak_bytes\": %llu, \"pipelines\": [", (unsigned long long)pf->rows,
+                    (unsigned long long)pf->peak_bytes);
     sli_sbuf d = {0};
     for (size_t i = 0; i < ph->npipes && i < pf->npipes; i++) {
         const sli_pipeline *p = &ph->pipes[i];
@@ -445,7 +448,7 @@ void sli_physical_profile_json(const sli_physical *ph, const sli_profile *pf, sl
         sli_sbuf_printf(out, "%s\n  {\"id\": %zu, \"workers\": %zu, \"morsels\": %zu, \"vectors\": %llu, ",
                         i ? "," : "", i + 1, pp->workers, pp->morsels, (unsigned long long)pp->vectors);
         json_ms(out, "wall_ms", pp->wall_ns);
-        sli_sbuf_printf(out, ",\n   \"source\": {");
+        sli_sbuf_printf(out, ", \"peak_bytes\": %llu,\n   \"source\": {", (unsigned long long)pp->peak_bytes);
         if (p->scan) {
             sli_sbuf_printf(out, "\"kind\": \"scan\", \"table\": ");
             sli_prof_put_json_str(out, p->scan->table->name, strlen(p->scan->table->name));

@@ -1328,9 +1328,13 @@ static sl_status run_pipeline_measured(sl_context *ctx, const sli_pipeline *p, p
     sli_exec_stats ps = {0};
     sli_mem_budget *b = sli_mem_current();
     uint64_t used0 = b ? atomic_load(&b->used) : 0, t0 = sli_prof_now();
+    /* the budget's peak restarts at what is held now, for this pipeline's own */
+    uint64_t peak0 = b ? atomic_exchange(&b->peak, used0) : 0;
     sl_status s = run_pipeline(ctx, p, outs, out, &ps, last, pp);
     pp->wall_ns = sli_prof_now() - t0;
     uint64_t used1 = b ? atomic_load(&b->used) : 0;
+    pp->peak_bytes = b ? atomic_load(&b->peak) : 0;
+    if (b && peak0 > pp->peak_bytes) atomic_store(&b->peak, peak0);
     pp->sink_bytes = used1 > used0 ? used1 - used0 : 0;
     pp->ran = s == SL_OK;
     pp->vectors = ps.vectors;
@@ -1439,6 +1443,7 @@ sl_status sli_execute_profiled(sl_context *ctx, const sli_physical *ph, sli_tabl
     if (prof) {
         prof->wall_ns = sli_prof_now() - t0;
         prof->rows = *out ? (*out)->rows : 0;
+        prof->peak_bytes = atomic_load(&budget.peak);
     }
     /* A failure the budget caused reports the limit, whichever path failed. */
     if (s && s != SL_ERR_MEMORY_LIMIT && atomic_load(&budget.refused)) s = sli_nomem(ctx, "the query");

@@ -44,6 +44,7 @@ typedef struct sli_pipe_prof {
     uint64_t finish_ns;   /**< combining the workers' sinks and finishing the sink (wall) */
     uint64_t sink_rows;   /**< rows the sink holds at the end (result, groups, sorted or build rows) */
     uint64_t sink_bytes;  /**< bytes its output holds at the end (memory budget delta) */
+    uint64_t peak_bytes;  /**< the most bytes the query held at once while it ran (its memory budget) */
     uint64_t wall_ns;     /**< the whole pipeline, wall clock */
     char device[160];     /**< ran on the OpenCL device: its name (no per-operator counters); else "" */
 } sli_pipe_prof;
@@ -55,6 +56,7 @@ typedef struct sli_profile {
     size_t threads;   /**< the context's thread count */
     uint64_t wall_ns; /**< the whole execution */
     uint64_t rows;    /**< rows of the query's result */
+    uint64_t peak_bytes; /**< the most bytes the query held at once (its memory budget's peak) */
 } sli_profile;
 
 /** @return the monotonic clock in nanoseconds. */

@@ -246,8 +246,26 @@ static void check_profile(size_t threads)
     json_shape(json);
     snprintf(tag, sizeof tag, "{\"threads\": %zu, \"wall_ms\": ", threads);
     assert_ptr_equal(strstr(json, tag), json);
-    snprintf(tag, sizeof tag, "\"rows\": %llu, \"pipelines\": [", n_groups);
+    snprintf(tag, sizeof tag, "\"rows\": %llu, \"peak_bytes\": ", n_groups);
     assert_non_null(strstr(json, tag));
+    /* peak memory: the query's (first) is the most any pipeline saw, and
+     * each pipeline held at least what its sink keeps at the end */
+    assert_int_equal(occurrences(json, "\"peak_bytes\": "), npipes + 1);
+    assert_int_equal(occurrences(text, "peak memory "), npipes + 1);
+    const char *pk = strstr(json, "\"peak_bytes\": ");
+    unsigned long long query_peak = strtoull(pk + 14, NULL, 10);
+    assert_true(query_peak > 0);
+    for (const char *at = strstr(pk + 1, "\"peak_bytes\": "); at; at = strstr(at + 1, "\"peak_bytes\": ")) {
+        unsigned long long pipe_peak = strtoull(at + 14, NULL, 10);
+        assert_true(pipe_peak <= query_peak);
+        const char *mem = strstr(at, "\"memory_bytes\": ");
+        const char *next = strstr(at + 1, "\"peak_bytes\": ");
+        unsigned long long sink = 0;
+        /* the pipeline's last operator entry (its sink) carries its memory */
+        for (const char *m = mem; m && (!next || m < next); m = strstr(m + 1, "\"memory_bytes\": "))
+            sink = strtoull(m + 16, NULL, 10);
+        assert_true(sink <= pipe_peak);
+    }
     unsigned long long tp[64], jp[64];
     size_t nt = text_pairs(text, 0, tp, 64), nj = json_pairs(json, 0, jp, 64);
     assert_int_equal(nt, nj);

@@ -44,7 +44,7 @@ static const char *const SQL_HELP =
     "  sluice sql --data examples/data --format csv < examples/join.sql\n"
     "  sluice sql --table e=examples/data/exams.csv \"SELECT subject, avg(result) FROM e GROUP BY subject\"\n"
     "\n"
-    "SQL: SELECT [DISTINCT] expressions [AS name] | * | t.*\n"
+    "SQL: [WITH name AS (SELECT ...) [, ...]] SELECT [DISTINCT] expressions [AS name] | * | t.*\n"
     "     FROM table [alias] | (SELECT ...) alias, joined by commas (with equalities in WHERE),\n"
     "          [INNER] JOIN ... ON a = b [AND ...], LEFT [OUTER] JOIN ... ON a = b\n"
     "     WHERE conditions: and or not, = <> < <= > >=, BETWEEN, IN (list), IS [NOT] NULL,\n"

@@ -754,10 +754,12 @@ static sli_expr *parse_interval(parser *p)
     return e;
 }
 
-/* @return true at '(' select (SQL's subqueries). */
+/* @return true at '(' select, or '(' with in SQL (a subquery). */
 static bool at_subquery(parser *p)
 {
-    return cur(p)->kind == SLI_TOK_LPAREN && sli_token_is(peek(p, 1), "select");
+    const sli_token *next = peek(p, 1);
+    return cur(p)->kind == SLI_TOK_LPAREN &&
+           (sli_token_is(next, "select") || (p->subquery && sli_token_is(next, "with")));
 }
 
 /* SQL: the subquery at '(' select, through the hook. @return its index, or -1 after an error. */

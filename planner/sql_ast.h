@@ -13,6 +13,9 @@
  *   - `x [not] in (select ...)` is an SLI_EX_CALL named SLI_SQL_IN with
  *     args[0] = x, `negated` for the not form, lit.i indexing `subs`;
  *   - `count(distinct x)` is an SLI_EX_CALL named SLI_SQL_COUNT_DISTINCT.
+ * A WITH clause is kept on the SELECT block it precedes (`ctes`); a FROM
+ * item naming one of its common table expressions (or an enclosing
+ * block's) is an item with `table` set, told apart only by the planner.
  * The planner turns the tree into frames (frame.h) exactly as a DataFrame
  * chain would build them, so SQL and plan files share one optimizer and
  * executor.
@@ -49,6 +52,13 @@ typedef struct sli_sql_from {
     int jline, jcol;     /**< position of the join keyword (or the comma) */
 } sli_sql_from;
 
+/** One common table expression of a WITH clause: `name AS (select)`. */
+typedef struct sli_sql_cte {
+    char *name;          /**< the name FROM items refer to it by */
+    sli_sql_select *sub; /**< its query */
+    int line, col;       /**< position of the name */
+} sli_sql_cte;
+
 /** One item of a SELECT list. */
 typedef struct sli_sql_item {
     sli_expr *expr; /**< NULL for `*` and `t.*` */
@@ -59,7 +69,9 @@ typedef struct sli_sql_item {
 
 /** One SELECT block. */
 struct sli_sql_select {
-    int line, col; /**< position of the SELECT keyword */
+    int line, col;     /**< position of the SELECT keyword */
+    sli_sql_cte *ctes; /**< `WITH` before the SELECT, in order; visible to the FROM clauses within */
+    size_t nctes;
     bool distinct;
     sli_sql_item *items;
     size_t nitems;

@@ -2,6 +2,13 @@
  * sql_from.c — the FROM and WHERE clauses of a SELECT block into one
  * relation (sql_plan_impl.h), planned before its SELECT list (sql_plan.c).
  *
+ * The common table expressions of a block's WITH are planned first, once
+ * each and in order, and stay in scope while its FROM and WHERE are planned
+ * (subqueries and derived tables included). A FROM item naming one (before
+ * any table of that name) is a new frame over the same plan with the
+ * columns requalified by the item's name or alias, as a derived table would
+ * be; the optimizer copies the plan per reference.
+ *
  * FROM items are tables (a scan) and derived tables (a nested SELECT block);
  * an item's columns whose frame names clash with those of the items before
  * it (or of the enclosing query) are renamed "alias.column" by a projection.
@@ -18,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "frame.h"
 #include "opt_util.h"
@@ -126,12 +134,37 @@ static sl_status uniquify(planner *p, rel *r, rel *const *others, size_t nothers
     return SL_OK;
 }
 
-/* A table or derived table of FROM. */
+/* The common table expression named `name` in scope, or NULL. */
+static const sli_sqlp_cte *find_cte(const planner *p, const char *name)
+{
+    for (const sli_sqlp_cte *c = p->ctes; c; c = c->next)
+        if (strcasecmp(c->name, name) == 0) return c;
+    return NULL;
+}
+
+/* A FROM item naming the common table expression c: a frame over its plan,
+ * its columns qualified by the item's alias or name. */
+static sl_status plan_cte_ref(planner *p, const sli_sqlp_cte *c, const sli_sql_from *fi, rel *out)
+{
+    out->f = sli_frame_new(p->ctx, sli_plan_ref(c->rel.f->plan));
+    if (!out->f) return sli_sqlp_oom(p);
+    out->rows = c->rel.rows;
+    const char *qual = fi->alias ? fi->alias : fi->table;
+    for (size_t i = 0; i < c->rel.n; i++) {
+        const scol *col = &c->rel.c[i];
+        if (!sli_sqlp_rel_add(out, qual, col->name, col->fname, col->nullable)) return sli_sqlp_oom(p);
+    }
+    return SL_OK;
+}
+
+/* A table, common table expression or derived table of FROM. */
 static sl_status plan_item(planner *p, sli_sql_from *fi, rel *out)
 {
     memset(out, 0, sizeof *out);
     out->line = fi->line;
     out->col = fi->col;
+    const sli_sqlp_cte *cte = fi->table ? find_cte(p, fi->table) : NULL;
+    if (cte) return plan_cte_ref(p, cte, fi, out);
     if (fi->sub) {
         sl_status s = sli_sqlp_plan_select(p, fi->sub, out);
         if (s) return s;
@@ -591,8 +624,26 @@ static sl_status apply_subqueries(planner *p, sli_sql_select *s, rel *r, sli_exp
     return st;
 }
 
-/* FROM and WHERE of s into *out. With `outer` (an EXISTS subquery), the
- * conditions that use the outer query are resolved and returned in *corr. */
+/* Plans the common table expressions of s's WITH into ctes (s->nctes of
+ * them, zeroed), each put in scope on p as soon as it is planned. */
+static sl_status plan_ctes(planner *p, sli_sql_select *s, sli_sqlp_cte *ctes)
+{
+    for (size_t i = 0; i < s->nctes; i++) {
+        sl_status st = sli_sqlp_plan_select(p, s->ctes[i].sub, &ctes[i].rel);
+        if (st) return st;
+        ctes[i].name = s->ctes[i].name;
+        ctes[i].next = p->ctes;
+        p->ctes = &ctes[i];
+    }
+    return SL_OK;
+}
+
+static sl_status from_where(planner *p, sli_sql_select *s, rel *outer, rel *out, sli_expr ***corr,
+                            size_t *ncorr);
+
+/* FROM and WHERE of s into *out, with s's common table expressions in
+ * scope. With `outer` (an EXISTS subquery), the conditions that use the
+ * outer query are resolved and returned in *corr. */
 sl_status sli_sqlp_from_where(planner *p, sli_sql_select *s, rel *outer, rel *out, sli_expr ***corr,
                               size_t *ncorr)
 {
@@ -601,6 +652,21 @@ sl_status sli_sqlp_from_where(planner *p, sli_sql_select *s, rel *outer, rel *ou
         p->depth--;
         return sli_sqlp_err_at(p, SL_ERR_UNSUPPORTED, s->line, s->col, "subqueries nested too deeply");
     }
+    const sli_sqlp_cte *scope_before = p->ctes;
+    sli_sqlp_cte *ctes = s->nctes ? calloc(s->nctes, sizeof *ctes) : NULL;
+    sl_status st = s->nctes && !ctes ? sli_sqlp_oom(p) : plan_ctes(p, s, ctes);
+    if (!st) st = from_where(p, s, outer, out, corr, ncorr);
+    p->ctes = scope_before;
+    for (size_t i = 0; ctes && i < s->nctes; i++) sli_sqlp_rel_clear(&ctes[i].rel);
+    free(ctes);
+    p->depth--;
+    return st;
+}
+
+/* sli_sqlp_from_where once the common table expressions are in scope. */
+static sl_status from_where(planner *p, sli_sql_select *s, rel *outer, rel *out, sli_expr ***corr,
+                            size_t *ncorr)
+{
     rel *u = NULL;
     size_t nu = 0;
     sl_status st = build_units(p, s, outer, &u, &nu);
@@ -675,6 +741,5 @@ sl_status sli_sqlp_from_where(planner *p, sli_sql_select *s, rel *outer, rel *ou
         subq = NULL;
     }
     sli_expr_free_list(subq, nsub);
-    p->depth--;
     return st;
 }

@@ -3,7 +3,7 @@
  * sql_ast.h.
  *
  *   query    := select [';']
- *   select   := SELECT [DISTINCT | ALL] item {',' item}
+ *   select   := [with] SELECT [DISTINCT | ALL] item {',' item}
  *               FROM from_item { ',' from_item | join }
  *               [WHERE expr] [GROUP BY expr {',' expr}] [HAVING expr]
  *               [ORDER BY expr [ASC|DESC] [NULLS FIRST|LAST] {',' ...}]
@@ -11,6 +11,7 @@
  *   item     := '*' | name '.' '*' | expr [[AS] alias]
  *   from_item:= name [[AS] alias] | '(' select ')' [AS] alias
  *   join     := [INNER] JOIN from_item ON expr | LEFT [OUTER] JOIN from_item ON expr
+ *   with     := WITH name AS '(' select ')' {',' name AS '(' select ')'}
  *
  * Expressions are parsed by the plan file's expression parser (parse.c) in
  * its SQL dialect (struct sli_parser in parse.h): the same grammar, plus
@@ -20,8 +21,8 @@
  *
  * SQL that sluice does not run is recognised and reported by name with its
  * position (SL_ERR_UNSUPPORTED): window functions, LIKE, SUBSTRING, scalar
- * subqueries, set operations, WITH, right/full/cross/natural joins, USING,
- * OFFSET, aggregates over DISTINCT.
+ * subqueries, set operations, WITH RECURSIVE and column lists of WITH names,
+ * right/full/cross/natural joins, USING, OFFSET, aggregates over DISTINCT.
  *
  * As in parse.c, the first error wins and is recorded with a caret; two
  * limits (parser recursion depth and expression tree height) keep hostile
@@ -30,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lexer.h"
 #include "parse.h"
@@ -134,6 +136,15 @@ static long parse_subquery(sli_parser *base)
 
 /* ---- SELECT blocks -------------------------------------------------------- */
 
+static void ctes_free(sli_sql_cte *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(c[i].name);
+        sli_sql_select_free(c[i].sub);
+    }
+    free(c);
+}
+
 void sli_sql_select_free(sli_sql_select *s)
 {
     if (!s) return;
@@ -156,6 +167,7 @@ void sli_sql_select_free(sli_sql_select *s)
     sli_expr_free_list(s->order, s->norder);
     for (size_t i = 0; i < s->nsubs; i++) sli_sql_select_free(s->subs[i]);
     free(s->subs);
+    ctes_free(s->ctes, s->nctes);
     free(s);
 }
 
@@ -240,7 +252,8 @@ static bool parse_from_item(parser *p, sli_sql_select *s, sli_sql_join join, con
     fi.line = t->line;
     fi.col = t->col;
     if (t->kind == SLI_TOK_LPAREN) {
-        if (!sli_token_is(peek(p, 1), "select")) return expected(p, "a table name or (SELECT ...)"), false;
+        if (!sli_token_is(peek(p, 1), "select") && !sli_token_is(peek(p, 1), "with"))
+            return expected(p, "a table name or (SELECT ...)"), false;
         advance(p);
         if (!enter(p)) return false;
         sli_sql_select *outer = p->block;
@@ -345,10 +358,9 @@ static bool at_set_operation(parser *p)
 }
 
 /* SELECT ... at "select"; stops before ')' ';' or the end. */
-static sli_sql_select *parse_select(parser *p)
+static sli_sql_select *parse_block(parser *p)
 {
     if (!is_kw(p, "select")) {
-        if (is_kw(p, "with")) return unsupported(p, cur(p), "WITH (common table expressions) is");
         if (is_kw(p, "values")) return unsupported(p, cur(p), "VALUES is");
         return expected(p, "SELECT");
     }
@@ -457,6 +469,84 @@ static sli_sql_select *parse_select(parser *p)
 fail:
     sli_sql_select_free(s);
     return NULL;
+}
+
+/* One `name AS (select)` of a WITH clause, appended to *ctes. */
+static bool parse_cte(parser *p, sli_sql_cte **ctes, size_t *n)
+{
+    const sli_token *t = cur(p);
+    if (!((t->kind == SLI_TOK_IDENT && !is_reserved(p, t)) || t->kind == SLI_TOK_QIDENT))
+        return expected(p, "a name for the common table expression, e.g. WITH t AS (SELECT ...)"), false;
+    sli_token name = advance(p);
+    const sli_token *n1 = peek(p, 1);
+    if (cur(p)->kind == SLI_TOK_LPAREN && !sli_token_is(n1, "select") && !sli_token_is(n1, "with"))
+        return unsupported(p, cur(p), "column lists after a WITH name, name(c1, ...) AS (...), are"), false;
+    if (!is_kw(p, "as")) return expected(p, "AS after the name of the common table expression"), false;
+    advance(p);
+    if (cur(p)->kind != SLI_TOK_LPAREN)
+        return expected(p, "'(' and the query of the common table expression"), false;
+    advance(p);
+    sli_sql_cte c = {NULL, NULL, name.line, name.col};
+    if (!(c.name = sli_token_text(&name, NULL))) return nomem(p), false;
+    for (size_t i = 0; i < *n; i++) {
+        if (strcasecmp((*ctes)[i].name, c.name) == 0) {
+            fail_at(p, &name, SL_ERR_SYNTAX, "'%s' is defined twice in this WITH clause (first at %d:%d)",
+                    c.name, (*ctes)[i].line, (*ctes)[i].col);
+            free(c.name);
+            return false;
+        }
+    }
+    if (!enter(p)) {
+        free(c.name);
+        return false;
+    }
+    c.sub = parse_select(p);
+    leave(p);
+    sli_sql_cte *nc = NULL;
+    if (c.sub && expect(p, SLI_TOK_RPAREN, "')' to close the common table expression")) {
+        if (!(nc = realloc(*ctes, (*n + 1) * sizeof *nc))) nomem(p);
+    }
+    if (!nc) {
+        free(c.name);
+        sli_sql_select_free(c.sub);
+        return false;
+    }
+    *ctes = nc;
+    (*ctes)[(*n)++] = c;
+    return true;
+}
+
+/* [WITH cte {',' cte}] SELECT ...: a SELECT block with the common table
+ * expressions before it. Stops before ')' ';' or the end. */
+static sli_sql_select *parse_select(parser *p)
+{
+    sli_sql_cte *ctes = NULL;
+    size_t n = 0;
+    if (is_kw(p, "with")) {
+        advance(p);
+        if (is_kw(p, "recursive") && !sli_token_is(peek(p, 1), "as"))
+            return unsupported(p, cur(p), "WITH RECURSIVE is");
+        for (;;) {
+            if (!parse_cte(p, &ctes, &n)) {
+                ctes_free(ctes, n);
+                return NULL;
+            }
+            if (cur(p)->kind != SLI_TOK_COMMA) break;
+            advance(p);
+        }
+        if (!is_kw(p, "select")) {
+            ctes_free(ctes, n);
+            return expected(p, "',' or SELECT after the common table expressions");
+        }
+    }
+    sli_sql_select *s = parse_block(p);
+    if (!s) {
+        ctes_free(ctes, n);
+        return NULL;
+    }
+    s->ctes = ctes;
+    s->nctes = n;
+    return s;
 }
 
 sli_sql_select *sli_sql_parse(sl_context *ctx, const sli_source *src)

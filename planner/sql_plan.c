@@ -12,6 +12,10 @@
  * renamed "alias.column" by a projection before the join.
  *
  * A SELECT block becomes:
+ *   WITH      each common table expression planned once, in order (each
+ *             sees those before it and an enclosing block's); a FROM item
+ *             naming one gets a frame over that shared plan, which the
+ *             optimizer copies per reference, so it is computed per reference
  *   FROM      a scan per table, a nested plan per derived table; explicit
  *             joins in order; comma-separated items are joined by hash joins
  *             on the WHERE equalities that link them, greedily, starting from
@@ -1048,7 +1052,7 @@ sl_status sli_sqlp_plan_select(planner *p, sli_sql_select *s, rel *out)
 
 sl_frame *sli_sql_plan(sl_context *ctx, const sli_source *src, sli_sql_select *s)
 {
-    planner p = {ctx, src, 0};
+    planner p = {ctx, src, 0, NULL};
     rel r;
     sl_status st = sli_sqlp_plan_select(&p, s, &r);
     if (st) {

@@ -4,7 +4,8 @@
  * scopes for name resolution, and the helpers both call. sql_plan.c plans a
  * SELECT block (its list, GROUP BY, HAVING, ORDER BY, LIMIT) over the one
  * relation that sql_from.c builds from its FROM and WHERE clauses (tables,
- * derived tables, joins, subqueries as semi and anti joins).
+ * common table expressions, derived tables, joins, subqueries as semi and
+ * anti joins).
  */
 #ifndef SLI_SQL_PLAN_IMPL_H
 #define SLI_SQL_PLAN_IMPL_H
@@ -37,11 +38,19 @@ typedef struct sli_sqlp_rel {
     int line, col;
 } sli_sqlp_rel;
 
+/** A planned common table expression, in scope in the SELECT block of its WITH. */
+typedef struct sli_sqlp_cte {
+    const char *name;                /**< its WITH name (the syntax tree's) */
+    sli_sqlp_rel rel;                /**< its query; a reference gets a frame over the same plan */
+    const struct sli_sqlp_cte *next; /**< the one in scope before it (same WITH or an enclosing one) */
+} sli_sqlp_cte;
+
 /** The state of planning one query. */
 typedef struct sli_sqlp {
     sl_context *ctx;
     const sli_source *src;
-    int depth; /**< subqueries being planned, one inside the other */
+    int depth;                /**< subqueries being planned, one inside the other */
+    const sli_sqlp_cte *ctes; /**< common table expressions in scope, innermost first */
 } sli_sqlp;
 
 /** A scope: the relations of one FROM clause, and the enclosing query's. */
@@ -85,7 +94,9 @@ sl_status sli_sqlp_plan_select(sli_sqlp *p, sli_sql_select *s, sli_sqlp_rel *out
 /* ---- sql_from.c ------------------------------------------------------------ */
 
 /**
- * The FROM and WHERE clauses of s into *out: tables and derived tables,
+ * The FROM and WHERE clauses of s into *out: the common table expressions
+ * of s's WITH (planned once each, in scope until it returns), tables,
+ * references to common table expressions, derived tables,
  * explicit joins, comma joins along WHERE equalities, the remaining
  * conditions as filters, and WHERE subqueries as semi and anti joins. With
  * `outer` (an EXISTS subquery's enclosing relation), the conditions that use

@@ -308,6 +308,140 @@ static void test_rows(void **state)
     sl_context_destroy(ctx);
 }
 
+/* ---- WITH ---------------------------------------------------------------- */
+
+/* Two queries give the same optimized plan and the same rows. */
+static void expect_same(sl_context *ctx, const char *sql, const char *twin)
+{
+    sl_frame *a = sql_frame(ctx, sql), *b = sql_frame(ctx, twin);
+    char *ea = pt_optimized(a), *eb = pt_optimized(b);
+    if (strcmp(ea, eb) != 0) fail_msg("plans differ for\n%s\n%s\n-- 1:\n%s-- 2:\n%s", sql, twin, ea, eb);
+    char *ra = pt_rows(a, true), *rb = pt_rows(b, true);
+    if (strcmp(ra, rb) != 0) fail_msg("rows differ for\n%s\n%s\n-- 1:\n%s-- 2:\n%s", sql, twin, ra, rb);
+    free(ea);
+    free(eb);
+    free(ra);
+    free(rb);
+    sl_frame_destroy(a);
+    sl_frame_destroy(b);
+}
+
+#define MATH   "(SELECT id, name, result FROM exams WHERE subject = 'math')"
+#define GRADED "(SELECT id, subject, result FROM exams WHERE result IS NOT NULL)"
+
+static void test_with(void **state)
+{
+    (void)state;
+    sl_context *ctx = data_ctx();
+    /* one CTE, by its name, qualified by it, and under an alias */
+    expect_rows(ctx, "WITH m AS " MATH " SELECT name FROM m WHERE result > 65 ORDER BY id",
+                "name\nAda\nIvan\n");
+    expect_rows(ctx, "with m as " MATH " select m.name from m where m.result > 65 order by m.id",
+                "name\nAda\nIvan\n");
+    expect_rows(ctx, "WITH m AS " MATH " SELECT x.* FROM m AS x WHERE x.result > 65 ORDER BY x.id",
+                "id|name|result\n1|Ada|91\n9|Ivan|70\n");
+    /* a reference is planned exactly as the derived table it names */
+    expect_same(ctx, "WITH m AS " MATH " SELECT x.name FROM m x WHERE x.result > 65 ORDER BY x.id",
+                "SELECT x.name FROM " MATH " x WHERE x.result > 65 ORDER BY x.id");
+    /* the second CTE reads the first; the query joins both */
+    expect_rows(ctx,
+                "WITH g AS " GRADED ", best AS (SELECT subject, max(result) AS top FROM g GROUP BY subject) "
+                "SELECT subject, top FROM best ORDER BY subject",
+                "subject|top\nchemistry|88\nmath|91\nphysics|97\n");
+    expect_rows(
+        ctx,
+        "WITH g AS " GRADED ", best AS (SELECT subject, max(result) AS top FROM g GROUP BY subject) "
+        "SELECT g.id FROM g, best WHERE g.subject = best.subject AND g.result = best.top ORDER BY g.id",
+        "id\n1\n6\n8\n");
+    /* one CTE referenced twice: a self-join, explicit and through WHERE */
+    expect_rows(ctx,
+                "WITH g AS " GRADED " SELECT a.id, b.id FROM g a JOIN g b ON a.subject = b.subject "
+                "WHERE a.result > 90 AND b.result < a.result ORDER BY 1, 2",
+                "id|id\n1|2\n1|9\n8|3\n8|5\n");
+    expect_same(ctx, "WITH g AS " GRADED " SELECT count(*) AS n FROM g a, g b WHERE a.id = b.id",
+                "SELECT count(*) AS n FROM " GRADED " a, " GRADED " b WHERE a.id = b.id");
+    expect_rows(ctx, "WITH g AS " GRADED " SELECT count(*) AS n FROM g, g h WHERE g.subject = h.subject",
+                "n\n27\n");
+    /* WITH at the start of a derived table and of a CTE's own query */
+    expect_rows(ctx,
+                "SELECT t.n FROM (WITH c AS (SELECT subject, count(*) AS n FROM exams GROUP BY subject) "
+                "SELECT n FROM c WHERE subject = 'math') t",
+                "n\n4\n");
+    expect_rows(ctx,
+                "WITH a AS (WITH b AS (SELECT id FROM exams WHERE id < 4) SELECT id FROM b WHERE id > 1) "
+                "SELECT count(*) AS n FROM a",
+                "n\n2\n");
+    /* CTEs are in scope in WHERE subqueries and in derived tables */
+    expect_rows(ctx, "WITH m AS " MATH " SELECT id FROM exams WHERE id IN (SELECT id FROM m) ORDER BY id",
+                "id\n1\n2\n4\n9\n");
+    expect_rows(ctx,
+                "SELECT id FROM exams WHERE id IN (WITH m AS " MATH " SELECT id FROM m WHERE result > 65) "
+                "ORDER BY id",
+                "id\n1\n9\n");
+    expect_rows(ctx,
+                "WITH hi AS (SELECT id FROM exams WHERE result > 80) SELECT e.id FROM exams e "
+                "WHERE EXISTS (SELECT 1 FROM hi WHERE hi.id = e.id) ORDER BY e.id",
+                "id\n1\n6\n8\n10\n");
+    expect_rows(ctx,
+                "WITH t AS (SELECT id FROM exams WHERE id <= 3) SELECT count(*) AS n FROM "
+                "(SELECT id FROM t WHERE id > 1) u",
+                "n\n2\n");
+    /* a CTE shadows a table of its name; its own query still reads the table */
+    expect_rows(ctx,
+                "WITH exams AS (SELECT id, name FROM exams WHERE id <= 2) SELECT count(*) AS n FROM exams",
+                "n\n2\n");
+    expect_rows(ctx, "WITH orders AS (SELECT id FROM exams) SELECT count(*) AS n FROM orders", "n\n10\n");
+    /* nested scopes: an inner CTE shadows an outer one of its name there only */
+    expect_rows(ctx,
+                "WITH t AS (SELECT id FROM exams WHERE id <= 3) SELECT count(*) AS n FROM t, "
+                "(WITH t AS (SELECT id AS k FROM exams WHERE id <= 2) SELECT k FROM t) u WHERE t.id = u.k",
+                "n\n2\n");
+    /* the tree: the WITH on the block it precedes */
+    sli_source src = {"sql", "with a as (select x from t), b as (select y from a) "
+                             "select * from (with c as (select 1 as z from u) select z from c) d, b"};
+    sli_sql_select *tree = sli_sql_parse(ctx, &src);
+    if (!tree) fail_msg("%s", sl_context_last_error(ctx));
+    assert_int_equal(tree->nctes, 2);
+    assert_string_equal(tree->ctes[0].name, "a");
+    assert_string_equal(tree->ctes[1].name, "b");
+    assert_int_equal(tree->ctes[1].col, 30);
+    assert_string_equal(tree->ctes[1].sub->from[0].table, "a");
+    assert_int_equal(tree->nfrom, 2);
+    assert_int_equal(tree->from[0].sub->nctes, 1);
+    assert_string_equal(tree->from[1].table, "b");
+    sli_sql_select_free(tree);
+    /* errors */
+    expect_error(ctx, "WITH RECURSIVE t AS (SELECT id FROM exams) SELECT id FROM t", SL_ERR_UNSUPPORTED,
+                 "sql:1:6: WITH RECURSIVE is not supported");
+    expect_error(ctx, "WITH t(a) AS (SELECT id FROM exams) SELECT a FROM t", SL_ERR_UNSUPPORTED,
+                 "sql:1:7: column lists after a WITH name");
+    expect_error(ctx,
+                 "WITH t AS (SELECT id FROM exams), u AS (SELECT id FROM t), T AS (SELECT id FROM exams) "
+                 "SELECT id FROM t",
+                 SL_ERR_SYNTAX, "sql:1:60: 'T' is defined twice in this WITH clause (first at 1:6)");
+    expect_error(ctx, "WITH t (SELECT id FROM exams) SELECT id FROM t", SL_ERR_SYNTAX,
+                 "sql:1:8: expected AS after the name of the common table expression");
+    expect_error(ctx, "WITH t AS SELECT id FROM exams SELECT id FROM t", SL_ERR_SYNTAX,
+                 "sql:1:11: expected '('");
+    expect_error(ctx, "WITH t AS (SELECT id FROM exams SELECT id FROM t", SL_ERR_SYNTAX,
+                 "sql:1:33: expected ')'");
+    expect_error(ctx, "WITH t AS (SELECT id FROM exams) u AS (SELECT id FROM t) SELECT id FROM u",
+                 SL_ERR_SYNTAX, "sql:1:34: expected ',' or SELECT");
+    expect_error(ctx, "WITH AS (SELECT id FROM exams) SELECT id FROM exams", SL_ERR_SYNTAX,
+                 "sql:1:6: expected a name for the common table expression");
+    expect_error(ctx, "WITH t AS (SELECT idd FROM exams) SELECT * FROM t", SL_ERR_UNKNOWN_COLUMN,
+                 "sql:1:19: unknown column 'idd'");
+    expect_error(ctx, "WITH t AS (SELECT id FROM exams) SELECT t.name FROM t", SL_ERR_UNKNOWN_COLUMN,
+                 "sql:1:41: table 't' has no column 'name'");
+    /* a CTE is not in scope outside its block, nor before its definition */
+    expect_error(
+        ctx, "SELECT u.id FROM (WITH q AS (SELECT id FROM exams) SELECT id FROM q) u JOIN q ON u.id = q.id",
+        SL_ERR_UNKNOWN_TABLE, "sql:1:77: unknown table 'q'");
+    expect_error(ctx, "WITH a AS (SELECT id FROM b), b AS (SELECT id FROM exams) SELECT id FROM a",
+                 SL_ERR_UNKNOWN_TABLE, "sql:1:27: unknown table 'b'");
+    sl_context_destroy(ctx);
+}
+
 /* ---- errors ------------------------------------------------------------- */
 
 static void test_errors(void **state)
@@ -335,7 +469,8 @@ static void test_errors(void **state)
                  "sql:1:23: RIGHT joins are not supported");
     expect_error(ctx, "SELECT id FROM exams UNION SELECT id FROM exams", SL_ERR_UNSUPPORTED,
                  "sql:1:22: set operations (UNION) are not supported");
-    expect_error(ctx, "WITH t AS (SELECT 1) SELECT * FROM t", SL_ERR_UNSUPPORTED, "sql:1:1: WITH");
+    expect_error(ctx, "WITH RECURSIVE t AS (SELECT 1) SELECT * FROM t", SL_ERR_UNSUPPORTED,
+                 "sql:1:6: WITH RECURSIVE is not supported");
     expect_error(ctx, "SELECT (SELECT max(id) FROM exams) FROM exams", SL_ERR_UNSUPPORTED,
                  "sql:1:9: scalar subqueries are not supported");
     expect_error(ctx, "SELECT id FROM exams LIMIT 1 OFFSET 2", SL_ERR_UNSUPPORTED,
@@ -448,6 +583,10 @@ static void test_mutations(void **state)
         "double) "
         "/ count(*) as avg_r from exams where taken < date '2026-01-13' + interval '1' day group by g order "
         "by g",
+        "with g as (select id, subject, result from exams where result is not null), best as (select "
+        "subject, max(result) as top from g group by subject) select g.id, b.top from g join best b on "
+        "g.subject = b.subject where g.result < b.top and g.id in (select id from g where result > 60) order "
+        "by 1",
     };
     for (size_t k = 0; k < sizeof queries / sizeof queries[0]; k++) {
         const char *q = queries[k];
@@ -540,7 +679,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_examples),  cmocka_unit_test(test_twins),      cmocka_unit_test(test_rows),
         cmocka_unit_test(test_errors),    cmocka_unit_test(test_limits),     cmocka_unit_test(test_prefixes),
-        cmocka_unit_test(test_mutations), cmocka_unit_test(test_parse_tree),
+        cmocka_unit_test(test_mutations), cmocka_unit_test(test_parse_tree), cmocka_unit_test(test_with),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

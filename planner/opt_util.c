@@ -313,17 +313,54 @@ sli_expr *sli_opt_factor_or(sli_expr *e, bool *nomem)
     return r;
 }
 
-double sli_opt_selectivity(const sli_expr *c)
+/* Distinct values of column `col` of plan p's output, when the data say so:
+ * the largest dictionary of a dictionary-encoded utf8 column of a table in
+ * memory, traced through filters and renames. @return 0 when unknown. */
+static double column_ndv(const sli_plan *p, int col)
 {
+    while (p && col >= 0) {
+        if (p->kind == SLI_PLAN_FILTER) {
+            p = p->in[0];
+        } else if (p->kind == SLI_PLAN_PROJECT && p->exprs[col]->kind == SLI_EX_COLUMN) {
+            col = p->exprs[col]->index;
+            p = p->in[0];
+        } else {
+            break;
+        }
+    }
+    if (!p || col < 0 || p->kind != SLI_PLAN_SCAN || !p->table || !p->cols) return 0.0;
+    size_t tc = p->cols[col], most = 0;
+    for (size_t i = 0; i < p->table->nparts; i++) {
+        const sli_column *c = p->table->parts[i].cols[tc];
+        if (!c->dict) return 0.0;
+        if (c->dict->count > most) most = c->dict->count;
+    }
+    return (double)most;
+}
+
+/* The distinct values of the column that c compares with literals (c's
+ * first argument), or 0 when unknown. */
+static double compared_ndv(const sli_expr *c, const sli_plan *input)
+{
+    if (!input || c->nargs < 2 || c->args[0]->kind != SLI_EX_COLUMN) return 0.0;
+    for (size_t i = 1; i < c->nargs; i++)
+        if (c->args[i]->kind != SLI_EX_LITERAL) return 0.0;
+    return column_ndv(input, c->args[0]->index);
+}
+
+double sli_opt_selectivity(const sli_expr *c, const sli_plan *input)
+{
+    double ndv = compared_ndv(c, input);
     switch (c->kind) {
     case SLI_EX_BINARY:
         switch (c->op) {
-        case SLI_OP_AND: return sli_opt_selectivity(c->args[0]) * sli_opt_selectivity(c->args[1]);
+        case SLI_OP_AND: return sli_opt_selectivity(c->args[0], input) * sli_opt_selectivity(c->args[1], input);
         case SLI_OP_OR: {
-            double a = sli_opt_selectivity(c->args[0]), b = sli_opt_selectivity(c->args[1]);
+            double a = sli_opt_selectivity(c->args[0], input), b = sli_opt_selectivity(c->args[1], input);
             return a + b - a * b;
         }
-        case SLI_OP_EQ: return 0.1;
+        case SLI_OP_EQ: return ndv >= 1.0 ? 1.0 / ndv : 0.1;
+        case SLI_OP_NE: return ndv >= 1.0 ? 1.0 - 1.0 / ndv : 0.5;
         case SLI_OP_LT:
         case SLI_OP_LE:
         case SLI_OP_GT:
@@ -333,8 +370,8 @@ double sli_opt_selectivity(const sli_expr *c)
     case SLI_EX_BETWEEN: return c->negated ? 0.5 : 0.3;
     case SLI_EX_IS_NULL: return c->negated ? 0.5 : 0.1;
     case SLI_EX_IN: {
-        double in = 0.1 * (double)(c->nargs - 1);
-        if (in > 0.5) in = 0.5;
+        double in = ndv >= 1.0 ? (double)(c->nargs - 1) / ndv : 0.1 * (double)(c->nargs - 1);
+        if (in > (ndv >= 1.0 ? 1.0 : 0.5)) in = ndv >= 1.0 ? 1.0 : 0.5;
         return c->negated ? 1.0 - in : in;
     }
     default: return 0.5;
@@ -357,17 +394,18 @@ enum { MAX_RANGED = 64 };
 /* Multiplies the selectivities of an AND tree's conjuncts. The binder
  * writes BETWEEN as two ranges on one column: only the first range on a
  * column counts, so `x >= a and x <= b` is 0.3 like a BETWEEN. */
-static double filter_selectivity(const sli_expr *e, int *ranged, size_t *nranged)
+static double filter_selectivity(const sli_expr *e, const sli_plan *input, int *ranged, size_t *nranged)
 {
     if (e->kind == SLI_EX_BINARY && e->op == SLI_OP_AND && e->nargs == 2)
-        return filter_selectivity(e->args[0], ranged, nranged) * filter_selectivity(e->args[1], ranged, nranged);
+        return filter_selectivity(e->args[0], input, ranged, nranged) *
+               filter_selectivity(e->args[1], input, ranged, nranged);
     int col = range_column(e);
     if (col >= 0) {
         for (size_t i = 0; i < *nranged; i++)
             if (ranged[i] == col) return 1.0;
         if (*nranged < MAX_RANGED) ranged[(*nranged)++] = col;
     }
-    return sli_opt_selectivity(e);
+    return sli_opt_selectivity(e, input);
 }
 
 double sli_opt_estimate_rows(const sli_plan *p)
@@ -377,7 +415,7 @@ double sli_opt_estimate_rows(const sli_plan *p)
     case SLI_PLAN_FILTER: {
         int ranged[MAX_RANGED];
         size_t nranged = 0;
-        double sel = p->pred ? filter_selectivity(p->pred, ranged, &nranged) : 1.0;
+        double sel = p->pred ? filter_selectivity(p->pred, p->in[0], ranged, &nranged) : 1.0;
         return sli_opt_estimate_rows(p->in[0]) * sel;
     }
     case SLI_PLAN_AGG: {

@@ -57,12 +57,15 @@ bool sli_opt_expr_eq(const sli_expr *a, const sli_expr *b);
 sli_expr *sli_opt_factor_or(sli_expr *e, bool *nomem);
 
 /**
- * The default selectivity of one filter conjunct, for lack of statistics:
- * an equality (`=`, a non-negated IS NULL) 0.1, a range (`<`, `<=`, `>`,
- * `>=`, BETWEEN) 0.3, an IN list 0.1 per value (at most 0.5), an AND the
- * product of its operands', an OR a + b - ab, anything else 0.5.
+ * The estimated selectivity of one filter conjunct over `input` (NULL: no
+ * data to look at). A column compared with literals whose distinct values
+ * are known (a dictionary-encoded string column of a table in memory):
+ * `=` 1/d, `<>` 1 - 1/d, IN k/d. Otherwise defaults, for lack of
+ * statistics: an equality (`=`, a non-negated IS NULL) 0.1, a range (`<`,
+ * `<=`, `>`, `>=`, BETWEEN) 0.3, an IN list 0.1 per value (at most 0.5),
+ * anything else 0.5. An AND is the product of its operands', an OR a + b - ab.
  */
-double sli_opt_selectivity(const sli_expr *conjunct);
+double sli_opt_selectivity(const sli_expr *conjunct, const sli_plan *input);
 
 /**
  * Estimated output rows of a plan: a scan, its table's row count (an

@@ -16,8 +16,12 @@
  * - a leaf: sli_opt_estimate_rows (table rows times default selectivities);
  * - a class's domain D: the fewest rows of any table a member reads (the
  *   key side of a key/foreign-key join);
- * - a set of leaves: the product of their rows divided, per class, by
- *   D^(k-1), k the number of its leaves holding a member of the class.
+ * - a set of leaves, one leaf x at a time: the rows of the others times
+ *   x's, over the product of the domains of the classes x shares with
+ *   them, that product at most the rows of the smallest table holding one
+ *   of those keys (a composite key, set_rows). With one class per join this
+ *   is the product of the leaves' rows over D^(k-1) per class, k the
+ *   leaves holding one of its members.
  * - cost of a join: its probe rows plus BUILD_WEIGHT times its build rows
  *   (building a row costs more than probing one), plus its inputs' costs.
  *
@@ -198,17 +202,33 @@ static void classify(region *r)
         if (!(r->domain[c] >= 1.0)) r->domain[c] = 1.0;
 }
 
-/* Estimated rows of the leaves in set s. */
-static double set_rows(const region *r, uint32_t s)
+/* Estimated rows of the leaves in set s (more than one), from those of s
+ * without its last leaf x (dp, already known): times x's rows, over the
+ * domain of what x's keys meet. Each class x shares with the rest is one
+ * equality, so the domains multiply, but never past the rows of the
+ * smallest table holding one of those keys: a composite key (partsupp's
+ * (ps_partkey, ps_suppkey) against lineitem's) has at most as many values
+ * as the table it is unique in, not the product of its parts' domains. */
+static double set_rows(const region *r, const dp_entry *dp, uint32_t s)
 {
-    double rows = 1.0;
-    for (int l = 0; l < r->nleaves; l++)
-        if (s >> l & 1) rows *= r->rows[l] > 1.0 ? r->rows[l] : 1.0;
+    int x = 31 - __builtin_clz(s);
+    uint32_t rest = s & ~(1u << x);
+    double d = 1.0, cap = INFINITY;
     for (int c = 0; c < r->nclasses; c++) {
-        int k = 0;
-        for (int i = 0; i < r->nm; i++) k += r->m[i].cls == c && (s >> r->m[i].leaf & 1);
-        for (int j = 1; j < k; j++) rows /= r->domain[c];
+        bool in_x = false, in_rest = false;
+        for (int i = 0; i < r->nm; i++) {
+            if (r->m[i].cls != c) continue;
+            in_x |= r->m[i].leaf == x;
+            in_rest |= (rest >> r->m[i].leaf & 1) != 0;
+        }
+        if (!in_x || !in_rest) continue;
+        d *= r->domain[c];
+        for (int i = 0; i < r->nm; i++)
+            if (r->m[i].cls == c && (s >> r->m[i].leaf & 1) && r->base[r->m[i].leaf] < cap)
+                cap = r->base[r->m[i].leaf];
     }
+    if (d > cap) d = cap;
+    double rows = dp[rest].rows * (r->rows[x] > 1.0 ? r->rows[x] : 1.0) / (d > 1.0 ? d : 1.0);
     return rows < 1.0 ? 1.0 : rows;
 }
 
@@ -271,11 +291,12 @@ static bool plan_order(const region *r, dp_entry *dp)
 {
     uint32_t full = (1u << r->nleaves) - 1;
     for (uint32_t s = 1; s <= full; s++) {
-        dp[s] = (dp_entry){set_rows(r, s), INFINITY, 0, 0};
         if ((s & (s - 1)) == 0) {
-            dp[s].cost = 0.0;
+            int l = __builtin_ctz(s);
+            dp[s] = (dp_entry){r->rows[l] > 1.0 ? r->rows[l] : 1.0, 0.0, 0, 0};
             continue;
         }
+        dp[s] = (dp_entry){set_rows(r, dp, s), INFINITY, 0, 0};
         /* every split into probe p and build s^p, in increasing p, so that
          * of equal costs the first (the original order for two leaves) wins */
         for (uint32_t p = (~s + 1) & s; p != s; p = ((p | ~s) + 1) & s) {

@@ -14,8 +14,9 @@
  * it (or of the enclosing query) are renamed "alias.column" by a projection.
  * An item followed by explicit joins (`[left] join ... on`) is one unit; the
  * units separated by commas are joined by hash joins on the WHERE
- * equalities that link two of them, greedily: from the largest table, the
- * largest one linked to those joined so far comes next. Conditions on one
+ * equalities that link two of them, in FROM order: the first unit, then
+ * the first one linked to those joined so far (the optimizer then orders
+ * the joins by estimated cost, opt_join_order.c). Conditions on one
  * unit filter it before the joins, the others filter the result.
  *
  * WHERE conjuncts that are subqueries come last: [NOT] EXISTS correlated by
@@ -383,8 +384,6 @@ static sl_status combine_units(planner *p, rel *u, size_t nu, sli_expr **conj, u
         if (popcount64(a) == 1 && popcount64(b) == 1 && a != b) ends[i] = a | b;
     }
     size_t start = 0;
-    for (size_t k = 1; k < nu; k++)
-        if (u[k].rows > u[start].rows) start = k;
     uint64_t joined = (uint64_t)1 << start;
     if (!s) {
         *out = u[start];
@@ -397,7 +396,7 @@ static sl_status combine_units(planner *p, rel *u, size_t nu, sli_expr **conj, u
             bool linked = false;
             for (size_t i = 0; i < nc && !linked; i++)
                 linked = conj[i] && ends[i] && (ends[i] & ((uint64_t)1 << k)) && (ends[i] & joined);
-            if (linked && (best == nu || u[k].rows > u[best].rows)) best = k;
+            if (linked && best == nu) best = k;
         }
         if (best == nu) {
             for (size_t k = 0; k < nu; k++) {

@@ -18,9 +18,10 @@
  *             optimizer copies per reference, so it is computed per reference
  *   FROM      a scan per table, a nested plan per derived table; explicit
  *             joins in order; comma-separated items are joined by hash joins
- *             on the WHERE equalities that link them, greedily, starting from
- *             the largest table, with one-table conditions applied before the
- *             joins and the remaining conditions after them
+ *             on the WHERE equalities that link them, in FROM order (each
+ *             next the first linked to those joined; opt_join_order.c then
+ *             orders them by cost), with one-table conditions applied before
+ *             the joins and the remaining conditions after them
  *   WHERE     a filter; [NOT] EXISTS (correlated by equalities) and
  *             x [NOT] IN (SELECT ...) become semi and anti joins
  *   GROUP BY  groupBy(keys).agg(items), where items are the SELECT, HAVING

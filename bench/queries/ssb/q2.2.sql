@@ -1,5 +1,5 @@
--- Star Schema Benchmark Q2.2 (O'Neil, O'Neil, Chen, Revilak: Star Schema Benchmark, rev. 3, 2009, section 3.2).
-select sum(lo_revenue), d_year, p_brand1
+-- Star Schema Benchmark Q2.2 (O'Neil, O'Neil, Chen, Revilak: Star Schema Benchmark, rev. 3, 2009, section 3.2). The sum is named revenue, as in the other flights.
+select sum(lo_revenue) as revenue, d_year, p_brand1
 from lineorder, date, part, supplier
 where lo_orderdate = d_datekey
   and lo_partkey = p_partkey

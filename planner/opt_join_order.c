@@ -18,8 +18,8 @@
  *   key side of a key/foreign-key join);
  * - a set of leaves, one leaf x at a time: the rows of the others times
  *   x's, over the product of the domains of the classes x shares with
- *   them, that product at most the rows of the smallest table holding one
- *   of those keys (a composite key, set_rows). With one class per join this
+ *   them, that product at most the rows of the smallest table holding a
+ *   key of each of those classes (a composite key, set_rows). With one class per join this
  *   is the product of the leaves' rows over D^(k-1) per class, k the
  *   leaves holding one of its members.
  * - cost of a join: its probe rows plus BUILD_WEIGHT times its build rows
@@ -206,26 +206,37 @@ static void classify(region *r)
  * without its last leaf x (dp, already known): times x's rows, over the
  * domain of what x's keys meet. Each class x shares with the rest is one
  * equality, so the domains multiply, but never past the rows of the
- * smallest table holding one of those keys: a composite key (partsupp's
- * (ps_partkey, ps_suppkey) against lineitem's) has at most as many values
- * as the table it is unique in, not the product of its parts' domains. */
+ * smallest table of s holding a key of every one of those classes: a
+ * composite key (lineitem's (l_partkey, l_suppkey) against partsupp's) has
+ * at most as many values as the table it is unique in, not the product of
+ * its parts' domains. */
 static double set_rows(const region *r, const dp_entry *dp, uint32_t s)
 {
     int x = 31 - __builtin_clz(s);
     uint32_t rest = s & ~(1u << x);
-    double d = 1.0, cap = INFINITY;
+    double d = 1.0;
+    bool shared[MAX_MEMBERS] = {false};
+    for (int i = 0; i < r->nm; i++)
+        if (r->m[i].leaf == x) shared[r->m[i].cls] = true;
     for (int c = 0; c < r->nclasses; c++) {
-        bool in_x = false, in_rest = false;
-        for (int i = 0; i < r->nm; i++) {
-            if (r->m[i].cls != c) continue;
-            in_x |= r->m[i].leaf == x;
-            in_rest |= (rest >> r->m[i].leaf & 1) != 0;
+        bool in_rest = false;
+        for (int i = 0; i < r->nm && shared[c] && !in_rest; i++)
+            in_rest = r->m[i].cls == c && (rest >> r->m[i].leaf & 1);
+        shared[c] = in_rest;
+        if (shared[c]) d *= r->domain[c];
+    }
+    /* the tables of s that hold a key of every shared class (x does) */
+    double cap = INFINITY;
+    for (int l = 0; l < r->nleaves; l++) {
+        if (!(s >> l & 1) || !(r->base[l] < cap)) continue;
+        bool all = true;
+        for (int c = 0; c < r->nclasses && all; c++) {
+            if (!shared[c]) continue;
+            bool holds = false;
+            for (int i = 0; i < r->nm && !holds; i++) holds = r->m[i].cls == c && r->m[i].leaf == l;
+            all = holds;
         }
-        if (!in_x || !in_rest) continue;
-        d *= r->domain[c];
-        for (int i = 0; i < r->nm; i++)
-            if (r->m[i].cls == c && (s >> r->m[i].leaf & 1) && r->base[r->m[i].leaf] < cap)
-                cap = r->base[r->m[i].leaf];
+        if (all) cap = r->base[l];
     }
     if (d > cap) d = cap;
     double rows = dp[rest].rows * (r->rows[x] > 1.0 ? r->rows[x] : 1.0) / (d > 1.0 ? d : 1.0);
@@ -441,18 +452,49 @@ static void region_free(region *r)
 
 /* Reorders the region rooted at *pp. @return false on NOMEM (the plan is
  * left as it was). */
-static bool reorder(sli_plan **pp, bool leaf_builds)
+/* Describes the region rooted at inner join p. @return NULL on NOMEM; a
+ * region it cannot describe has `bad` set (free either with region_free). */
+static region *describe(sli_plan *p)
 {
     region *r = calloc(1, sizeof *r);
-    if (!r) return false;
-    r->leaf_builds = leaf_builds;
-    r->ncols = (int)(*pp)->ncols;
-    collect(r, *pp, 0, true);
+    if (!r) return NULL;
+    r->ncols = (int)p->ncols;
+    collect(r, p, 0, true);
     for (int l = 0; l < r->nleaves; l++) {
         r->rows[l] = sli_opt_estimate_rows(r->leaf[l]);
         r->base[l] = base_rows(r->leaf[l]);
     }
     if (!r->bad) classify(r);
+    return r;
+}
+
+double sli_opt_join_rows(const sli_plan *p)
+{
+    if (!is_inner(p)) return sli_opt_estimate_rows(p);
+    region *r = describe((sli_plan *)p); /* only read */
+    double rows = -1.0;
+    dp_entry *dp = r && !r->bad ? malloc(((size_t)1 << r->nleaves) * sizeof *dp) : NULL;
+    if (dp) {
+        /* the leaves one at a time, as set_rows adds them */
+        dp[1] = (dp_entry){r->rows[0] > 1.0 ? r->rows[0] : 1.0, 0.0, 0, 0};
+        uint32_t s = 1;
+        for (int l = 1; l < r->nleaves; l++) {
+            s |= 1u << l;
+            dp[s].rows = set_rows(r, dp, s);
+        }
+        rows = dp[s].rows;
+    }
+    free(dp);
+    if (r) region_free(r);
+    free(r);
+    return rows;
+}
+
+static bool reorder(sli_plan **pp, bool leaf_builds)
+{
+    region *r = describe(*pp);
+    if (!r) return false;
+    r->leaf_builds = leaf_builds;
     bool ok = true;
     if (!r->bad && r->nleaves >= 2) {
         size_t n = (size_t)1 << r->nleaves;

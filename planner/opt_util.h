@@ -63,7 +63,7 @@ sli_expr *sli_opt_factor_or(sli_expr *e, bool *nomem);
  * `=` 1/d, `<>` 1 - 1/d, IN k/d. Otherwise defaults, for lack of
  * statistics: an equality (`=`, a non-negated IS NULL) 0.1, a range (`<`,
  * `<=`, `>`, `>=`, BETWEEN) 0.3, an IN list 0.1 per value (at most 0.5),
- * anything else 0.5. An AND is the product of its operands', an OR a + b - ab.
+ * LIKE 0.1 (NOT LIKE 0.9), anything else 0.5. An AND is the product of its operands', an OR a + b - ab.
  */
 double sli_opt_selectivity(const sli_expr *conjunct, const sli_plan *input);
 

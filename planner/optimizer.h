@@ -37,6 +37,13 @@ sl_status sli_opt_or_factor(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_pushdown(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_semi_push(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_join_order(sl_context *ctx, sli_plan **p);
+
+/**
+ * The rows opt_join_order.c estimates for the tree of inner joins rooted at
+ * p (another node: sli_opt_estimate_rows). @return the estimate, or -1
+ * when the tree is one it cannot describe or memory ran out.
+ */
+double sli_opt_join_rows(const sli_plan *p);
 sl_status sli_opt_join_side(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_prune(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_filter_order(sl_context *ctx, sli_plan **p);

@@ -298,6 +298,26 @@ sl_status sli_join_table_finish(sli_join_table *jt)
     return sli_join_table_finish_on(jt, NULL);
 }
 
+/* The least and greatest value of a single integer key (has_range). */
+static void key_range(sli_join_table *jt)
+{
+    jt->has_range = false;
+    if (jt->nkeys != 1) return;
+    const sli_column *k = jt->cols[jt->ncols];
+    sl_type_id t = k->type.id;
+    if (t != SL_TYPE_INT32 && t != SL_TYPE_DATE32 && t != SL_TYPE_INT64) return;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = 0; i < k->length; i++) {
+        if (!sli_valid(k->validity, i)) continue;
+        int64_t v = t == SL_TYPE_INT64 ? ((const int64_t *)k->data)[i] : ((const int32_t *)k->data)[i];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+    }
+    jt->has_range = lo <= hi;
+    jt->kmin = lo;
+    jt->kmax = hi;
+}
+
 sl_status sli_join_table_finish_on(sli_join_table *jt, const sli_team *team)
 {
     size_t nc = jt->ncols + jt->nkeys;
@@ -312,6 +332,7 @@ sl_status sli_join_table_finish_on(sli_join_table *jt, const sli_team *team)
     size_t rows = nc ? jt->cols[0]->length : 0;
     if (rows >= SLI_JOIN_END - 1) return SL_ERR_UNSUPPORTED; /* row + 1 must fit a slot's 32 bits */
     jt->rows = rows;
+    key_range(jt);
 
     sl_status st = SL_ERR_NOMEM;
     uint64_t *hashes = sli_buf_alloc((rows ? rows : 1) * sizeof *hashes);

@@ -67,6 +67,8 @@ typedef struct sli_join_table {
     unsigned bloom_shift; /**< 64 - log2(words): a key's word is its hash's top bits */
     bool probe_bloom;     /**< test the bloom filter inside the probe too */
     bool unique;          /**< one 4- or 8-byte integer key, no two rows equal: a probe stops at its match */
+    bool has_range;       /**< one int32, date32 or int64 key with a non-NULL value: kmin..kmax holds them all */
+    int64_t kmin, kmax;
 } sli_join_table;
 
 /** Prepares an empty table for payload `types` and key `key_types`. @return SL_OK or SL_ERR_NOMEM. */

@@ -34,6 +34,32 @@ void sli_scan_filters_free(sli_scan_filter_state *fs, size_t n)
     free(fs);
 }
 
+/* The rows of *sel (n of them) whose key v lies in the build keys' range
+ * kmin..kmax, written to one of fs's selection buffers (*sel then points
+ * there). A key type the range does not describe passes every row.
+ * @return how many rows remain. */
+static size_t key_range(const sl_filter_kernels *fk, sli_scan_filter_state *fs, const sli_vec *v,
+                        const uint32_t **sel, size_t n)
+{
+    const sli_join_table *jt = fs->jt;
+    sl_type_id kt = jt->cols[jt->ncols]->type.id, t = v->type.id;
+    bool w4 = (t == SL_TYPE_INT32 || t == SL_TYPE_DATE32) && (kt == SL_TYPE_INT32 || kt == SL_TYPE_DATE32);
+    bool w8 = t == SL_TYPE_INT64 && kt == SL_TYPE_INT64;
+    if ((!w4 && !w8) || !n) return n;
+    uint32_t *a = *sel == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
+    uint32_t *b = a == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
+    /* the second pass reads a and writes b, which may be *sel: that input is read already */
+    if (w4) {
+        n = fk->cmp_const_i32[SL_CMP_GE](v->data, (int32_t)jt->kmin, *sel, n, a);
+        n = fk->cmp_const_i32[SL_CMP_LE](v->data, (int32_t)jt->kmax, a, n, b);
+    } else {
+        n = fk->cmp_const_i64[SL_CMP_GE](v->data, jt->kmin, *sel, n, a);
+        n = fk->cmp_const_i64[SL_CMP_LE](v->data, jt->kmax, a, n, b);
+    }
+    *sel = b;
+    return n;
+}
+
 bool sli_scan_filters_apply(sli_scan_filter_state *states, const sli_pipeline *p, sli_chunk *c)
 {
     const sl_filter_kernels *fk = sli_filter_select()->k;
@@ -43,6 +69,15 @@ bool sli_scan_filters_apply(sli_scan_filter_state *states, const sli_pipeline *p
         const sli_scan_filter *sf = &p->filters[f];
         size_t nkeys = p->ops[sf->op].node->nkeys, before = c->count, n = c->count;
         const uint32_t *sel = c->sel;
+        if (nkeys == 1 && !fs->roff && fs->jt->has_range) {
+            n = key_range(fk, fs, &c->cols[sf->cols[0]], &sel, n);
+            fs->rseen += before;
+            fs->rkept += n;
+            if (fs->rseen >= 65536) {
+                fs->roff = fs->rkept * 10 > fs->rseen * 9;
+                fs->rseen = fs->rkept = 0;
+            }
+        }
         for (size_t k = 0; k < nkeys; k++) {
             const sli_vec *v = &c->cols[sf->cols[k]];
             if (!v->validity) continue;

@@ -152,6 +152,20 @@ static void make_table(sli_join_table *jt, const build *b)
     free(vals);
     free(keys);
     free(valid);
+    /* the key range the scan filters test: the least and greatest non-NULL key */
+    bool any = false;
+    int64_t lo = 0, hi = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->null[i]) continue;
+        if (!any || b->key[i] < lo) lo = b->key[i];
+        if (!any || b->key[i] > hi) hi = b->key[i];
+        any = true;
+    }
+    assert_int_equal(jt->has_range, any);
+    if (any) {
+        assert_int_equal(jt->kmin, lo);
+        assert_int_equal(jt->kmax, hi);
+    }
 }
 
 /* Probes keys 0..dom-1 (in vectors) and checks every output against b. */

@@ -13,15 +13,16 @@
  * per class with members on both sides.
  *
  * Estimates, for lack of statistics:
- * - a leaf: sli_opt_estimate_rows (table rows times default selectivities);
+ * - a leaf: sli_opt_estimate_rows (table rows times selectivities, see
+ *   opt_util.h);
  * - a class's domain D: the fewest rows of any table a member reads (the
  *   key side of a key/foreign-key join);
  * - a set of leaves, one leaf x at a time: the rows of the others times
  *   x's, over the product of the domains of the classes x shares with
  *   them, that product at most the rows of the smallest table holding a
- *   key of each of those classes (a composite key, set_rows). With one class per join this
- *   is the product of the leaves' rows over D^(k-1) per class, k the
- *   leaves holding one of its members.
+ *   key of each of those classes (a composite key, set_rows). With one
+ *   class per join this is the product of the leaves' rows over D^(k-1)
+ *   per class, k the leaves holding one of its members;
  * - cost of a join: its probe rows plus BUILD_WEIGHT times its build rows
  *   (building a row costs more than probing one), plus its inputs' costs.
  *
@@ -30,8 +31,9 @@
  * from scans, and a bushy tree would keep its pipelines on the CPU.
  *
  * The region's output columns keep their order through a projection above
- * the new tree. Runs after opt_join_side.c (whose choice it refines for the
- * regions it reorders) and before opt_prune.c. A region it cannot describe
+ * the new tree. Runs after opt_semi_push.c and before opt_join_side.c
+ * (which leaves the joins placed here alone: `ordered`) and opt_prune.c.
+ * sli_opt_join_rows gives the estimate to tests. A region it cannot describe
  * (a key that reads two leaves or none, a leaf with two members of one
  * class, more than MAX_LEAVES leaves, a join without keys) stays as it is.
  */

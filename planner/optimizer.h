@@ -7,7 +7,8 @@
  *   opt_or_factor.c conjuncts common to every branch of an OR taken out
  *                   of it (a join key written in each branch of TPC-H Q19)
  *   opt_pushdown.c  filters pushed through projections, sorts and joins
- *                   toward the scans, adjacent filters merged
+ *                   toward the scans (and what an OR over both inputs of a
+ *                   join implies about each), adjacent filters merged
  *   opt_semi_push.c semi and anti joins moved below the inner joins whose
  *                   one input their keys use
  *   opt_join_order.c  each tree of inner joins rebuilt in the order of least

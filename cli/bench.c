@@ -120,18 +120,6 @@ static bool summarize(bench_query *q, size_t n)
     return true;
 }
 
-/* The last run's warnings (an OpenCL fallback, say), each line prefixed. */
-static void print_warnings(sl_context *ctx)
-{
-    const char *w = sl_context_last_warnings(ctx);
-    while (*w) {
-        const char *nl = strchr(w, '\n');
-        int n = nl ? (int)(nl - w) : (int)strlen(w);
-        fprintf(stderr, "sluice: warning: %.*s\n", n, w);
-        w += n + (nl != NULL);
-    }
-}
-
 /* Parses one query and runs it o->warmup + o->runs times, filling q.
  * @return an exit code (the error printed). */
 static int bench_one(bench_opts *o, sl_context *ctx, bench_query *q)
@@ -165,7 +153,7 @@ static int bench_one(bench_opts *o, sl_context *ctx, bench_query *q)
     if (s) {
         rc = sli_cli_fail(&o->c, ctx, s);
     } else {
-        print_warnings(ctx);
+        sli_cli_print_warnings(ctx);
         if (!summarize(q, (size_t)o->runs)) {
             fprintf(stderr, "sluice: out of memory\n");
             rc = SLI_EXIT_QUERY;

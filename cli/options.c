@@ -21,6 +21,17 @@ bool sli_cli_ends_with(const char *s, const char *suffix)
     return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
+void sli_cli_print_warnings(sl_context *ctx)
+{
+    const char *w = sl_context_last_warnings(ctx);
+    while (*w) {
+        const char *nl = strchr(w, '\n');
+        int n = nl ? (int)(nl - w) : (int)strlen(w);
+        fprintf(stderr, "sluice: warning: %.*s\n", n, w);
+        w += n + (nl != NULL);
+    }
+}
+
 int sli_cli_usage(const sli_cli_opts *o, const char *fmt, const char *arg)
 {
     fprintf(stderr, "sluice: ");

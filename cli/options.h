@@ -111,4 +111,8 @@ char *sli_cli_read_all(const char *path);
 /** @return true when s ends with suffix (and is longer than it). */
 bool sli_cli_ends_with(const char *s, const char *suffix);
 
+/** Prints the last query's warnings (an OpenCL fallback, say) to stderr,
+ *  each line as "sluice: warning: ...". */
+void sli_cli_print_warnings(sl_context *ctx);
+
 #endif

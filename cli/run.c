@@ -62,18 +62,6 @@ static void print_run_timing(sl_context *ctx, long k, long n, double ms)
             (unsigned long long)sli_context_bytes_scanned(ctx));
 }
 
-/* The last query's warnings, each line prefixed. */
-static void print_warnings(sl_context *ctx)
-{
-    const char *w = sl_context_last_warnings(ctx);
-    while (*w) {
-        const char *nl = strchr(w, '\n');
-        int n = nl ? (int)(nl - w) : (int)strlen(w);
-        fprintf(stderr, "sluice: warning: %.*s\n", n, w);
-        w += n + (nl != NULL);
-    }
-}
-
 static int list_tables(const sli_cli_opts *o, sl_context *ctx)
 {
     for (size_t i = 0; i < sl_context_table_count(ctx); i++) {
@@ -212,7 +200,7 @@ static int one_plan(opts *o, sl_context *ctx, const char *path, double load_ms)
                           : sl_frame_collect(f, &r);
         double t_run = now_ms();
         if (!s && o->timing && o->repeat > 1) print_run_timing(ctx, o->repeat, o->repeat, t_run - t_last);
-        print_warnings(ctx);
+        sli_cli_print_warnings(ctx);
         if (s) {
             rc = sli_cli_fail(&c, ctx, s);
         } else {

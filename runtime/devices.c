@@ -8,11 +8,12 @@
 #include "devices.h"
 
 #include <CL/cl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sbuf.h"
 
 #define PLATFORM_NOT_FOUND_KHR (-1001) /* cl_khr_icd's code, not in CL/cl.h */
 #define MAX_PLATFORMS          64
@@ -40,17 +41,6 @@ void sli_devices_free(sli_devices *d)
     free(d->devs);
     free(d->opencl_note);
     free(d);
-}
-
-static char *note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *note(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return strdup(buf);
 }
 
 /* @return true when every string of d was allocated. */
@@ -127,11 +117,11 @@ static sl_status add_opencl(sli_devices *r, size_t cap)
     cl_uint np = 0;
     cl_int e = clGetPlatformIDs(MAX_PLATFORMS, plats, &np);
     if (e == PLATFORM_NOT_FOUND_KHR || (e == CL_SUCCESS && np == 0)) {
-        r->opencl_note = note("no OpenCL platform is installed (the ICD loader found none)");
+        r->opencl_note = sli_dupf("no OpenCL platform is installed (the ICD loader found none)");
         return r->opencl_note ? SL_OK : SL_ERR_NOMEM;
     }
     if (e != CL_SUCCESS) {
-        r->opencl_note = note("clGetPlatformIDs failed with OpenCL error %d", (int)e);
+        r->opencl_note = sli_dupf("clGetPlatformIDs failed with OpenCL error %d", (int)e);
         return r->opencl_note ? SL_OK : SL_ERR_NOMEM;
     }
     if (np > MAX_PLATFORMS) np = MAX_PLATFORMS;
@@ -157,9 +147,10 @@ static sl_status add_opencl(sli_devices *r, size_t cap)
         free(pname);
     }
     if (r->n == 1) {
-        r->opencl_note = first_err != CL_SUCCESS
-                             ? note("clGetDeviceIDs failed with OpenCL error %d", (int)first_err)
-                             : note("%u OpenCL platform%s, but no device", (unsigned)np, np == 1 ? "" : "s");
+        r->opencl_note =
+            first_err != CL_SUCCESS
+                ? sli_dupf("clGetDeviceIDs failed with OpenCL error %d", (int)first_err)
+                : sli_dupf("%u OpenCL platform%s, but no device", (unsigned)np, np == 1 ? "" : "s");
         if (!r->opencl_note) return SL_ERR_NOMEM;
     }
     return SL_OK;

@@ -8,7 +8,6 @@
  */
 #include "ocl_exec.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "ocl.h"
 #include "ocl_data.h"
 #include "ocl_prelude.h"
+#include "sbuf.h"
 #include "types.h"
 
 /* Groups reading less than this stay on the CPU under auto. */
@@ -33,18 +33,6 @@
 #define DIRECT_BUILD_SPREAD 16
 
 /* ---- the plan ------------------------------------------------------------ */
-
-static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *dupf(const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return strdup(buf);
-}
 
 static size_t collect(const sli_physical *ph, size_t i, size_t *idx, size_t n)
 {
@@ -112,7 +100,7 @@ static sl_status keys_fit(sl_context *ctx, const sli_ocl_gen *gen, const size_t 
         uint64_t domain;
         sl_status s = key_space(ctx, &gen->pipes[idx[i]].keys, NULL, &domain);
         if (s == SL_ERR_UNSUPPORTED) {
-            *why = dupf("host: the %s keys of pipeline %zu span more than 2^62 values on this data",
+            *why = sli_dupf("host: the %s keys of pipeline %zu span more than 2^62 values on this data",
                         gen->pipes[idx[i]].nfields ? "group" : "join", idx[i] + 1);
             return SL_OK;
         }
@@ -160,7 +148,7 @@ static bool auto_choice(sl_context *ctx, sli_devplan *d, const sli_physical *ph,
                    read / (env_gbs("SL_OPENCL_GBS", 500) * 1e6) + 0.1 * (double)n;
     double t_cpu = group_bytes(ph, idx, n) / (host_gbs * 1e6);
     bool dev = sli_ocl_info_of(ctx->ocl)->is_gpu && t_dev < t_cpu;
-    *why = dupf("auto: device ~%.2f ms (moves %.1f MB, reads %.1f MB) vs cpu ~%.2f ms%s", t_dev, move / 1e6,
+    *why = sli_dupf("auto: device ~%.2f ms (moves %.1f MB, reads %.1f MB) vs cpu ~%.2f ms%s", t_dev, move / 1e6,
                 read / 1e6, t_cpu, sli_ocl_info_of(ctx->ocl)->is_gpu ? "" : "; the OpenCL device is not a GPU");
     return dev;
 }
@@ -197,11 +185,11 @@ static void host_reasons(sli_devplan *d, const sli_physical *ph, const char *why
     for (size_t i = 0; i < ph->npipes; i++) {
         const sli_pipeline *p = &ph->pipes[i];
         set_why(d, i,
-                !p->scan                       ? dupf("host: reads an earlier pipeline's rows")
-                : p->sink == SLI_SINK_BUILD    ? dupf("host: builds the hash table pipeline %zu probes on the CPU",
+                !p->scan                       ? sli_dupf("host: reads an earlier pipeline's rows")
+                : p->sink == SLI_SINK_BUILD    ? sli_dupf("host: builds the hash table pipeline %zu probes on the CPU",
                                                       prober_of(ph, i) + 1)
-                : p->sink == SLI_SINK_SORT     ? dupf("host: sorting runs on the CPU")
-                                               : dupf("%s", why_roots));
+                : p->sink == SLI_SINK_SORT     ? sli_dupf("host: sorting runs on the CPU")
+                                               : sli_dupf("%s", why_roots));
     }
 }
 
@@ -210,7 +198,7 @@ static void place_group(sli_devplan *d, const size_t *idx, size_t n, size_t root
 {
     for (size_t i = 0; i < n; i++) {
         d->on_device[idx[i]] = true;
-        if (idx[i] != root) set_why(d, idx[i], dupf("builds the hash table pipeline %zu probes on the device", root + 1));
+        if (idx[i] != root) set_why(d, idx[i], sli_dupf("builds the hash table pipeline %zu probes on the device", root + 1));
     }
     set_why(d, root, why);
 }
@@ -252,11 +240,11 @@ static sl_status consider_device(sl_context *ctx, sli_devplan *d, const sli_phys
     for (size_t r = 0; r < ph->npipes; r++) {
         const sli_ocl_pipe *gp = &d->gen->pipes[r];
         if (!is_root(&ph->pipes[r])) {
-            if (ph->pipes[r].scan && !gp->ok) set_why(d, r, dupf("host: %s", gp->reason));
+            if (ph->pipes[r].scan && !gp->ok) set_why(d, r, sli_dupf("host: %s", gp->reason));
             continue;
         }
         if (!gp->ok) {
-            set_why(d, r, dupf("host: %s", gp->reason));
+            set_why(d, r, sli_dupf("host: %s", gp->reason));
             continue;
         }
         size_t n = sli_devplan_group(ph, r, idx);
@@ -266,12 +254,12 @@ static sl_status consider_device(sl_context *ctx, sli_devplan *d, const sli_phys
             set_why(d, r, why);
             continue;
         }
-        bool dev = d->mode == SL_DEVICE_OPENCL ? (why = dupf("--device opencl"), true)
+        bool dev = d->mode == SL_DEVICE_OPENCL ? (why = sli_dupf("--device opencl"), true)
                                                : auto_choice(ctx, d, ph, idx, n, &why);
         if (dev)
             place_group(d, idx, n, r, why);
         else
-            set_why(d, r, why ? dupf("host: %s", why) : NULL), free(why);
+            set_why(d, r, why ? sli_dupf("host: %s", why) : NULL), free(why);
     }
     return SL_OK;
 }

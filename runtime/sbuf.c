@@ -65,6 +65,20 @@ char *sli_sbuf_take(sli_sbuf *b)
     return out;
 }
 
+char *sli_dupf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *out = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (!out) return NULL;
+    va_start(ap, fmt);
+    vsnprintf(out, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return out;
+}
+
 void sli_sbuf_free(sli_sbuf *b)
 {
     free(b->buf);

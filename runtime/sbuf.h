@@ -29,4 +29,8 @@ char *sli_sbuf_take(sli_sbuf *b);
 /** Frees the text and resets the buffer. */
 void sli_sbuf_free(sli_sbuf *b);
 
+/** @return a malloc'd copy of the printf-formatted text (the caller frees),
+ *  or NULL when out of memory. */
+char *sli_dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -1,6 +1,6 @@
 /*
  * plan_text.h — what the SQL and plan-file tests compare, as text: a
- * frame's optimized and physical plans, and its rows. Included by one test
+ * frame's optimized and physical plans, and its rows (and the query files). Included by one test
  * file each (static functions); the test must include <cmocka.h> first.
  */
 #ifndef SLI_TEST_PLAN_TEXT_H
@@ -12,6 +12,26 @@
 #include <string.h>
 
 #include "sluice/sluice.h"
+
+/* The whole text of a file; a missing file fails the test when `required`,
+ * else gives NULL. */
+static char *pt_read_file(const char *path, bool required)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (required) fail_msg("cannot open %s", path);
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
 
 /* The optimized and physical plans (EXPLAIN without the logical plan). */
 static char *pt_optimized(const sl_frame *f)

@@ -36,21 +36,6 @@ static sl_context *data_ctx(void)
     return ctx;
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    return buf;
-}
-
 static sl_frame *sql_frame(sl_context *ctx, const char *sql)
 {
     sl_frame *f = sl_frame_from_sql(ctx, sql, "sql");
@@ -136,7 +121,7 @@ static void test_examples(void **state)
         char path[1024], twin[1024];
         snprintf(path, sizeof path, "%s/%s", EXAMPLES, de->d_name);
         snprintf(twin, sizeof twin, "%s/%.*s.plan", EXAMPLES, (int)(n - 4), de->d_name);
-        char *sql = read_file(path), *plan = read_file(twin);
+        char *sql = pt_read_file(path, true), *plan = pt_read_file(twin, true);
         bool same_text = true;
         for (const char *const *x = NAMES_DIFFER; *x; x++)
             if (strcmp(*x, de->d_name) == 0) same_text = false;
@@ -545,7 +530,7 @@ static void test_prefixes(void **state)
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", EXAMPLES, names[k]);
-        char *sql = read_file(path);
+        char *sql = pt_read_file(path, true);
         size_t n = strlen(sql);
         for (size_t cut = 0; cut < n; cut++) {
             char *pre = strndup(sql, cut);

@@ -83,21 +83,6 @@ static sl_context *suite_ctx(sli_gen_bench bench)
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    return buf;
-}
-
 static int cmp_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -145,9 +130,9 @@ static size_t check_suite(const char *suite, sli_gen_bench bench, size_t *nqueri
     for (size_t i = 0; i < n; i++) {
         char path[1200];
         snprintf(path, sizeof path, "%s/%s.sql", dir, names[i]);
-        char *sql = read_text(path);
+        char *sql = pt_read_file(path, false);
         snprintf(path, sizeof path, "%s/%s.plan", dir, names[i]);
-        char *plan = read_text(path);
+        char *plan = pt_read_file(path, false);
         assert_non_null(sql);
         assert_non_null(plan);
         sl_frame *a = sl_frame_from_sql(ctx, sql, "sql");
@@ -219,7 +204,7 @@ static void test_known_entries_exist(void **state)
         char path[1024];
         snprintf(path, sizeof path, "%s/%s/%s.plan", QUERIES, KNOWN_DIFFERENT[i].suite,
                  KNOWN_DIFFERENT[i].query);
-        char *text = read_text(path);
+        char *text = pt_read_file(path, false);
         if (!text)
             fail_msg("KNOWN_DIFFERENT lists %s/%s, which has no plan file", KNOWN_DIFFERENT[i].suite,
                      KNOWN_DIFFERENT[i].query);

@@ -1,6 +1,7 @@
 /*
  * opt_pushdown.c — predicate pushdown. A filter moves below projections
- * (when its columns are plain column references there), below sorts, and
+ * (a column the projection computes is replaced by its expression in the
+ * predicate, so that the filter can go on below it), below sorts, and
  * into the inputs of a join (each conjunct to the side whose columns it
  * uses; for a left outer join only to the left side); a conjunct that reads
  * both sides of a join stays above it, and what it implies about one side
@@ -33,35 +34,44 @@ static sl_status merge_into(sl_context *ctx, sli_plan **pp)
     return push_filter(ctx, pp);
 }
 
-/* Filter over a projection whose referenced outputs are plain columns. */
+/* Rewrites the columns of a predicate over projection p to p's input: a
+ * plain column takes its input index (keeping its name), a computed one is
+ * replaced by a copy of the expression that computes it.
+ * @return false on NOMEM (the tree stays whole, partly rewritten). */
+static bool substitute(sli_expr **pe, const sli_plan *p)
+{
+    sli_expr *e = *pe;
+    if (e->kind == SLI_EX_COLUMN) {
+        const sli_expr *def = p->exprs[e->index];
+        if (def->kind == SLI_EX_COLUMN) {
+            e->index = def->index;
+            return true;
+        }
+        sli_expr *c = sli_expr_clone(def);
+        if (!c) return false;
+        sli_expr_free(e);
+        *pe = c;
+        return true;
+    }
+    for (size_t i = 0; i < e->nargs; i++)
+        if (e->args[i] && !substitute(&e->args[i], p)) return false;
+    return true;
+}
+
+/* Filter over a projection: the predicate is rewritten over the
+ * projection's input (computed columns substituted) and moves below it.
+ * @return false on NOMEM. */
 static bool through_project(sli_plan **pp)
 {
     sli_plan *f = *pp, *p = f->in[0];
-    bool *used = calloc(p->ncols, sizeof *used);
-    if (!used) return false;
-    sli_opt_mark(f->pred, used);
-    int *map = malloc(p->ncols * sizeof *map);
-    bool ok = map != NULL;
-    for (size_t i = 0; ok && i < p->ncols; i++) {
-        map[i] = -1;
-        if (!used[i]) continue;
-        if (p->exprs[i]->kind != SLI_EX_COLUMN)
-            ok = false;
-        else
-            map[i] = p->exprs[i]->index;
-    }
-    free(used);
-    if (!ok) {
-        free(map);
-        return false;
-    }
     sli_plan *below = p->in[0];
-    if (!sli_opt_set_schema(f, below->names, below->types, below->ncols)) {
-        free(map);
+    sli_expr *pred = sli_expr_clone(f->pred);
+    if (!pred || !substitute(&pred, p) || !sli_opt_set_schema(f, below->names, below->types, below->ncols)) {
+        sli_expr_free(pred);
         return false;
     }
-    sli_opt_remap(f->pred, map);
-    free(map);
+    sli_expr_free(f->pred);
+    f->pred = pred;
     /* project(filter(below)) */
     f->in[0] = below;
     p->in[0] = f;
@@ -205,8 +215,8 @@ static sl_status push_filter(sl_context *ctx, sli_plan **pp)
     switch (c->kind) {
     case SLI_PLAN_FILTER: return merge_into(ctx, pp);
     case SLI_PLAN_PROJECT:
-        if (through_project(pp)) return push_filter(ctx, &(*pp)->in[0]);
-        return SL_OK;
+        if (!through_project(pp)) return sli_nomem(ctx, "optimizer");
+        return push_filter(ctx, &(*pp)->in[0]);
     case SLI_PLAN_SORT:
         /* sort(filter(x)) */
         f->in[0] = c->in[0];

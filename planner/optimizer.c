@@ -17,6 +17,7 @@ sl_status sli_optimize(sl_context *ctx, const sli_plan *plan, sli_plan **out)
     if (!s) s = sli_opt_join_order(ctx, &p);
     if (!s) s = sli_opt_join_side(ctx, &p);
     if (!s) s = sli_opt_prune(ctx, &p);
+    if (!s) s = sli_opt_project(ctx, &p);
     if (!s) s = sli_opt_filter_order(ctx, &p);
     if (s) {
         sli_plan_unref(p);

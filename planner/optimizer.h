@@ -6,9 +6,10 @@
  *   opt_fold.c      constant folding of literal-only subexpressions
  *   opt_or_factor.c conjuncts common to every branch of an OR taken out
  *                   of it (a join key written in each branch of TPC-H Q19)
- *   opt_pushdown.c  filters pushed through projections, sorts and joins
- *                   toward the scans (and what an OR over both inputs of a
- *                   join implies about each), adjacent filters merged
+ *   opt_pushdown.c  filters pushed through projections (computed columns
+ *                   substituted), sorts and joins toward the scans (and what
+ *                   an OR over both inputs of a join implies about each),
+ *                   adjacent filters merged
  *   opt_semi_push.c semi and anti joins moved below the inner joins whose
  *                   one input their keys use
  *   opt_join_order.c  each tree of inner joins rebuilt in the order of least
@@ -17,6 +18,10 @@
  *   opt_join_side.c the smaller input (estimated) of an inner join is its
  *                   build side, for the joins opt_join_order.c left alone
  *   opt_prune.c     only the columns a query uses are scanned and carried
+ *                   (a projection drops the columns, computed or not, that
+ *                   nobody above reads)
+ *   opt_project.c   adjacent projections merged into one, projections that
+ *                   pass their input through unchanged removed
  *   opt_filter_order.c  a filter's conjuncts ordered cheap and selective
  *                   first, never across one that can raise an error
  */
@@ -47,6 +52,7 @@ sl_status sli_opt_join_order(sl_context *ctx, sli_plan **p);
 double sli_opt_join_rows(const sli_plan *p);
 sl_status sli_opt_join_side(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_prune(sl_context *ctx, sli_plan **p);
+sl_status sli_opt_project(sl_context *ctx, sli_plan **p);
 sl_status sli_opt_filter_order(sl_context *ctx, sli_plan **p);
 
 #endif

@@ -788,6 +788,47 @@ static sli_expr *count_star(int line, int col)
     return cnt;
 }
 
+/* Replaces each aggregate call of a HAVING condition by a reference to the
+ * agg() item that computes it: an item equal to it, else a new item named
+ * by its text (as an unnamed SELECT aggregate is), or a hidden name when
+ * that text names another column. */
+static sl_status having_aggs(planner *p, sli_expr **pe, char *const *gname, size_t ng, aggitems *a)
+{
+    sli_expr *e = *pe;
+    if (!is_agg_call(e)) {
+        for (size_t i = 0; i < e->nargs; i++) {
+            sl_status s = having_aggs(p, &e->args[i], gname, ng, a);
+            if (s) return s;
+        }
+        return SL_OK;
+    }
+    const char *name = NULL;
+    for (size_t j = 0; j < a->n && !name; j++)
+        if (expr_eq(a->e[j]->args[0], e)) name = a->name[j];
+    char *fresh = NULL;
+    if (!name) {
+        sli_scope none = {0, NULL, NULL};
+        fresh = sli_expr_output_name(e, &none);
+        if (fresh && name_used(fresh, gname, ng, a)) {
+            free(fresh);
+            fresh = hidden_name("having", a->n);
+        }
+        if (!fresh) return sli_sqlp_oom(p);
+        sli_expr *item = sli_expr_clone(e);
+        if (!item || !aggitems_push(a, item, fresh)) {
+            free(fresh);
+            return sli_sqlp_oom(p);
+        }
+        name = fresh;
+    }
+    sli_expr *ref = sli_sqlp_col_ref(name, e->line, e->col);
+    free(fresh);
+    if (!ref) return sli_sqlp_oom(p);
+    sli_expr_free(e);
+    *pe = ref;
+    return SL_OK;
+}
+
 /* r = r.groupBy(keys as their names, dx as __sql_distinct).agg(count(*)). */
 static sl_status distinct_stage(planner *p, rel *r, sli_expr *const *g, char *const *gname, size_t ng,
                                 const sli_expr *dx, const sli_sql_select *s)
@@ -912,15 +953,17 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
         free(hid);
         o[i].ref = (int)(ng + ai.n - 1);
     }
-    /* HAVING: a hidden boolean item */
+    /* HAVING: a filter over the aggregation, its aggregates items of their own */
+    sli_expr *hcond = NULL;
     if (!st && having) {
         sli_expr *h = having;
         having = NULL;
         st = agg_item(p, &h, g, gname, ng, r, dx);
+        if (!st) st = having_aggs(p, &h, gname, ng, &ai);
         if (st)
             sli_expr_free(h);
-        else if (!aggitems_push(&ai, h, "__sql_having"))
-            st = sli_sqlp_oom(p);
+        else
+            hcond = h;
     }
     /* ORDER BY: an output column, a group key, or a hidden item */
     for (size_t k = 0; k < s->norder && !st; k++) {
@@ -987,11 +1030,10 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
         }
         sl_frame_destroy(grouped);
     }
-    bool has_having = false;
-    for (size_t j = 0; j < ai.n; j++) has_having = has_having || strcmp(ai.name[j], "__sql_having") == 0;
-    if (!st && has_having) {
-        sli_expr *ref = sli_sqlp_col_ref("__sql_having", s->line, s->col);
-        st = ref ? apply_frame(p, r, sli_frame_where(r->f, ref, p->src), s->line, s->col) : sli_sqlp_oom(p);
+    if (!st && hcond) {
+        sli_expr *cond = hcond;
+        hcond = NULL;
+        st = apply_frame(p, r, sli_frame_where(r->f, cond, p->src), s->line, s->col);
     }
     if (!st) st = order_limit(p, s, r, keyname);
     /* the last projection: SELECT order and names, hidden columns dropped */
@@ -1009,6 +1051,7 @@ static sl_status plan_grouped(planner *p, sli_sql_select *s, rel *r, outcol *o, 
     aggitems_free(&ai); /* after agg() took the items, only their names are left */
     sli_expr_free(dx);
     sli_expr_free(having);
+    sli_expr_free(hcond);
     for (size_t j = 0; j < ng; j++) {
         sli_expr_free(g ? g[j] : NULL);
         free(gname ? gname[j] : NULL);

@@ -1,10 +1,11 @@
 /*
  * test_optimizer.c — each optimizer pass checked on plan shapes: constant
- * folding, OR factoring, filter pushdown (through projections and sorts,
- * into both join inputs, merging filters), semi and anti joins moved below
- * inner joins, join ordering (bushy and one-table builds, keys through
- * equivalence classes), implied OR conjuncts, build-side choice, column
- * pruning down to the scans and conjunct ordering.
+ * folding, OR factoring, filter pushdown (through projections, computed
+ * columns substituted, and sorts, into both join inputs, merging filters),
+ * semi and anti joins moved below inner joins, join ordering (bushy and
+ * one-table builds, keys through equivalence classes), implied OR
+ * conjuncts, build-side choice, column pruning down to the scans,
+ * projection merging and removal, and conjunct ordering.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -77,22 +78,119 @@ static void test_fold_constants(void **state)
 static void test_push_through_project_and_prune(void **state)
 {
     (void)state;
-    sli_plan *p = optimized("table(\"exams\").select(id, result).where(result > 70)");
+    sli_plan *p = optimized("table(\"exams\").select(result, id).where(result > 70)");
     assert_int_equal(p->kind, SLI_PLAN_PROJECT);
     assert_int_equal(p->in[0]->kind, SLI_PLAN_FILTER);
     assert_scan(p->in[0]->in[0], "exams", "id,result");
     /* the filter's column index now points into the pruned scan */
     assert_int_equal(p->in[0]->pred->args[0]->index, 1);
     sli_plan_unref(p);
+    /* with the columns in the scan's order the projection left is an
+     * identity, and goes */
+    p = optimized("table(\"exams\").select(id, result).where(result > 70)");
+    assert_int_equal(p->kind, SLI_PLAN_FILTER);
+    assert_scan(p->in[0], "exams", "id,result");
+    assert_int_equal(p->pred->args[0]->index, 1);
+    sli_plan_unref(p);
 }
 
-static void test_computed_column_blocks_pushdown(void **state)
+/* A filter on a computed column moves below the projection, the expression
+ * substituted for the column. */
+static void test_push_through_computed_column(void **state)
 {
     (void)state;
     sli_plan *p = optimized("table(\"exams\").select(result * 2 as r2).where(r2 > 100)");
-    assert_int_equal(p->kind, SLI_PLAN_FILTER);
+    assert_int_equal(p->kind, SLI_PLAN_PROJECT);
+    assert_string_equal(p->names[0], "r2");
+    const sli_plan *f = p->in[0];
+    assert_int_equal(f->kind, SLI_PLAN_FILTER);
+    const sli_expr *gt = f->pred;
+    assert_int_equal(gt->kind, SLI_EX_BINARY);
+    assert_int_equal(gt->op, SLI_OP_GT);
+    const sli_expr *mul = gt->args[0];
+    assert_int_equal(mul->kind, SLI_EX_BINARY);
+    assert_int_equal(mul->op, SLI_OP_MUL);
+    assert_int_equal(mul->args[0]->kind, SLI_EX_COLUMN);
+    assert_string_equal(mul->args[0]->name, "result");
+    assert_int_equal(mul->args[0]->index, 0);
+    assert_scan(f->in[0], "exams", "result");
+    sli_plan_unref(p);
+}
+
+/* A test computed over an aggregate and then filtered on (as HAVING is):
+ * the filter reads the aggregate, the test column nobody reads any more is
+ * pruned, and the two projections left become one. */
+static void test_computed_test_pruned(void **state)
+{
+    (void)state;
+    sli_plan *p = optimized("table(\"exams\").groupBy(subject).agg(max(result) > 90 as good, count(*) as n)"
+                            ".where(good).select(subject)");
+    assert_int_equal(p->kind, SLI_PLAN_PROJECT);
+    assert_int_equal(p->ncols, 1);
+    assert_int_equal(p->exprs[0]->kind, SLI_EX_COLUMN);
+    assert_int_equal(p->exprs[0]->index, 0);
+    const sli_plan *f = p->in[0];
+    assert_int_equal(f->kind, SLI_PLAN_FILTER);
+    assert_int_equal(f->pred->kind, SLI_EX_BINARY);
+    assert_int_equal(f->pred->op, SLI_OP_GT);
+    assert_int_equal(f->pred->args[0]->kind, SLI_EX_COLUMN);
+    assert_int_equal(f->pred->args[0]->index, 1); /* max(result), after the key */
+    const sli_plan *a = f->in[0];
+    assert_int_equal(a->kind, SLI_PLAN_AGG);
+    assert_scan(a->in[0], "exams", "subject,result");
+    sli_plan_unref(p);
+}
+
+/* Adjacent projections merge, renames and computed columns composed. */
+static void test_merge_projections(void **state)
+{
+    (void)state;
+    sli_plan *p =
+        optimized("table(\"exams\").select(id as k, result * 2 as r2).select(k as j, r2 + 1 as r3)");
+    assert_int_equal(p->kind, SLI_PLAN_PROJECT);
+    assert_int_equal(p->ncols, 2);
+    assert_string_equal(p->names[0], "j");
+    assert_string_equal(p->names[1], "r3");
+    assert_int_equal(p->exprs[0]->kind, SLI_EX_COLUMN);
+    assert_string_equal(p->exprs[0]->name, "id");
+    const sli_expr *add = p->exprs[1];
+    assert_int_equal(add->kind, SLI_EX_BINARY);
+    assert_int_equal(add->op, SLI_OP_ADD);
+    assert_int_equal(add->args[0]->kind, SLI_EX_BINARY);
+    assert_int_equal(add->args[0]->op, SLI_OP_MUL);
+    assert_scan(p->in[0], "exams", "id,result");
+    sli_plan_unref(p);
+}
+
+/* A computed column read twice above keeps its projection: merging would
+ * compute it twice. */
+static void test_merge_keeps_shared_computation(void **state)
+{
+    (void)state;
+    sli_plan *p = optimized("table(\"exams\").select(result * 2 as r2).select(r2 + 1 as a, r2 - 1 as b)");
+    assert_int_equal(p->kind, SLI_PLAN_PROJECT);
     assert_int_equal(p->in[0]->kind, SLI_PLAN_PROJECT);
+    assert_string_equal(p->in[0]->names[0], "r2");
     assert_scan(p->in[0]->in[0], "exams", "result");
+    sli_plan_unref(p);
+}
+
+/* A projection that passes its input through unchanged goes away; one that
+ * renames stays. */
+static void test_identity_projection_removed(void **state)
+{
+    (void)state;
+    sli_plan *p = optimized("table(\"exams\").select(id, name, subject, result, taken).where(id > 3)");
+    assert_int_equal(p->kind, SLI_PLAN_FILTER);
+    assert_scan(p->in[0], "exams", "id,name,subject,result,taken");
+    sli_plan_unref(p);
+    p = optimized("table(\"exams\").select(id, result).select(id, result)");
+    assert_scan(p, "exams", "id,result");
+    sli_plan_unref(p);
+    p = optimized("table(\"exams\").select(id as k)");
+    assert_int_equal(p->kind, SLI_PLAN_PROJECT);
+    assert_string_equal(p->names[0], "k");
+    assert_scan(p->in[0], "exams", "id");
     sli_plan_unref(p);
 }
 
@@ -478,7 +576,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fold_constants),
         cmocka_unit_test(test_push_through_project_and_prune),
-        cmocka_unit_test(test_computed_column_blocks_pushdown),
+        cmocka_unit_test(test_push_through_computed_column),
+        cmocka_unit_test(test_computed_test_pruned),
+        cmocka_unit_test(test_merge_projections),
+        cmocka_unit_test(test_merge_keeps_shared_computation),
+        cmocka_unit_test(test_identity_projection_removed),
         cmocka_unit_test(test_into_join_sides),
         cmocka_unit_test(test_merge_and_sort),
         cmocka_unit_test(test_pipelines),

@@ -164,6 +164,22 @@ static void test_twins(void **state)
         "let a = table(\"lineitem\").groupBy(l_orderkey).agg(count(*) > 5 as h).where(h).select(l_orderkey);"
         "table(\"orders\").join(a, o_orderkey = l_orderkey, 'semi').agg(count(*) as n)",
         false);
+    /* HAVING's aggregates are items named by their text, filtered on; the
+     * plan file writing them so gives the same plan */
+    expect_twin(ctx,
+                "select count(*) as n from orders where o_orderkey in "
+                "(select l_orderkey from lineitem group by l_orderkey having count(*) > 5)",
+                "let a = table(\"lineitem\").groupBy(l_orderkey).agg(count(*)).where(\"count(*)\" > 5)"
+                ".select(l_orderkey);"
+                "table(\"orders\").join(a, o_orderkey = l_orderkey, 'semi').agg(count(*) as n)",
+                true);
+    /* a HAVING aggregate that is a SELECT item is read from that item */
+    expect_twin(ctx,
+                "select subject, max(result) as best from exams group by subject "
+                "having max(result) > 90 and count(*) > 1 order by subject",
+                "table(\"exams\").groupBy(subject).agg(max(result) as best, count(*))"
+                ".where(best > 90 and \"count(*)\" > 1).orderBy(subject).select(subject, best)",
+                true);
     /* a correlated IN is a semi join on both equalities */
     expect_twin(ctx,
                 "select count(*) as n from orders o where o_orderkey in "
@@ -232,6 +248,11 @@ static void test_rows(void **state)
                 "select subject, max(result) as best from exams group by subject "
                 "having count(result) >= 3 and min(result) > 50 order by avg(result) desc",
                 "subject|best\nchemistry|88\nphysics|97\nmath|91\n");
+    /* a HAVING aggregate whose text is the name of another item gets a hidden name */
+    expect_rows(ctx,
+                "select subject, count(*) as \"max(result)\" from exams group by subject "
+                "having max(result) > 90 order by subject",
+                "subject|max(result)\nmath|4\nphysics|3\n");
     /* count(*) vs count(x) with NULLs; group by an alias; nulls ordering */
     expect_rows(ctx,
                 "select extract(year from taken) as y, count(*) as n, count(result) as r from exams "

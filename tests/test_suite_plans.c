@@ -39,18 +39,16 @@ typedef struct known {
     const char *suite, *query, *reason;
 } known;
 
+/* Entries {suite, query, reason}; a NULL suite ends the list, which may
+ * hold nothing else. */
 static const known KNOWN_DIFFERENT[] = {
-    {"tpch", "q18",
-     "the SQL planner's names (the HAVING test __sql_having, the IN column .l_orderkey, the unnamed "
-     "sum(l_quantity)) and its semi join for IN, applied after the comma joins; the plan file filters orders "
-     "by the semi join before joining lineitem"},
+    {NULL, NULL, NULL},
 };
 
 static const known *known_difference(const char *suite, const char *query)
 {
-    for (size_t i = 0; i < sizeof KNOWN_DIFFERENT / sizeof KNOWN_DIFFERENT[0]; i++)
-        if (strcmp(KNOWN_DIFFERENT[i].suite, suite) == 0 && strcmp(KNOWN_DIFFERENT[i].query, query) == 0)
-            return &KNOWN_DIFFERENT[i];
+    for (const known *k = KNOWN_DIFFERENT; k->suite; k++)
+        if (strcmp(k->suite, suite) == 0 && strcmp(k->query, query) == 0) return k;
     return NULL;
 }
 
@@ -185,7 +183,7 @@ static void test_tpch(void **state)
     (void)state;
     size_t n = 0, same = check_suite("tpch", SLI_GEN_TPCH, &n);
     assert_true(n >= 12); /* Q1, Q3, Q5 to Q10, Q12, Q14, Q18, Q19 */
-    assert_true(same >= 11);
+    assert_true(same >= 12);
 }
 
 static void test_ssb(void **state)
@@ -200,14 +198,11 @@ static void test_ssb(void **state)
 static void test_known_entries_exist(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof KNOWN_DIFFERENT / sizeof KNOWN_DIFFERENT[0]; i++) {
+    for (const known *k = KNOWN_DIFFERENT; k->suite; k++) {
         char path[1024];
-        snprintf(path, sizeof path, "%s/%s/%s.plan", QUERIES, KNOWN_DIFFERENT[i].suite,
-                 KNOWN_DIFFERENT[i].query);
+        snprintf(path, sizeof path, "%s/%s/%s.plan", QUERIES, k->suite, k->query);
         char *text = pt_read_file(path, false);
-        if (!text)
-            fail_msg("KNOWN_DIFFERENT lists %s/%s, which has no plan file", KNOWN_DIFFERENT[i].suite,
-                     KNOWN_DIFFERENT[i].query);
+        if (!text) fail_msg("KNOWN_DIFFERENT lists %s/%s, which has no plan file", k->suite, k->query);
         free(text);
     }
 }

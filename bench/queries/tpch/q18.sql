@@ -6,7 +6,7 @@ select
     o_orderkey,
     o_orderdate,
     o_totalprice,
-    sum(l_quantity)
+    sum(l_quantity) as sum_qty
 from
     customer,
     orders,
@@ -14,7 +14,7 @@ from
 where
     o_orderkey in (
         select
-            l_orderkey
+            l_orderkey as big_orderkey
         from
             lineitem
         group by

@@ -271,7 +271,9 @@ static void op_detail(const sli_pipeline *p, size_t k, sli_sbuf *out)
             if (c) sli_sbuf_append(out, ", ", 2);
             put_expr(out, n->lkeys[c], n->in[0]);
         }
-        sli_sbuf_printf(out, "  [%s join, hash %s, open addressing with tags, radix-partitioned when large]",
+        sli_sbuf_printf(out,
+                        "  [%s join, hash %s, open addressing with tags, radix-partitioned when large; "
+                        "direct-indexed when the key is unique and dense]",
                         sli_join_type_name(n->jtype), sli_hash_select()->name);
         break;
     case SLI_POP_LIMIT: sli_sbuf_printf(out, "%lld", (long long)n->limit); break;
@@ -340,7 +342,8 @@ static void describe(const sli_physical *ph, size_t threads, const sli_profile *
         if (pp && pp->device[0]) {
             /* one generated kernel: measured as a whole; its operators are
              * listed without CPU counters */
-            sli_sbuf_printf(out, "Pipeline %zu (device opencl, %s, one generated kernel): ran on the device, ",
+            sli_sbuf_printf(out,
+                            "Pipeline %zu (device opencl, %s, one generated kernel): ran on the device, ",
                             i + 1, pp->device);
             sli_prof_put_ms(out, pp->wall_ns);
             sli_sbuf_printf(out, ", rows read %llu, sink rows %llu\n", (unsigned long long)pp->rows_read,
@@ -439,8 +442,8 @@ void sli_physical_profile_json(const sli_physical *ph, const sli_profile *pf, sl
 {
     sli_sbuf_printf(out, "{\"threads\": %zu, ", pf->threads);
     json_ms(out, "wall_ms", pf->wall_ns);
-    sli_sbuf_printf(out, ", \"rows\": %llu, \"peak_bytes\": %llu, \"pipelines\": [", (unsigned long long)pf->rows,
-                    (unsigned long long)pf->peak_bytes);
+    sli_sbuf_printf(out, ", \"rows\": %llu, \"peak_bytes\": %llu, \"pipelines\": [",
+                    (unsigned long long)pf->rows, (unsigned long long)pf->peak_bytes);
     sli_sbuf d = {0};
     for (size_t i = 0; i < ph->npipes && i < pf->npipes; i++) {
         const sli_pipeline *p = &ph->pipes[i];

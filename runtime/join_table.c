@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buffer.h"
+#include "join_dense.h"
 #include "join_scatter.h"
 #include "kernels/filter.h"
 #include "materialize.h"
@@ -333,6 +334,7 @@ sl_status sli_join_table_finish_on(sli_join_table *jt, const sli_team *team)
     if (rows >= SLI_JOIN_END - 1) return SL_ERR_UNSUPPORTED; /* row + 1 must fit a slot's 32 bits */
     jt->rows = rows;
     key_range(jt);
+    if (sli_join_dense_build(jt, team)) return SL_OK;
 
     sl_status st = SL_ERR_NOMEM;
     uint64_t *hashes = sli_buf_alloc((rows ? rows : 1) * sizeof *hashes);
@@ -458,6 +460,7 @@ void sli_join_table_free(sli_join_table *jt)
         for (size_t i = 0; i < nc; i++) sli_column_free(jt->cols[i]);
     free(jt->cols);
     free(jt->slots);
+    sli_buf_free(jt->dense);
     sli_buf_free(jt->bloom);
     free(jt->poff);
     free(jt->pmask);
@@ -579,6 +582,12 @@ sl_status sli_join_probe_start(sli_join_probe *p, const sli_join_table *jt, sli_
         uint32_t *dst = sel == p->sel ? p->sel + SLI_VEC_SIZE : p->sel;
         n = fk->valid(keys[k].validity, sel, n, dst);
         sel = dst;
+    }
+    p->dense = jt->dense != NULL;
+    if (p->dense) { /* no hash: the key is the index */
+        for (size_t i = 0; i < n; i++) p->row[i] = sel ? sel[i] : (uint32_t)i;
+        p->nactive = n;
+        return SL_OK;
     }
     if (n == 0) return SL_OK;
     const uint64_t *hb = p->hbuf;
@@ -719,6 +728,14 @@ static void drop_matched(sli_join_probe *p)
 size_t sli_join_probe_next(sli_join_probe *p, const sli_join_table *jt, uint32_t *probe_rows,
                            uint32_t *build_rows)
 {
+    if (p->phase == 0 && p->dense) {
+        bool only_mark = p->type == SLI_JOIN_SEMI || p->type == SLI_JOIN_ANTI;
+        size_t out = sli_join_dense_probe(jt, &p->keys[0], p->row, p->nactive,
+                                          p->type == SLI_JOIN_INNER ? NULL : p->matched, only_mark, probe_rows,
+                                          build_rows);
+        p->phase = 1;
+        if (out && !only_mark) return out;
+    }
     if (p->phase == 0 && p->direct) {
         size_t out = probe_direct(p, jt, probe_rows, build_rows);
         if (p->type == SLI_JOIN_LEFT)

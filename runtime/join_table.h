@@ -34,6 +34,8 @@
  * a join the build compares keys of equal tags; when no key repeats, the
  * table is marked unique and that loop stops at a row's first match instead
  * of walking the rest of the cluster.
+ * A single unique integer key over a dense range skips all of this: the
+ * table is then an array indexed by the key (join_dense.h).
  * Thread safety: a finished table is read-only and may be probed by several
  * threads, each with its own sli_join_probe.
  */
@@ -69,6 +71,8 @@ typedef struct sli_join_table {
     bool unique;          /**< one 4- or 8-byte integer key, no two rows equal: a probe stops at its match */
     bool has_range;       /**< one int32, date32 or int64 key with a non-NULL value: kmin..kmax holds them all */
     int64_t kmin, kmax;
+    uint32_t *dense;      /**< non-NULL: direct-indexed (join_dense.h), no directory: dense_span + 1 entries */
+    uint64_t dense_span;  /**< kmax - kmin + 1 */
 } sli_join_table;
 
 /** Prepares an empty table for payload `types` and key `key_types`. @return SL_OK or SL_ERR_NOMEM. */
@@ -124,6 +128,13 @@ void sli_join_set_partition_rows(size_t rows);
 /** Bloom filter policy: -1 automatic (the default), 0 never, 1 always (built and tested in the probe). */
 void sli_join_set_bloom(int mode);
 
+/**
+ * Direct-indexed tables (join_dense.h): -1 automatic (the default: unique
+ * keys in a range of at most 64K values or 8 per row), 0 never (always the
+ * hash directory), 1 whenever the keys are unique and span at most 16M values.
+ */
+void sli_join_set_dense(int mode);
+
 /** @return the bloom policy set by sli_join_set_bloom. */
 int sli_join_bloom_mode(void);
 
@@ -146,6 +157,7 @@ typedef struct sli_join_probe {
     size_t nactive;
     int phase;       /**< 0: probing rounds; 1: unmatched / matched rows left to emit; 2: done */
     int direct;      /**< 0: lock-step rounds; 4 or 8: one integer key of that width, row by row */
+    bool dense;      /**< the table is direct-indexed: one lookup per row of `row` */
     size_t next;     /**< direct: the next active search to walk */
     uint32_t *row;   /**< SLI_VEC_SIZE: probe row of each active search */
     uint32_t *part;  /**< its partition */

@@ -65,17 +65,24 @@ bool sli_scan_filters_apply(sli_scan_filter_state *states, const sli_pipeline *p
     const sl_filter_kernels *fk = sli_filter_select()->k;
     for (size_t f = 0; f < p->nfilters && c->count; f++) {
         sli_scan_filter_state *fs = &states[f];
-        if (fs->off || !fs->jt->bloom) continue;
         const sli_scan_filter *sf = &p->filters[f];
         size_t nkeys = p->ops[sf->op].node->nkeys, before = c->count, n = c->count;
+        /* A direct-indexed table has no bloom filter, only its key range. */
+        bool range = nkeys == 1 && !fs->roff && fs->jt->has_range, bloom = !fs->off && fs->jt->bloom;
+        if (!range && !bloom) continue;
         const uint32_t *sel = c->sel;
-        if (nkeys == 1 && !fs->roff && fs->jt->has_range) {
+        if (range) {
             n = key_range(fk, fs, &c->cols[sf->cols[0]], &sel, n);
             fs->rseen += before;
             fs->rkept += n;
             if (fs->rseen >= 65536) {
                 fs->roff = fs->rkept * 10 > fs->rseen * 9;
                 fs->rseen = fs->rkept = 0;
+            }
+            if (!bloom) {
+                c->sel = sel;
+                c->count = n;
+                continue;
             }
         }
         for (size_t k = 0; k < nkeys; k++) {

@@ -4,9 +4,10 @@
  * string), with duplicate keys on both sides, NULL keys, an empty build
  * side, probes that all match or never match, and filters above the join.
  * Every query runs with the directory unpartitioned and radix-partitioned
- * (forced by a tiny partition size) and with the bloom filter automatic,
- * off and always on; each result is compared, as a sorted multiset of rows,
- * against a nested-loop join computed here.
+ * (forced by a tiny partition size), with the bloom filter automatic, off
+ * and always on, and with direct-indexed tables allowed (a unique build key
+ * in a small range) and not; each result is compared, as a sorted multiset
+ * of rows, against a nested-loop join computed here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -241,31 +242,38 @@ static void check_query(sl_context *ctx, const config *cf, const char *how, int 
 {
     static const size_t parts[] = {0, 4};
     static const int blooms[] = {-1, 0, 1};
-    for (size_t p = 0; p < 2; p++) {
-        for (size_t b = 0; b < 3; b++) {
-            sli_join_set_partition_rows(parts[p]);
-            sli_join_set_bloom(blooms[b]);
-            sl_frame *f = join_query(ctx, cf, how, nkeys, where);
-            sl_result *res = NULL;
-            assert_int_equal(sl_frame_collect(f, &res), SL_OK);
-            rows got = {0};
-            result_rows(res, &got);
-            if (got.n != want->n)
-                fprintf(stderr, "%s %s keys=%d where=%d part=%zu bloom=%d: %zu rows, want %zu\n", cf->name,
-                        how, nkeys, (int)where, parts[p], blooms[b], got.n, want->n);
-            assert_int_equal(got.n, want->n);
-            for (size_t i = 0; i < got.n; i++) {
-                if (strcmp(got.r[i], want->r[i]))
-                    fprintf(stderr, "%s %s: row %zu: %s, want %s\n", cf->name, how, i, got.r[i], want->r[i]);
-                assert_string_equal(got.r[i], want->r[i]);
+    /* dense -1: a unique int64 key in a small range makes a direct-indexed table; 0: always the hash one */
+    for (size_t d = 0; d < 2; d++) {
+        for (size_t p = 0; p < 2; p++) {
+            for (size_t b = 0; b < 3; b++) {
+                sli_join_set_dense(-(int)(1 - d));
+                sli_join_set_partition_rows(parts[p]);
+                sli_join_set_bloom(blooms[b]);
+                sl_frame *f = join_query(ctx, cf, how, nkeys, where);
+                sl_result *res = NULL;
+                assert_int_equal(sl_frame_collect(f, &res), SL_OK);
+                rows got = {0};
+                result_rows(res, &got);
+                if (got.n != want->n)
+                    fprintf(stderr, "%s %s keys=%d where=%d part=%zu bloom=%d dense=%d: %zu rows, want %zu\n",
+                            cf->name, how, nkeys, (int)where, parts[p], blooms[b], -(int)(1 - d), got.n,
+                            want->n);
+                assert_int_equal(got.n, want->n);
+                for (size_t i = 0; i < got.n; i++) {
+                    if (strcmp(got.r[i], want->r[i]))
+                        fprintf(stderr, "%s %s: row %zu: %s, want %s\n", cf->name, how, i, got.r[i],
+                                want->r[i]);
+                    assert_string_equal(got.r[i], want->r[i]);
+                }
+                free_rows(&got);
+                sl_result_destroy(res);
+                sl_frame_destroy(f);
             }
-            free_rows(&got);
-            sl_result_destroy(res);
-            sl_frame_destroy(f);
         }
     }
     sli_join_set_partition_rows(0);
     sli_join_set_bloom(-1);
+    sli_join_set_dense(-1);
 }
 
 static void run_config(const config *cf)

@@ -14,6 +14,10 @@
  * wider than the build's must give, per probe row, exactly the build rows
  * with that key (inner and left outer, including a key with more matches
  * than one output vector holds) or the right verdict (semi, anti).
+ * Unique keys in a small range make a direct-indexed table (join_dense.c):
+ * those builds run both ways, and the direct-indexed table is probed with
+ * keys far outside its range, built by one or several workers, and given
+ * up for the hash table when a key repeats.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +31,7 @@
 #include "runtime/buffer.h"
 #include "runtime/join_scatter.h"
 #include "runtime/join_table.h"
+#include "runtime/workers.h"
 
 static uint64_t rng = 11;
 static uint64_t next_rand(void)
@@ -119,7 +124,7 @@ typedef struct build {
     uint8_t *null;
 } build;
 
-static void make_table(sli_join_table *jt, const build *b)
+static void make_table_on(sli_join_table *jt, const build *b, const sli_team *team)
 {
     sl_type kt = {b->width == 8 ? SL_TYPE_INT64 : SL_TYPE_INT32, 0, 0};
     sl_type vt = {SL_TYPE_INT64, 0, 0};
@@ -148,7 +153,7 @@ static void make_table(sli_join_table *jt, const build *b)
         sli_vec pv = {vt, vals, NULL, NULL}, kv = {kt, keys, anynull ? valid : NULL, NULL};
         assert_int_equal(sli_join_table_append(jt, &pv, &kv, NULL, m), SL_OK);
     }
-    assert_int_equal(sli_join_table_finish(jt), SL_OK);
+    assert_int_equal(sli_join_table_finish_on(jt, team), SL_OK);
     free(vals);
     free(keys);
     free(valid);
@@ -166,6 +171,11 @@ static void make_table(sli_join_table *jt, const build *b)
         assert_int_equal(jt->kmin, lo);
         assert_int_equal(jt->kmax, hi);
     }
+}
+
+static void make_table(sli_join_table *jt, const build *b)
+{
+    make_table_on(jt, b, NULL);
 }
 
 /* Probes keys 0..dom-1 (in vectors) and checks every output against b. */
@@ -233,8 +243,11 @@ static void check_probe(const sli_join_table *jt, const build *b, int64_t dom, s
 }
 
 /* Builds n rows over keys 0..dom-1 (unique: a permutation of a subset) and
- * checks the unique flag and every join type. */
-static void check_table(size_t n, size_t width, bool unique, int nulls, size_t part_rows, int64_t dom)
+ * checks the unique flag, whether the table is direct-indexed (`dense`,
+ * under the automatic policy), and every join type; then once more with
+ * direct-indexed tables turned off, when it was one. */
+static void check_table_dense(size_t n, size_t width, bool unique, int nulls, size_t part_rows, int64_t dom,
+                              bool dense)
 {
     build b = {n, width, n % 3 == 0 ? n : n / 2, malloc((n ? n : 1) * sizeof(int64_t)), calloc(n ? n : 1, 1)};
     assert_true(b.key && b.null);
@@ -251,27 +264,102 @@ static void check_table(size_t n, size_t width, bool unique, int nulls, size_t p
         b.key[i - 1] = b.key[j];
         b.key[j] = t;
     }
-    sli_join_set_partition_rows(part_rows);
-    sli_join_table jt;
-    make_table(&jt, &b);
-    sli_join_set_partition_rows(0);
-    assert_int_equal(jt.unique, unique);
-    assert_int_equal(jt.rows, n);
-    for (int t = SLI_JOIN_INNER; t <= SLI_JOIN_ANTI; t++) check_probe(&jt, &b, dom, (sli_join_type)t);
-    sli_join_table_free(&jt);
+    for (int mode = -1; mode <= 0; mode++) {
+        if (mode == 0 && !dense) break;
+        sli_join_set_dense(mode);
+        sli_join_set_partition_rows(part_rows);
+        sli_join_table jt;
+        make_table(&jt, &b);
+        sli_join_set_partition_rows(0);
+        sli_join_set_dense(-1);
+        assert_int_equal(jt.unique, unique);
+        assert_int_equal(jt.rows, n);
+        assert_int_equal(jt.dense != NULL, dense && mode == -1);
+        for (int t = SLI_JOIN_INNER; t <= SLI_JOIN_ANTI; t++) check_probe(&jt, &b, dom, (sli_join_type)t);
+        sli_join_table_free(&jt);
+    }
     free(b.key);
     free(b.null);
+}
+
+/* check_table_dense for a table that is not direct-indexed: keys repeat,
+ * or they are too sparse (dom is past 8 values a row and 64K). */
+static void check_table(size_t n, size_t width, bool unique, int nulls, size_t part_rows, int64_t dom)
+{
+    check_table_dense(n, width, unique, nulls, part_rows, dom, false);
 }
 
 static void test_table_unique(void **state)
 {
     (void)state;
     /* dom is a multiple of neither 3 nor 2, so i * 3 % dom is unique for i < dom */
-    check_table(20000, 8, true, 0, 512, 40001);
-    check_table(20000, 8, true, 7, 512, 40001);
-    check_table(20000, 4, true, 0, 512, 40001);
-    check_table(3000, 8, true, 0, 0, 6001); /* one unpartitioned directory */
-    check_table(1, 8, true, 0, 0, 5);
+    check_table_dense(20000, 8, true, 0, 512, 40001, true);
+    check_table_dense(20000, 8, true, 7, 512, 40001, true);
+    check_table_dense(20000, 4, true, 0, 512, 40001, true);
+    check_table_dense(3000, 8, true, 0, 0, 6001, true); /* one unpartitioned directory */
+    check_table_dense(1, 8, true, 0, 0, 5, true);
+}
+
+/* A direct-indexed table probed with keys far outside its range (the
+ * subtraction of kmin wraps around), built by a team of `workers`. */
+static void check_dense_edges(size_t width, int64_t base, size_t n, size_t stride, size_t workers,
+                              bool repeat)
+{
+    build b = {n, width, 0, malloc(n * sizeof(int64_t)), calloc(n, 1)};
+    assert_true(b.key && b.null);
+    for (size_t i = 0; i < n; i++) /* 11 and n coprime: unique */
+        b.key[i] = (int64_t)((uint64_t)base + (i * 11) % n * stride);
+    if (repeat) b.key[n - 1] = b.key[n / 2];
+    sli_team team;
+    assert_int_equal(sli_team_init(&team, workers, NULL, SLI_NUMA_OFF, false), SL_OK);
+    sli_join_table jt;
+    make_table_on(&jt, &b, &team);
+    sli_team_free(&team);
+    assert_int_equal(jt.dense != NULL, !repeat && stride == 1);
+    assert_int_equal(jt.unique, !repeat);
+    const int64_t wide[] = {INT64_MIN, INT64_MAX, INT32_MIN, INT32_MAX, -1, 0, 1};
+    int64_t probe[64];
+    size_t np = 0;
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+        if (width == 8 || (wide[i] >= INT32_MIN && wide[i] <= INT32_MAX)) probe[np++] = wide[i];
+    /* around the range, wrapping where base is at the end of int64 */
+    const uint64_t off[] = {(uint64_t)-1, 0, 1, stride, n - 1, n, 3 * n, (n - 1) * stride};
+    for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) probe[np++] = (int64_t)((uint64_t)base + off[i]);
+    int32_t k32[64];
+    for (size_t i = 0; i < np; i++) {
+        k32[i] = (int32_t)probe[i];
+        if (width == 4) probe[i] = k32[i]; /* the value probed */
+    }
+    sl_type kt = {width == 8 ? SL_TYPE_INT64 : SL_TYPE_INT32, 0, 0};
+    sli_vec kv = {kt, width == 8 ? (void *)probe : (void *)k32, NULL, NULL};
+    sli_join_probe p;
+    assert_int_equal(sli_join_probe_init(&p), SL_OK);
+    uint32_t prow[SLI_VEC_SIZE], brow[SLI_VEC_SIZE];
+    const int64_t *payload = jt.cols[0]->data; /* each build row's original index */
+    size_t matches = 0, want = 0;
+    for (size_t i = 0; i < np; i++)
+        for (size_t r = 0; r < n; r++) want += b.key[r] == probe[i];
+    assert_int_equal(sli_join_probe_start(&p, &jt, SLI_JOIN_INNER, &kv, NULL, np), SL_OK);
+    for (size_t k; (k = sli_join_probe_next(&p, &jt, prow, brow)) > 0;)
+        for (size_t i = 0; i < k; i++, matches++) assert_int_equal(b.key[payload[brow[i]]], probe[prow[i]]);
+    assert_int_equal(matches, want);
+    sli_join_probe_free(&p);
+    sli_join_table_free(&jt);
+    free(b.key);
+    free(b.null);
+}
+
+static void test_table_dense(void **state)
+{
+    (void)state;
+    check_dense_edges(8, -1000, 5000, 1, 1, false);
+    check_dense_edges(4, -1000, 5000, 1, 1, false);
+    check_dense_edges(8, INT64_MAX - 99999, 100000, 1, 3, false); /* filled by three workers */
+    check_dense_edges(8, INT64_MIN, 70000, 1, 2, false);
+    check_dense_edges(4, INT32_MIN, 70000, 1, 4, false);
+    check_dense_edges(8, 10, 70000, 1, 2, true); /* a repeated key: hashed instead */
+    check_dense_edges(8, 10, 500, 1, 1, true);
+    check_dense_edges(8, -5, 9000, 10, 1, false); /* 10 values a row, past 64K: hashed */
 }
 
 static void test_table_duplicates(void **state)
@@ -304,9 +392,8 @@ static void test_table_empty(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scatter),
-        cmocka_unit_test(test_table_unique),
-        cmocka_unit_test(test_table_duplicates),
+        cmocka_unit_test(test_scatter),     cmocka_unit_test(test_table_unique),
+        cmocka_unit_test(test_table_dense), cmocka_unit_test(test_table_duplicates),
         cmocka_unit_test(test_table_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,54 @@
+/*
+ * join_dense.h — the direct-indexed form of a join table: a single integer
+ * key whose build values are unique and span a dense range.
+ *
+ * When the build side's one key column (int32, date32 or int64) holds no
+ * value twice and its range kmin..kmax is small next to the row count (a
+ * primary key such as TPC-H's order keys, or any key range that fits a
+ * small array), the table needs no hashing, no directory and no partitions:
+ * an array of kmax - kmin + 2 entries holds, for each key value, its build
+ * row + 1 (0: no row). The last entry is always 0, so a probe clamps an
+ * out-of-range key to it and looks every row up with one load, without a
+ * branch, a hash or a key comparison (the index is the key). The build rows
+ * stay in their input order.
+ *
+ * The array is filled by a team of workers, each owning a slice of the key
+ * range (so no two write one entry, without atomics); a repeated key stops
+ * the attempt and the table is built as a hash table instead.
+ *
+ * Thread safety: building belongs to one thread (and its team); a finished
+ * array is read-only and may be probed by several threads.
+ */
+#ifndef SLI_JOIN_DENSE_H
+#define SLI_JOIN_DENSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "join_table.h"
+
+struct sli_team;
+
+/**
+ * Builds jt->dense when jt qualifies (see the file comment and
+ * sli_join_set_dense): jt's columns are finished, jt->rows and the key range
+ * (has_range, kmin, kmax) are set. On success sets jt->dense, dense_span and
+ * unique. team may be NULL.
+ * @return true when the table is direct-indexed; false when it is not (it
+ * does not qualify, a key repeats, or memory is short): jt is unchanged.
+ */
+bool sli_join_dense_build(sli_join_table *jt, const struct sli_team *team);
+
+/**
+ * Looks up the n probe rows rows[0..n) (positions in the key vector `key`,
+ * an int32, date32 or int64 vector without a dictionary) in a direct-indexed
+ * table. With mark (semi, anti and left joins) sets matched[row] to 1 or 0.
+ * Unless only_mark, writes each matching row and its build row to
+ * probe_rows / build_rows in order.
+ * @return the number of matching rows.
+ */
+size_t sli_join_dense_probe(const sli_join_table *jt, const sli_vec *key, const uint32_t *rows, size_t n,
+                            uint8_t *matched, bool only_mark, uint32_t *probe_rows, uint32_t *build_rows);
+
+#endif

@@ -10,6 +10,9 @@
  *  - Branch-free: out[k] = row; k += pred;
  *  - Values are read at row positions (v[row]); nulls are not looked at:
  *    callers drop null rows first with select_valid.
+ * A range kernel tests lo <= v[row] && v[row] <= hi in one pass (a
+ * conjunction of a lower and an upper bound on one column, as BETWEEN
+ * writes it); with floats a NaN passes no range.
  * Types are stamped per physical type: i8, i16, i32 (int32, date32), i64
  * (int64, decimal), f64; comparisons of strings use the string kernels.
  */
@@ -39,7 +42,9 @@ typedef enum sl_cmp {
     typedef size_t sl_filter_const_##tn##_fn(const T *restrict v, T c, const uint32_t *restrict sel,         \
                                              size_t n, uint32_t *restrict out);                              \
     typedef size_t sl_filter_col_##tn##_fn(const T *restrict a, const T *restrict b,                         \
-                                           const uint32_t *restrict sel, size_t n, uint32_t *restrict out);
+                                           const uint32_t *restrict sel, size_t n, uint32_t *restrict out);  \
+    typedef size_t sl_filter_range_##tn##_fn(const T *restrict v, T lo, T hi, const uint32_t *restrict sel,  \
+                                             size_t n, uint32_t *restrict out);
 SLI_FILTER_TYPES(SLI_DECL_FILTER_FN)
 #undef SLI_DECL_FILTER_FN
 
@@ -62,7 +67,8 @@ typedef size_t sl_filter_codes_fn(const int32_t *restrict codes, const uint8_t *
 typedef struct sl_filter_kernels {
 #define SLI_FILTER_MEMBERS(tn, T)                                                                            \
     sl_filter_const_##tn##_fn *cmp_const_##tn[SL_CMP_COUNT];                                                 \
-    sl_filter_col_##tn##_fn *cmp_col_##tn[SL_CMP_COUNT];
+    sl_filter_col_##tn##_fn *cmp_col_##tn[SL_CMP_COUNT];                                                     \
+    sl_filter_range_##tn##_fn *range_##tn;
     SLI_FILTER_TYPES(SLI_FILTER_MEMBERS)
 #undef SLI_FILTER_MEMBERS
     sl_filter_valid_fn *valid;

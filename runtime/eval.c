@@ -36,9 +36,14 @@ typedef struct enode {
     const sli_dict *pass_dict; /**< dictionary `pass` was computed for */
     uint8_t *pass;
     size_t pass_cap;
-    size_t refs;    /**< parents and roots using the node; shared (cached) when > 1 */
-    uint64_t gen;   /**< shared: the evaluation `cached` belongs to */
-    sli_vec cached; /**< shared: the value computed in evaluation `gen` */
+    int8_t range;     /**< AND: 0 not looked at yet, 1 ends with a range test (below), -1 does not */
+    bool range_empty; /**< the range holds no value */
+    struct enode *rval, *rrest; /**< the range's value; the conjuncts before it (NULL: none) */
+    int64_t rlo, rhi;           /**< inclusive integer bounds */
+    double rflo, rfhi;          /**< float bounds */
+    size_t refs;                /**< parents and roots using the node; shared (cached) when > 1 */
+    uint64_t gen;               /**< shared: the evaluation `cached` belongs to */
+    sli_vec cached;             /**< shared: the value computed in evaluation `gen` */
 } enode;
 
 struct sli_eval {
@@ -524,6 +529,115 @@ static size_t copy_sel(const uint32_t *sel, size_t n, uint32_t *out)
     return n;
 }
 
+/* ---- ranges: a lower and an upper bound on one value, one kernel pass ---- */
+
+/* A bound: expression e compares a fixed-width value (argument vi) with a
+ * non-NULL literal by <, <=, > or >=. */
+typedef struct rbound {
+    const sli_expr *val;
+    int vi;
+    bool lower, strict;
+    const sli_value *lit;
+} rbound;
+
+static bool bound_of(const sli_expr *e, rbound *b)
+{
+    if (e->kind != SLI_EX_BINARY || e->op < SLI_OP_EQ || e->op > SLI_OP_GE) return false;
+    sl_cmp op = (sl_cmp)(e->op - SLI_OP_EQ);
+    int vi = e->args[0]->kind == SLI_EX_LITERAL ? 1 : 0;
+    const sli_expr *v = e->args[vi], *l = e->args[1 - vi];
+    if (l->kind != SLI_EX_LITERAL || v->kind == SLI_EX_LITERAL || l->lit.is_null) return false;
+    if (v->type.id == SL_TYPE_UTF8 || sli_ptype(v->type) > SL_P_F64) return false;
+    if (vi == 1) op = mirror(op);
+    if (op != SL_CMP_LT && op != SL_CMP_LE && op != SL_CMP_GT && op != SL_CMP_GE) return false;
+    *b = (rbound){v, vi, op == SL_CMP_GT || op == SL_CMP_GE, op == SL_CMP_LT || op == SL_CMP_GT, &l->lit};
+    return true;
+}
+
+/* Whether conjuncts x and y bound one value from below and above (float
+ * bounds only inclusive: a strict one has no inclusive twin). */
+static bool range_pair(const sli_expr *x, const sli_expr *y, rbound *lo, rbound *hi)
+{
+    rbound a, b;
+    if (!bound_of(x, &a) || !bound_of(y, &b) || a.lower == b.lower || !sli_eval_same_expr(a.val, b.val))
+        return false;
+    *lo = a.lower ? a : b;
+    *hi = a.lower ? b : a;
+    return sli_ptype(a.val->type) != SL_P_F64 || (!lo->strict && !hi->strict);
+}
+
+/* The range test an AND expression ends with: its two conjuncts (*rest 0),
+ * or its second and the last conjunct of its first, an AND (*rest 1: the
+ * first's first conjunct comes before). @return whether there is one. */
+static bool range_shape(const sli_expr *e, rbound *lo, rbound *hi, int *rest)
+{
+    if (e->kind != SLI_EX_BINARY || e->op != SLI_OP_AND) return false;
+    *rest = 0;
+    if (range_pair(e->args[0], e->args[1], lo, hi)) return true;
+    const sli_expr *f = e->args[0];
+    *rest = 1;
+    return f->kind == SLI_EX_BINARY && f->op == SLI_OP_AND && range_pair(f->args[1], e->args[1], lo, hi);
+}
+
+/* Inclusive integer bounds of a range over physical type pt. @return false
+ * when no value of the type lies in it. */
+static bool int_bounds(sl_ptype pt, const rbound *lo, const rbound *hi, int64_t *l, int64_t *h)
+{
+    int bits = pt == SL_P_I8 ? 8 : pt == SL_P_I16 ? 16 : pt == SL_P_I32 ? 32 : 64;
+    int64_t tmax = bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1, tmin = -tmax - 1;
+    int64_t a = lo->lit->i, b = hi->lit->i;
+    if (lo->strict && a >= tmax) return false; /* x > max */
+    if (hi->strict && b <= tmin) return false; /* x < min */
+    a += lo->strict;
+    b -= hi->strict;
+    if (a > tmax || b < tmin || a > b) return false;
+    *l = a < tmin ? tmin : a;
+    *h = b > tmax ? tmax : b;
+    return true;
+}
+
+/* Looks at AND node nd once: whether it ends with a range test, and its bounds. */
+static void find_range(enode *nd)
+{
+    rbound lo, hi, last;
+    int rest;
+    nd->range = -1;
+    if (!range_shape(nd->e, &lo, &hi, &rest) || !bound_of(nd->kids[1]->e, &last)) return;
+    nd->range = 1;
+    nd->rrest = rest ? nd->kids[0]->kids[0] : NULL;
+    nd->rval = nd->kids[1]->kids[last.vi]; /* both bounds compare this value */
+    sl_ptype pt = sli_ptype(lo.val->type);
+    if (pt == SL_P_F64) {
+        nd->rflo = lo.lit->f;
+        nd->rfhi = hi.lit->f;
+        return;
+    }
+    nd->range_empty = !int_bounds(pt, &lo, &hi, &nd->rlo, &nd->rhi);
+}
+
+/* The rows of (sel, n) whose range value lies within nd's bounds. */
+static sl_status select_range(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                              uint32_t *out, size_t *nout)
+{
+    *nout = 0;
+    if (nd->range_empty || n == 0) return SL_OK;
+    sli_vec a;
+    sl_status s = value(ev, nd->rval, in, sel, n, &a);
+    if (s) return s;
+    size_t m;
+    const uint32_t *vs = drop_nulls(ev, a.validity, sel, n, nd->s2, &m);
+    const sl_filter_kernels *k = ev->fk;
+    switch (sli_ptype(a.type)) {
+    case SL_P_I8: *nout = k->range_i8(a.data, (int8_t)nd->rlo, (int8_t)nd->rhi, vs, m, out); break;
+    case SL_P_I16: *nout = k->range_i16(a.data, (int16_t)nd->rlo, (int16_t)nd->rhi, vs, m, out); break;
+    case SL_P_I32: *nout = k->range_i32(a.data, (int32_t)nd->rlo, (int32_t)nd->rhi, vs, m, out); break;
+    case SL_P_I64: *nout = k->range_i64(a.data, nd->rlo, nd->rhi, vs, m, out); break;
+    case SL_P_F64: *nout = k->range_f64(a.data, nd->rflo, nd->rfhi, vs, m, out); break;
+    default: break;
+    }
+    return SL_OK;
+}
+
 static sl_status select_rows(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
                              uint32_t *out, size_t *nout)
 {
@@ -535,6 +649,12 @@ static sl_status select_rows(sli_eval *ev, enode *nd, const sli_chunk *in, const
     }
     if (e->kind == SLI_EX_BINARY && e->op == SLI_OP_AND) {
         size_t k;
+        if (nd->range == 0) find_range(nd);
+        if (nd->range > 0) { /* the conjuncts before the range, then one range pass */
+            if (!nd->rrest) return select_range(ev, nd, in, sel, n, out, nout);
+            if ((s = select_rows(ev, nd->rrest, in, sel, n, nd->s1, &k))) return s;
+            return select_range(ev, nd, in, nd->s1, k, out, nout);
+        }
         if ((s = select_rows(ev, nd->kids[0], in, sel, n, nd->s1, &k))) return s;
         return select_rows(ev, nd->kids[1], in, nd->s1, k, out, nout);
     }
@@ -1004,6 +1124,22 @@ void sli_eval_describe(const sli_expr *e, char *buf, size_t cap)
         sl_like_pattern pat;
         sli_like_compile(e->args[1]->lit.s ? e->args[1]->lit.s : "", e->args[1]->lit.slen, &pat);
         snprintf(buf, cap, "%slike[%s]", e->negated ? "not_" : "", shape[pat.shape]);
+        return;
+    }
+    /* conjuncts a lower and an upper bound of one value: one range pass each (find_range) */
+    size_t nrange = 0;
+    for (const sli_expr *c = e; c && c->kind == SLI_EX_BINARY && c->op == SLI_OP_AND;) {
+        rbound lo, hi;
+        int rest;
+        if (!range_shape(c, &lo, &hi, &rest)) {
+            c = c->args[0];
+            continue;
+        }
+        nrange++;
+        c = rest ? c->args[0]->args[0] : NULL;
+    }
+    if (nrange) {
+        snprintf(buf, cap, "and: refine selection, %zu bound pair(s) as one range pass each", nrange);
         return;
     }
     snprintf(buf, cap, "%s",

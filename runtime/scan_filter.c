@@ -35,7 +35,7 @@ void sli_scan_filters_free(sli_scan_filter_state *fs, size_t n)
 }
 
 /* The rows of *sel (n of them) whose key v lies in the build keys' range
- * kmin..kmax, written to one of fs's selection buffers (*sel then points
+ * kmin..kmax (one range pass), written to one of fs's selection buffers (*sel then points
  * there). A key type the range does not describe passes every row.
  * @return how many rows remain. */
 static size_t key_range(const sl_filter_kernels *fk, sli_scan_filter_state *fs, const sli_vec *v,
@@ -47,16 +47,11 @@ static size_t key_range(const sl_filter_kernels *fk, sli_scan_filter_state *fs, 
     bool w8 = t == SL_TYPE_INT64 && kt == SL_TYPE_INT64;
     if ((!w4 && !w8) || !n) return n;
     uint32_t *a = *sel == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
-    uint32_t *b = a == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
-    /* the second pass reads a and writes b, which may be *sel: that input is read already */
-    if (w4) {
-        n = fk->cmp_const_i32[SL_CMP_GE](v->data, (int32_t)jt->kmin, *sel, n, a);
-        n = fk->cmp_const_i32[SL_CMP_LE](v->data, (int32_t)jt->kmax, a, n, b);
-    } else {
-        n = fk->cmp_const_i64[SL_CMP_GE](v->data, jt->kmin, *sel, n, a);
-        n = fk->cmp_const_i64[SL_CMP_LE](v->data, jt->kmax, a, n, b);
-    }
-    *sel = b;
+    if (w4)
+        n = fk->range_i32(v->data, (int32_t)jt->kmin, (int32_t)jt->kmax, *sel, n, a);
+    else
+        n = fk->range_i64(v->data, jt->kmin, jt->kmax, *sel, n, a);
+    *sel = a;
     return n;
 }
 

@@ -2,7 +2,8 @@
  * test_kernel_filter.c — tests of the selection kernels (kernels/filter.h)
  * and of ISA selection (kernels/isa.h).
  *
- * Every variant this CPU runs is compared with a per-row oracle written here,
+ * Every variant this CPU runs is compared with a per-row oracle written here
+ * (comparisons with a constant and between columns, and ranges lo..hi),
  * on xorshift data with edge values (type limits, NaN, -0.0, infinities,
  * empty and prefix strings, duplicates), at every length 0..130, at data
  * offsets 0..2, dense and with random sparse selections, and in place
@@ -142,6 +143,28 @@ static void expect_positions(size_t got, const uint32_t *out, size_t exp, const 
                                              op);                                                            \
                         }                                                                                    \
                     }                                                                                        \
+                    /* ranges: bounds from the data or random, so some are empty (lo > hi) */                \
+                    for (int t = 0; t < 3; t++) {                                                            \
+                        T lo = (n > 0 && kt_rnd() % 2) ? va[kt_rnd() % n] : rand_##tn();                     \
+                        T hi = (n > 0 && kt_rnd() % 2) ? va[kt_rnd() % n] : rand_##tn();                     \
+                        if (t < 2 && hi < lo) {                                                              \
+                            T x = lo;                                                                        \
+                            lo = hi;                                                                         \
+                            hi = x;                                                                          \
+                        }                                                                                    \
+                        size_t exp = 0;                                                                      \
+                        for (size_t i = 0; i < m; i++) {                                                     \
+                            uint32_t row = s ? s[i] : (uint32_t)i;                                           \
+                            if (va[row] >= lo && va[row] <= hi) expv[exp++] = row;                           \
+                        }                                                                                    \
+                        size_t got = k->range_##tn(va, lo, hi, s, m, out);                                   \
+                        expect_positions(got, out, exp, expv, "range_" #tn, n, mode, t);                     \
+                        if (s) {                                                                             \
+                            memcpy(inplace, s, m * 4);                                                       \
+                            got = k->range_##tn(va, lo, hi, inplace, m, opaque(inplace));                    \
+                            expect_positions(got, inplace, exp, expv, "range_" #tn " in place", n, mode, t); \
+                        }                                                                                    \
+                    }                                                                                        \
                 }                                                                                            \
             }                                                                                                \
         }                                                                                                    \
@@ -176,6 +199,9 @@ static void test_cmp_f64_ieee(void **state)
         assert_int_equal(k->cmp_const_f64[SL_CMP_GE](v, NAN, NULL, 6, out), 0);
         assert_int_equal(k->cmp_const_f64[SL_CMP_LT](v, 0.5, NULL, 6, out), 3); /* -0, 0, -inf */
         assert_int_equal(out[2], 4);
+        assert_int_equal(k->range_f64(v, -INFINITY, 0.0, NULL, 6, out), 3); /* -0, 0, -inf; not NaN */
+        assert_int_equal(out[2], 4);
+        assert_int_equal(k->range_f64(v, NAN, INFINITY, NULL, 6, out), 0);
     }
 }
 

@@ -78,7 +78,27 @@
         return k;                                                                                            \
     }
 
-#define STAMP_TYPE(tn, T) FOR_OPS(STAMP_CONST, tn, T) FOR_OPS(STAMP_COL, tn, T)
+/* lo <= v[row] <= hi */
+#define STAMP_RANGE(tn, T)                                                                                   \
+    static size_t range_##tn(const T *restrict v, T lo, T hi, const uint32_t *sel, size_t n, uint32_t *out)  \
+    {                                                                                                        \
+        size_t k = 0;                                                                                        \
+        if (sel == NULL) {                                                                                   \
+            for (size_t i = 0; i < n; i++) {                                                                 \
+                out[k] = (uint32_t)i;                                                                        \
+                k += (v[i] >= lo) & (v[i] <= hi);                                                            \
+            }                                                                                                \
+        } else {                                                                                             \
+            for (size_t i = 0; i < n; i++) {                                                                 \
+                uint32_t row = sel[i];                                                                       \
+                out[k] = row;                                                                                \
+                k += (v[row] >= lo) & (v[row] <= hi);                                                        \
+            }                                                                                                \
+        }                                                                                                    \
+        return k;                                                                                            \
+    }
+
+#define STAMP_TYPE(tn, T) FOR_OPS(STAMP_CONST, tn, T) FOR_OPS(STAMP_COL, tn, T) STAMP_RANGE(tn, T)
 SLI_FILTER_TYPES(STAMP_TYPE)
 #undef STAMP_TYPE
 
@@ -204,11 +224,13 @@ static size_t str_col(sl_cmp op, const sli_strview *restrict a, const sli_strvie
     {                                                                                                        \
         pre##tn##_eq, pre##tn##_ne, pre##tn##_lt, pre##tn##_le, pre##tn##_gt, pre##tn##_ge                   \
     }
-#define MEMBERS(tn, T) .cmp_const_##tn = OPS_ARRAY(cmp_const_, tn), .cmp_col_##tn = OPS_ARRAY(cmp_col_, tn),
+#define MEMBERS(tn, T)                                                                                       \
+    .cmp_const_##tn = OPS_ARRAY(cmp_const_, tn), .cmp_col_##tn = OPS_ARRAY(cmp_col_, tn),                    \
+    .range_##tn = range_##tn,
 
 /* clang-format off */
 const sl_filter_kernels sli_filter_scalar = {
-    SLI_FILTER_TYPES(MEMBERS) /* .cmp_const_<type> and .cmp_col_<type> for every type */
+    SLI_FILTER_TYPES(MEMBERS) /* .cmp_const_<type>, .cmp_col_<type> and .range_<type> for every type */
     .valid = select_valid,
     .is_true = select_true,
     .str_const = str_const,

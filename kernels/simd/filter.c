@@ -351,6 +351,48 @@ SLI_FILTER_TYPES(GATHER_BLOCK)
     }
 SLI_FILTER_TYPES(STAMP_BLOCKS)
 
+/*
+ * Stamps range_<tn>(v, lo, hi, sel, n, out): a block's mask is the >= lo
+ * mask and the <= hi mask of the same values (loaded once after inlining),
+ * compacted once. Block handling as in cmp_<tn>.
+ */
+#define STAMP_RANGE(tn, T)                                                                                   \
+    SLI_INLINE uint64_t range_mask_##tn(const T *x, T lo, T hi)                                              \
+    {                                                                                                        \
+        return mask_##tn(x, NULL, lo, SL_CMP_GE) & mask_##tn(x, NULL, hi, SL_CMP_LE);                        \
+    }                                                                                                        \
+    static size_t range_##tn(const T *restrict v, T lo, T hi, const uint32_t *sel, size_t n, uint32_t *out)  \
+    {                                                                                                        \
+        size_t k = 0, i = 0;                                                                                 \
+        T va[SLI_BLOCK] __attribute__((aligned(64)));                                                        \
+        if (sel == NULL) {                                                                                   \
+            for (; i + SLI_BLOCK <= n; i += SLI_BLOCK)                                                       \
+                k = sli_emit_dense(out, k, (uint32_t)i, range_mask_##tn(v + i, lo, hi));                     \
+        } else {                                                                                             \
+            for (; i + SLI_BLOCK <= n; i += SLI_BLOCK) {                                                     \
+                const uint32_t *rows = sel + i;                                                              \
+                gather_block_##tn(va, v, rows);                                                              \
+                k = sli_emit_rows(out, k, rows, range_mask_##tn(va, lo, hi));                                \
+            }                                                                                                \
+        }                                                                                                    \
+        if (i < n) {                                                                                         \
+            size_t r = n - i;                                                                                \
+            uint32_t rows[SLI_BLOCK] __attribute__((aligned(64)));                                           \
+            uint32_t part[SLI_BLOCK + 16] __attribute__((aligned(64)));                                      \
+            memset(va, 0, sizeof va);                                                                        \
+            for (size_t j = 0; j < r; j++) {                                                                 \
+                rows[j] = sel ? sel[i + j] : (uint32_t)(i + j);                                              \
+                va[j] = v[rows[j]];                                                                          \
+            }                                                                                                \
+            memset(rows + r, 0, (SLI_BLOCK - r) * sizeof rows[0]);                                           \
+            size_t t = sli_emit_rows(part, 0, rows, range_mask_##tn(va, lo, hi) & sli_low_bits(r));          \
+            memcpy(out + k, part, t * sizeof part[0]);                                                       \
+            k += t;                                                                                          \
+        }                                                                                                    \
+        return k;                                                                                            \
+    }
+SLI_FILTER_TYPES(STAMP_RANGE)
+
 /* One function per type, operator and shape, as filter.h's tables want them. */
 #define STAMP_OP(tn, T, opn, OPC)                                                                            \
     static size_t cmp_const_##tn##_##opn(const T *restrict v, T c, const uint32_t *sel, size_t n,            \
@@ -495,7 +537,9 @@ static size_t str_col(sl_cmp op, const sli_strview *restrict a, const sli_strvie
     {                                                                                                        \
         pre##tn##_eq, pre##tn##_ne, pre##tn##_lt, pre##tn##_le, pre##tn##_gt, pre##tn##_ge                   \
     }
-#define MEMBERS(tn, T) .cmp_const_##tn = OPS_ARRAY(cmp_const_, tn), .cmp_col_##tn = OPS_ARRAY(cmp_col_, tn),
+#define MEMBERS(tn, T)                                                                                       \
+    .cmp_const_##tn = OPS_ARRAY(cmp_const_, tn), .cmp_col_##tn = OPS_ARRAY(cmp_col_, tn),                    \
+    .range_##tn = range_##tn,
 
 /* clang-format off */
 const sl_filter_kernels SLI_SIMD_NAME(filter) = {

@@ -105,9 +105,8 @@ void sli_gen_put_colors(sli_column *c, size_t row, sli_rng *r, int k)
 /* @return a dictionary of n strings (one reference), or NULL. */
 static sli_dict *make_dict(const char *const *s, size_t n)
 {
-    sli_dict *d = calloc(1, sizeof *d);
+    sli_dict *d = sli_dict_new();
     if (!d) return NULL;
-    d->refcount = 1;
     size_t total = 0;
     for (size_t i = 0; i < n; i++) total += strlen(s[i]);
     d->offsets = sli_buf_alloc((n + 1) * sizeof(int32_t));

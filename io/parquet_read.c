@@ -1136,9 +1136,8 @@ static sl_status make_dict(chunk_dec *d)
     size_t total = 0;
     for (size_t i = 0; i < d->dict_n; i++) total += v[i].len;
     if (total > INT32_MAX) return cerr(d, SL_ERR_UNSUPPORTED, "a dictionary over 2 GiB");
-    sli_dict *dict = calloc(1, sizeof *dict);
+    sli_dict *dict = sli_dict_new();
     if (!dict) return cnomem(d);
-    dict->refcount = 1;
     dict->offsets = sli_buf_alloc((d->dict_n + 1) * sizeof(int32_t));
     dict->bytes = sli_buf_alloc(total);
     dict->views = calloc(d->dict_n ? d->dict_n : 1, sizeof *dict->views);

@@ -163,7 +163,7 @@ static sl_status resolve_plain(sli_agg_dkey *dk, const sli_vec *v, const uint32_
 /* Dictionary codes: makes the code -> id cache belong to v's dictionary. */
 static sl_status use_dict(sli_agg_dkey *dk, const sli_dict *dict)
 {
-    if (dk->dict == dict) return SL_OK;
+    if (dk->dict == dict && dk->dict_id == dict->id) return SL_OK;
     size_t cnt = dict->count ? dict->count : 1;
     if (dk->code_cap < cnt) {
         uint32_t *c = realloc(dk->code_ids, cnt * sizeof *c);
@@ -173,6 +173,7 @@ static sl_status use_dict(sli_agg_dkey *dk, const sli_dict *dict)
     }
     memset(dk->code_ids, 0, cnt * sizeof *dk->code_ids);
     dk->dict = dict;
+    dk->dict_id = dict->id;
     return SL_OK;
 }
 
@@ -402,7 +403,7 @@ static bool all_codes(const sli_agg_table *t, const sli_vec *keys)
 static bool groups_one_code(sli_agg_table *t, const sli_vec *keys, const uint32_t *restrict sel, size_t n)
 {
     const sli_agg_dkey *dk = &t->d.keys[0];
-    if (dk->dict != keys[0].dict) return false;
+    if (dk->dict != keys[0].dict || dk->dict_id != keys[0].dict->id) return false;
     const uint32_t *restrict map = t->d.map, *restrict ids = dk->code_ids;
     const int32_t *restrict codes = keys[0].data;
     uint32_t *restrict gid = t->gid;
@@ -422,7 +423,9 @@ static bool groups_one_code(sli_agg_table *t, const sli_vec *keys, const uint32_
  * dictionaries. @return false when the pairs are too many for a table. */
 static bool use_pairs(sli_agg_direct *d, const sli_vec *keys)
 {
-    if (d->pair && d->pair_dict[0] == keys[0].dict && d->pair_dict[1] == keys[1].dict) return true;
+    if (d->pair && d->pair_dict[0] == keys[0].dict && d->pair_dict[1] == keys[1].dict &&
+        d->pair_id[0] == keys[0].dict->id && d->pair_id[1] == keys[1].dict->id)
+        return true;
     size_t np = keys[0].dict->count * keys[1].dict->count;
     if (np == 0 || np > PAIR_MAX || keys[0].dict->count > PAIR_MAX || keys[1].dict->count > PAIR_MAX)
         return false;
@@ -430,6 +433,8 @@ static bool use_pairs(sli_agg_direct *d, const sli_vec *keys)
     d->pair = calloc(np, sizeof *d->pair);
     d->pair_dict[0] = d->pair ? keys[0].dict : NULL;
     d->pair_dict[1] = d->pair ? keys[1].dict : NULL;
+    d->pair_id[0] = keys[0].dict->id;
+    d->pair_id[1] = keys[1].dict->id;
     return d->pair != NULL;
 }
 

@@ -59,6 +59,7 @@ typedef struct sli_agg_dkey {
     uint64_t *shash;  /**< hash by id - 1 */
     size_t nsslots;
     const sli_dict *dict; /**< the dictionary code_ids belongs to */
+    uint64_t dict_id;     /**< its id (a freed dictionary's address may come back) */
     uint32_t *code_ids;   /**< id by code, 0 not yet looked up */
     size_t code_cap;
     uint32_t *ids; /**< plain strings: SLI_VEC_SIZE ids by row */
@@ -73,6 +74,7 @@ typedef struct sli_agg_direct {
     /* two dictionary-coded keys: group id + 1 by code pair (code0 * count1 +
      * code1) for the dictionaries pair_dict, 0 not known yet */
     const sli_dict *pair_dict[2];
+    uint64_t pair_id[2];
     uint32_t *pair;
 } sli_agg_direct;
 

@@ -25,15 +25,28 @@ size_t sli_type_width(sl_type t)
     return 8;
 }
 
-sli_dict *sli_dict_ref(sli_dict *d)
+sli_dict *sli_dict_new(void)
 {
-    if (d) d->refcount++;
+    static uint64_t next_id;
+    sli_dict *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    d->refcount = 1;
+    d->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
     return d;
+}
+
+/* References are taken and dropped by the workers of a query at once (their
+ * builders keep the codes of a shared dictionary): the count is atomic. */
+sli_dict *sli_dict_ref(const sli_dict *d)
+{
+    sli_dict *m = (sli_dict *)d; /* the count is the one mutable field */
+    if (m) __atomic_fetch_add(&m->refcount, 1, __ATOMIC_RELAXED);
+    return m;
 }
 
 void sli_dict_unref(sli_dict *d)
 {
-    if (!d || --d->refcount > 0) return;
+    if (!d || __atomic_sub_fetch(&d->refcount, 1, __ATOMIC_ACQ_REL) > 0) return;
     sli_buf_free(d->offsets);
     sli_buf_free(d->bytes);
     free(d->views);
@@ -99,7 +112,7 @@ sl_status sli_column_dict_encode(sli_column *c, size_t max_distinct)
         }
     }
     {
-        sli_dict *d = calloc(1, sizeof *d);
+        sli_dict *d = sli_dict_new();
         size_t total = 0;
         for (size_t k = 0; k < count; k++) total += (size_t)(off[first[k] + 1] - off[first[k]]);
         if (d) {
@@ -108,16 +121,12 @@ sl_status sli_column_dict_encode(sli_column *c, size_t max_distinct)
             d->views = malloc((count ? count : 1) * sizeof(sli_strview));
         }
         if (!d || !d->offsets || !d->bytes || !d->views) {
-            if (d) {
-                d->refcount = 1;
-                sli_dict_unref(d);
-            }
+            sli_dict_unref(d);
             free(table);
             free(first);
             sli_buf_free(codes);
             return SL_ERR_NOMEM;
         }
-        d->refcount = 1;
         d->count = count;
         size_t pos = 0;
         for (size_t k = 0; k < count; k++) {
@@ -203,7 +212,7 @@ sl_status sli_colbuilder_append_null(sli_colbuilder *b)
     size_t i = b->col.length;
     b->col.validity[i >> 3] &= (uint8_t) ~(1u << (i & 7));
     b->col.null_count++;
-    if (b->col.type.id == SL_TYPE_UTF8) {
+    if (b->col.type.id == SL_TYPE_UTF8 && !b->col.dict) {
         int32_t *off = b->col.data;
         off[i + 1] = off[i];
     } else {
@@ -238,9 +247,46 @@ sl_status sli_colbuilder_append_f64(sli_colbuilder *b, double v)
     return SL_OK;
 }
 
+sl_status sli_colbuilder_to_plain(sli_colbuilder *b)
+{
+    const sli_dict *d = b->col.dict;
+    if (!d) return SL_OK;
+    size_t n = b->col.length, total = 0;
+    const int32_t *codes = b->col.data;
+    for (size_t i = 0; i < n; i++)
+        if (sli_valid(b->col.validity, i)) total += d->views[codes[i]].len;
+    if (total > INT32_MAX) return SL_ERR_OVERFLOW;
+    size_t bcap = total ? total : 1;
+    int32_t *off = sli_buf_alloc((b->cap + 1) * sizeof *off);
+    char *bytes = sli_buf_alloc_uninit(bcap);
+    if (!off || !bytes) {
+        sli_buf_free(off);
+        sli_buf_free(bytes);
+        return SL_ERR_NOMEM;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (sli_valid(b->col.validity, i)) {
+            sli_strview v = d->views[codes[i]];
+            if (v.len) memcpy(bytes + at, v.ptr, v.len);
+            at += v.len;
+        }
+        off[i + 1] = (int32_t)at;
+    }
+    sli_buf_free(b->col.data);
+    sli_dict_unref(b->col.dict);
+    b->col.dict = NULL;
+    b->col.data = off;
+    b->col.bytes = bytes;
+    b->col.bytes_len = total;
+    b->bytes_cap = bcap;
+    return SL_OK;
+}
+
 sl_status sli_colbuilder_append_str(sli_colbuilder *b, const char *p, size_t len)
 {
-    sl_status s = grow1(b);
+    sl_status s = b->col.dict ? sli_colbuilder_to_plain(b) : SL_OK;
+    if (!s) s = grow1(b);
     if (s) return s;
     if (len > INT32_MAX || b->col.bytes_len + len > INT32_MAX) return SL_ERR_OVERFLOW;
     if (b->col.bytes_len + len > b->bytes_cap || !b->col.bytes) {
@@ -265,7 +311,7 @@ sli_column *sli_colbuilder_finish(sli_colbuilder *b)
         sli_colbuilder_discard(b);
         return NULL;
     }
-    if (b->col.type.id == SL_TYPE_UTF8 && !b->col.bytes) {
+    if (b->col.type.id == SL_TYPE_UTF8 && !b->col.dict && !b->col.bytes) {
         b->col.bytes = sli_buf_alloc(0);
         if (!b->col.bytes) {
             sli_colbuilder_discard(b);

@@ -25,9 +25,11 @@ typedef struct sli_strview {
     uint32_t len;
 } sli_strview;
 
-/** The distinct values of a dictionary-encoded column; shared by refcount. */
+/** The distinct values of a dictionary-encoded column; shared by refcount
+ *  (atomic: sli_dict_ref, sli_dict_unref). */
 typedef struct sli_dict {
     size_t refcount;
+    uint64_t id;      /**< unique in the process: caches keyed by a dictionary compare it too */
     size_t count;     /**< number of distinct values */
     int32_t *offsets; /**< count + 1 offsets into bytes */
     char *bytes;
@@ -66,9 +68,13 @@ static inline sli_strview sli_column_str(const sli_column *c, size_t i)
 /** Frees a column and drops its dictionary reference. NULL is ignored. */
 void sli_column_free(sli_column *c);
 
-/** Adds a reference to a dictionary. @return d. */
-sli_dict *sli_dict_ref(sli_dict *d);
-/** Drops a reference; frees at zero. NULL is ignored. */
+/** @return a new empty dictionary with one reference and a fresh id, or NULL. */
+sli_dict *sli_dict_new(void);
+
+/** Adds a reference to a dictionary (a shared one may be read through a
+ *  const pointer; the count is atomic). Thread-safe. @return d. */
+sli_dict *sli_dict_ref(const sli_dict *d);
+/** Drops a reference; frees at zero. NULL is ignored. Thread-safe. */
 void sli_dict_unref(sli_dict *d);
 
 /**
@@ -82,7 +88,9 @@ sl_status sli_column_dict_encode(sli_column *c, size_t max_distinct);
  * Builds a column by appending values. Zero-initialise, call
  * sli_colbuilder_init, append, then sli_colbuilder_finish (or _discard).
  * Appends return SL_ERR_NOMEM on allocation failure; the builder stays valid
- * for discard.
+ * for discard. A utf8 builder may hold dictionary codes (col.dict set, see
+ * sli_append_vec) until a string from elsewhere arrives: it then becomes
+ * plain (sli_colbuilder_to_plain).
  */
 typedef struct sli_colbuilder {
     sli_column col;
@@ -101,6 +109,13 @@ sl_status sli_colbuilder_ensure_validity(sli_colbuilder *b);
 sl_status sli_colbuilder_append_i64(sli_colbuilder *b, int64_t v);
 sl_status sli_colbuilder_append_f64(sli_colbuilder *b, double v);
 sl_status sli_colbuilder_append_str(sli_colbuilder *b, const char *s, size_t len);
+/**
+ * Decodes the codes of a utf8 builder that holds a dictionary's codes into
+ * plain strings and drops the dictionary; a plain builder is left as it is.
+ * @return SL_OK, SL_ERR_NOMEM or SL_ERR_OVERFLOW (strings past 2 GiB); the
+ * builder is unchanged on failure.
+ */
+sl_status sli_colbuilder_to_plain(sli_colbuilder *b);
 /** @return the built column (owned by the caller), or NULL on NOMEM. The
  *  builder is reset either way. */
 sli_column *sli_colbuilder_finish(sli_colbuilder *b);

@@ -34,6 +34,7 @@ typedef struct enode {
     uint8_t *valid;     /**< SLI_VEC_SIZE validity bits */
     uint32_t *s1, *s2, *s3;
     const sli_dict *pass_dict; /**< dictionary `pass` was computed for */
+    uint64_t pass_id;          /**< its id (a freed dictionary's address may come back) */
     uint8_t *pass;
     size_t pass_cap;
     int8_t range;     /**< AND: 0 not looked at yet, 1 ends with a range test (below), -1 does not */
@@ -347,7 +348,7 @@ typedef size_t (*dict_pred_fn)(const void *arg, const sli_strview *views, size_t
  * per dictionary, a vector's worth of entries at a time. */
 static sl_status dict_pass(sli_eval *ev, enode *nd, const sli_dict *dict, dict_pred_fn pred, const void *arg)
 {
-    if (nd->pass_dict == dict) return SL_OK;
+    if (nd->pass_dict == dict && nd->pass_id == dict->id) return SL_OK;
     if (nd->pass_cap < dict->count) {
         uint8_t *p = realloc(nd->pass, dict->count);
         if (!p) return sli_nomem(ev->ctx, "string predicate");
@@ -361,6 +362,7 @@ static sl_status dict_pass(sli_eval *ev, enode *nd, const sli_dict *dict, dict_p
         for (size_t i = 0; i < hit; i++) nd->pass[at + nd->s2[i]] = 1;
     }
     nd->pass_dict = dict;
+    nd->pass_id = dict->id;
     return SL_OK;
 }
 

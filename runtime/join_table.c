@@ -15,7 +15,9 @@
 #include "workers.h"
 
 #define DEFAULT_PART_ROWS 8192
-#define MAX_PBITS         10
+/* Build sides up to this many rows have their plain string columns dictionary-encoded. */
+#define SMALL_BUILD_ROWS 65536
+#define MAX_PBITS        10
 
 static size_t g_part_rows = DEFAULT_PART_ROWS;
 static int g_bloom = -1;
@@ -139,8 +141,15 @@ static size_t pow2_at_least(size_t n)
     return p;
 }
 
+/* Whether column c moves by the write-combined scatter: fixed-width values
+ * or dictionary codes, without nulls. */
+static bool scatters(const sli_column *c)
+{
+    return (c->type.id != SL_TYPE_UTF8 || c->dict) && !c->validity;
+}
+
 /* Rewrites column c in partition order (see reorder_rows); perm is the
- * inverse permutation, needed only by columns with nulls or strings. */
+ * inverse permutation, needed only by columns with nulls or plain strings. */
 static sl_status reorder_column(sli_join_table *jt, size_t c, sli_join_wc *wc, const uint16_t *qr,
                                 const uint32_t *perm, void *vals, uint8_t *valid)
 {
@@ -149,9 +158,10 @@ static sl_status reorder_column(sli_join_table *jt, size_t c, sli_join_wc *wc, c
     sli_colbuilder b;
     sli_colbuilder_init(&b, old->type);
     sl_status s = sli_colbuilder_reserve(&b, rows);
-    if (!s && old->type.id != SL_TYPE_UTF8 && !old->validity) {
+    if (!s && scatters(old)) { /* values or dictionary codes */
         sli_join_wc_scatter(wc, old->data, sli_type_width(old->type), qr, rows, b.col.data);
         b.col.length = rows;
+        if (old->dict) b.col.dict = sli_dict_ref(old->dict);
     }
     for (size_t at = 0; at < rows && !s && b.col.length < rows; at += SLI_VEC_SIZE) {
         size_t m = rows - at < SLI_VEC_SIZE ? rows - at : SLI_VEC_SIZE;
@@ -204,9 +214,9 @@ static sl_status reorder_worker(size_t w, void *arg)
 /* Rewrites every column in partition order: row r moves to the next place
  * of group qr[r] (its partition, or np for a row with a NULL key; groups
  * start at start[0..ng]), keeping the input order within a group, and
- * writes the rows' hashes to ph in the same order. Fixed-width columns
- * without nulls are scattered through write-combining lines; the others are
- * gathered through the inverse permutation. Columns are independent, so a
+ * writes the rows' hashes to ph in the same order. Fixed-width columns and
+ * dictionary codes without nulls are scattered through write-combining
+ * lines; the others are gathered through the inverse permutation. Columns are independent, so a
  * team (may be NULL) shares them out. */
 static sl_status reorder_rows(sli_join_table *jt, const uint16_t *qr, const size_t *start, size_t ng,
                               const uint64_t *hashes, uint64_t *ph, const sli_team *team)
@@ -214,8 +224,7 @@ static sl_status reorder_rows(sli_join_table *jt, const uint16_t *qr, const size
     size_t rows = jt->rows, nc = jt->ncols + jt->nkeys;
     uint32_t *perm = NULL;
     bool need_perm = false;
-    for (size_t c = 0; c < nc; c++)
-        need_perm |= jt->cols[c]->type.id == SL_TYPE_UTF8 || jt->cols[c]->validity != NULL;
+    for (size_t c = 0; c < nc; c++) need_perm |= !scatters(jt->cols[c]);
     if (need_perm) { /* perm[k]: the row that goes to place k */
         perm = sli_buf_alloc((rows ? rows : 1) * sizeof *perm);
         size_t *next = malloc(ng * sizeof *next);
@@ -333,6 +342,11 @@ sl_status sli_join_table_finish_on(sli_join_table *jt, const sli_team *team)
     size_t rows = nc ? jt->cols[0]->length : 0;
     if (rows >= SLI_JOIN_END - 1) return SL_ERR_UNSUPPORTED; /* row + 1 must fit a slot's 32 bits */
     jt->rows = rows;
+    /* A small build's plain strings (a dimension's names) become dictionary
+     * codes: the probes then gather 4-byte codes, and the builders after them
+     * keep the codes instead of copying every string (materialize.h). */
+    for (size_t i = 0; i < jt->ncols && rows <= SMALL_BUILD_ROWS; i++)
+        if (sli_column_dict_encode(jt->cols[i], rows) != SL_OK) return SL_ERR_NOMEM;
     key_range(jt);
     if (sli_join_dense_build(jt, team)) return SL_OK;
 
@@ -731,8 +745,8 @@ size_t sli_join_probe_next(sli_join_probe *p, const sli_join_table *jt, uint32_t
     if (p->phase == 0 && p->dense) {
         bool only_mark = p->type == SLI_JOIN_SEMI || p->type == SLI_JOIN_ANTI;
         size_t out = sli_join_dense_probe(jt, &p->keys[0], p->row, p->nactive,
-                                          p->type == SLI_JOIN_INNER ? NULL : p->matched, only_mark, probe_rows,
-                                          build_rows);
+                                          p->type == SLI_JOIN_INNER ? NULL : p->matched, only_mark,
+                                          probe_rows, build_rows);
         p->phase = 1;
         if (out && !only_mark) return out;
     }

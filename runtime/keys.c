@@ -12,7 +12,7 @@
 
 void sli_key_scratch_free(sli_key_scratch *s)
 {
-    free(s->dict_hashes);
+    for (size_t i = 0; i < SLI_KEY_DICTS; i++) free(s->dicts[i].hashes);
     sli_buf_free(s->wide);
     memset(s, 0, sizeof *s);
 }
@@ -38,18 +38,25 @@ sl_status sli_hash_vec(const sli_vec *v, const uint32_t *sel, size_t n, int comb
         hk->str(v->data, v->validity, sel, n, combine, out);
         return SL_OK;
     }
-    if (s->dict != v->dict) {
+    /* The entries' hashes, computed once per dictionary while it stays kept. */
+    sli_key_dict_hashes *e = NULL;
+    for (size_t i = 0; i < SLI_KEY_DICTS && !e; i++)
+        if (s->dicts[i].dict == v->dict && s->dicts[i].id == v->dict->id) e = &s->dicts[i];
+    if (!e) {
+        e = &s->dicts[s->next];
+        s->next = (s->next + 1) % SLI_KEY_DICTS;
         size_t cnt = v->dict->count ? v->dict->count : 1;
-        if (s->dict_cap < cnt) {
-            uint64_t *h = realloc(s->dict_hashes, cnt * sizeof *h);
+        if (e->cap < cnt) {
+            uint64_t *h = realloc(e->hashes, cnt * sizeof *h);
             if (!h) return SL_ERR_NOMEM;
-            s->dict_hashes = h;
-            s->dict_cap = cnt;
+            e->hashes = h;
+            e->cap = cnt;
         }
-        hk->str(v->dict->views, NULL, NULL, v->dict->count, 0, s->dict_hashes);
-        s->dict = v->dict;
+        hk->str(v->dict->views, NULL, NULL, v->dict->count, 0, e->hashes);
+        e->dict = v->dict;
+        e->id = v->dict->id;
     }
-    hk->codes(v->data, s->dict_hashes, v->validity, sel, n, combine, out);
+    hk->codes(v->data, e->hashes, v->validity, sel, n, combine, out);
     return SL_OK;
 }
 

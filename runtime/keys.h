@@ -15,11 +15,23 @@
 #include "column.h"
 #include "vector.h"
 
-/** Per-operator scratch for hashing: dictionary hashes and widened ints. */
+/** Dictionaries whose entries' hashes a scratch keeps at once (a key each). */
+#define SLI_KEY_DICTS 8
+
+/** The hash of every entry of one dictionary. */
+typedef struct sli_key_dict_hashes {
+    const sli_dict *dict; /**< NULL: unused */
+    uint64_t id;          /**< dict's id: an address reused by a later dictionary is not a hit */
+    uint64_t *hashes;
+    size_t cap;
+} sli_key_dict_hashes;
+
+/** Per-operator scratch for hashing: dictionary hashes (one set per
+ *  dictionary, so that several keys hashed in turn each keep theirs) and
+ *  widened ints. */
 typedef struct sli_key_scratch {
-    const sli_dict *dict; /**< dictionary `dict_hashes` belongs to */
-    uint64_t *dict_hashes;
-    size_t dict_cap;
+    sli_key_dict_hashes dicts[SLI_KEY_DICTS];
+    unsigned next; /**< the set a dictionary not kept yet replaces */
     int32_t *wide; /**< SLI_VEC_SIZE int32 for int8/int16 keys */
 } sli_key_scratch;
 

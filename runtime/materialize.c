@@ -24,7 +24,18 @@ sl_status sli_append_vec(sli_colbuilder *b, const sli_vec *v, const uint32_t *se
 {
     if (n == 0) return SL_OK;
     const sl_gather_kernels *gk = sli_gather_select()->k;
+    bool codes = false; /* utf8 kept as the vector's dictionary codes */
     if (b->col.type.id == SL_TYPE_UTF8) {
+        /* An empty builder adopts the dictionary of the first vector; later
+         * vectors of that dictionary append their codes, any other string
+         * turns the builder plain (once). */
+        codes =
+            v->dict && v->dict->count > 0 && (b->col.dict == v->dict || (!b->col.dict && b->col.length == 0));
+        if (codes && !b->col.dict) b->col.dict = sli_dict_ref(v->dict);
+        sl_status s = codes ? SL_OK : sli_colbuilder_to_plain(b);
+        if (s) return s;
+    }
+    if (b->col.type.id == SL_TYPE_UTF8 && !codes) {
         for (size_t i = 0; i < n; i++) {
             uint32_t row = sel ? sel[i] : (uint32_t)i;
             sl_status s;
@@ -61,7 +72,11 @@ sl_status sli_append_vec(sli_colbuilder *b, const sli_vec *v, const uint32_t *se
             }
         }
         size_t nulls = 0;
-        for (size_t i = 0; i < n; i++) nulls += !sli_valid(b->col.validity, at + i);
+        for (size_t i = 0; i < n; i++) {
+            bool null = !sli_valid(b->col.validity, at + i);
+            nulls += null;
+            if (codes && null) ((int32_t *)dst)[i] = 0; /* a NULL row's code: any valid one */
+        }
         b->col.null_count += nulls;
     }
     b->col.length += n;

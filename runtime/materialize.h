@@ -16,7 +16,9 @@
 
 /**
  * Appends the rows sel[0..n) (sel NULL: 0..n-1) of vector v to builder b
- * (whose type must match v's). Dictionary codes are decoded to strings.
+ * (whose type must match v's). Dictionary-coded strings stay codes while
+ * every vector the builder received carries the same dictionary (the
+ * builder holds a reference); otherwise they are decoded to strings.
  * @return SL_OK, SL_ERR_NOMEM or SL_ERR_OVERFLOW (string bytes past 2 GiB).
  */
 sl_status sli_append_vec(sli_colbuilder *b, const sli_vec *v, const uint32_t *sel, size_t n);

@@ -117,7 +117,8 @@ static sl_status merge_strings(sl_context *ctx, col_entry *e)
     sl_status s = base ? gather_entries(t, e->col, base, &all) : SL_ERR_NOMEM;
     if (!s && all->length > SLI_OCL_MAX_DICT) s = SL_ERR_UNSUPPORTED;
     if (!s) s = sli_column_dict_encode(all, all->length ? all->length : 1);
-    if (!s && all->length && !all->dict) s = SL_ERR_INTERNAL; /* encoding keeps plain only past max_distinct */
+    if (!s && all->length && !all->dict)
+        s = SL_ERR_INTERNAL; /* encoding keeps plain only past max_distinct */
     uint32_t *codes = s ? NULL : sli_buf_alloc_uninit((t->rows ? t->rows : 1) * sizeof *codes);
     if (!s && !codes) s = SL_ERR_NOMEM;
     if (!s) {
@@ -126,13 +127,13 @@ static sl_status merge_strings(sl_context *ctx, col_entry *e)
         for (size_t p = 0; p < t->nparts; p++) {
             const sli_column *c = t->parts[p].cols[e->col];
             const int32_t *pc = c->dict ? c->data : NULL;
-            for (size_t i = 0; i < c->length; i++) codes[row++] = (uint32_t)ec[base[p] + (pc ? (size_t)pc[i] : i)];
+            for (size_t i = 0; i < c->length; i++)
+                codes[row++] = (uint32_t)ec[base[p] + (pc ? (size_t)pc[i] : i)];
         }
         e->codes = codes;
         e->dict = all->dict ? sli_dict_ref(all->dict) : NULL;
         if (!e->dict) { /* an empty column: an empty dictionary */
-            e->dict = calloc(1, sizeof *e->dict);
-            if (e->dict) e->dict->refcount = 1;
+            e->dict = sli_dict_new();
             if (!e->dict) s = SL_ERR_NOMEM;
         }
     }

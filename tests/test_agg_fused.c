@@ -132,7 +132,8 @@ static void run_case(setup *s, bool force_hash)
         for (size_t d = 0; d < 2; d++) {
             views[k][d] = calloc(m, sizeof(sli_strview));
             assert_non_null(views[k][d]);
-            dict[k][d] = (sli_dict){.count = m, .views = views[k][d]};
+            /* one reference, the frame's: tables take and give back their own */
+            dict[k][d] = (sli_dict){.refcount = 1, .count = m, .views = views[k][d]};
         }
         for (size_t i = 0; i < m; i++) {
             int len = snprintf(bytes[k] + 16 * i, 16, "k%zu_%zu", k, i);

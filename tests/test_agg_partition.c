@@ -179,7 +179,9 @@ static void chunkbuf_free(chunkbuf *b)
         sli_dict *d = b->dicts[i];
         free(d->views);
         free(d->bytes);
-        free(d);
+        d->views = NULL;
+        d->bytes = NULL;
+        sli_dict_unref(d);
     }
     for (int a = 0; a < NARG; a++) sli_buf_free(b->avalid[a]);
     sli_buf_free(b->sel);
@@ -219,7 +221,7 @@ static void key_vec(chunkbuf *b, const data *d, size_t k, size_t start, size_t m
     }
     /* A dictionary of this chunk's distinct values, in order of appearance. */
     assert_true(b->ndicts < sizeof b->dicts / sizeof b->dicts[0]);
-    sli_dict *dict = calloc(1, sizeof *dict);
+    sli_dict *dict = sli_dict_new(); /* the batch's reference; tables take their own */
     dict->views = calloc(m + 1, sizeof *dict->views);
     dict->bytes = malloc(m * 24 + 1);
     size_t used = 0;

@@ -354,7 +354,7 @@ static void key_vec(feeder *f, const data *d, size_t k, size_t start, size_t m, 
         return;
     }
     /* A new dictionary: this chunk's values and three unused ones, in a shuffled order. */
-    sli_dict *dict = calloc(1, sizeof *dict);
+    sli_dict *dict = sli_dict_new(); /* the feeder's reference; tables take their own */
     size_t cap = m + 4;
     dict->views = calloc(cap, sizeof *dict->views);
     int64_t *vals_of = calloc(cap, sizeof *vals_of);
@@ -415,7 +415,8 @@ static void feeder_free(feeder *f)
 {
     for (size_t i = 0; i < f->ndicts; i++) {
         free(f->dicts[i]->views);
-        free(f->dicts[i]);
+        f->dicts[i]->views = NULL;
+        sli_dict_unref(f->dicts[i]);
     }
     free(f->dicts);
     free(f->pool);

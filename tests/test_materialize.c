@@ -1,0 +1,212 @@
+/*
+ * test_materialize.c — appending string vectors to column builders
+ * (runtime/materialize.c, runtime/column.c).
+ *
+ * A utf8 builder keeps the dictionary codes of the vectors it receives while
+ * they all carry one dictionary (holding a reference to it), and becomes
+ * plain strings, with every earlier value decoded, when a vector of another
+ * dictionary, a plain vector or a single string arrives. Each case checks
+ * every value and NULL of the finished column against what was appended,
+ * through selections and NULL rows, and that the dictionary's references
+ * are given back.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "runtime/column.h"
+#include "runtime/materialize.h"
+#include "runtime/types.h"
+
+/* A dictionary of n strings "<prefix><i>". */
+static sli_dict *make_dict(const char *prefix, size_t n)
+{
+    sli_dict *d = sli_dict_new();
+    assert_non_null(d);
+    d->count = n;
+    d->views = calloc(n ? n : 1, sizeof *d->views);
+    d->offsets = NULL; /* views point into bytes directly */
+    d->bytes = NULL;
+    assert_non_null(d->views);
+    for (size_t i = 0; i < n; i++) {
+        char buf[32];
+        int len = snprintf(buf, sizeof buf, "%s%zu", prefix, i);
+        char *s = malloc((size_t)len + 1);
+        assert_non_null(s);
+        memcpy(s, buf, (size_t)len + 1);
+        d->views[i] = (sli_strview){s, (uint32_t)len};
+    }
+    return d;
+}
+
+static void free_dict_strings(sli_dict *d)
+{
+    for (size_t i = 0; i < d->count; i++) free((char *)d->views[i].ptr);
+}
+
+/* The values a test appended, in order: NULL for a NULL row. */
+typedef struct expect {
+    const char *v[512];
+    size_t n;
+} expect;
+
+/* Appends rows (sel, n) of a vector of codes over dict (validity may be NULL). */
+static void append_codes(sli_colbuilder *b, sli_dict *d, const int32_t *codes, const uint8_t *validity,
+                         const uint32_t *sel, size_t n, expect *e)
+{
+    sli_vec v = {sli_type(SL_TYPE_UTF8), (void *)codes, validity, d};
+    assert_int_equal(sli_append_vec(b, &v, sel, n), SL_OK);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : (uint32_t)i;
+        e->v[e->n++] = sli_valid(validity, r) ? d->views[codes[r]].ptr : NULL;
+    }
+}
+
+static void check_column(const sli_column *c, const expect *e)
+{
+    assert_int_equal(c->length, e->n);
+    for (size_t i = 0; i < e->n; i++) {
+        if (!e->v[i]) {
+            assert_false(sli_valid(c->validity, i));
+            continue;
+        }
+        assert_true(sli_valid(c->validity, i));
+        sli_strview s = sli_column_str(c, i);
+        if (s.len != strlen(e->v[i]) || memcmp(s.ptr, e->v[i], s.len) != 0)
+            fail_msg("row %zu: '%.*s', want '%s'", i, (int)s.len, s.ptr, e->v[i]);
+    }
+}
+
+static void test_codes_kept(void **state)
+{
+    (void)state;
+    sli_dict *d = make_dict("a", 7);
+    int32_t codes[100];
+    uint8_t valid[13];
+    memset(valid, 0xff, sizeof valid);
+    for (int i = 0; i < 100; i++) {
+        codes[i] = i % 7;
+        if (i % 9 == 4) valid[i / 8] &= (uint8_t) ~(1u << (i % 8));
+    }
+    uint32_t sel[] = {1, 4, 5, 50, 99};
+    expect e = {{0}, 0};
+    sli_colbuilder b;
+    sli_colbuilder_init(&b, sli_type(SL_TYPE_UTF8));
+    append_codes(&b, d, codes, NULL, NULL, 100, &e);
+    append_codes(&b, d, codes, valid, sel, 5, &e);
+    append_codes(&b, d, codes, valid, NULL, 100, &e);
+    assert_ptr_equal(b.col.dict, d);
+    assert_int_equal(d->refcount, 2);
+    assert_int_equal(sli_colbuilder_append_null(&b), SL_OK);
+    e.v[e.n++] = NULL;
+    sli_column *c = sli_colbuilder_finish(&b);
+    assert_non_null(c);
+    assert_ptr_equal(c->dict, d); /* still codes */
+    check_column(c, &e);
+    sli_column_free(c);
+    assert_int_equal(d->refcount, 1);
+    free_dict_strings(d);
+    sli_dict_unref(d);
+}
+
+/* A second dictionary, a plain vector or a single string: the builder turns plain. */
+static void test_turns_plain(void **state)
+{
+    (void)state;
+    sli_dict *a = make_dict("a", 5), *b2 = make_dict("bb", 3);
+    int32_t codes[40];
+    uint8_t valid[5];
+    memset(valid, 0xff, sizeof valid);
+    for (int i = 0; i < 40; i++) codes[i] = i % 3;
+    valid[1] = 0x0f; /* rows 12..15 NULL */
+    for (int how = 0; how < 3; how++) {
+        expect e = {{0}, 0};
+        sli_colbuilder b;
+        sli_colbuilder_init(&b, sli_type(SL_TYPE_UTF8));
+        append_codes(&b, a, codes, valid, NULL, 40, &e);
+        if (how == 0) {
+            append_codes(&b, b2, codes, NULL, NULL, 40, &e);
+        } else if (how == 1) {
+            sli_strview views[2] = {{"plain", 5}, {"", 0}};
+            sli_vec v = {sli_type(SL_TYPE_UTF8), views, NULL, NULL};
+            assert_int_equal(sli_append_vec(&b, &v, NULL, 2), SL_OK);
+            e.v[e.n++] = "plain";
+            e.v[e.n++] = "";
+        } else {
+            assert_int_equal(sli_colbuilder_append_str(&b, "one", 3), SL_OK);
+            e.v[e.n++] = "one";
+        }
+        assert_null(b.col.dict);
+        assert_int_equal(a->refcount, 1);               /* given back when the builder turned plain */
+        append_codes(&b, a, codes, NULL, NULL, 40, &e); /* plain from now on */
+        assert_null(b.col.dict);
+        sli_column *c = sli_colbuilder_finish(&b);
+        assert_non_null(c);
+        assert_null(c->dict);
+        check_column(c, &e);
+        sli_column_free(c);
+    }
+    free_dict_strings(a);
+    free_dict_strings(b2);
+    sli_dict_unref(a);
+    sli_dict_unref(b2);
+}
+
+/* A plain builder stays plain; an empty dictionary (every row NULL) is not adopted. */
+static void test_plain_first_and_empty_dict(void **state)
+{
+    (void)state;
+    sli_dict *a = make_dict("a", 4), *none = make_dict("x", 0);
+    int32_t codes[8] = {3, 2, 1, 0, 3, 2, 1, 0};
+    uint8_t nulls[1] = {0};
+    expect e = {{0}, 0};
+    sli_colbuilder b;
+    sli_colbuilder_init(&b, sli_type(SL_TYPE_UTF8));
+    append_codes(&b, none, codes, nulls, NULL, 8, &e);
+    assert_null(b.col.dict);
+    append_codes(&b, a, codes, NULL, NULL, 8, &e);
+    assert_null(b.col.dict);
+    sli_column *c = sli_colbuilder_finish(&b);
+    assert_non_null(c);
+    check_column(c, &e);
+    sli_column_free(c);
+    assert_int_equal(a->refcount, 1);
+    free_dict_strings(a);
+    sli_dict_unref(a);
+    sli_dict_unref(none);
+}
+
+/* Dictionaries get distinct ids, so caches keyed by a dictionary can tell
+ * a new one from a freed one at the same address. */
+static void test_dict_ids(void **state)
+{
+    (void)state;
+    sli_dict *a = sli_dict_new(), *b = sli_dict_new();
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_not_equal(a->id, b->id);
+    uint64_t old = a->id;
+    sli_dict_unref(a);
+    sli_dict *c = sli_dict_new();
+    assert_non_null(c);
+    assert_int_not_equal(c->id, old);
+    sli_dict_unref(b);
+    sli_dict_unref(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_codes_kept),
+        cmocka_unit_test(test_turns_plain),
+        cmocka_unit_test(test_plain_first_and_empty_dict),
+        cmocka_unit_test(test_dict_ids),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -236,6 +236,12 @@ static sl_status consider_device(sl_context *ctx, sli_devplan *d, const sli_phys
         host_reasons(d, ph, "host: the OpenCL device lacks 64-bit atomics or doubles");
         return SL_OK;
     }
+    /* auto never offloads to a device that is not a GPU: decided before any
+     * kernel is generated or key range measured, which would cost every query */
+    if (d->mode == SL_DEVICE_AUTO && !info->is_gpu) {
+        host_reasons(d, ph, "host: auto: the OpenCL device is not a GPU");
+        return SL_OK;
+    }
     if ((s = sli_ocl_generate(ctx, ph, &d->gen))) return s;
     for (size_t r = 0; r < ph->npipes; r++) {
         const sli_ocl_pipe *gp = &d->gen->pipes[r];
@@ -249,17 +255,25 @@ static sl_status consider_device(sl_context *ctx, sli_devplan *d, const sli_phys
         }
         size_t n = sli_devplan_group(ph, r, idx);
         char *why = NULL;
-        if ((s = keys_fit(ctx, d->gen, idx, n, &why))) return s;
-        if (why) {
-            set_why(d, r, why);
-            continue;
-        }
+        /* auto: the cost model first, so a group it keeps on the host never
+         * has its key ranges measured */
         bool dev = d->mode == SL_DEVICE_OPENCL ? (why = sli_dupf("--device opencl"), true)
                                                : auto_choice(ctx, d, ph, idx, n, &why);
-        if (dev)
-            place_group(d, idx, n, r, why);
-        else
+        if (!dev) {
             set_why(d, r, why ? sli_dupf("host: %s", why) : NULL), free(why);
+            continue;
+        }
+        char *unfit = NULL;
+        if ((s = keys_fit(ctx, d->gen, idx, n, &unfit))) {
+            free(why);
+            return s;
+        }
+        if (unfit) {
+            free(why);
+            set_why(d, r, unfit);
+            continue;
+        }
+        place_group(d, idx, n, r, why);
     }
     return SL_OK;
 }

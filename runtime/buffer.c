@@ -15,7 +15,8 @@
  * Zeroing: memory fresh from the kernel is zero. Each large block remembers
  * `clean`, the offset from which it has never been handed out (so is still
  * zero); handing out or growing a block zeroes only the requested bytes
- * below `clean`. Under AddressSanitizer a block's bytes past the requested
+ * below `clean` (none for the _uninit calls, whose callers write before
+ * they read: column builders). Under AddressSanitizer a block's bytes past the requested
  * size, and whole cached blocks, are poisoned, so overruns of large buffers
  * are still caught.
  *
@@ -255,7 +256,8 @@ void *sli_buf_alloc_uninit(size_t size)
     return alloc_zeroed_from(total, total);
 }
 
-void *sli_buf_realloc(void *p, size_t old_size, size_t new_size)
+/* sli_buf_realloc (zero true) and sli_buf_realloc_uninit (false). */
+static void *realloc_impl(void *p, size_t old_size, size_t new_size, bool zero)
 {
     size_t total = rounded(new_size);
     if (total == 0) return NULL;
@@ -269,16 +271,26 @@ void *sli_buf_realloc(void *p, size_t old_size, size_t new_size)
         pthread_mutex_unlock(&lock);
         if (e && total <= bytes) {
             UNPOISON(p, total);
-            if (keep < clean) memset((char *)p + keep, 0, (clean < total ? clean : total) - keep);
+            if (zero && keep < clean) memset((char *)p + keep, 0, (clean < total ? clean : total) - keep);
             POISON((char *)p + total, bytes - total);
             return p;
         }
     }
-    char *q = alloc_zeroed_from(total, keep);
+    char *q = alloc_zeroed_from(total, zero ? keep : total);
     if (!q) return NULL;
     if (keep) memcpy(q, p, keep);
     sli_buf_free(p);
     return q;
+}
+
+void *sli_buf_realloc(void *p, size_t old_size, size_t new_size)
+{
+    return realloc_impl(p, old_size, new_size, true);
+}
+
+void *sli_buf_realloc_uninit(void *p, size_t old_size, size_t new_size)
+{
+    return realloc_impl(p, old_size, new_size, false);
 }
 
 void sli_buf_free(void *p)

@@ -50,6 +50,13 @@ void *sli_buf_alloc_uninit(size_t size);
  */
 void *sli_buf_realloc(void *p, size_t old_size, size_t new_size);
 
+/**
+ * Like sli_buf_realloc, for callers that write every byte past old_size
+ * before they read it (column builders): those bytes are unspecified, and
+ * growing costs no zeroing. @return as sli_buf_realloc.
+ */
+void *sli_buf_realloc_uninit(void *p, size_t old_size, size_t new_size);
+
 /** Frees memory from sli_buf_alloc / _alloc_uninit / _realloc. NULL is ignored. */
 void sli_buf_free(void *p);
 

@@ -172,8 +172,10 @@ sl_status sli_colbuilder_reserve(sli_colbuilder *b, size_t n)
     while (cap < need) cap *= 2;
     size_t w = sli_type_width(b->col.type);
     size_t extra = b->col.type.id == SL_TYPE_UTF8 ? 1 : 0; /* offsets hold length + 1 */
-    void *d = sli_buf_realloc(b->col.data, (b->cap + extra) * w, (cap + extra) * w);
+    /* every value is written before it is read; utf8 offsets start at 0 */
+    void *d = sli_buf_realloc_uninit(b->col.data, (b->cap + extra) * w, (cap + extra) * w);
     if (!d) return SL_ERR_NOMEM;
+    if (extra && !b->col.data) ((int32_t *)d)[0] = 0;
     b->col.data = d;
     if (b->vcap) {
         size_t vcap = (cap + 7) / 8;
@@ -292,7 +294,7 @@ sl_status sli_colbuilder_append_str(sli_colbuilder *b, const char *p, size_t len
     if (b->col.bytes_len + len > b->bytes_cap || !b->col.bytes) {
         size_t cap = b->bytes_cap ? b->bytes_cap : 4096;
         while (cap < b->col.bytes_len + len) cap *= 2;
-        char *nb = sli_buf_realloc(b->col.bytes, b->bytes_cap, cap);
+        char *nb = sli_buf_realloc_uninit(b->col.bytes, b->bytes_cap, cap);
         if (!nb) return SL_ERR_NOMEM;
         b->col.bytes = nb;
         b->bytes_cap = cap;

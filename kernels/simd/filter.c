@@ -306,28 +306,39 @@ SLI_FILTER_TYPES(GATHER_BLOCK)
 
 /* ---- the block loop -------------------------------------------------------------- */
 
+/* The test of a range kernel, next to the sl_cmp operators: c <= x <= hi. */
+#define OP_RANGE SL_CMP_COUNT
+
 /*
- * Stamps cmp_<tn>(a, b, c, sel, n, out, op): b == NULL compares with c. Full
- * blocks of dense rows compare in place; selected rows are gathered into va/vb.
- * The partial last block is gathered too, with its row numbers, and compacted
- * into a local buffer first (out may be shorter than a whole block there).
+ * Stamps test_<tn>, a block's mask for op (OP_RANGE: both bounds' masks of
+ * the same values, loaded once after inlining), and cmp_<tn>(a, b, c, hi,
+ * sel, n, out, op): b == NULL compares with c. Full blocks of dense rows
+ * are tested in place; selected rows are gathered into va/vb. The partial
+ * last block is gathered too, with its row numbers, and compacted into a
+ * local buffer first (out may be shorter than a whole block there). op is
+ * a constant in every caller, so the test's choice folds away.
  */
 #define STAMP_BLOCKS(tn, T)                                                                                  \
-    SLI_INLINE size_t cmp_##tn(const T *a, const T *b, T c, const uint32_t *sel, size_t n, uint32_t *out,    \
-                               int op)                                                                       \
+    SLI_INLINE uint64_t test_##tn(const T *x, const T *y, T c, T hi, int op)                                 \
+    {                                                                                                        \
+        if (op == OP_RANGE) return mask_##tn(x, NULL, c, SL_CMP_GE) & mask_##tn(x, NULL, hi, SL_CMP_LE);     \
+        return mask_##tn(x, y, c, op);                                                                       \
+    }                                                                                                        \
+    SLI_INLINE size_t cmp_##tn(const T *a, const T *b, T c, T hi, const uint32_t *sel, size_t n,             \
+                               uint32_t *out, int op)                                                        \
     {                                                                                                        \
         size_t k = 0, i = 0;                                                                                 \
         T va[SLI_BLOCK] __attribute__((aligned(64)));                                                        \
         T vb[SLI_BLOCK] __attribute__((aligned(64)));                                                        \
         if (sel == NULL) {                                                                                   \
             for (; i + SLI_BLOCK <= n; i += SLI_BLOCK)                                                       \
-                k = sli_emit_dense(out, k, (uint32_t)i, mask_##tn(a + i, b ? b + i : NULL, c, op));          \
+                k = sli_emit_dense(out, k, (uint32_t)i, test_##tn(a + i, b ? b + i : NULL, c, hi, op));      \
         } else {                                                                                             \
             for (; i + SLI_BLOCK <= n; i += SLI_BLOCK) {                                                     \
                 const uint32_t *rows = sel + i;                                                              \
                 gather_block_##tn(va, a, rows);                                                              \
                 if (b) gather_block_##tn(vb, b, rows);                                                       \
-                k = sli_emit_rows(out, k, rows, mask_##tn(va, b ? vb : NULL, c, op));                        \
+                k = sli_emit_rows(out, k, rows, test_##tn(va, b ? vb : NULL, c, hi, op));                    \
             }                                                                                                \
         }                                                                                                    \
         if (i < n) {                                                                                         \
@@ -342,7 +353,7 @@ SLI_FILTER_TYPES(GATHER_BLOCK)
                 if (b) vb[j] = b[rows[j]];                                                                   \
             }                                                                                                \
             memset(rows + r, 0, (SLI_BLOCK - r) * sizeof rows[0]);                                           \
-            uint64_t m = mask_##tn(va, b ? vb : NULL, c, op) & sli_low_bits(r);                              \
+            uint64_t m = test_##tn(va, b ? vb : NULL, c, hi, op) & sli_low_bits(r);                          \
             size_t t = sli_emit_rows(part, 0, rows, m);                                                      \
             memcpy(out + k, part, t * sizeof part[0]);                                                       \
             k += t;                                                                                          \
@@ -351,45 +362,11 @@ SLI_FILTER_TYPES(GATHER_BLOCK)
     }
 SLI_FILTER_TYPES(STAMP_BLOCKS)
 
-/*
- * Stamps range_<tn>(v, lo, hi, sel, n, out): a block's mask is the >= lo
- * mask and the <= hi mask of the same values (loaded once after inlining),
- * compacted once. Block handling as in cmp_<tn>.
- */
+/* range_<tn>(v, lo, hi, ...): the block loop with the range test. */
 #define STAMP_RANGE(tn, T)                                                                                   \
-    SLI_INLINE uint64_t range_mask_##tn(const T *x, T lo, T hi)                                              \
-    {                                                                                                        \
-        return mask_##tn(x, NULL, lo, SL_CMP_GE) & mask_##tn(x, NULL, hi, SL_CMP_LE);                        \
-    }                                                                                                        \
     static size_t range_##tn(const T *restrict v, T lo, T hi, const uint32_t *sel, size_t n, uint32_t *out)  \
     {                                                                                                        \
-        size_t k = 0, i = 0;                                                                                 \
-        T va[SLI_BLOCK] __attribute__((aligned(64)));                                                        \
-        if (sel == NULL) {                                                                                   \
-            for (; i + SLI_BLOCK <= n; i += SLI_BLOCK)                                                       \
-                k = sli_emit_dense(out, k, (uint32_t)i, range_mask_##tn(v + i, lo, hi));                     \
-        } else {                                                                                             \
-            for (; i + SLI_BLOCK <= n; i += SLI_BLOCK) {                                                     \
-                const uint32_t *rows = sel + i;                                                              \
-                gather_block_##tn(va, v, rows);                                                              \
-                k = sli_emit_rows(out, k, rows, range_mask_##tn(va, lo, hi));                                \
-            }                                                                                                \
-        }                                                                                                    \
-        if (i < n) {                                                                                         \
-            size_t r = n - i;                                                                                \
-            uint32_t rows[SLI_BLOCK] __attribute__((aligned(64)));                                           \
-            uint32_t part[SLI_BLOCK + 16] __attribute__((aligned(64)));                                      \
-            memset(va, 0, sizeof va);                                                                        \
-            for (size_t j = 0; j < r; j++) {                                                                 \
-                rows[j] = sel ? sel[i + j] : (uint32_t)(i + j);                                              \
-                va[j] = v[rows[j]];                                                                          \
-            }                                                                                                \
-            memset(rows + r, 0, (SLI_BLOCK - r) * sizeof rows[0]);                                           \
-            size_t t = sli_emit_rows(part, 0, rows, range_mask_##tn(va, lo, hi) & sli_low_bits(r));          \
-            memcpy(out + k, part, t * sizeof part[0]);                                                       \
-            k += t;                                                                                          \
-        }                                                                                                    \
-        return k;                                                                                            \
+        return cmp_##tn(v, NULL, lo, hi, sel, n, out, OP_RANGE);                                             \
     }
 SLI_FILTER_TYPES(STAMP_RANGE)
 
@@ -398,12 +375,12 @@ SLI_FILTER_TYPES(STAMP_RANGE)
     static size_t cmp_const_##tn##_##opn(const T *restrict v, T c, const uint32_t *sel, size_t n,            \
                                          uint32_t *out)                                                      \
     {                                                                                                        \
-        return cmp_##tn(v, NULL, c, sel, n, out, OPC);                                                       \
+        return cmp_##tn(v, NULL, c, c, sel, n, out, OPC);                                                    \
     }                                                                                                        \
     static size_t cmp_col_##tn##_##opn(const T *restrict a, const T *restrict b, const uint32_t *sel,        \
                                        size_t n, uint32_t *out)                                              \
     {                                                                                                        \
-        return cmp_##tn(a, b, (T)0, sel, n, out, OPC);                                                       \
+        return cmp_##tn(a, b, (T)0, (T)0, sel, n, out, OPC);                                                 \
     }
 /* clang-format off */
 #define STAMP_TYPE(tn, T)                                                                                    \

@@ -415,6 +415,7 @@ static void describe(const sli_physical *ph, size_t threads, const sli_profile *
                 if (k == p->nops) {
                     sli_sbuf_printf(out, ", memory ");
                     put_size(out, pp->sink_bytes);
+                    if (pp->sink_note[0]) sli_sbuf_printf(out, ", %s", pp->sink_note);
                 }
                 sli_sbuf_printf(out, ")");
             }
@@ -484,6 +485,10 @@ void sli_physical_profile_json(const sli_physical *ph, const sli_profile *pf, sl
             if (k == p->nops) {
                 sli_sbuf_printf(out, ", ");
                 json_ms(out, "finish_ms", pp->finish_ns);
+                if (pp->sink_note[0]) {
+                    sli_sbuf_printf(out, ", \"table\": ");
+                    sli_prof_put_json_str(out, pp->sink_note, strlen(pp->sink_note));
+                }
             }
             sli_sbuf_printf(out, ", \"memory_bytes\": %llu}",
                             (unsigned long long)(k == p->nops ? pp->sink_bytes : 0));

@@ -1343,8 +1343,10 @@ static sl_status run_pipeline_measured(sl_context *ctx, const sli_pipeline *p, p
     pp->units_skipped = ps.units_skipped;
     if (out->table)
         pp->sink_rows = out->table->rows;
-    else if (out->jt)
+    else if (out->jt) {
         pp->sink_rows = out->jt->rows;
+        sli_join_table_describe(out->jt, pp->sink_note, sizeof pp->sink_note);
+    }
     if (stats) {
         stats->vectors += ps.vectors;
         stats->rows_in += ps.rows_in;

@@ -10,8 +10,8 @@
 #include "buffer.h"
 #include "workers.h"
 
-/* A range of at most this many keys always qualifies (a 256 KiB array)... */
-#define DENSE_MIN_SPAN ((uint64_t)1 << 16)
+/* A range of at most this many keys always qualifies (a 1 MiB array, within L2)... */
+#define DENSE_MIN_SPAN ((uint64_t)1 << 18)
 /* ...and a larger one when it holds at most this many entries per row, so
  * the array (4 bytes an entry) stays within the 32 bytes a row a hash table
  * of the same rows takes with its directory, hashes and partition moves. */
@@ -99,7 +99,7 @@ bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
     if (!span_qualifies(span, jt->rows)) return false;
 
     uint32_t *d = sli_buf_alloc_uninit((span + 1) * sizeof *d);
-    size_t nw = team && team->nworkers > 1 && span >= DENSE_MIN_SPAN ? team->nworkers : 1;
+    size_t nw = team && team->nworkers > 1 && span > FAR_ENTRIES ? team->nworkers : 1;
     bool *repeat = calloc(nw, sizeof *repeat);
     if (!d || !repeat) {
         sli_buf_free(d);

@@ -4,6 +4,7 @@
  */
 #include "join_table.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -480,6 +481,16 @@ void sli_join_table_free(sli_join_table *jt)
     free(jt->pmask);
     free(jt->prow);
     memset(jt, 0, sizeof *jt);
+}
+
+void sli_join_table_describe(const sli_join_table *jt, char *buf, size_t cap)
+{
+    if (jt->dense) {
+        snprintf(buf, cap, "direct-indexed over %llu key values", (unsigned long long)jt->dense_span);
+        return;
+    }
+    snprintf(buf, cap, "hash table in %zu partition(s)%s%s", (size_t)1 << jt->pbits,
+             jt->unique ? ", unique keys" : "", jt->bloom ? ", bloom filter" : "");
 }
 
 /* Loads one word of every cache line of [p, p + bytes); returns their sum so

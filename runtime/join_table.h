@@ -119,6 +119,13 @@ void sli_join_table_warm(const sli_join_table *jt, uint32_t part);
 void sli_join_table_free(sli_join_table *jt);
 
 /**
+ * Writes how a finished table is laid out, for EXPLAIN ANALYZE: "direct-
+ * indexed over N key values", or "hash table in P partition(s)" with ",
+ * unique keys" and ", bloom filter" when they apply. Truncates at cap.
+ */
+void sli_join_table_describe(const sli_join_table *jt, char *buf, size_t cap);
+
+/**
  * Test hooks (not thread-safe; set them before running a query):
  * partition the directory when the build side has more than 2 * rows rows,
  * aiming at `rows` rows per partition (0 restores the default, 8192).
@@ -130,7 +137,7 @@ void sli_join_set_bloom(int mode);
 
 /**
  * Direct-indexed tables (join_dense.h): -1 automatic (the default: unique
- * keys in a range of at most 64K values or 8 per row), 0 never (always the
+ * keys in a range of at most 256K values or 8 per row), 0 never (always the
  * hash directory), 1 whenever the keys are unique and span at most 16M values.
  */
 void sli_join_set_dense(int mode);

@@ -275,6 +275,11 @@ static void check_table_dense(size_t n, size_t width, bool unique, int nulls, si
         assert_int_equal(jt.unique, unique);
         assert_int_equal(jt.rows, n);
         assert_int_equal(jt.dense != NULL, dense && mode == -1);
+        char how[96]; /* what EXPLAIN ANALYZE prints for the build */
+        sli_join_table_describe(&jt, how, sizeof how);
+        assert_int_equal(strncmp(how, "direct-indexed over ", 20) == 0, jt.dense != NULL);
+        assert_int_equal(strncmp(how, "hash table in ", 14) == 0, jt.dense == NULL);
+        if (!jt.dense) assert_int_equal(strstr(how, ", unique keys") != NULL, unique);
         for (int t = SLI_JOIN_INNER; t <= SLI_JOIN_ANTI; t++) check_probe(&jt, &b, dom, (sli_join_type)t);
         sli_join_table_free(&jt);
     }
@@ -283,7 +288,7 @@ static void check_table_dense(size_t n, size_t width, bool unique, int nulls, si
 }
 
 /* check_table_dense for a table that is not direct-indexed: keys repeat,
- * or they are too sparse (dom is past 8 values a row and 64K). */
+ * or they are too sparse (dom is past 8 values a row and 256K). */
 static void check_table(size_t n, size_t width, bool unique, int nulls, size_t part_rows, int64_t dom)
 {
     check_table_dense(n, width, unique, nulls, part_rows, dom, false);
@@ -359,7 +364,7 @@ static void test_table_dense(void **state)
     check_dense_edges(4, INT32_MIN, 70000, 1, 4, false);
     check_dense_edges(8, 10, 70000, 1, 2, true); /* a repeated key: hashed instead */
     check_dense_edges(8, 10, 500, 1, 1, true);
-    check_dense_edges(8, -5, 9000, 10, 1, false); /* 10 values a row, past 64K: hashed */
+    check_dense_edges(8, -5, 9000, 40, 1, false); /* 40 values a row, past 256K: hashed */
 }
 
 static void test_table_duplicates(void **state)

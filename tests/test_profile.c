@@ -213,6 +213,8 @@ static void check_profile(size_t threads)
     assert_int_equal(a, n_ow);
     assert_int_equal(b, n_ow);
     assert_non_null(strstr(line, ", memory "));
+    /* the filtered orders' keys are unique and dense: an array indexed by the key */
+    assert_non_null(strstr(line, ", direct-indexed over "));
     find_line(text, "  source  scan lineitem", line, sizeof line);
     line_rows(line, "(rows read ", &a, &b);
     assert_int_equal(a, n_lineitem);

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # gpu-bundle.sh — builds what bench/gpu/check.sh needs on a machine that has
 # no network and none of our Debian packages: a Release build of `sluice` and
-# of the OpenCL test binaries (tests/test_ocl*), plus every shared library
+# of the OpenCL test binaries (tests/test_ocl*), of the micro benchmarks
+# (bench/, when Google Benchmark is installed here), plus every shared library
 # they link other than glibc's own, so that they run on a newer glibc.
 #
 # Usage: scripts/gpu-bundle.sh [DIR]      (default bench/gpu/bundle, git-ignored)
-#   DIR/bin/       sluice and test_ocl*
+#   DIR/bin/       sluice, test_ocl* and sluice_bench_micro (if built)
 #   DIR/lib/       the shared libraries they link, under their sonames
 #   DIR/MANIFEST   commit, date, build machine, and every file with its size
 # Environment: BUNDLE_BUILD_DIR (default build/gpu-bundle), JOBS (default nproc),
@@ -21,12 +22,23 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 command -v cmake >/dev/null || { echo "gpu-bundle: cmake is needed" >&2; exit 1; }
 
-# Tests stay on: the OpenCL test binaries travel with the bundle.
+# Tests stay on: the OpenCL test binaries travel with the bundle. The micro
+# benchmarks come along when Google Benchmark is installed (bench/ needs it).
+micro=0
 if [ "${BUNDLE_NO_BUILD:-0}" != 1 ]; then
-    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_TESTS=ON >/dev/null
+    if cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_TESTS=ON -DSLUICE_BUILD_BENCH=ON \
+        >/dev/null 2>&1; then
+        micro=1
+    else
+        echo "gpu-bundle: no Google Benchmark here; the bundle leaves out the micro benchmarks"
+        cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_TESTS=ON -DSLUICE_BUILD_BENCH=OFF >/dev/null
+    fi
+elif [ -x "$build/bench/sluice_bench_micro" ]; then
+    micro=1
 fi
 # The OpenCL tests are whatever tests/test_ocl*.c exists now.
 targets=(sluice)
+[ "$micro" = 1 ] && targets+=(sluice_bench_micro)
 shopt -s nullglob
 for src in tests/test_ocl*.c; do
     targets+=("$(basename "$src" .c)")
@@ -40,7 +52,8 @@ fi
 rm -rf "$dir.tmp"
 mkdir -p "$dir.tmp/bin" "$dir.tmp/lib"
 for t in "${targets[@]}"; do
-    # sluice sits at the top of the build tree, the tests under tests/.
+    # sluice sits at the top of the build tree, the tests under tests/, the
+    # micro benchmarks under bench/.
     bin=$(find "$build" -maxdepth 2 -type f -name "$t" -perm -u+x | head -n 1)
     [ -n "$bin" ] || { echo "gpu-bundle: $t was not built" >&2; exit 1; }
     cp "$bin" "$dir.tmp/bin/$t"

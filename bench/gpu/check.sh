@@ -5,7 +5,9 @@
 # cores (all 13 queries in one `sluice run` process per device, so the tables
 # load twice in all), and writes a results table (ms per query, % of the GPU's
 # bandwidth bound, device name) to bench/results/gpu_check.{md,json} and to
-# $OUT when set.
+# $OUT when set. Then, when the bundle has them, the micro benchmarks run on
+# 1, 2, 4, ... threads up to the core count, into
+# bench/results/micro_<N>c.{md,json} (N cores).
 # See bench/gpu/README.md.
 #
 # Usage: bench/gpu/check.sh
@@ -24,6 +26,8 @@
 #                       its build tree's tests/)
 #   CHECK_OCL_TESTS=0   skip the OpenCL test binaries
 #   CHECK_STRICT=1      pass --strict with --device opencl
+#   CHECK_MICRO=0       skip the micro benchmarks
+#   CHECK_MICRO_S       seconds the micro benchmarks may take (default 240)
 #   GPU_BUNDLE          the bundle directory (default bench/gpu/bundle)
 #   SL_OPENCL_DEVICE    the OpenCL device (default: the first GPU, else device 0)
 # Exit status: 0 all passed; 1 a test failed or a query's GPU and CPU results
@@ -239,4 +243,33 @@ python3 "$root/bench/gpu/ssb_check.py" "${args[@]}" || rc=$?
 [ "$rc" = 0 ] || fail=1
 log "results: $results/gpu_check.md${OUT:+ and $OUT/gpu_check.md}"
 if [ "$rc" -ge 2 ]; then exit 2; fi
+
+# ---- 8. the micro benchmarks on every thread count -----------------------------------
+micro_bin=$(dirname "$sluice")/sluice_bench_micro
+if [ "${CHECK_MICRO:-1}" = 0 ]; then
+    log "micro benchmarks: skipped (CHECK_MICRO=0)"
+elif [ ! -x "$micro_bin" ]; then
+    log "micro benchmarks: no $micro_bin (the bundle has it when scripts/gpu-bundle.sh finds Google Benchmark)"
+else
+    cores=$(nproc 2>/dev/null || echo 1)
+    name=micro_${cores}c
+    log "micro benchmarks on 1..$cores threads (at most ${CHECK_MICRO_S:-240} s)"
+    mrc=0
+    timeout "${CHECK_MICRO_S:-240}" "$micro_bin" --benchmark_min_time=0.2 --benchmark_repetitions=3 \
+        --benchmark_display_aggregates_only=true --benchmark_out="$work/$name.json" \
+        --benchmark_out_format=json >"$work/$name.log" 2>&1 || mrc=$?
+    if [ "$mrc" = 0 ] && [ -s "$work/$name.json" ]; then
+        cp "$work/$name.json" "$results/$name.json"
+        python3 "$root/bench/summarize_micro.py" "$results/$name.json" "$results/$name.md" --no-targets \
+            --commit "$commit" --by "bench/gpu/check.sh on $cores cores" || mrc=1
+        [ -n "${OUT:-}" ] && mkdir -p "$OUT" && cp "$results/$name.json" "$results/$name.md" "$OUT/"
+        log "micro benchmarks: $results/$name.md"
+        grep '^| engine/\|^| bandwidth/' "$results/$name.md" | cut -d'|' -f2-7,12 | sed 's/^/    /'
+    else
+        log "micro benchmarks FAILED (exit $mrc$([ "$mrc" = 124 ] && echo ", timed out")):"
+        tail -n 20 "$work/$name.log" | sed 's/^/    /'
+        [ -n "${OUT:-}" ] && mkdir -p "$OUT" && cp "$work/$name.log" "$OUT/"
+        fail=1
+    fi
+fi
 exit "$fail"

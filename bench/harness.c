@@ -102,6 +102,12 @@ sli_bench_query *sli_bench_query_create(const char *plan, char *err, size_t cap)
         free(q);
         return sli_bench_fail(err, cap, "out of memory creating a context");
     }
+    /* these benchmarks measure the CPU kernels, whatever OpenCL device the
+     * machine has (the cost model could send a pipeline there) */
+    if (sl_context_set_device(q->ctx, SL_DEVICE_CPU, false) != SL_OK) {
+        sli_bench_query_free(q);
+        return sli_bench_fail(err, cap, "cannot keep the queries on the CPU");
+    }
     q->plan = plan;
     return q;
 }

@@ -84,6 +84,10 @@ if [ "${CHECK_OCL_TESTS:-1}" != 0 ]; then
     done
 fi
 shopt -u nullglob
+# the micro benchmarks (step 8), when the bundle has them
+micro_bin=$(dirname "$sluice")/sluice_bench_micro
+libs_for=("$sluice" ${tests[@]+"${tests[@]}"})
+[ -x "$micro_bin" ] && [ "${CHECK_MICRO:-1}" != 0 ] && libs_for+=("$micro_bin")
 
 # ---- shared libraries: the bundle's, only those the system lacks --------------
 # A library the system has (a newer libstdc++, the system's ICD loader) wins;
@@ -99,7 +103,7 @@ missing_libs() {
 added=()
 for _ in 1 2 3 4 5 6; do
     new=0
-    for name in $(missing_libs "$sluice" ${tests[@]+"${tests[@]}"}); do
+    for name in $(missing_libs "${libs_for[@]}"); do
         if [ -e "$bundle/lib/$name" ] && [ ! -e "$libdir/$name" ]; then
             ln -s "$bundle/lib/$name" "$libdir/$name"
             added+=("$name")
@@ -108,7 +112,7 @@ for _ in 1 2 3 4 5 6; do
     done
     [ "$new" = 1 ] || break
 done
-still=$(missing_libs "$sluice" ${tests[@]+"${tests[@]}"} | tr '\n' ' ')
+still=$(missing_libs "${libs_for[@]}" | tr '\n' ' ')
 [ -z "$still" ] || die 2 "libraries neither the system nor $bundle/lib has: $still"
 export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 if [ ${#added[@]} -gt 0 ]; then
@@ -245,7 +249,6 @@ log "results: $results/gpu_check.md${OUT:+ and $OUT/gpu_check.md}"
 if [ "$rc" -ge 2 ]; then exit 2; fi
 
 # ---- 8. the micro benchmarks on every thread count -----------------------------------
-micro_bin=$(dirname "$sluice")/sluice_bench_micro
 if [ "${CHECK_MICRO:-1}" = 0 ]; then
     log "micro benchmarks: skipped (CHECK_MICRO=0)"
 elif [ ! -x "$micro_bin" ]; then

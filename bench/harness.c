@@ -169,6 +169,20 @@ static bool same_rows(const sl_result *got, const sl_result *expect, char *err, 
     return same;
 }
 
+/* With SLUICE_BENCH_PROFILE set: the query's EXPLAIN ANALYZE on this many
+ * threads, on standard error (once per thread count, outside the timing). */
+static void print_profile(const sli_bench_query *q, unsigned threads)
+{
+    sl_frame *f = sl_frame_from_plan(q->ctx, q->plan, "bench");
+    char *text = NULL;
+    if (f && sl_frame_explain_analyze(f, &text, NULL) == SL_OK)
+        fprintf(stderr, "-- EXPLAIN ANALYZE on %u thread(s):\n%s\n", threads, text);
+    else
+        fprintf(stderr, "-- EXPLAIN ANALYZE on %u thread(s) failed: %s\n", threads, sl_context_last_error(q->ctx));
+    free(text);
+    sl_frame_destroy(f);
+}
+
 int sli_bench_query_run(void *state, unsigned threads, char *err, size_t cap)
 {
     sli_bench_query *q = state;
@@ -187,6 +201,7 @@ int sli_bench_query_run(void *state, unsigned threads, char *err, size_t cap)
             q->checked |= bit;
         else
             sli_bench_fail(err, cap, "on %u threads: %s", threads, why);
+        if (ok && getenv("SLUICE_BENCH_PROFILE")) print_profile(q, threads);
     }
     sl_result_destroy(r);
     return ok ? 0 : 1;

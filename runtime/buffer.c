@@ -20,9 +20,16 @@
  * size, and whole cached blocks, are poisoned, so overruns of large buffers
  * are still caught.
  *
+ * Growing: a large block whose class no longer holds the new size moves
+ * into a block of the larger class. On Linux its pages are moved there with
+ * mremap (no bytes copied, no fresh pages faulted for the part that moves),
+ * for the _uninit call whose callers do not need the new part zeroed; else
+ * the bytes are copied.
+ *
  * One mutex guards `live` and the cache; zeroing, copying and mapping happen
  * outside it.
  */
+#define _GNU_SOURCE /* mremap, MREMAP_FIXED */
 #include "buffer.h"
 
 #include <malloc.h>
@@ -187,8 +194,10 @@ static void evict_for(size_t want)
 }
 
 /* A large block for `total` bytes whose bytes [zero_from, total) are zero,
- * charged to the budget. @return it, or NULL. */
-static void *large_alloc(size_t total, size_t zero_from)
+ * charged to the budget; *prior_clean (when not NULL) receives the offset
+ * from which the block had never been used before (0 for a fresh mapping).
+ * @return it, or NULL. */
+static void *large_alloc(size_t total, size_t zero_from, size_t *prior_clean)
 {
     int k = class_of(total);
     if (k < 0) return NULL;
@@ -207,6 +216,7 @@ static void *large_alloc(size_t total, size_t zero_from)
         return NULL;
     }
     UNPOISON(b.p, total);
+    if (prior_clean) *prior_clean = b.clean;
     if (zero_from < b.clean) memset(b.p + zero_from, 0, (b.clean < total ? b.clean : total) - zero_from);
     size_t clean = b.clean > total ? b.clean : total;
     pthread_mutex_lock(&lock);
@@ -236,7 +246,7 @@ static void *small_alloc(size_t total, size_t zero_from)
 static void *alloc_zeroed_from(size_t total, size_t zero_from)
 {
     if (total == 0) return NULL;
-    return total >= SLI_BUF_LARGE ? large_alloc(total, zero_from) : small_alloc(total, zero_from);
+    return total >= SLI_BUF_LARGE ? large_alloc(total, zero_from, NULL) : small_alloc(total, zero_from);
 }
 
 /* Whether p can be a large block (they are aligned to at least 1 MiB). */
@@ -254,6 +264,61 @@ void *sli_buf_alloc_uninit(size_t size)
 {
     size_t total = rounded(size);
     return alloc_zeroed_from(total, total);
+}
+
+#if defined(__linux__) && defined(MREMAP_FIXED) && defined(MREMAP_DONTUNMAP)
+#define CAN_MOVE_PAGES 1
+/* Moves the pages of [from, from + bytes) onto `to`, replacing what was
+ * mapped there; with keep, `from` stays mapped, empty (it reads as zero),
+ * so no other thread's mapping can land in its range meanwhile. */
+static bool remap(void *from, size_t bytes, void *to, bool keep)
+{
+    int flags = MREMAP_MAYMOVE | MREMAP_FIXED | (keep ? MREMAP_DONTUNMAP : 0);
+    return mremap(from, bytes, bytes, flags, to) != MAP_FAILED;
+}
+#endif
+
+/* Moves the pages of large block p (its whole class, a multiple of HUGE)
+ * to the start of the larger large block q, just handed out (q_clean: where
+ * q's never-used part began), and q's pages from there to p, through a
+ * scratch range: no bytes copied, and no range of p or q is ever unmapped
+ * (another thread could map something there). p then holds what q held and
+ * is freed into the cache as usual. @return false when p is not a live
+ * block of at least HUGE bytes or a move fails (a kernel without
+ * MREMAP_DONTUNMAP); p then holds what it held, q's first bytes may read as
+ * zero, and the caller copies. */
+static bool move_pages_into(void *p, char *q, size_t q_clean)
+{
+#ifdef CAN_MOVE_PAGES
+    pthread_mutex_lock(&lock);
+    live_entry *e = live_find((uintptr_t)p);
+    size_t bytes = e ? e->bytes : 0;
+    pthread_mutex_unlock(&lock);
+    if (bytes < HUGE) return false;
+    char *t = map_block(class_of(bytes)); /* aligned like p and q: huge pages move whole */
+    if (!t) return false;
+    if (!remap(q, bytes, t, true)) { /* q's first pages to the scratch range */
+        unmap_block(t, bytes);
+        return false;
+    }
+    if (!remap(p, bytes, q, true)) { /* p's pages to q; on failure q's go back */
+        if (!remap(t, bytes, q, false)) unmap_block(t, bytes);
+        return false;
+    }
+    bool moved = remap(t, bytes, p, false); /* q's old pages to p (else p reads as zero) */
+    if (!moved) unmap_block(t, bytes);
+    pthread_mutex_lock(&lock);
+    e = live_find((uintptr_t)p);
+    e->clean = moved ? (q_clean < bytes ? q_clean : bytes) : 0;
+    pthread_mutex_unlock(&lock);
+    sli_buf_free(p);
+    return true;
+#else
+    (void)p;
+    (void)q;
+    (void)q_clean;
+    return false;
+#endif
 }
 
 /* sli_buf_realloc (zero true) and sli_buf_realloc_uninit (false). */
@@ -276,8 +341,11 @@ static void *realloc_impl(void *p, size_t old_size, size_t new_size, bool zero)
             return p;
         }
     }
-    char *q = alloc_zeroed_from(total, zero ? keep : total);
+    size_t q_clean = 0;
+    bool large = total >= SLI_BUF_LARGE;
+    char *q = large ? large_alloc(total, zero ? keep : total, &q_clean) : small_alloc(total, zero ? keep : total);
     if (!q) return NULL;
+    if (!zero && large && keep >= HUGE && move_pages_into(p, q, q_clean)) return q;
     if (keep) memcpy(q, p, keep);
     sli_buf_free(p);
     return q;

@@ -24,6 +24,8 @@
  * the row PREFETCH_AHEAD rows on, so the misses overlap. */
 #define FAR_ENTRIES    ((uint64_t)1 << 18)
 #define PREFETCH_AHEAD 16
+/* Below this many rows one worker fills the array (a team run costs more). */
+#define PARALLEL_ROWS ((size_t)1 << 16)
 
 static int g_dense = -1;
 
@@ -50,22 +52,40 @@ typedef struct dense_job {
     bool *repeat; /**< per worker: found a key twice */
 } dense_job;
 
-/* Worker w clears its slice of the key range and enters the rows whose keys
- * fall in it. Every worker reads every key; the slice test picks a store
- * address rather than branching, so random keys cost no mispredictions. */
-#define FILL_SLICE(T)                                                                                        \
+/* Worker w clears its share of the array (the fill starts after every
+ * worker's clear has ended: a second team run). */
+static sl_status clear_worker(size_t w, void *arg)
+{
+    dense_job *j = arg;
+    uint64_t n = j->span + 1, lo = n / j->nw * w, hi = w + 1 == j->nw ? n : n / j->nw * (w + 1);
+    memset(j->d + lo, 0, (hi - lo) * sizeof *j->d);
+    return SL_OK;
+}
+
+/* Enters rows [lo, hi) in the array, each at its key (a NULL key goes to
+ * the last entry, which is cleared afterwards). With ATOMIC (several
+ * workers fill at once) each entry is swapped in, so two rows of one key
+ * never both see an empty entry and the repeat is always found; alone, a
+ * plain load and store do. The entry ahead is prefetched so the misses of a
+ * large array overlap. */
+#define FILL_ROWS(T, ATOMIC)                                                                                 \
     do {                                                                                                     \
         const T *restrict k = col->data;                                                                     \
-        for (size_t r = 0; r < rows; r++) {                                                                  \
-            if (r + ahead < rows) {                                                                          \
-                uint64_t y = (uint64_t)(int64_t)k[r + ahead] - base - lo;                                    \
-                __builtin_prefetch(&slice[y < len ? y : 0], 1);                                              \
+        for (size_t r = lo; r < hi; r++) {                                                                   \
+            if (r + ahead < hi) {                                                                            \
+                uint64_t y = (uint64_t)(int64_t)k[r + ahead] - base;                                         \
+                __builtin_prefetch(&d[y < span ? y : span], 1);                                              \
             }                                                                                                \
-            uint64_t x = (uint64_t)(int64_t)k[r] - base - lo;                                                \
-            bool in = x < len && (!valid || sli_valid(valid, r));                                            \
-            uint32_t *dst = in ? &slice[x] : &junk;                                                          \
-            repeat |= in & (*dst != 0);                                                                      \
-            *dst = (uint32_t)r + 1;                                                                          \
+            uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
+            if (x >= span || (valid && !sli_valid(valid, r))) x = span;                                      \
+            uint32_t old;                                                                                    \
+            if (ATOMIC)                                                                                      \
+                old = __atomic_exchange_n(&d[x], (uint32_t)r + 1, __ATOMIC_RELAXED);                         \
+            else {                                                                                           \
+                old = d[x];                                                                                  \
+                d[x] = (uint32_t)r + 1;                                                                      \
+            }                                                                                                \
+            repeat |= old != 0 && x != span;                                                                 \
         }                                                                                                    \
     } while (0)
 
@@ -75,16 +95,19 @@ static sl_status fill_worker(size_t w, void *arg)
     const sli_join_table *jt = j->jt;
     const sli_column *col = jt->cols[jt->ncols];
     const uint8_t *valid = col->validity;
-    uint64_t lo = j->span / j->nw * w, hi = w + 1 == j->nw ? j->span : j->span / j->nw * (w + 1);
-    uint64_t len = hi - lo, base = (uint64_t)jt->kmin;
-    uint32_t *slice = j->d + lo, junk = 0;
-    size_t rows = jt->rows, ahead = len > FAR_ENTRIES ? PREFETCH_AHEAD : rows;
-    bool repeat = false;
-    memset(slice, 0, len * sizeof *slice);
-    if (col->type.id == SL_TYPE_INT64)
-        FILL_SLICE(int64_t);
+    size_t lo = jt->rows / j->nw * w, hi = w + 1 == j->nw ? jt->rows : jt->rows / j->nw * (w + 1);
+    uint64_t span = j->span, base = (uint64_t)jt->kmin;
+    uint32_t *d = j->d;
+    size_t ahead = span > FAR_ENTRIES ? PREFETCH_AHEAD : hi;
+    bool repeat = false, is64 = col->type.id == SL_TYPE_INT64;
+    if (j->nw > 1 && is64)
+        FILL_ROWS(int64_t, 1);
+    else if (j->nw > 1)
+        FILL_ROWS(int32_t, 1);
+    else if (is64)
+        FILL_ROWS(int64_t, 0);
     else
-        FILL_SLICE(int32_t);
+        FILL_ROWS(int32_t, 0);
     j->repeat[w] = repeat;
     return SL_OK;
 }
@@ -99,7 +122,7 @@ bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
     if (!span_qualifies(span, jt->rows)) return false;
 
     uint32_t *d = sli_buf_alloc_uninit((span + 1) * sizeof *d);
-    size_t nw = team && team->nworkers > 1 && span > FAR_ENTRIES ? team->nworkers : 1;
+    size_t nw = team && team->nworkers > 1 && jt->rows >= PARALLEL_ROWS ? team->nworkers : 1;
     bool *repeat = calloc(nw, sizeof *repeat);
     if (!d || !repeat) {
         sli_buf_free(d);
@@ -107,7 +130,8 @@ bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
         return false;
     }
     dense_job job = {jt, d, span, nw, repeat};
-    sl_status s = nw > 1 ? sli_team_run(team, fill_worker, &job) : fill_worker(0, &job);
+    sl_status s = nw > 1 ? sli_team_run(team, clear_worker, &job) : clear_worker(0, &job);
+    if (s == SL_OK) s = nw > 1 ? sli_team_run(team, fill_worker, &job) : fill_worker(0, &job);
     bool ok = s == SL_OK;
     for (size_t w = 0; w < nw; w++) ok &= !repeat[w];
     free(repeat);

@@ -12,9 +12,10 @@
  * branch, a hash or a key comparison (the index is the key). The build rows
  * stay in their input order.
  *
- * The array is filled by a team of workers, each owning a slice of the key
- * range (so no two write one entry, without atomics); a repeated key stops
- * the attempt and the table is built as a hash table instead.
+ * The array is filled by a team of workers, each entering a share of the
+ * rows with an atomic exchange (the entry's old value shows a key seen
+ * before); a repeated key stops the attempt and the table is built as a
+ * hash table instead.
  *
  * Thread safety: building belongs to one thread (and its team); a finished
  * array is read-only and may be probed by several threads.

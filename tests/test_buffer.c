@@ -2,8 +2,8 @@
  * test_buffer.c — tests of aligned buffers and the large-block cache
  * (runtime/buffer.h): reuse of freed large blocks, zeroing of reused and
  * regrown memory, memory-budget accounting across reuse, the cache's bound,
- * reallocation across size classes, and many threads allocating and
- * freeing at once.
+ * reallocation across size classes (bytes copied, or pages moved), and
+ * many threads allocating and freeing at once.
  */
 /* cmocka.h needs these first, in this order */
 /* clang-format off */
@@ -156,6 +156,49 @@ static void test_realloc_in_place_and_across(void **state)
     sli_buf_free(v);
 }
 
+/* Growing with realloc_uninit moves a large block's pages instead of its
+ * bytes (on Linux) and hands the grown-into block's old pages to the old
+ * block, which goes to the cache: contents, zeroing and the cache agree. */
+static void test_realloc_uninit_moves_pages(void **state)
+{
+    (void)state;
+    /* a dirty 8 MiB block waits in the cache */
+    unsigned char *x = sli_buf_alloc(8 * MIB - 4096);
+    assert_non_null(x);
+    memset(x, 0xee, 8 * MIB - 4096);
+    sli_buf_free(x);
+    size_t n = 3 * MIB;
+    unsigned char *p = sli_buf_alloc_uninit(n);
+    assert_non_null(p);
+    for (size_t i = 0; i < n; i++) p[i] = (unsigned char)(i * 13 + 1);
+    unsigned char *q = sli_buf_realloc_uninit(p, n, 7 * MIB);
+    assert_non_null(q);
+    assert_ptr_equal(q, x); /* the cached block */
+    for (size_t i = 0; i < n; i++)
+        if (q[i] != (unsigned char)(i * 13 + 1)) fail_msg("byte %zu moved wrong", i);
+    memset(q + n, 0x11, 7 * MIB - n); /* the grown part is writable */
+    /* the old 4 MiB block is cached now, holding what the 8 MiB one held:
+     * handed out zeroed, it reads as zero; uninit, it is writable */
+    assert_int_equal(sli_buf_cache_bytes(), 4 * MIB);
+    unsigned char *z = sli_buf_alloc(4 * MIB - 4096);
+    assert_ptr_equal(z, p);
+    assert_true(zero_range(z, 0, 4 * MIB - 4096 + SLI_PADDING));
+    memset(z, 0x22, 4 * MIB - 4096);
+    /* grown again, from a fresh mapping this time */
+    unsigned char *r = sli_buf_realloc_uninit(q, 7 * MIB, 13 * MIB);
+    assert_non_null(r);
+    assert_true(all_equal(r, n, 7 * MIB, 0x11));
+    assert_int_equal(r[0], 1);
+    assert_int_equal(r[n - 1], (unsigned char)((n - 1) * 13 + 1));
+    sli_buf_free(z);
+    sli_buf_free(r);
+    assert_int_equal(sli_buf_cache_bytes(), 4 * MIB + 8 * MIB + 16 * MIB);
+    unsigned char *w = sli_buf_alloc(8 * MIB - 4096); /* the 8 MiB block, zeroed */
+    assert_non_null(w);
+    assert_true(zero_range(w, 0, 8 * MIB - 4096 + SLI_PADDING));
+    sli_buf_free(w);
+}
+
 static void test_budget_with_reuse(void **state)
 {
     (void)state;
@@ -256,12 +299,15 @@ static void *work(void *arg)
                 held[slot] = NULL;
                 continue;
             }
-            unsigned char *g = sli_buf_realloc(held[slot], held_n[slot], held_n[slot] + n);
+            bool uninit = (x >> 21) & 1; /* moves pages when large enough */
+            unsigned char *g = uninit ? sli_buf_realloc_uninit(held[slot], held_n[slot], held_n[slot] + n)
+                                      : sli_buf_realloc(held[slot], held_n[slot], held_n[slot] + n);
             if (!g) {
                 w->ok = false;
                 break;
             }
-            w->ok = w->ok && g[0] == tag && zero_range(g, held_n[slot], held_n[slot] + n + SLI_PADDING);
+            w->ok = w->ok && g[0] == tag && g[held_n[slot] - 1] == tag &&
+                    (uninit || zero_range(g, held_n[slot], held_n[slot] + n + SLI_PADDING));
             held[slot] = g;
             held_n[slot] += n;
             memset(g, tag, held_n[slot]);
@@ -330,6 +376,7 @@ int main(void)
         cmocka_unit_test_setup(test_small_buffers, setup),
         cmocka_unit_test_setup(test_reuse_and_zeroing, setup),
         cmocka_unit_test_setup(test_realloc_in_place_and_across, setup),
+        cmocka_unit_test_setup(test_realloc_uninit_moves_pages, setup),
         cmocka_unit_test_setup(test_budget_with_reuse, setup),
         cmocka_unit_test_setup(test_cache_bound, setup),
         cmocka_unit_test_setup(test_threads, setup),

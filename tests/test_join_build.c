@@ -306,15 +306,17 @@ static void test_table_unique(void **state)
 }
 
 /* A direct-indexed table probed with keys far outside its range (the
- * subtraction of kmin wraps around), built by a team of `workers`. */
+ * subtraction of kmin wraps around), built by a team of `workers`; with
+ * nulls, every 7th build key is NULL (and matches nothing). */
 static void check_dense_edges(size_t width, int64_t base, size_t n, size_t stride, size_t workers,
-                              bool repeat)
+                              bool repeat, bool nulls)
 {
     build b = {n, width, 0, malloc(n * sizeof(int64_t)), calloc(n, 1)};
     assert_true(b.key && b.null);
     for (size_t i = 0; i < n; i++) /* 11 and n coprime: unique */
         b.key[i] = (int64_t)((uint64_t)base + (i * 11) % n * stride);
     if (repeat) b.key[n - 1] = b.key[n / 2];
+    for (size_t i = 0; nulls && i < n; i++) b.null[i] = i % 7 == 3;
     sli_team team;
     assert_int_equal(sli_team_init(&team, workers, NULL, SLI_NUMA_OFF, false), SL_OK);
     sli_join_table jt;
@@ -343,7 +345,7 @@ static void check_dense_edges(size_t width, int64_t base, size_t n, size_t strid
     const int64_t *payload = jt.cols[0]->data; /* each build row's original index */
     size_t matches = 0, want = 0;
     for (size_t i = 0; i < np; i++)
-        for (size_t r = 0; r < n; r++) want += b.key[r] == probe[i];
+        for (size_t r = 0; r < n; r++) want += b.key[r] == probe[i] && !b.null[r];
     assert_int_equal(sli_join_probe_start(&p, &jt, SLI_JOIN_INNER, &kv, NULL, np), SL_OK);
     for (size_t k; (k = sli_join_probe_next(&p, &jt, prow, brow)) > 0;)
         for (size_t i = 0; i < k; i++, matches++) assert_int_equal(b.key[payload[brow[i]]], probe[prow[i]]);
@@ -357,14 +359,16 @@ static void check_dense_edges(size_t width, int64_t base, size_t n, size_t strid
 static void test_table_dense(void **state)
 {
     (void)state;
-    check_dense_edges(8, -1000, 5000, 1, 1, false);
-    check_dense_edges(4, -1000, 5000, 1, 1, false);
-    check_dense_edges(8, INT64_MAX - 99999, 100000, 1, 3, false); /* filled by three workers */
-    check_dense_edges(8, INT64_MIN, 70000, 1, 2, false);
-    check_dense_edges(4, INT32_MIN, 70000, 1, 4, false);
-    check_dense_edges(8, 10, 70000, 1, 2, true); /* a repeated key: hashed instead */
-    check_dense_edges(8, 10, 500, 1, 1, true);
-    check_dense_edges(8, -5, 9000, 40, 1, false); /* 40 values a row, past 256K: hashed */
+    check_dense_edges(8, -1000, 5000, 1, 1, false, false);
+    check_dense_edges(4, -1000, 5000, 1, 1, false, false);
+    check_dense_edges(8, INT64_MAX - 99999, 100000, 1, 3, false, false); /* filled by three workers */
+    check_dense_edges(8, INT64_MIN, 70000, 1, 2, false, false);
+    check_dense_edges(4, INT32_MIN, 70000, 1, 4, false, false);
+    check_dense_edges(8, 10, 70000, 1, 2, true, false); /* a repeated key: hashed instead */
+    check_dense_edges(8, 10, 70000, 1, 2, false, true); /* NULL keys, filled by two workers */
+    check_dense_edges(4, 10, 70000, 1, 3, true, true);
+    check_dense_edges(8, 10, 500, 1, 1, true, false);
+    check_dense_edges(8, -5, 9000, 40, 1, false, false); /* 40 values a row, past 256K: hashed */
 }
 
 static void test_table_duplicates(void **state)

@@ -170,11 +170,16 @@ static bool same_rows(const sl_result *got, const sl_result *expect, char *err, 
 }
 
 /* With SLUICE_BENCH_PROFILE set: the query's EXPLAIN ANALYZE on this many
- * threads, on standard error (once per thread count, outside the timing). */
+ * threads, on standard error (once per thread count, outside the timing; of
+ * a second run, when the buffers of the first are cached as in the timed runs). */
 static void print_profile(const sli_bench_query *q, unsigned threads)
 {
     sl_frame *f = sl_frame_from_plan(q->ctx, q->plan, "bench");
     char *text = NULL;
+    if (f && sl_frame_explain_analyze(f, &text, NULL) == SL_OK) {
+        free(text);
+        text = NULL;
+    }
     if (f && sl_frame_explain_analyze(f, &text, NULL) == SL_OK)
         fprintf(stderr, "-- EXPLAIN ANALYZE on %u thread(s):\n%s\n", threads, text);
     else

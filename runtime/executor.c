@@ -16,6 +16,7 @@
 
 #include "agg_partition.h"
 #include "agg_table.h"
+#include "assemble.h"
 #include "buffer.h"
 #include "context.h"
 #include "eval.h"
@@ -832,10 +833,14 @@ static int cmp_seg(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Below this many rows the workers' output is put together by one thread. */
+#define ASSEMBLE_PARALLEL_ROWS ((size_t)1 << 16)
+
 /* Moves the rows of every worker's result or sort-input builders into worker
  * 0's, in the order of the morsels they came from, so the result does not
- * depend on how morsels were spread over workers. */
-static sl_status assemble_builders(par_run *pr)
+ * depend on how morsels were spread over workers. Fixed-width columns of a
+ * large output are copied by the team (assemble.h), the rest gathered here. */
+static sl_status assemble_builders(par_run *pr, const sli_team *team)
 {
     run *r0 = &pr->runs[0];
     size_t nb, nsegs = 0, k = 0;
@@ -860,24 +865,37 @@ static sl_status assemble_builders(par_run *pr)
                                   g + 1 < r->nsegs ? r->segs[g + 1].row : r->out_rows};
     }
     size_t total = 0;
+    sli_asm_seg *segs = NULL;
+    bool *copies = calloc(nb ? nb : 1, sizeof *copies);
+    if (!copies) s = SL_ERR_NOMEM;
     if (!s) {
         qsort(refs, nsegs, sizeof *refs, cmp_seg);
+        for (size_t g = 0; g < nsegs; g++) total += refs[g].end - refs[g].row;
         sli_colbuilder *dst = sink_builders(r0, &nb);
         for (size_t i = 0; i < nb; i++) sli_colbuilder_init(&dst[i], cols[i]->type);
+        bool any = false;
+        for (size_t i = 0; i < nb && pr->nw > 1 && total >= ASSEMBLE_PARALLEL_ROWS; i++)
+            any |= copies[i] = sli_assemble_copies(cols[i]->type);
+        if (any && !(segs = malloc(nsegs * sizeof *segs))) s = SL_ERR_NOMEM;
+        for (size_t g = 0, at = 0; any && !s && g < nsegs; at += refs[g].end - refs[g].row, g++)
+            segs[g] = (sli_asm_seg){refs[g].w, refs[g].row, refs[g].end, at};
+        if (any && !s) s = sli_assemble_fixed(team, cols, nb, copies, segs, nsegs, total, dst);
         for (size_t g = 0; g < nsegs && !s; g++) {
             const seg_ref *ref = &refs[g];
             for (size_t start = ref->row; start < ref->end && !s; start += SLI_VEC_SIZE) {
                 size_t n = ref->end - start < SLI_VEC_SIZE ? ref->end - start : SLI_VEC_SIZE;
                 for (size_t j = 0; j < n; j++) idx[j] = (uint32_t)(start + j);
                 for (size_t i = 0; i < nb && !s; i++) {
+                    if (copies[i]) continue;
                     sli_vec v;
                     sli_vec_gather_column(cols[ref->w * nb + i], idx, n, vals, valid, &v);
                     s = sli_append_vec(&dst[i], &v, NULL, n);
                 }
             }
-            total += ref->end - ref->row;
         }
     }
+    free(segs);
+    free(copies);
     r0->out_rows = total;
     for (size_t i = 0; cols && i < pr->nw * nb; i++) sli_column_free(cols[i]);
     free(cols);
@@ -956,7 +974,7 @@ typedef struct agg_merge_job {
     unsigned pbits;     /**< partitions: the workers' sli_agg_part ones, else MERGE_PBITS */
     uint32_t **ord;     /**< per worker: the groups of its table (or of its aggp.first) by partition */
     size_t **off;       /**< per worker: 2^pbits + 1 offsets into ord */
-    sli_table **tables; /**< per partition: its merged groups */
+    sli_table **tables; /**< per worker: the merged groups of its partitions */
 } agg_merge_job;
 
 /* The table of a worker whose groups are merged: aggp.first once it partitions its rows. */
@@ -990,8 +1008,11 @@ static sl_status agg_merge_prepare(size_t w, void *arg)
 }
 
 /* Phase 2, on each worker: partitions w, w + nw, ...: the rows every worker
- * buffered for it are aggregated and every worker's groups of it merged into
- * one cache-sized table, then finished. */
+ * buffered for it are aggregated and every worker's groups of it merged.
+ * The partitions hold disjoint keys, so one table takes them all, its slots
+ * emptied between partitions (sli_agg_hash_restart: a cache-sized working
+ * set) and its states sized after the first; finished once, into the
+ * worker's share of the output. */
 static sl_status agg_merge_parts(size_t w, void *arg)
 {
     agg_merge_job *j = arg;
@@ -1002,10 +1023,13 @@ static sl_status agg_merge_parts(size_t w, void *arg)
         if (pr->runs[v].aggp.active && pr->runs[v].aggp.rows.ncols > ncols)
             ncols = pr->runs[v].aggp.rows.ncols;
     sli_vec *cols = calloc(ncols + 1, sizeof *cols);
-    sl_status s = cols ? SL_OK : SL_ERR_NOMEM;
+    sli_agg_table t;
+    sl_status s = cols ? agg_init_like(n, &t) : SL_ERR_NOMEM;
+    bool made = s == SL_OK;
+    size_t expect = 0;
     for (size_t p = w; p < np && !s; p += pr->nw) {
-        sli_agg_table t;
-        s = agg_init_like(n, &t);
+        size_t g0 = t.ngroups;
+        if (g0 && !t.direct && (s = sli_agg_hash_restart(&t, expect))) break;
         for (size_t v = 0; v < pr->nw && !s; v++) {
             run *r = &pr->runs[v];
             if (r->aggp.active) s = sli_agg_part_aggregate(&r->aggp, &t, p, cols);
@@ -1013,9 +1037,14 @@ static sl_status agg_merge_parts(size_t w, void *arg)
                 s = sli_agg_table_merge_groups(&t, merged_table(r), j->ord[v] + j->off[v][p],
                                                j->off[v][p + 1] - j->off[v][p]);
         }
-        if (!s) s = sli_agg_table_finish(&t, &pr->wctx[w], n->names, &j->tables[p]);
-        sli_agg_table_free(&t);
+        expect = t.ngroups - g0;
+        if (!s && p == w && np > pr->nw) { /* room for this worker's partitions to come */
+            size_t mine = (np - w + pr->nw - 1) / pr->nw;
+            s = sli_agg_reserve(&t, expect * mine + expect * mine / 8 + SLI_VEC_SIZE);
+        }
     }
+    if (!s) s = sli_agg_table_finish(&t, &pr->wctx[w], n->names, &j->tables[w]);
+    if (made) sli_agg_table_free(&t);
     free(cols);
     if (s == SL_ERR_NOMEM) s = sli_nomem(&pr->wctx[w], "aggregate");
     return s;
@@ -1076,9 +1105,9 @@ static sl_status concat_tables(run *r, sli_table **parts, size_t np, sli_table *
  * (or no keys): worker 0's thread folds every table into a fresh one. Many,
  * or rows a worker scattered by partition (agg_partition.h): the team takes
  * the hash partitions in turn, aggregating every worker's buffered rows of a
- * partition and merging every worker's groups of it into one cache-sized
- * table; the partitions' tables are then concatenated. No row is aggregated
- * twice. */
+ * partition and merging every worker's groups of it into its table, a
+ * cache-sized working set at a time; the workers' tables are then
+ * concatenated. No row is aggregated twice. */
 static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out, bool last)
 {
     run *r0 = &pr->runs[0];
@@ -1095,7 +1124,7 @@ static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out, 
             j.pbits = r->aggp.rows.pbits; /* the same knob for every worker */
         }
     }
-    size_t np = (size_t)1 << j.pbits;
+    size_t np = pr->nw; /* output tables: one per worker */
     j.tables = calloc(np, sizeof(sli_table *));
     sl_status s = j.ord && j.off && j.tables ? SL_OK : nomem(r0, "aggregate");
     if (!s && (n->ngroups == 0 || (!partitioned && groups < MERGE_PARALLEL_GROUPS))) {
@@ -1211,7 +1240,7 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     if (!s) {
         switch (p->sink) {
         case SLI_SINK_RESULT:
-        case SLI_SINK_SORT: s = pr->runs[0].topk ? merge_topk(pr) : assemble_builders(pr); break;
+        case SLI_SINK_SORT: s = pr->runs[0].topk ? merge_topk(pr) : assemble_builders(pr, team); break;
         case SLI_SINK_BUILD: s = concat_build(pr); break;
         case SLI_SINK_AGG: s = merge_agg(pr, team, out, last); break;
         }

@@ -40,7 +40,7 @@ bool sli_assemble_copies(sl_type t);
  * w's column i is cols[w * nb + i] (columns of a type sli_assemble_copies
  * accepts). The segments must cover rows 0..total of the output exactly.
  * The team (NULL: this thread alone) copies the values.
- * @return SL_OK or SL_ERR_NOMEM (dst[i] then stays empty and initialized).
+ * @return SL_OK or SL_ERR_NOMEM (dst[i] is then left as it was).
  */
 sl_status sli_assemble_fixed(const struct sli_team *team, sli_column *const *cols, size_t nb,
                              const bool *copies, const sli_asm_seg *segs, size_t nsegs, size_t total,

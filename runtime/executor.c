@@ -908,21 +908,42 @@ static sl_status assemble_builders(par_run *pr, const sli_team *team)
 
 /* Appends the rows of every other worker's join build to worker 0's, worker
  * by worker: a join's output has no order to keep, and whole columns copy
- * faster than segments gathered row by row. */
-static sl_status concat_build(par_run *pr)
+ * faster than segments gathered row by row. A large build's fixed-width
+ * columns are copied into fresh columns by the team (assemble.h), worker
+ * 0's rows included; its strings are appended here. */
+static sl_status concat_build(par_run *pr, const sli_team *team)
 {
     run *r0 = &pr->runs[0];
-    size_t nb, more = 0;
+    size_t nb, more = 0, total = r0->out_rows;
     sli_colbuilder *dst = sink_builders(r0, &nb);
     for (size_t w = 1; w < pr->nw; w++) more += pr->runs[w].out_rows;
+    total += more;
+    bool *copies = calloc(nb ? nb : 1, sizeof *copies);
+    sli_column **cols = calloc(pr->nw * nb + 1, sizeof *cols);
+    sli_asm_seg *segs = malloc(pr->nw * sizeof *segs);
     sli_strview *views = sli_buf_alloc(SLI_VEC_SIZE * sizeof *views);
-    sl_status s = views ? SL_OK : SL_ERR_NOMEM;
-    for (size_t i = 0; i < nb && !s; i++) s = sli_colbuilder_reserve(&dst[i], more);
+    sl_status s = views && copies && cols && segs ? SL_OK : SL_ERR_NOMEM;
+    bool any = false;
+    for (size_t i = 0; i < nb && !s && total >= ASSEMBLE_PARALLEL_ROWS; i++)
+        any |= copies[i] = sli_assemble_copies(dst[i].col.type);
+    /* with copies: every worker's columns (worker 0's too) finished first */
+    for (size_t w = 0, at = 0; any && w < pr->nw && !s; w++) {
+        size_t n;
+        sli_colbuilder *src = sink_builders(&pr->runs[w], &n);
+        for (size_t i = 0; i < nb && !s; i++)
+            if ((w > 0 || copies[i]) && !(cols[w * nb + i] = sli_colbuilder_finish(&src[i]))) s = SL_ERR_NOMEM;
+        segs[w] = (sli_asm_seg){w, 0, pr->runs[w].out_rows, at};
+        at += pr->runs[w].out_rows;
+    }
+    if (any && !s) s = sli_assemble_fixed(team, cols, nb, copies, segs, pr->nw, total, dst);
+    for (size_t i = 0; i < nb && !s; i++)
+        if (!copies[i]) s = sli_colbuilder_reserve(&dst[i], more);
     for (size_t w = 1; w < pr->nw && !s; w++) {
         size_t n;
         sli_colbuilder *src = sink_builders(&pr->runs[w], &n);
         for (size_t i = 0; i < nb && !s; i++) {
-            sli_column *c = sli_colbuilder_finish(&src[i]);
+            if (copies[i]) continue;
+            sli_column *c = any ? cols[w * nb + i] : sli_colbuilder_finish(&src[i]);
             if (!c) s = SL_ERR_NOMEM;
             /* chunks start at multiples of the vector size: bitmaps stay byte-aligned */
             for (size_t start = 0; c && start < c->length && !s; start += SLI_VEC_SIZE) {
@@ -931,9 +952,13 @@ static sl_status concat_build(par_run *pr)
                 sli_vec_from_column(c, start, m, views, &v);
                 s = sli_append_vec(&dst[i], &v, NULL, m);
             }
-            sli_column_free(c);
+            if (!any) sli_column_free(c);
         }
     }
+    for (size_t k = 0; k < pr->nw * nb && cols; k++) sli_column_free(cols[k]);
+    free(cols);
+    free(segs);
+    free(copies);
     sli_buf_free(views);
     return s ? nomem(r0, "join build") : SL_OK;
 }
@@ -1241,7 +1266,7 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
         switch (p->sink) {
         case SLI_SINK_RESULT:
         case SLI_SINK_SORT: s = pr->runs[0].topk ? merge_topk(pr) : assemble_builders(pr, team); break;
-        case SLI_SINK_BUILD: s = concat_build(pr); break;
+        case SLI_SINK_BUILD: s = concat_build(pr, team); break;
         case SLI_SINK_AGG: s = merge_agg(pr, team, out, last); break;
         }
     }

@@ -19,6 +19,8 @@
 /* Build sides up to this many rows have their plain string columns dictionary-encoded. */
 #define SMALL_BUILD_ROWS 65536
 #define MAX_PBITS        10
+/* From this many build rows the team finds the key range. */
+#define PARALLEL_RANGE_ROWS ((size_t)1 << 16)
 
 static size_t g_part_rows = DEFAULT_PART_ROWS;
 static int g_bloom = -1;
@@ -309,20 +311,61 @@ sl_status sli_join_table_finish(sli_join_table *jt)
     return sli_join_table_finish_on(jt, NULL);
 }
 
-/* The least and greatest value of a single integer key (has_range). */
-static void key_range(sli_join_table *jt)
+typedef struct range_job {
+    const sli_column *k;
+    size_t nw;
+    int64_t *lo, *hi; /**< per worker */
+} range_job;
+
+/* Worker w: the least and greatest valid key of its share of the rows. */
+static sl_status range_worker(size_t w, void *arg)
+{
+    range_job *j = arg;
+    const sli_column *k = j->k;
+    size_t a = k->length / j->nw * w, b = w + 1 == j->nw ? k->length : k->length / j->nw * (w + 1);
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    bool wide = k->type.id == SL_TYPE_INT64;
+    for (size_t i = a; i < b; i++) {
+        if (!sli_valid(k->validity, i)) continue;
+        int64_t v = wide ? ((const int64_t *)k->data)[i] : ((const int32_t *)k->data)[i];
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    j->lo[w] = lo;
+    j->hi[w] = hi;
+    return SL_OK;
+}
+
+/* The least and greatest value of a single integer key (has_range), found
+ * by the team when the build is large. */
+static void key_range(sli_join_table *jt, const sli_team *team)
 {
     jt->has_range = false;
     if (jt->nkeys != 1) return;
     const sli_column *k = jt->cols[jt->ncols];
     sl_type_id t = k->type.id;
     if (t != SL_TYPE_INT32 && t != SL_TYPE_DATE32 && t != SL_TYPE_INT64) return;
+    int64_t one_lo, one_hi;
+    range_job j = {k, 1, &one_lo, &one_hi};
+    if (team && team->nworkers > 1 && k->length >= PARALLEL_RANGE_ROWS) {
+        j.nw = team->nworkers;
+        j.lo = malloc(j.nw * sizeof *j.lo);
+        j.hi = malloc(j.nw * sizeof *j.hi);
+        if (!j.lo || !j.hi || sli_team_run(team, range_worker, &j) != SL_OK) {
+            free(j.lo);
+            free(j.hi);
+            j = (range_job){k, 1, &one_lo, &one_hi};
+        }
+    }
+    if (j.nw == 1) range_worker(0, &j);
     int64_t lo = INT64_MAX, hi = INT64_MIN;
-    for (size_t i = 0; i < k->length; i++) {
-        if (!sli_valid(k->validity, i)) continue;
-        int64_t v = t == SL_TYPE_INT64 ? ((const int64_t *)k->data)[i] : ((const int32_t *)k->data)[i];
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
+    for (size_t w = 0; w < j.nw; w++) {
+        lo = j.lo[w] < lo ? j.lo[w] : lo;
+        hi = j.hi[w] > hi ? j.hi[w] : hi;
+    }
+    if (j.lo != &one_lo) {
+        free(j.lo);
+        free(j.hi);
     }
     jt->has_range = lo <= hi;
     jt->kmin = lo;
@@ -348,7 +391,7 @@ sl_status sli_join_table_finish_on(sli_join_table *jt, const sli_team *team)
      * keep the codes instead of copying every string (materialize.h). */
     for (size_t i = 0; i < jt->ncols && rows <= SMALL_BUILD_ROWS; i++)
         if (sli_column_dict_encode(jt->cols[i], rows) != SL_OK) return SL_ERR_NOMEM;
-    key_range(jt);
+    key_range(jt, team);
     if (sli_join_dense_build(jt, team)) return SL_OK;
 
     sl_status st = SL_ERR_NOMEM;

@@ -156,6 +156,12 @@ static void test_joins(void **state)
     same_everywhere("let f2 = table(\"f\").where(g = 1).select(id as id2, v as v2);\n"
                     "table(\"d\").join(f2, dk = id2).agg(count(*) as n, sum(v2) as sv)",
                     0, 1);
+    /* a build of every fact row (the preserved side of a left join probes;
+     * past the parallel concatenation's threshold), with NULLs and strings:
+     * its columns put together by the team */
+    same_everywhere("let f3 = table(\"f\").select(id as id3, v as v3, s as s3, g as g3);\n"
+                    "table(\"d\").join(f3, dk = id3, 'left').select(dk, v3, s3, g3, name)",
+                    1, DIM_ROWS);
 }
 
 static void test_aggregates(void **state)

@@ -776,6 +776,12 @@ typedef struct par_run {
     size_t *seq0;        /**< per partition: the sequence number of its first morsel */
     sli_pipe_prof *pp;   /**< profiling: the pipeline's measurements, or NULL */
     _Atomic bool failed; /**< a worker failed: the others stop taking morsels */
+    /* what each worker sets its run up from (run_init, on the worker) */
+    const sli_pipeline *p;
+    pipe_output *outs;
+    size_t hint_rows;
+    sli_op_prof *prof; /**< nw * nprof, or NULL */
+    size_t nprof;
 } par_run;
 
 static sl_status add_segment(run *r, size_t seq)
@@ -796,7 +802,10 @@ static sl_status par_worker(size_t w, void *arg)
     par_run *pr = arg;
     run *r = &pr->runs[w];
     scan_bufs b = {0};
-    sl_status s = scan_bufs_init(r, &b, pr->src, pr->colmap, pr->ncols);
+    /* Each worker sets its own run up: in parallel, and in its node's memory. */
+    sl_status s = run_init(r, &pr->wctx[w], pr->p, pr->outs, pr->hint_rows);
+    if (pr->prof) r->prof = pr->prof + w * pr->nprof;
+    if (!s) s = scan_bufs_init(r, &b, pr->src, pr->colmap, pr->ncols);
     sli_morsel m;
     while (!s && !atomic_load_explicit(&pr->failed, memory_order_relaxed) &&
            sli_morsel_next(pr->sched, w, &m)) {
@@ -1234,13 +1243,12 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     for (size_t w = 0; w < nw && !s; w++) {
         pr->wctx[w] = *ctx;
         sli_error_clear(&pr->wctx[w]);
-        s = run_init(&pr->runs[w], &pr->wctx[w], p, outs, pr->rows / nw + pr->morsel);
-        if (prof) pr->runs[w].prof = prof + w * nprof;
-        if (s) {
-            sli_error(ctx, s, "%s", pr->wctx[w].last_error);
-            for (size_t v = 0; v <= w; v++) pr->runs[v].ctx = ctx;
-        }
     }
+    pr->p = p;
+    pr->outs = outs;
+    pr->hint_rows = pr->rows / nw + pr->morsel;
+    pr->prof = prof;
+    pr->nprof = nprof;
     if (!s) {
         s = sli_team_run(team, par_worker, pr);
         bool reported = false;

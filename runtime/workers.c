@@ -58,13 +58,15 @@ void sli_team_free(sli_team *t)
 
 /* Pins the calling thread to one PU. Failure (a PU outside the process's
  * allowed set, as in a container) leaves the thread where it was. */
+static _Thread_local int bound_pu = -1; /* the PU this thread was last bound to here */
+
 static void bind_to(int pu)
 {
-    if (pu < 0 || pu >= CPU_SETSIZE) return;
+    if (pu < 0 || pu >= CPU_SETSIZE || pu == bound_pu) return; /* pooled threads keep their binding */
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(pu, &set);
-    (void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    bound_pu = pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0 ? pu : -1;
 }
 
 /*
@@ -129,6 +131,7 @@ sl_status sli_team_run(const sli_team *t, sli_team_fn fn, void *arg)
     atomic_store_explicit(&current_call, NULL, memory_order_relaxed);
     pthread_mutex_unlock(&team_lock);
     if (have_saved) (void)pthread_setaffinity_np(pthread_self(), sizeof saved, &saved);
+    bound_pu = -1; /* the caller's own affinity again (or whatever it was left with) */
     free(c.st);
     free((void *)c.done);
     return s;

@@ -16,9 +16,12 @@
 #include "workers.h"
 
 #define DEFAULT_PART_ROWS 8192
-/* Build sides up to this many rows have their plain string columns dictionary-encoded. */
+/* Build sides up to this many rows dictionary-encode each plain string
+ * column with at most a quarter as many values as rows... */
 #define SMALL_BUILD_ROWS 65536
-#define MAX_PBITS        10
+/* ...and every one when the build has at most this many rows. */
+#define DICT_ANY_ROWS 1024
+#define MAX_PBITS     10
 /* From this many build rows the team finds the key range. */
 #define PARALLEL_RANGE_ROWS ((size_t)1 << 16)
 
@@ -388,9 +391,13 @@ sl_status sli_join_table_finish_on(sli_join_table *jt, const sli_team *team)
     jt->rows = rows;
     /* A small build's plain strings (a dimension's names) become dictionary
      * codes: the probes then gather 4-byte codes, and the builders after them
-     * keep the codes instead of copying every string (materialize.h). */
+     * keep the codes instead of copying every string (materialize.h). Past a
+     * few rows, only columns with at most a quarter as many values as rows:
+     * a column of (nearly) unique strings (names, addresses, comments) would
+     * be hashed and copied whole for no gain, and its encoding stops early. */
+    size_t max_distinct = rows <= DICT_ANY_ROWS ? rows : rows / 4;
     for (size_t i = 0; i < jt->ncols && rows <= SMALL_BUILD_ROWS; i++)
-        if (sli_column_dict_encode(jt->cols[i], rows) != SL_OK) return SL_ERR_NOMEM;
+        if (sli_column_dict_encode(jt->cols[i], max_distinct) != SL_OK) return SL_ERR_NOMEM;
     key_range(jt, team);
     if (sli_join_dense_build(jt, team)) return SL_OK;
 

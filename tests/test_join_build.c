@@ -23,6 +23,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -398,12 +399,65 @@ static void test_table_empty(void **state)
     free(b.null);
 }
 
+/* A build's string payloads become dictionary codes when the build is
+ * small, except, past 1024 rows, a column with more than a quarter as many
+ * values as rows (nearly unique strings gain nothing from codes). */
+static void check_string_payloads(size_t n, bool few_coded, bool unique_coded)
+{
+    sl_type st = {SL_TYPE_UTF8, 0, 0}, kt = {SL_TYPE_INT64, 0, 0};
+    sl_type vt[2] = {st, st};
+    sli_join_table jt;
+    assert_int_equal(sli_join_table_init(&jt, vt, 2, &kt, 1), SL_OK);
+    char *text = malloc(n * 32);
+    sli_strview *few = malloc(SLI_VEC_SIZE * sizeof *few), *uniq = malloc(SLI_VEC_SIZE * sizeof *uniq);
+    int64_t *keys = malloc(SLI_VEC_SIZE * sizeof *keys);
+    assert_true(text && few && uniq && keys);
+    for (size_t start = 0; start < n; start += SLI_VEC_SIZE) {
+        size_t m = n - start < SLI_VEC_SIZE ? n - start : SLI_VEC_SIZE;
+        for (size_t i = 0; i < m; i++) {
+            size_t r = start + i;
+            char *u = text + r * 32;
+            int len = snprintf(u, 32, "name%zu", r);
+            uniq[i] = (sli_strview){u, (uint32_t)len};
+            few[i] = (sli_strview){r % 3 ? "red" : "blue", r % 3 ? 3u : 4u};
+            keys[i] = (int64_t)r;
+        }
+        sli_vec pv[2] = {{st, few, NULL, NULL}, {st, uniq, NULL, NULL}}, kv = {kt, keys, NULL, NULL};
+        assert_int_equal(sli_join_table_append(&jt, pv, &kv, NULL, m), SL_OK);
+    }
+    assert_int_equal(sli_join_table_finish(&jt), SL_OK);
+    assert_int_equal(jt.cols[0]->dict != NULL, few_coded);
+    assert_int_equal(jt.cols[1]->dict != NULL, unique_coded);
+    for (size_t r = 0; r < n; r += 97) { /* the strings read back either way */
+        char want[32];
+        snprintf(want, sizeof want, "name%zu", r);
+        sli_strview got = sli_column_str(jt.cols[1], r);
+        assert_int_equal(got.len, strlen(want));
+        assert_memory_equal(got.ptr, want, got.len);
+        got = sli_column_str(jt.cols[0], r);
+        assert_int_equal(got.len, r % 3 ? 3 : 4);
+    }
+    sli_join_table_free(&jt);
+    free(text);
+    free(few);
+    free(uniq);
+    free(keys);
+}
+
+static void test_string_payloads(void **state)
+{
+    (void)state;
+    check_string_payloads(1000, true, true);    /* a dimension's few rows: all coded */
+    check_string_payloads(5000, true, false);   /* unique names stay plain */
+    check_string_payloads(70000, false, false); /* past 64K rows: no codes */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scatter),     cmocka_unit_test(test_table_unique),
         cmocka_unit_test(test_table_dense), cmocka_unit_test(test_table_duplicates),
-        cmocka_unit_test(test_table_empty),
+        cmocka_unit_test(test_table_empty), cmocka_unit_test(test_string_payloads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

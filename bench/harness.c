@@ -183,7 +183,8 @@ static void print_profile(const sli_bench_query *q, unsigned threads)
     if (f && sl_frame_explain_analyze(f, &text, NULL) == SL_OK)
         fprintf(stderr, "-- EXPLAIN ANALYZE on %u thread(s):\n%s\n", threads, text);
     else
-        fprintf(stderr, "-- EXPLAIN ANALYZE on %u thread(s) failed: %s\n", threads, sl_context_last_error(q->ctx));
+        fprintf(stderr, "-- EXPLAIN ANALYZE on %u thread(s) failed: %s\n", threads,
+                sl_context_last_error(q->ctx));
     free(text);
     sl_frame_destroy(f);
 }

@@ -343,7 +343,8 @@ static void *realloc_impl(void *p, size_t old_size, size_t new_size, bool zero)
     }
     size_t q_clean = 0;
     bool large = total >= SLI_BUF_LARGE;
-    char *q = large ? large_alloc(total, zero ? keep : total, &q_clean) : small_alloc(total, zero ? keep : total);
+    char *q =
+        large ? large_alloc(total, zero ? keep : total, &q_clean) : small_alloc(total, zero ? keep : total);
     if (!q) return NULL;
     if (!zero && large && keep >= HUGE && move_pages_into(p, q, q_clean)) return q;
     if (keep) memcpy(q, p, keep);

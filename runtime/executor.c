@@ -940,7 +940,8 @@ static sl_status concat_build(par_run *pr, const sli_team *team)
         size_t n;
         sli_colbuilder *src = sink_builders(&pr->runs[w], &n);
         for (size_t i = 0; i < nb && !s; i++)
-            if ((w > 0 || copies[i]) && !(cols[w * nb + i] = sli_colbuilder_finish(&src[i]))) s = SL_ERR_NOMEM;
+            if ((w > 0 || copies[i]) && !(cols[w * nb + i] = sli_colbuilder_finish(&src[i])))
+                s = SL_ERR_NOMEM;
         segs[w] = (sli_asm_seg){w, 0, pr->runs[w].out_rows, at};
         at += pr->runs[w].out_rows;
     }
@@ -1243,6 +1244,7 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     for (size_t w = 0; w < nw && !s; w++) {
         pr->wctx[w] = *ctx;
         sli_error_clear(&pr->wctx[w]);
+        if (prof) pr->runs[w].prof = prof + w * nprof; /* (again after the worker's run_init) */
     }
     pr->p = p;
     pr->outs = outs;
@@ -1268,6 +1270,9 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
                 pr->pp->morsels += pr->runs[w].morsels;
             }
         }
+        if (s && !reported) /* the team could not start */
+            s = s == SL_ERR_NOMEM ? sli_nomem(ctx, "pipeline")
+                                  : sli_error(ctx, s, "pipeline: cannot run its workers");
     }
     uint64_t t_finish = prof ? sli_prof_now() : 0;
     if (!s) {

@@ -1,6 +1,7 @@
 /*
- * assemble.c — parallel copy of fixed-width column segments into one
- * output column per column (see assemble.h).
+ * assemble.c — putting a parallel pipeline's output together: segments in
+ * order, builds worker by worker, fixed-width columns copied by the team
+ * (see assemble.h).
  */
 #include "assemble.h"
 
@@ -8,7 +9,11 @@
 #include <string.h>
 
 #include "buffer.h"
+#include "materialize.h"
 #include "workers.h"
+
+/* Below this many rows the output is put together by one thread. */
+#define PARALLEL_ROWS ((size_t)1 << 16)
 
 typedef struct asm_job {
     sli_column *const *cols;
@@ -100,5 +105,90 @@ sl_status sli_assemble_fixed(const sli_team *team, sli_column *const *cols, size
     }
     free(data);
     free(valid);
+    return s;
+}
+
+sl_status sli_assemble_segments(const sli_team *team, sli_column *const *cols, size_t nw, size_t nb,
+                                const sli_asm_seg *segs, size_t nsegs, sli_colbuilder *dst)
+{
+    size_t total = nsegs ? segs[nsegs - 1].at + segs[nsegs - 1].end - segs[nsegs - 1].row : 0;
+    bool *copies = calloc(nb ? nb : 1, sizeof *copies);
+    /* Segments start at any row, so their bitmaps need not be byte-aligned:
+     * the rest is gathered by index into scratch vectors. */
+    void *vals = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
+    uint8_t *valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
+    uint32_t *idx = sli_buf_alloc(SLI_VEC_SIZE * sizeof *idx);
+    sl_status s = copies && vals && valid && idx ? SL_OK : SL_ERR_NOMEM;
+    for (size_t i = 0; i < nb; i++) sli_colbuilder_init(&dst[i], cols[i]->type);
+    bool any = false;
+    for (size_t i = 0; i < nb && !s && nw > 1 && total >= PARALLEL_ROWS; i++)
+        any |= copies[i] = sli_assemble_copies(cols[i]->type);
+    if (any && !s) s = sli_assemble_fixed(team, cols, nb, copies, segs, nsegs, total, dst);
+    for (size_t g = 0; g < nsegs && !s; g++) {
+        const sli_asm_seg *sg = &segs[g];
+        for (size_t start = sg->row; start < sg->end && !s; start += SLI_VEC_SIZE) {
+            size_t n = sg->end - start < SLI_VEC_SIZE ? sg->end - start : SLI_VEC_SIZE;
+            for (size_t j = 0; j < n; j++) idx[j] = (uint32_t)(start + j);
+            for (size_t i = 0; i < nb && !s; i++) {
+                if (copies[i]) continue;
+                sli_vec v;
+                sli_vec_gather_column(cols[sg->w * nb + i], idx, n, vals, valid, &v);
+                s = sli_append_vec(&dst[i], &v, NULL, n);
+            }
+        }
+    }
+    free(copies);
+    sli_buf_free(vals);
+    sli_buf_free(valid);
+    sli_buf_free(idx);
+    return s;
+}
+
+sl_status sli_assemble_concat(const sli_team *team, sli_colbuilder *const *src, const size_t *rows, size_t nw,
+                              size_t nb)
+{
+    sli_colbuilder *dst = src[0];
+    size_t more = 0, total = rows[0];
+    for (size_t w = 1; w < nw; w++) more += rows[w];
+    total += more;
+    bool *copies = calloc(nb ? nb : 1, sizeof *copies);
+    sli_column **cols = calloc(nw * nb + 1, sizeof *cols);
+    sli_asm_seg *segs = malloc(nw * sizeof *segs);
+    sli_strview *views = sli_buf_alloc(SLI_VEC_SIZE * sizeof *views);
+    sl_status s = views && copies && cols && segs ? SL_OK : SL_ERR_NOMEM;
+    bool any = false;
+    for (size_t i = 0; i < nb && !s && total >= PARALLEL_ROWS; i++)
+        any |= copies[i] = sli_assemble_copies(dst[i].col.type);
+    /* with copies: every worker's columns (worker 0's too) finished first */
+    for (size_t w = 0, at = 0; any && w < nw && !s; w++) {
+        for (size_t i = 0; i < nb && !s; i++)
+            if ((w > 0 || copies[i]) && !(cols[w * nb + i] = sli_colbuilder_finish(&src[w][i])))
+                s = SL_ERR_NOMEM;
+        segs[w] = (sli_asm_seg){w, 0, rows[w], at};
+        at += rows[w];
+    }
+    if (any && !s) s = sli_assemble_fixed(team, cols, nb, copies, segs, nw, total, dst);
+    for (size_t i = 0; i < nb && !s; i++)
+        if (!copies[i]) s = sli_colbuilder_reserve(&dst[i], more);
+    for (size_t w = 1; w < nw && !s; w++) {
+        for (size_t i = 0; i < nb && !s; i++) {
+            if (copies[i]) continue;
+            sli_column *c = any ? cols[w * nb + i] : sli_colbuilder_finish(&src[w][i]);
+            if (!c) s = SL_ERR_NOMEM;
+            /* chunks start at multiples of the vector size: bitmaps stay byte-aligned */
+            for (size_t start = 0; c && start < c->length && !s; start += SLI_VEC_SIZE) {
+                size_t m = c->length - start < SLI_VEC_SIZE ? c->length - start : SLI_VEC_SIZE;
+                sli_vec v;
+                sli_vec_from_column(c, start, m, views, &v);
+                s = sli_append_vec(&dst[i], &v, NULL, m);
+            }
+            if (!any) sli_column_free(c);
+        }
+    }
+    for (size_t k = 0; k < nw * nb && cols; k++) sli_column_free(cols[k]);
+    free(cols);
+    free(segs);
+    free(copies);
+    sli_buf_free(views);
     return s;
 }

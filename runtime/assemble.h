@@ -12,6 +12,9 @@
  * only for columns that hold a NULL. utf8 columns (offsets into per-worker
  * byte arrays, or dictionary codes) stay with the caller's serial path.
  *
+ * sli_assemble_segments and sli_assemble_concat are the two uses: a result
+ * or sort input in morsel order, and a join build worker by worker.
+ *
  * Thread safety: one call at a time per output; the team's workers write
  * disjoint rows.
  */
@@ -45,5 +48,28 @@ bool sli_assemble_copies(sl_type t);
 sl_status sli_assemble_fixed(const struct sli_team *team, sli_column *const *cols, size_t nb,
                              const bool *copies, const sli_asm_seg *segs, size_t nsegs, size_t total,
                              sli_colbuilder *dst);
+
+/**
+ * Puts segments segs[0..nsegs) (in output order, `at` set, covering rows
+ * 0..total of the output) of the nw workers' columns (worker w's column i
+ * is cols[w * nb + i]) into the fresh builders dst[0..nb). Past 64K rows
+ * with several workers the fixed-width columns go through
+ * sli_assemble_fixed on the team; the rest is gathered here.
+ * @return SL_OK or SL_ERR_NOMEM.
+ */
+sl_status sli_assemble_segments(const struct sli_team *team, sli_column *const *cols, size_t nw, size_t nb,
+                                const sli_asm_seg *segs, size_t nsegs, sli_colbuilder *dst);
+
+/**
+ * Appends the rows of workers 1..nw-1's builders src[w][0..nb) (rows[w]
+ * rows each) to worker 0's, src[0]: whole columns, worker by worker (an
+ * order-free output such as a join build). Past 64K rows in all, the
+ * fixed-width columns are copied into fresh columns by the team
+ * (sli_assemble_fixed, worker 0's rows included); strings are appended here.
+ * The other workers' builders are left finished (empty).
+ * @return SL_OK or SL_ERR_NOMEM.
+ */
+sl_status sli_assemble_concat(const struct sli_team *team, sli_colbuilder *const *src, const size_t *rows,
+                              size_t nw, size_t nb);
 
 #endif

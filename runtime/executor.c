@@ -842,13 +842,9 @@ static int cmp_seg(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Below this many rows the workers' output is put together by one thread. */
-#define ASSEMBLE_PARALLEL_ROWS ((size_t)1 << 16)
-
 /* Moves the rows of every worker's result or sort-input builders into worker
  * 0's, in the order of the morsels they came from, so the result does not
- * depend on how morsels were spread over workers. Fixed-width columns of a
- * large output are copied by the team (assemble.h), the rest gathered here. */
+ * depend on how morsels were spread over workers (assemble.h). */
 static sl_status assemble_builders(par_run *pr, const sli_team *team)
 {
     run *r0 = &pr->runs[0];
@@ -856,13 +852,9 @@ static sl_status assemble_builders(par_run *pr, const sli_team *team)
     sink_builders(r0, &nb);
     for (size_t w = 0; w < pr->nw; w++) nsegs += pr->runs[w].nsegs;
     seg_ref *refs = malloc((nsegs ? nsegs : 1) * sizeof *refs);
+    sli_asm_seg *segs = malloc((nsegs ? nsegs : 1) * sizeof *segs);
     sli_column **cols = calloc(pr->nw * nb + 1, sizeof *cols);
-    /* Segments start at any row, so their bitmaps need not be byte-aligned:
-     * rows are gathered by index into scratch vectors. */
-    void *vals = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
-    uint8_t *valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
-    uint32_t *idx = sli_buf_alloc(SLI_VEC_SIZE * sizeof *idx);
-    sl_status s = refs && cols && vals && valid && idx ? SL_OK : SL_ERR_NOMEM;
+    sl_status s = refs && segs && cols ? SL_OK : SL_ERR_NOMEM;
     for (size_t w = 0; w < pr->nw && !s; w++) {
         run *r = &pr->runs[w];
         size_t n;
@@ -874,103 +866,35 @@ static sl_status assemble_builders(par_run *pr, const sli_team *team)
                                   g + 1 < r->nsegs ? r->segs[g + 1].row : r->out_rows};
     }
     size_t total = 0;
-    sli_asm_seg *segs = NULL;
-    bool *copies = calloc(nb ? nb : 1, sizeof *copies);
-    if (!copies) s = SL_ERR_NOMEM;
     if (!s) {
         qsort(refs, nsegs, sizeof *refs, cmp_seg);
-        for (size_t g = 0; g < nsegs; g++) total += refs[g].end - refs[g].row;
-        sli_colbuilder *dst = sink_builders(r0, &nb);
-        for (size_t i = 0; i < nb; i++) sli_colbuilder_init(&dst[i], cols[i]->type);
-        bool any = false;
-        for (size_t i = 0; i < nb && pr->nw > 1 && total >= ASSEMBLE_PARALLEL_ROWS; i++)
-            any |= copies[i] = sli_assemble_copies(cols[i]->type);
-        if (any && !(segs = malloc(nsegs * sizeof *segs))) s = SL_ERR_NOMEM;
-        for (size_t g = 0, at = 0; any && !s && g < nsegs; at += refs[g].end - refs[g].row, g++)
-            segs[g] = (sli_asm_seg){refs[g].w, refs[g].row, refs[g].end, at};
-        if (any && !s) s = sli_assemble_fixed(team, cols, nb, copies, segs, nsegs, total, dst);
-        for (size_t g = 0; g < nsegs && !s; g++) {
-            const seg_ref *ref = &refs[g];
-            for (size_t start = ref->row; start < ref->end && !s; start += SLI_VEC_SIZE) {
-                size_t n = ref->end - start < SLI_VEC_SIZE ? ref->end - start : SLI_VEC_SIZE;
-                for (size_t j = 0; j < n; j++) idx[j] = (uint32_t)(start + j);
-                for (size_t i = 0; i < nb && !s; i++) {
-                    if (copies[i]) continue;
-                    sli_vec v;
-                    sli_vec_gather_column(cols[ref->w * nb + i], idx, n, vals, valid, &v);
-                    s = sli_append_vec(&dst[i], &v, NULL, n);
-                }
-            }
-        }
+        for (size_t g = 0; g < nsegs; total += refs[g].end - refs[g].row, g++)
+            segs[g] = (sli_asm_seg){refs[g].w, refs[g].row, refs[g].end, total};
+        s = sli_assemble_segments(team, cols, pr->nw, nb, segs, nsegs, sink_builders(r0, &nb));
     }
-    free(segs);
-    free(copies);
     r0->out_rows = total;
     for (size_t i = 0; cols && i < pr->nw * nb; i++) sli_column_free(cols[i]);
     free(cols);
+    free(segs);
     free(refs);
-    sli_buf_free(vals);
-    sli_buf_free(valid);
-    sli_buf_free(idx);
     return s ? nomem(r0, "materialize") : SL_OK;
 }
 
-/* Appends the rows of every other worker's join build to worker 0's, worker
- * by worker: a join's output has no order to keep, and whole columns copy
- * faster than segments gathered row by row. A large build's fixed-width
- * columns are copied into fresh columns by the team (assemble.h), worker
- * 0's rows included; its strings are appended here. */
+/* Appends the rows of every other worker's join build to worker 0's (assemble.h). */
 static sl_status concat_build(par_run *pr, const sli_team *team)
 {
-    run *r0 = &pr->runs[0];
-    size_t nb, more = 0, total = r0->out_rows;
-    sli_colbuilder *dst = sink_builders(r0, &nb);
-    for (size_t w = 1; w < pr->nw; w++) more += pr->runs[w].out_rows;
-    total += more;
-    bool *copies = calloc(nb ? nb : 1, sizeof *copies);
-    sli_column **cols = calloc(pr->nw * nb + 1, sizeof *cols);
-    sli_asm_seg *segs = malloc(pr->nw * sizeof *segs);
-    sli_strview *views = sli_buf_alloc(SLI_VEC_SIZE * sizeof *views);
-    sl_status s = views && copies && cols && segs ? SL_OK : SL_ERR_NOMEM;
-    bool any = false;
-    for (size_t i = 0; i < nb && !s && total >= ASSEMBLE_PARALLEL_ROWS; i++)
-        any |= copies[i] = sli_assemble_copies(dst[i].col.type);
-    /* with copies: every worker's columns (worker 0's too) finished first */
-    for (size_t w = 0, at = 0; any && w < pr->nw && !s; w++) {
-        size_t n;
-        sli_colbuilder *src = sink_builders(&pr->runs[w], &n);
-        for (size_t i = 0; i < nb && !s; i++)
-            if ((w > 0 || copies[i]) && !(cols[w * nb + i] = sli_colbuilder_finish(&src[i])))
-                s = SL_ERR_NOMEM;
-        segs[w] = (sli_asm_seg){w, 0, pr->runs[w].out_rows, at};
-        at += pr->runs[w].out_rows;
+    size_t nb = 0;
+    sli_colbuilder **src = malloc(pr->nw * sizeof *src);
+    size_t *rows = malloc(pr->nw * sizeof *rows);
+    sl_status s = src && rows ? SL_OK : SL_ERR_NOMEM;
+    for (size_t w = 0; w < pr->nw && !s; w++) {
+        src[w] = sink_builders(&pr->runs[w], &nb);
+        rows[w] = pr->runs[w].out_rows;
     }
-    if (any && !s) s = sli_assemble_fixed(team, cols, nb, copies, segs, pr->nw, total, dst);
-    for (size_t i = 0; i < nb && !s; i++)
-        if (!copies[i]) s = sli_colbuilder_reserve(&dst[i], more);
-    for (size_t w = 1; w < pr->nw && !s; w++) {
-        size_t n;
-        sli_colbuilder *src = sink_builders(&pr->runs[w], &n);
-        for (size_t i = 0; i < nb && !s; i++) {
-            if (copies[i]) continue;
-            sli_column *c = any ? cols[w * nb + i] : sli_colbuilder_finish(&src[i]);
-            if (!c) s = SL_ERR_NOMEM;
-            /* chunks start at multiples of the vector size: bitmaps stay byte-aligned */
-            for (size_t start = 0; c && start < c->length && !s; start += SLI_VEC_SIZE) {
-                size_t m = c->length - start < SLI_VEC_SIZE ? c->length - start : SLI_VEC_SIZE;
-                sli_vec v;
-                sli_vec_from_column(c, start, m, views, &v);
-                s = sli_append_vec(&dst[i], &v, NULL, m);
-            }
-            if (!any) sli_column_free(c);
-        }
-    }
-    for (size_t k = 0; k < pr->nw * nb && cols; k++) sli_column_free(cols[k]);
-    free(cols);
-    free(segs);
-    free(copies);
-    sli_buf_free(views);
-    return s ? nomem(r0, "join build") : SL_OK;
+    if (!s) s = sli_assemble_concat(team, src, rows, pr->nw, nb);
+    free(src);
+    free(rows);
+    return s ? nomem(&pr->runs[0], "join build") : SL_OK;
 }
 
 /* Feeds the rows of every other worker's top-k into worker 0's. */

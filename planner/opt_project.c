@@ -24,24 +24,6 @@ static void count_uses(const sli_expr *e, size_t *uses)
     for (size_t i = 0; i < e->nargs; i++) count_uses(e->args[i], uses);
 }
 
-/* Rewrites e (over projection c's output) over c's input: each column
- * becomes a copy of the expression of c that computes it.
- * @return false on NOMEM (the tree stays whole, partly rewritten). */
-static bool compose(sli_expr **pe, const sli_plan *c)
-{
-    sli_expr *e = *pe;
-    if (e->kind == SLI_EX_COLUMN) {
-        sli_expr *d = sli_expr_clone(c->exprs[e->index]);
-        if (!d) return false;
-        sli_expr_free(e);
-        *pe = d;
-        return true;
-    }
-    for (size_t i = 0; i < e->nargs; i++)
-        if (e->args[i] && !compose(&e->args[i], c)) return false;
-    return true;
-}
-
 /* Merges the projection below p into p when no computed column of it is
  * read twice. @return false on NOMEM; *merged tells whether it merged. */
 static bool merge(sli_plan *p, bool *merged)
@@ -59,7 +41,7 @@ static bool merge(sli_plan *p, bool *merged)
     bool ok = exprs != NULL;
     for (size_t i = 0; ok && i < p->ncols; i++) {
         exprs[i] = sli_expr_clone(p->exprs[i]);
-        ok = exprs[i] && compose(&exprs[i], c);
+        ok = exprs[i] && sli_opt_inline_projection(&exprs[i], c, false);
     }
     if (!ok) {
         if (exprs) sli_expr_free_list(exprs, p->ncols);

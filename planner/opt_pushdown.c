@@ -34,30 +34,6 @@ static sl_status merge_into(sl_context *ctx, sli_plan **pp)
     return push_filter(ctx, pp);
 }
 
-/* Rewrites the columns of a predicate over projection p to p's input: a
- * plain column takes its input index (keeping its name), a computed one is
- * replaced by a copy of the expression that computes it.
- * @return false on NOMEM (the tree stays whole, partly rewritten). */
-static bool substitute(sli_expr **pe, const sli_plan *p)
-{
-    sli_expr *e = *pe;
-    if (e->kind == SLI_EX_COLUMN) {
-        const sli_expr *def = p->exprs[e->index];
-        if (def->kind == SLI_EX_COLUMN) {
-            e->index = def->index;
-            return true;
-        }
-        sli_expr *c = sli_expr_clone(def);
-        if (!c) return false;
-        sli_expr_free(e);
-        *pe = c;
-        return true;
-    }
-    for (size_t i = 0; i < e->nargs; i++)
-        if (e->args[i] && !substitute(&e->args[i], p)) return false;
-    return true;
-}
-
 /* Filter over a projection: the predicate is rewritten over the
  * projection's input (computed columns substituted) and moves below it.
  * @return false on NOMEM. */
@@ -66,7 +42,8 @@ static bool through_project(sli_plan **pp)
     sli_plan *f = *pp, *p = f->in[0];
     sli_plan *below = p->in[0];
     sli_expr *pred = sli_expr_clone(f->pred);
-    if (!pred || !substitute(&pred, p) || !sli_opt_set_schema(f, below->names, below->types, below->ncols)) {
+    if (!pred || !sli_opt_inline_projection(&pred, p, true) ||
+        !sli_opt_set_schema(f, below->names, below->types, below->ncols)) {
         sli_expr_free(pred);
         return false;
     }

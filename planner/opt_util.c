@@ -38,6 +38,26 @@ void sli_opt_shift(sli_expr *e, int by)
     for (size_t i = 0; i < e->nargs; i++) sli_opt_shift(e->args[i], by);
 }
 
+bool sli_opt_inline_projection(sli_expr **pe, const sli_plan *p, bool keep_names)
+{
+    sli_expr *e = *pe;
+    if (e->kind == SLI_EX_COLUMN) {
+        const sli_expr *def = p->exprs[e->index];
+        if (keep_names && def->kind == SLI_EX_COLUMN) {
+            e->index = def->index;
+            return true;
+        }
+        sli_expr *c = sli_expr_clone(def);
+        if (!c) return false;
+        sli_expr_free(e);
+        *pe = c;
+        return true;
+    }
+    for (size_t i = 0; i < e->nargs; i++)
+        if (e->args[i] && !sli_opt_inline_projection(&e->args[i], p, keep_names)) return false;
+    return true;
+}
+
 /* Splits a tree of `op` (AND or OR) into its operands (taking it). */
 static bool split_op(sli_expr *e, sli_op op, sli_expr ***list, size_t *n, size_t *cap)
 {

@@ -22,6 +22,15 @@ void sli_opt_remap(sli_expr *e, const int *map);
 /** Adds `by` to every column index of e. */
 void sli_opt_shift(sli_expr *e, int by);
 
+/**
+ * Rewrites *pe, an expression over projection p's output, over p's input:
+ * each column is replaced by a copy of the expression of p that computes
+ * it; with keep_names, a column p only passes through keeps its own node
+ * (and name) and takes its input index instead.
+ * @return false on NOMEM (the tree stays whole, partly rewritten).
+ */
+bool sli_opt_inline_projection(sli_expr **pe, const sli_plan *p, bool keep_names);
+
 /** Splits an AND tree into conjuncts (taking the tree). @return false on NOMEM. */
 bool sli_opt_conjuncts(sli_expr *e, sli_expr ***list, size_t *n, size_t *cap);
 

@@ -71,7 +71,6 @@ sl_status sli_assemble_fixed(const sli_team *team, sli_column *const *cols, size
     void **data = calloc(nb ? nb : 1, sizeof *data);
     uint8_t **valid = calloc(nb ? nb : 1, sizeof *valid);
     sl_status s = data && valid ? SL_OK : SL_ERR_NOMEM;
-    size_t nw = nsegs ? 1 : 0;
     for (size_t i = 0; i < nb && !s; i++) {
         if (!copies[i]) continue;
         sl_type t = cols[i]->type;
@@ -81,8 +80,9 @@ sl_status sli_assemble_fixed(const sli_team *team, sli_column *const *cols, size
         if (nullable && !(valid[i] = sli_buf_alloc((total + 7) / 8))) s = SL_ERR_NOMEM;
     }
     if (!s) {
-        if (team && team->nworkers > 1 && nsegs > 1) nw = team->nworkers; /* (some may get no segment) */
-        asm_job j = {cols, nb, nsegs, nw ? nw : 1, copies, segs, data};
+        /* (with more workers than segments, some get none) */
+        size_t nw = team && team->nworkers > 1 && nsegs > 1 ? team->nworkers : 1;
+        asm_job j = {cols, nb, nsegs, nw, copies, segs, data};
         s = j.nw > 1 ? sli_team_run(team, copy_worker, &j) : copy_worker(0, &j);
     }
     for (size_t i = 0; i < nb; i++) {

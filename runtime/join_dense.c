@@ -14,8 +14,11 @@
 #define DENSE_MIN_SPAN ((uint64_t)1 << 18)
 /* ...and a larger one when it holds at most this many entries per row, so
  * the array (4 bytes an entry) stays within the 32 bytes a row a hash table
- * of the same rows takes with its directory, hashes and partition moves. */
+ * of the same rows takes with its directory, hashes and partition moves... */
 #define DENSE_PER_ROW 8
+/* ...or, in the ranked form (a quarter byte a key value and 4 bytes a
+ * row), at most this many: 20 bytes a row at most. */
+#define RANKED_PER_ROW 64
 /* With the policy forced on: any range up to this many keys (64 MiB). */
 #define DENSE_MAX_FORCED ((uint64_t)1 << 24)
 
@@ -24,14 +27,35 @@
  * the row PREFETCH_AHEAD rows on, so the misses overlap. */
 #define FAR_ENTRIES    ((uint64_t)1 << 18)
 #define PREFETCH_AHEAD 16
+/* The ranked form's blocks pass 1 MiB past this many key values; its probe
+ * then prefetches the block of the row RANKED_AHEAD rows on, and from the
+ * block of the row half as far on (by then loaded) the build row at its
+ * rank: two misses in flight per match instead of one after the other. */
+#define RANKED_FAR   ((uint64_t)1 << 22)
+#define RANKED_AHEAD 64
 /* Below this many rows one worker fills the array (a team run costs more). */
 #define PARALLEL_ROWS ((size_t)1 << 16)
 
-static int g_dense = -1;
+static int g_dense = -1, g_ranked = -1;
 
 void sli_join_set_dense(int mode)
 {
     g_dense = mode < 0 ? -1 : mode > 0 ? 1 : 0;
+}
+
+void sli_join_set_dense_ranked(int mode)
+{
+    g_ranked = mode < 0 ? -1 : mode > 0 ? 1 : 0;
+}
+
+/* @return whether a direct-indexed table of `rows` rows over `span` key
+ * values takes the ranked form: its flat array would leave the L2 cache
+ * and at most half its entries would be used, or the range is too sparse
+ * for the flat array at all. */
+static bool ranked_wanted(uint64_t span, size_t rows)
+{
+    if (g_ranked >= 0) return g_ranked == 1;
+    return (span > FAR_ENTRIES && (uint64_t)rows * 2 < span) || span / DENSE_PER_ROW > rows;
 }
 
 /* @return whether a table of `rows` rows with keys spanning `span` values
@@ -41,24 +65,39 @@ static bool span_qualifies(uint64_t span, size_t rows)
     if (g_dense == 0 || span == 0) return false; /* span 0: the full 64-bit range wrapped */
     if (g_dense == 1) return span <= DENSE_MAX_FORCED;
     if (rows > span) return false; /* some key repeats */
-    return span <= DENSE_MIN_SPAN || span / DENSE_PER_ROW <= rows;
+    return span <= DENSE_MIN_SPAN || span / DENSE_PER_ROW <= rows ||
+           (g_ranked != 0 && span / RANKED_PER_ROW <= rows);
 }
 
 typedef struct dense_job {
     const sli_join_table *jt;
-    uint32_t *d;
+    uint32_t *d;             /**< flat: the array; ranked: the rows in key order */
+    sli_dense_block *blocks; /**< ranked: the key bits and ranks; NULL: flat */
     uint64_t span;
     size_t nw;
     bool *repeat; /**< per worker: found a key twice */
 } dense_job;
 
-/* Worker w clears its share of the array (the fill starts after every
- * worker's clear has ended: a second team run). */
+/* Rows [*lo, *hi) of n: worker w's share. */
+static void share(size_t n, size_t w, size_t nw, size_t *lo, size_t *hi)
+{
+    *lo = n / nw * w;
+    *hi = w + 1 == nw ? n : n / nw * (w + 1);
+}
+
+/* Worker w clears its share of the array or of the blocks (the fill starts
+ * after every worker's clear has ended: a second team run). */
 static sl_status clear_worker(size_t w, void *arg)
 {
     dense_job *j = arg;
-    uint64_t n = j->span + 1, lo = n / j->nw * w, hi = w + 1 == j->nw ? n : n / j->nw * (w + 1);
-    memset(j->d + lo, 0, (hi - lo) * sizeof *j->d);
+    size_t lo, hi;
+    if (j->blocks) {
+        share((size_t)(j->span >> 6) + 1, w, j->nw, &lo, &hi);
+        memset(j->blocks + lo, 0, (hi - lo) * sizeof *j->blocks);
+    } else {
+        share((size_t)j->span + 1, w, j->nw, &lo, &hi);
+        memset(j->d + lo, 0, (hi - lo) * sizeof *j->d);
+    }
     return SL_OK;
 }
 
@@ -95,7 +134,8 @@ static sl_status fill_worker(size_t w, void *arg)
     const sli_join_table *jt = j->jt;
     const sli_column *col = jt->cols[jt->ncols];
     const uint8_t *valid = col->validity;
-    size_t lo = jt->rows / j->nw * w, hi = w + 1 == j->nw ? jt->rows : jt->rows / j->nw * (w + 1);
+    size_t lo, hi;
+    share(jt->rows, w, j->nw, &lo, &hi);
     uint64_t span = j->span, base = (uint64_t)jt->kmin;
     uint32_t *d = j->d;
     size_t ahead = span > FAR_ENTRIES ? PREFETCH_AHEAD : hi;
@@ -112,6 +152,148 @@ static sl_status fill_worker(size_t w, void *arg)
     return SL_OK;
 }
 
+/* The ranked form's first pass over the rows: sets each key's bit (NULL
+ * keys have none). With ATOMIC the bit is or-ed in atomically; either way
+ * the bit found already set shows a repeated key. */
+#define BITS_ROWS(T, ATOMIC)                                                                                 \
+    do {                                                                                                     \
+        const T *restrict k = col->data;                                                                     \
+        for (size_t r = lo; r < hi; r++) {                                                                   \
+            uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
+            if (x >= span || (valid && !sli_valid(valid, r))) continue;                                      \
+            uint64_t bit = (uint64_t)1 << (x & 63), old;                                                     \
+            if (ATOMIC)                                                                                      \
+                old = __atomic_fetch_or(&b[x >> 6].bits, bit, __ATOMIC_RELAXED);                             \
+            else {                                                                                           \
+                old = b[x >> 6].bits;                                                                        \
+                b[x >> 6].bits = old | bit;                                                                  \
+            }                                                                                                \
+            repeat |= (old & bit) != 0;                                                                      \
+        }                                                                                                    \
+    } while (0)
+
+static sl_status bits_worker(size_t w, void *arg)
+{
+    dense_job *j = arg;
+    const sli_join_table *jt = j->jt;
+    const sli_column *col = jt->cols[jt->ncols];
+    const uint8_t *valid = col->validity;
+    size_t lo, hi;
+    share(jt->rows, w, j->nw, &lo, &hi);
+    uint64_t span = j->span, base = (uint64_t)jt->kmin;
+    sli_dense_block *b = j->blocks;
+    bool repeat = false, is64 = col->type.id == SL_TYPE_INT64;
+    if (j->nw > 1 && is64)
+        BITS_ROWS(int64_t, 1);
+    else if (j->nw > 1)
+        BITS_ROWS(int32_t, 1);
+    else if (is64)
+        BITS_ROWS(int64_t, 0);
+    else
+        BITS_ROWS(int32_t, 0);
+    j->repeat[w] = repeat;
+    return SL_OK;
+}
+
+/* The key bits at and past the bit of x within its block's word. */
+static inline uint64_t bits_below(uint64_t bits, uint64_t x)
+{
+    return bits & (((uint64_t)1 << (x & 63)) - 1);
+}
+
+/* The ranked form's second pass, after the ranks are summed: each row goes
+ * to its key's rank (unique keys: no two rows share a slot). */
+#define PLACE_ROWS(T)                                                                                        \
+    do {                                                                                                     \
+        const T *restrict k = col->data;                                                                     \
+        for (size_t r = lo; r < hi; r++) {                                                                   \
+            uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
+            if (x >= span || (valid && !sli_valid(valid, r))) continue;                                      \
+            const sli_dense_block *bx = &b[x >> 6];                                                          \
+            d[bx->rank + (uint64_t)__builtin_popcountll(bits_below(bx->bits, x))] = (uint32_t)r;             \
+        }                                                                                                    \
+    } while (0)
+
+/* Worker w's share of the second pass, compiled once per popcount
+ * instruction set (see RANKED_PROBE). */
+#define PLACE_SHARE(name, ATTR)                                                                              \
+    ATTR static void name(const dense_job *j, size_t w)                                                      \
+    {                                                                                                        \
+        const sli_join_table *jt = j->jt;                                                                    \
+        const sli_column *col = jt->cols[jt->ncols];                                                         \
+        const uint8_t *valid = col->validity;                                                                \
+        size_t lo, hi;                                                                                       \
+        share(jt->rows, w, j->nw, &lo, &hi);                                                                 \
+        uint64_t span = j->span, base = (uint64_t)jt->kmin;                                                  \
+        const sli_dense_block *b = j->blocks;                                                                \
+        uint32_t *restrict d = j->d;                                                                         \
+        if (col->type.id == SL_TYPE_INT64)                                                                   \
+            PLACE_ROWS(int64_t);                                                                             \
+        else                                                                                                 \
+            PLACE_ROWS(int32_t);                                                                             \
+    }
+
+PLACE_SHARE(place_share, )
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_POPCNT_COPY 1
+PLACE_SHARE(place_share_popcnt, __attribute__((target("popcnt"))))
+#endif
+
+static sl_status place_worker(size_t w, void *arg)
+{
+#ifdef HAVE_POPCNT_COPY
+    if (__builtin_cpu_supports("popcnt")) {
+        place_share_popcnt(arg, w);
+        return SL_OK;
+    }
+#endif
+    place_share(arg, w);
+    return SL_OK;
+}
+
+/* Runs fn on the job's workers: the team when it has several, else here. */
+static sl_status run_job(const sli_team *team, sli_team_fn fn, dense_job *job)
+{
+    return job->nw > 1 ? sli_team_run(team, fn, job) : fn(0, job);
+}
+
+/* @return whether no worker found a repeated key. */
+static bool no_repeat(const dense_job *job)
+{
+    bool ok = true;
+    for (size_t w = 0; w < job->nw; w++) ok &= !job->repeat[w];
+    return ok;
+}
+
+/* Builds the ranked form into job (span set, d and blocks NULL). @return
+ * false when memory is short or a key repeats. */
+static bool build_ranked(dense_job *job, const sli_team *team)
+{
+    size_t nb = (size_t)(job->span >> 6) + 1, rows = job->jt->rows;
+    job->blocks = sli_buf_alloc_uninit(nb * sizeof *job->blocks);
+    job->d = sli_buf_alloc_uninit((rows + 1) * sizeof *job->d);
+    if (!job->blocks || !job->d) return false;
+    if (run_job(team, clear_worker, job) || run_job(team, bits_worker, job) || !no_repeat(job)) return false;
+    uint64_t rank = 0;
+    for (size_t i = 0; i < nb; i++) {
+        job->blocks[i].rank = rank;
+        rank += (uint64_t)__builtin_popcountll(job->blocks[i].bits);
+    }
+    job->d[rank] = 0; /* where a probe past the last key reads (and drops) */
+    return run_job(team, place_worker, job) == SL_OK;
+}
+
+/* Builds the flat form into job (span set, d and blocks NULL). @return
+ * false when memory is short or a key repeats. */
+static bool build_flat(dense_job *job, const sli_team *team)
+{
+    job->d = sli_buf_alloc_uninit((job->span + 1) * sizeof *job->d);
+    if (!job->d) return false;
+    if (run_job(team, clear_worker, job) || run_job(team, fill_worker, job) || !no_repeat(job)) return false;
+    job->d[job->span] = 0; /* where out-of-range keys look */
+    return true;
+}
+
 bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
 {
     if (jt->nkeys != 1 || !jt->has_range) return false;
@@ -121,26 +303,18 @@ bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
     uint64_t span = (uint64_t)jt->kmax - (uint64_t)jt->kmin + 1;
     if (!span_qualifies(span, jt->rows)) return false;
 
-    uint32_t *d = sli_buf_alloc_uninit((span + 1) * sizeof *d);
     size_t nw = team && team->nworkers > 1 && jt->rows >= PARALLEL_ROWS ? team->nworkers : 1;
-    bool *repeat = calloc(nw, sizeof *repeat);
-    if (!d || !repeat) {
-        sli_buf_free(d);
-        free(repeat);
-        return false;
-    }
-    dense_job job = {jt, d, span, nw, repeat};
-    sl_status s = nw > 1 ? sli_team_run(team, clear_worker, &job) : clear_worker(0, &job);
-    if (s == SL_OK) s = nw > 1 ? sli_team_run(team, fill_worker, &job) : fill_worker(0, &job);
-    bool ok = s == SL_OK;
-    for (size_t w = 0; w < nw; w++) ok &= !repeat[w];
-    free(repeat);
+    dense_job job = {jt, NULL, NULL, span, nw, calloc(nw, sizeof(bool))};
+    bool ok =
+        job.repeat && (ranked_wanted(span, jt->rows) ? build_ranked(&job, team) : build_flat(&job, team));
+    free(job.repeat);
     if (!ok) {
-        sli_buf_free(d);
+        sli_buf_free(job.d);
+        sli_buf_free(job.blocks);
         return false;
     }
-    d[span] = 0; /* where out-of-range keys look */
-    jt->dense = d;
+    jt->dense = job.d;
+    jt->dense_blocks = job.blocks;
     jt->dense_span = span;
     jt->unique = true;
     return true;
@@ -176,9 +350,82 @@ bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
             PROBE_LOOP(int32_t, MARK, EMIT);                                                                 \
     } while (0)
 
+/* The ranked form: the key's block (its bit and the keys before it) gives
+ * the rank that indexes the rows in key order. An out-of-range key reads
+ * the bit of value span, never set; a row without its bit reads a rank at
+ * most the number of keys, where d holds a dropped entry. */
+#define RANKED_LOOP(T, MARK, EMIT)                                                                           \
+    do {                                                                                                     \
+        const T *restrict k = key->data;                                                                     \
+        for (size_t i = 0; i < n; i++) {                                                                     \
+            if (i + ahead < n) {                                                                             \
+                uint64_t y = (uint64_t)(int64_t)k[rows[i + ahead]] - base;                                   \
+                __builtin_prefetch(&b[(y < span ? y : span) >> 6]);                                          \
+            }                                                                                                \
+            if (EMIT && i + ahead / 2 < n) {                                                                 \
+                uint64_t y = (uint64_t)(int64_t)k[rows[i + ahead / 2]] - base;                               \
+                y = y < span ? y : span;                                                                     \
+                const sli_dense_block *by = &b[y >> 6];                                                      \
+                __builtin_prefetch(&d[by->rank + (uint64_t)__builtin_popcountll(bits_below(by->bits, y))]);  \
+            }                                                                                                \
+            uint32_t r = rows[i];                                                                            \
+            uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
+            x = x < span ? x : span;                                                                         \
+            const sli_dense_block *bx = &b[x >> 6];                                                          \
+            uint64_t bits = bx->bits, hit = (bits >> (x & 63)) & 1;                                          \
+            if (MARK) matched[r] = (uint8_t)hit;                                                             \
+            if (EMIT) {                                                                                      \
+                probe_rows[out] = r;                                                                         \
+                build_rows[out] = d[bx->rank + (uint64_t)__builtin_popcountll(bits_below(bits, x))];         \
+            }                                                                                                \
+            out += hit;                                                                                      \
+        }                                                                                                    \
+    } while (0)
+
+#define RANKED_TYPED(MARK, EMIT)                                                                             \
+    do {                                                                                                     \
+        if (key->type.id == SL_TYPE_INT64)                                                                   \
+            RANKED_LOOP(int64_t, MARK, EMIT);                                                                \
+        else                                                                                                 \
+            RANKED_LOOP(int32_t, MARK, EMIT);                                                                \
+    } while (0)
+
+/* The ranked probe, compiled once per popcount instruction set: x86-64's
+ * baseline has no popcnt instruction (the compiler calls a library
+ * routine), so a copy built for it is chosen where the CPU has one. */
+#define RANKED_PROBE(name, ATTR)                                                                             \
+    ATTR static size_t name(const sli_join_table *jt, const sli_vec *key, const uint32_t *restrict rows,     \
+                            size_t n, uint8_t *restrict matched, bool only_mark,                             \
+                            uint32_t *restrict probe_rows, uint32_t *restrict build_rows)                    \
+    {                                                                                                        \
+        const sli_dense_block *restrict b = jt->dense_blocks;                                                \
+        const uint32_t *restrict d = jt->dense;                                                              \
+        uint64_t span = jt->dense_span, base = (uint64_t)jt->kmin;                                           \
+        size_t out = 0, ahead = span > RANKED_FAR ? RANKED_AHEAD : n;                                        \
+        if (!matched)                                                                                        \
+            RANKED_TYPED(0, 1);                                                                              \
+        else if (only_mark)                                                                                  \
+            RANKED_TYPED(1, 0);                                                                              \
+        else                                                                                                 \
+            RANKED_TYPED(1, 1);                                                                              \
+        return out;                                                                                          \
+    }
+
+RANKED_PROBE(probe_ranked, )
+#ifdef HAVE_POPCNT_COPY
+RANKED_PROBE(probe_ranked_popcnt, __attribute__((target("popcnt"))))
+#endif
+
 size_t sli_join_dense_probe(const sli_join_table *jt, const sli_vec *key, const uint32_t *rows, size_t n,
                             uint8_t *matched, bool only_mark, uint32_t *probe_rows, uint32_t *build_rows)
 {
+    if (jt->dense_blocks) {
+#ifdef HAVE_POPCNT_COPY
+        if (__builtin_cpu_supports("popcnt"))
+            return probe_ranked_popcnt(jt, key, rows, n, matched, only_mark, probe_rows, build_rows);
+#endif
+        return probe_ranked(jt, key, rows, n, matched, only_mark, probe_rows, build_rows);
+    }
     const uint32_t *restrict d = jt->dense;
     uint64_t span = jt->dense_span, base = (uint64_t)jt->kmin;
     size_t out = 0, ahead = span > FAR_ENTRIES ? PREFETCH_AHEAD : n;

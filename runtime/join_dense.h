@@ -17,6 +17,16 @@
  * before); a repeated key stops the attempt and the table is built as a
  * hash table instead.
  *
+ * A sparse range (TPC-H's order keys use 8 values of every 32) takes the
+ * ranked form instead once the flat array would leave the L2 cache: a bit
+ * per key value, in 16-byte blocks of 64 bits and the count of bits set
+ * before them (4 bits a value, against the flat array's 32), and the build
+ * rows in key order. A probe reads its key's block: the bit says whether it
+ * matches, the block's count plus the bits below it give its rank, and only
+ * a match reads its build row at that rank. The bits are set by the team
+ * (an atomic or; a bit already set is a repeat), the counts summed by one
+ * thread, and the rows placed at their ranks by the team.
+ *
  * Thread safety: building belongs to one thread (and its team); a finished
  * array is read-only and may be probed by several threads.
  */

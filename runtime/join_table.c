@@ -526,6 +526,7 @@ void sli_join_table_free(sli_join_table *jt)
     free(jt->cols);
     free(jt->slots);
     sli_buf_free(jt->dense);
+    sli_buf_free(jt->dense_blocks);
     sli_buf_free(jt->bloom);
     free(jt->poff);
     free(jt->pmask);
@@ -536,7 +537,8 @@ void sli_join_table_free(sli_join_table *jt)
 void sli_join_table_describe(const sli_join_table *jt, char *buf, size_t cap)
 {
     if (jt->dense) {
-        snprintf(buf, cap, "direct-indexed over %llu key values", (unsigned long long)jt->dense_span);
+        snprintf(buf, cap, "direct-indexed over %llu key values%s", (unsigned long long)jt->dense_span,
+                 jt->dense_blocks ? " (ranked bitmap)" : "");
         return;
     }
     snprintf(buf, cap, "hash table in %zu partition(s)%s%s", (size_t)1 << jt->pbits,

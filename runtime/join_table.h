@@ -54,6 +54,13 @@
 /** A build row index that stands for "no row" (an unmatched left row). */
 #define SLI_JOIN_END UINT32_MAX
 
+/** 64 key values of a ranked direct-indexed table (join_dense.h): a bit per
+ * value that a build row holds, and how many values before them do. */
+typedef struct sli_dense_block {
+    uint64_t bits;
+    uint64_t rank;
+} sli_dense_block;
+
 typedef struct sli_join_table {
     size_t ncols; /**< payload columns */
     size_t nkeys;
@@ -69,10 +76,14 @@ typedef struct sli_join_table {
     unsigned bloom_shift; /**< 64 - log2(words): a key's word is its hash's top bits */
     bool probe_bloom;     /**< test the bloom filter inside the probe too */
     bool unique;          /**< one 4- or 8-byte integer key, no two rows equal: a probe stops at its match */
-    bool has_range;       /**< one int32, date32 or int64 key with a non-NULL value: kmin..kmax holds them all */
+    bool has_range; /**< one int32, date32 or int64 key with a non-NULL value: kmin..kmax holds them all */
     int64_t kmin, kmax;
-    uint32_t *dense;      /**< non-NULL: direct-indexed (join_dense.h), no directory: dense_span + 1 entries */
-    uint64_t dense_span;  /**< kmax - kmin + 1 */
+    /* Direct-indexed (join_dense.h), no directory, when dense is set: flat,
+     * dense_span + 1 entries of row + 1; ranked (dense_blocks set), the build
+     * rows in key order (rows + 1 entries) and (dense_span >> 6) + 1 blocks. */
+    uint32_t *dense;
+    sli_dense_block *dense_blocks;
+    uint64_t dense_span; /**< kmax - kmin + 1 */
 } sli_join_table;
 
 /** Prepares an empty table for payload `types` and key `key_types`. @return SL_OK or SL_ERR_NOMEM. */
@@ -137,10 +148,18 @@ void sli_join_set_bloom(int mode);
 
 /**
  * Direct-indexed tables (join_dense.h): -1 automatic (the default: unique
- * keys in a range of at most 256K values or 8 per row), 0 never (always the
- * hash directory), 1 whenever the keys are unique and span at most 16M values.
+ * keys in a range of at most 256K values or 8 per row, or 64 per row in the
+ * ranked form), 0 never (always the hash directory), 1 whenever the keys
+ * are unique and span at most 16M values.
  */
 void sli_join_set_dense(int mode);
+
+/**
+ * The form of direct-indexed tables: -1 automatic (the default: ranked when
+ * the flat array would pass 1 MiB with at most half its entries used), 0
+ * always flat, 1 always ranked. Process-wide; set it before queries run.
+ */
+void sli_join_set_dense_ranked(int mode);
 
 /** @return the bloom policy set by sli_join_set_bloom. */
 int sli_join_bloom_mode(void);

@@ -289,7 +289,7 @@ static void check_table_dense(size_t n, size_t width, bool unique, int nulls, si
 }
 
 /* check_table_dense for a table that is not direct-indexed: keys repeat,
- * or they are too sparse (dom is past 8 values a row and 256K). */
+ * or they are too sparse (dom is past 64 values a row and 256K). */
 static void check_table(size_t n, size_t width, bool unique, int nulls, size_t part_rows, int64_t dom)
 {
     check_table_dense(n, width, unique, nulls, part_rows, dom, false);
@@ -305,6 +305,17 @@ static void test_table_unique(void **state)
     check_table_dense(3000, 8, true, 0, 0, 6001, true); /* one unpartitioned directory */
     check_table_dense(1, 8, true, 0, 0, 5, true);
 }
+
+/* The ranked-form policy the tests set (sli_join_set_dense_ranked). */
+static int g_ranked = -1;
+
+static void set_ranked(int mode)
+{
+    g_ranked = mode;
+    sli_join_set_dense_ranked(mode);
+}
+
+static void dense_edges_all(void);
 
 /* A direct-indexed table probed with keys far outside its range (the
  * subtraction of kmin wraps around), built by a team of `workers`; with
@@ -323,7 +334,12 @@ static void check_dense_edges(size_t width, int64_t base, size_t n, size_t strid
     sli_join_table jt;
     make_table_on(&jt, &b, &team);
     sli_team_free(&team);
-    assert_int_equal(jt.dense != NULL, !repeat && stride == 1);
+    uint64_t span = (uint64_t)(n - 1) * stride + 1;
+    bool dense = !repeat && (span <= (1u << 18) || span / 8 <= n || (g_ranked != 0 && span / 64 <= n));
+    assert_int_equal(jt.dense != NULL, dense);
+    /* the ranked form: forced, or a range past 1 MiB of flat entries at most half used */
+    bool ranked = g_ranked == 1 || (g_ranked == -1 && ((span > (1u << 18) && 2 * n < span) || span / 8 > n));
+    assert_int_equal(jt.dense_blocks != NULL, dense && ranked);
     assert_int_equal(jt.unique, !repeat);
     const int64_t wide[] = {INT64_MIN, INT64_MAX, INT32_MIN, INT32_MAX, -1, 0, 1};
     int64_t probe[64];
@@ -360,6 +376,34 @@ static void check_dense_edges(size_t width, int64_t base, size_t n, size_t strid
 static void test_table_dense(void **state)
 {
     (void)state;
+    dense_edges_all();
+}
+
+/* The ranked form of direct-indexed tables: forced on every case above,
+ * then chosen by itself for sparse ranges (4, 8 and 40 values a row) past 256K
+ * values, filled by one worker and by teams. */
+static void test_table_ranked(void **state)
+{
+    (void)state;
+    set_ranked(1);
+    dense_edges_all();
+    check_table_dense(20000, 8, true, 7, 512, 40001, true);
+    check_table_dense(20000, 4, true, 0, 512, 40001, true);
+    set_ranked(-1);
+    check_dense_edges(8, -7, 100000, 4, 1, false, false);
+    check_dense_edges(8, INT64_MIN, 100000, 4, 3, false, true);
+    check_dense_edges(4, INT32_MAX - 799999, 100000, 8, 2, false, false);
+    check_dense_edges(8, 10, 100000, 4, 2, true, false); /* a repeated key: hashed instead */
+    /* past 4M values: the probe prefetches blocks and build rows ahead */
+    check_table_dense(1500000, 8, true, 9, 0, 4500001, true);
+    set_ranked(0); /* never: the flat array even for a sparse range, and none past 8 values a row */
+    check_dense_edges(8, -7, 100000, 4, 2, false, true);
+    check_dense_edges(8, -5, 9000, 40, 1, false, false);
+    set_ranked(-1);
+}
+
+static void dense_edges_all(void)
+{
     check_dense_edges(8, -1000, 5000, 1, 1, false, false);
     check_dense_edges(4, -1000, 5000, 1, 1, false, false);
     check_dense_edges(8, INT64_MAX - 99999, 100000, 1, 3, false, false); /* filled by three workers */
@@ -369,7 +413,9 @@ static void test_table_dense(void **state)
     check_dense_edges(8, 10, 70000, 1, 2, false, true); /* NULL keys, filled by two workers */
     check_dense_edges(4, 10, 70000, 1, 3, true, true);
     check_dense_edges(8, 10, 500, 1, 1, true, false);
-    check_dense_edges(8, -5, 9000, 40, 1, false, false); /* 40 values a row, past 256K: hashed */
+    check_dense_edges(8, -5, 9000, 40, 1, false, false); /* 40 values a row, past 256K: ranked */
+    check_dense_edges(8, -5, 4000, 80, 1, false, false); /* 80 values a row, past 256K: hashed */
+    check_dense_edges(8, 3, 300, 7, 1, false, true);     /* 7 values a row, in 256K */
 }
 
 static void test_table_duplicates(void **state)
@@ -455,9 +501,10 @@ static void test_string_payloads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scatter),     cmocka_unit_test(test_table_unique),
-        cmocka_unit_test(test_table_dense), cmocka_unit_test(test_table_duplicates),
-        cmocka_unit_test(test_table_empty), cmocka_unit_test(test_string_payloads),
+        cmocka_unit_test(test_scatter),          cmocka_unit_test(test_table_unique),
+        cmocka_unit_test(test_table_dense),      cmocka_unit_test(test_table_ranked),
+        cmocka_unit_test(test_table_duplicates), cmocka_unit_test(test_table_empty),
+        cmocka_unit_test(test_string_payloads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #ifndef SLI_KERNELS_ARITH_H
 #define SLI_KERNELS_ARITH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,12 +36,21 @@ typedef sl_arith_rc sl_neg_f64_fn(const double *restrict a, double *restrict out
 typedef sl_arith_rc sl_div_scaled_i64_fn(const int64_t *restrict a, const int64_t *restrict b, int shift,
                                          int64_t *restrict out, const uint32_t *restrict sel, size_t n);
 
+/**
+ * out = a * (k + b), or a * (k - b) when neg: a column times a constant
+ * plus or minus another (price * (1 - discount)) in one pass; overflow of
+ * either step, in a selected row, is SL_ARITH_OVERFLOW.
+ */
+typedef sl_arith_rc sl_mul_lin_i64_fn(const int64_t *restrict a, const int64_t *restrict b, int64_t k, bool neg,
+                                      int64_t *restrict out, const uint32_t *restrict sel, size_t n);
+
 typedef struct sl_arith_kernels {
     sl_arith_i64_fn *i64[SL_ARITH_OP_COUNT]; /**< div truncates toward zero; mod has the dividend's sign */
     sl_arith_f64_fn *f64[SL_ARITH_OP_COUNT]; /**< mod is fmod */
     sl_neg_i64_fn *neg_i64;
     sl_neg_f64_fn *neg_f64;
     sl_div_scaled_i64_fn *div_scaled_i64;
+    sl_mul_lin_i64_fn *mul_lin_i64;
 } sl_arith_kernels;
 
 typedef struct sl_arith_variant {

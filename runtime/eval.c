@@ -45,6 +45,13 @@ typedef struct enode {
     size_t refs;                /**< parents and roots using the node; shared (cached) when > 1 */
     uint64_t gen;               /**< shared: the evaluation `cached` belongs to */
     sli_vec cached;             /**< shared: the value computed in evaluation `gen` */
+    /* MUL: lin 0 not looked at yet, 1 a * (k +- b) in one kernel (find_linear), -1 not;
+     * lin_a the factor, lin_b the column of the linear term, lin_k its
+     * constant, lin_neg k - b (else k + b). */
+    int8_t lin;
+    struct enode *lin_a, *lin_b;
+    int64_t lin_k;
+    bool lin_neg;
 } enode;
 
 struct sli_eval {
@@ -750,10 +757,74 @@ static sl_status value_cast(sli_eval *ev, enode *nd, const sli_chunk *in, const 
     return rc ? arith_error(ev, nd->e, rc) : SL_OK;
 }
 
+/* A non-NULL int64 (or decimal) literal. */
+static bool i64_literal(const sli_expr *e)
+{
+    return e->kind == SLI_EX_LITERAL && !e->lit.is_null && sli_ptype(e->type) == SL_P_I64;
+}
+
+/* Whether the int64 product nd is a * (k +- b) with a linear term used
+ * nowhere else (a node of its own): k + b, b + k, k - b, or b - k as
+ * (-k) + b. Sets lin, and lin_a, lin_b, lin_k and lin_neg when it is. */
+static void find_linear(enode *nd)
+{
+    const sli_expr *e = nd->e;
+    nd->lin = -1;
+    if (e->kind != SLI_EX_BINARY || e->op != SLI_OP_MUL || sli_ptype(e->type) != SL_P_I64) return;
+    for (size_t j = 0; j < 2; j++) {
+        enode *t = nd->kids[j];
+        const sli_expr *te = t->e;
+        if (t->refs != 1 || te->kind != SLI_EX_BINARY || (te->op != SLI_OP_ADD && te->op != SLI_OP_SUB) ||
+            sli_ptype(te->type) != SL_P_I64 || te->args[0]->type.id == SL_TYPE_DATE32 ||
+            sli_ptype(nd->kids[1 - j]->e->type) != SL_P_I64)
+            continue;
+        for (size_t x = 0; x < 2; x++) {
+            const sli_expr *lit = te->args[x], *col = te->args[1 - x];
+            if (!i64_literal(lit) || col->kind == SLI_EX_LITERAL || sli_ptype(col->type) != SL_P_I64)
+                continue;
+            bool sub_k = te->op == SLI_OP_SUB && x == 1; /* b - k */
+            if (sub_k && lit->lit.i == INT64_MIN) continue;
+            nd->lin = 1;
+            nd->lin_a = nd->kids[1 - j];
+            nd->lin_b = t->kids[1 - x];
+            nd->lin_k = sub_k ? -lit->lit.i : lit->lit.i;
+            nd->lin_neg = te->op == SLI_OP_SUB && x == 0;
+            return;
+        }
+    }
+}
+
+/* a * (k +- b) in one kernel pass (find_linear), without the linear term's
+ * vector. @return the error of evaluating a or b; else SL_OK, with *fused
+ * false when some row overflows: the caller then evaluates step by step,
+ * which reports the error of the right expression. */
+static sl_status value_mul_linear(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
+                                  sli_vec *out, bool *fused)
+{
+    sli_vec a, b;
+    sl_status s = value(ev, nd->lin_a, in, sel, n, &a);
+    if (!s) s = value(ev, nd->lin_b, in, sel, n, &b);
+    if (s) return s;
+    out->type = nd->e->type;
+    out->dict = NULL;
+    out->data = nd->vals;
+    out->validity = and_validity(a.validity, b.validity, nd->valid, span(sel, n));
+    size_t m;
+    const uint32_t *vs = drop_nulls(ev, out->validity, sel, n, nd->s1, &m);
+    *fused = ev->ak->mul_lin_i64(a.data, b.data, nd->lin_k, nd->lin_neg, nd->vals, vs, m) == SL_ARITH_OK;
+    return SL_OK;
+}
+
 static sl_status value_arith(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
                              sli_vec *out)
 {
     const sli_expr *e = nd->e;
+    if (nd->lin == 0) find_linear(nd);
+    if (nd->lin == 1) {
+        bool fused = false;
+        sl_status s = value_mul_linear(ev, nd, in, sel, n, out, &fused);
+        if (s || fused) return s;
+    }
     sli_vec a, b;
     sl_status s = value(ev, nd->kids[0], in, sel, n, &a);
     if (s) return s;

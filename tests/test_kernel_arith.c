@@ -328,6 +328,85 @@ static void test_i64_bounds(void **state)
         sli_buf_free(in);
 }
 
+/* ---- a * (k +- b) ------------------------------------------------------------------- */
+
+/* Runs mul_lin_i64 over one case against the exact two-step result
+ * (k +- b, then the product; overflow of either step is an overflow).
+ * @return the status it returned. */
+static sl_arith_rc check_lin_case(const sl_arith_kernels *k, const int64_t *a, const int64_t *b, int64_t c,
+                                  bool neg, const uint32_t *s, size_t m, size_t n, int64_t *out,
+                                  int64_t *expv, uint8_t *in, const char *what)
+{
+    sl_arith_rc exp_rc = SL_ARITH_OK;
+    for (size_t i = 0; i < m && exp_rc == SL_ARITH_OK; i++) {
+        uint32_t row = s ? s[i] : (uint32_t)i;
+        int64_t t;
+        exp_rc = oracle_i64(neg ? SL_ARITH_SUB : SL_ARITH_ADD, c, b[row], &t);
+        if (exp_rc == SL_ARITH_OK) exp_rc = oracle_i64(SL_ARITH_MUL, a[row], t, &expv[row]);
+    }
+    for (size_t i = 0; i < n; i++) out[i] = SENTINEL_I64;
+    sl_arith_rc rc = k->mul_lin_i64(a, b, c, neg, out, s, m);
+    if (rc != exp_rc)
+        fail_msg("%s k=%lld neg=%d n=%zu m=%zu: rc %d, expected %d", what, (long long)c, neg, n, m, rc,
+                 exp_rc);
+    kt_mark(s, m, n, in);
+    for (size_t r = 0; r < n; r++) {
+        if (!in[r] && out[r] != SENTINEL_I64) fail_msg("%s n=%zu: unselected row %zu written", what, n, r);
+        if (in[r] && rc == SL_ARITH_OK && out[r] != expv[r])
+            fail_msg("%s row %zu: %lld * (%lld %c %lld) = %lld, expected %lld", what, r, (long long)a[r],
+                     (long long)c, neg ? '-' : '+', (long long)b[r], (long long)out[r], (long long)expv[r]);
+    }
+    return rc;
+}
+
+/* Every variant on safe values (every output checked), edgy ones (INT64_MIN,
+ * MAX, ... in a, b and k), and operands bounded near the limits of the two
+ * fast paths: |a| and |k +- b| within 2^31 (32-bit products), and bit
+ * lengths summing to 59..66 (64-bit products, or the checked loop). */
+static void test_mul_lin(void **state)
+{
+    (void)state;
+    int64_t *a = sli_buf_alloc((MAXN + 3) * 8), *b = sli_buf_alloc((MAXN + 3) * 8);
+    int64_t *out = sli_buf_alloc(MAXN * 8), *expv = sli_buf_alloc(MAXN * 8);
+    uint32_t *sel = sli_buf_alloc(MAXN * 4);
+    uint8_t *in = sli_buf_alloc(MAXN);
+    assert_true(a && b && out && expv && sel && in);
+    size_t seen[2] = {0, 0};
+    KT_FOR_EACH_VARIANT(arith, k)
+    {
+        for (size_t n = 0; n <= MAXN; n++)
+            for (int mode = 0; mode < KT_NMODES; mode++)
+                for (size_t off = 0; off < 3; off++)
+                    for (int regime = 0; regime < 4; regime++) {
+                        /* 0 safe, 1 edgy, 2 near 2^31, 3 near 2^62 */
+                        unsigned la = regime == 2 ? 29 + (unsigned)(kt_rnd() % 4) : (unsigned)(kt_rnd() % 64);
+                        int lbs = 59 + (int)(kt_rnd() % 8) - (int)la;
+                        unsigned lb = regime == 2 ? 29 + (unsigned)(kt_rnd() % 4)
+                                                  : (lbs < 0    ? 0
+                                                     : lbs > 62 ? 62
+                                                                : (unsigned)lbs);
+                        int64_t c = regime == 1   ? rand_edgy()
+                                    : regime == 0 ? rand_safe()
+                                                  : (int64_t)(kt_rnd() % 201) - 100;
+                        for (size_t i = 0; i < n + off; i++) {
+                            a[i] = regime == 0 ? rand_safe() : regime == 1 ? rand_edgy() : rand_bounded(la);
+                            b[i] = regime == 0 ? rand_safe() : regime == 1 ? rand_edgy() : rand_bounded(lb);
+                        }
+                        size_t m;
+                        const uint32_t *s = kt_make_sel(mode, n, sel, &m);
+                        for (int neg = 0; neg < 2; neg++) {
+                            sl_arith_rc rc =
+                                check_lin_case(k, a + off, b + off, c, neg, s, m, n, out, expv, in,
+                                               regime == 0 ? "lin safe" : "lin edgy/bounded");
+                            if (m > 0) seen[rc == SL_ARITH_OK]++;
+                        }
+                    }
+    }
+    assert_true(seen[0] > 100 && seen[1] > 100); /* both outcomes reached */
+    sli_buf_free(a), sli_buf_free(b), sli_buf_free(out), sli_buf_free(expv), sli_buf_free(sel),
+        sli_buf_free(in);
+}
+
 /* Multiplies with known answers at the edges of the fast path's bounds. */
 static void test_mul_known(void **state)
 {
@@ -446,7 +525,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_select),     cmocka_unit_test(test_i64_known), cmocka_unit_test(test_i64),
-        cmocka_unit_test(test_i64_bounds), cmocka_unit_test(test_mul_known), cmocka_unit_test(test_f64),
+        cmocka_unit_test(test_i64_bounds), cmocka_unit_test(test_mul_known), cmocka_unit_test(test_mul_lin),
+        cmocka_unit_test(test_f64),
     };
     kt_seed(0x9e3779b97f4a7c15ull);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,6 +116,57 @@ static sl_arith_rc mul_i64(const int64_t *restrict a, const int64_t *restrict b,
     return mul_checked_i64(a, b, out, NULL, n);
 }
 
+/* ---- a * (k + b), a * (k - b): a product with a linear term ---------------------------- */
+
+/* The checked loop: k +- b with the sign-bit test, then the product with
+ * __builtin_mul_overflow; the flags of both steps accumulate. */
+static sl_arith_rc mul_lin_checked(const int64_t *restrict a, const int64_t *restrict b, int64_t k, bool neg,
+                                   int64_t *restrict out, const uint32_t *restrict sel, size_t n)
+{
+    uint64_t bad = 0;
+#define LIN_ROW(row)                                                                                         \
+    do {                                                                                                     \
+        int64_t t_, r_;                                                                                      \
+        bad |= neg ? sub_ovf(k, b[row], &t_) : add_ovf(k, b[row], &t_);                                      \
+        bad |= mul_ovf(a[row], t_, &r_);                                                                     \
+        out[row] = r_;                                                                                       \
+    } while (0)
+    FOR_ROWS(LIN_ROW);
+#undef LIN_ROW
+    return (bad >> 63) ? SL_ARITH_OVERFLOW : SL_ARITH_OK;
+}
+
+/* Dense rows take one pass per sign, like mul_i64's: t = k +- b wrapping
+ * with its overflow flag, the magnitude words of a and t, and the wrapping
+ * product a * t (a loop that vectorizes). No flag and bit lengths summing
+ * to at most 62 prove every row exact; otherwise the checked loop redoes
+ * the rows and gives the verdict. */
+static sl_arith_rc mul_lin_i64(const int64_t *restrict a, const int64_t *restrict b, int64_t k, bool neg,
+                               int64_t *restrict out, const uint32_t *restrict sel, size_t n)
+{
+    if (sel != NULL) return mul_lin_checked(a, b, k, neg, out, sel, n);
+    uint64_t ma = 0, mt = 0, bad = 0;
+    if (neg) {
+        for (size_t i = 0; i < n; i++) {
+            int64_t t;
+            bad |= sub_ovf(k, b[i], &t);
+            ma |= mag_word(a[i]);
+            mt |= mag_word(t);
+            out[i] = (int64_t)((uint64_t)a[i] * (uint64_t)t);
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            int64_t t;
+            bad |= add_ovf(k, b[i], &t);
+            ma |= mag_word(a[i]);
+            mt |= mag_word(t);
+            out[i] = (int64_t)((uint64_t)a[i] * (uint64_t)t);
+        }
+    }
+    if (!(bad >> 63) && bit_len(ma) + bit_len(mt) <= 62) return SL_ARITH_OK;
+    return mul_lin_checked(a, b, k, neg, out, NULL, n);
+}
+
 /* -x overflows only for INT64_MIN. */
 static sl_arith_rc neg_i64(const int64_t *restrict a, int64_t *restrict out, const uint32_t *restrict sel,
                            size_t n)
@@ -281,4 +332,5 @@ const sl_arith_kernels sli_arith_scalar = {
     .neg_i64 = neg_i64,
     .neg_f64 = neg_f64,
     .div_scaled_i64 = div_scaled_i64,
+    .mul_lin_i64 = mul_lin_i64,
 };

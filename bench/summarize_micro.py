@@ -55,9 +55,14 @@ def git_commit():
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                               check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, check=True).stdout.strip()
-        return head + (" + uncommitted changes" if dirty else "")
+        def changed(*paths):
+            return subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *paths],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+        if changed(".", ":!bench/results"):
+            return head + " + uncommitted changes"
+        if changed("bench/results"):
+            return head + " (the tree differed from it only in bench/results/)"
+        return head
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 

@@ -128,30 +128,6 @@ static sl_status clear_worker(size_t w, void *arg)
         }                                                                                                    \
     } while (0)
 
-static sl_status fill_worker(size_t w, void *arg)
-{
-    dense_job *j = arg;
-    const sli_join_table *jt = j->jt;
-    const sli_column *col = jt->cols[jt->ncols];
-    const uint8_t *valid = col->validity;
-    size_t lo, hi;
-    share(jt->rows, w, j->nw, &lo, &hi);
-    uint64_t span = j->span, base = (uint64_t)jt->kmin;
-    uint32_t *d = j->d;
-    size_t ahead = span > FAR_ENTRIES ? PREFETCH_AHEAD : hi;
-    bool repeat = false, is64 = col->type.id == SL_TYPE_INT64;
-    if (j->nw > 1 && is64)
-        FILL_ROWS(int64_t, 1);
-    else if (j->nw > 1)
-        FILL_ROWS(int32_t, 1);
-    else if (is64)
-        FILL_ROWS(int64_t, 0);
-    else
-        FILL_ROWS(int32_t, 0);
-    j->repeat[w] = repeat;
-    return SL_OK;
-}
-
 /* The ranked form's first pass over the rows: sets each key's bit (NULL
  * keys have none). With ATOMIC the bit is or-ed in atomically; either way
  * the bit found already set shows a repeated key. */
@@ -172,7 +148,23 @@ static sl_status fill_worker(size_t w, void *arg)
         }                                                                                                    \
     } while (0)
 
-static sl_status bits_worker(size_t w, void *arg)
+/* ROWS(key type, atomic) for the job's key column and team. */
+#define BY_KEY(ROWS)                                                                                         \
+    do {                                                                                                     \
+        if (atomic && is64)                                                                                  \
+            ROWS(int64_t, 1);                                                                                \
+        else if (atomic)                                                                                     \
+            ROWS(int32_t, 1);                                                                                \
+        else if (is64)                                                                                       \
+            ROWS(int64_t, 0);                                                                                \
+        else                                                                                                 \
+            ROWS(int32_t, 0);                                                                                \
+    } while (0)
+
+/* Worker w enters its share of the rows: in the flat array, or as the
+ * ranked form's bits (the first of its two passes). Several workers enter
+ * rows atomically. */
+static sl_status enter_worker(size_t w, void *arg)
 {
     dense_job *j = arg;
     const sli_join_table *jt = j->jt;
@@ -181,21 +173,20 @@ static sl_status bits_worker(size_t w, void *arg)
     size_t lo, hi;
     share(jt->rows, w, j->nw, &lo, &hi);
     uint64_t span = j->span, base = (uint64_t)jt->kmin;
-    sli_dense_block *b = j->blocks;
-    bool repeat = false, is64 = col->type.id == SL_TYPE_INT64;
-    if (j->nw > 1 && is64)
-        BITS_ROWS(int64_t, 1);
-    else if (j->nw > 1)
-        BITS_ROWS(int32_t, 1);
-    else if (is64)
-        BITS_ROWS(int64_t, 0);
-    else
-        BITS_ROWS(int32_t, 0);
+    bool repeat = false, atomic = j->nw > 1, is64 = col->type.id == SL_TYPE_INT64;
+    if (j->blocks) {
+        sli_dense_block *b = j->blocks;
+        BY_KEY(BITS_ROWS);
+    } else {
+        uint32_t *d = j->d;
+        size_t ahead = span > FAR_ENTRIES ? PREFETCH_AHEAD : hi;
+        BY_KEY(FILL_ROWS);
+    }
     j->repeat[w] = repeat;
     return SL_OK;
 }
 
-/* The key bits at and past the bit of x within its block's word. */
+/* The key bits below x's own in its block's word. */
 static inline uint64_t bits_below(uint64_t bits, uint64_t x)
 {
     return bits & (((uint64_t)1 << (x & 63)) - 1);
@@ -273,7 +264,7 @@ static bool build_ranked(dense_job *job, const sli_team *team)
     job->blocks = sli_buf_alloc_uninit(nb * sizeof *job->blocks);
     job->d = sli_buf_alloc_uninit((rows + 1) * sizeof *job->d);
     if (!job->blocks || !job->d) return false;
-    if (run_job(team, clear_worker, job) || run_job(team, bits_worker, job) || !no_repeat(job)) return false;
+    if (run_job(team, clear_worker, job) || run_job(team, enter_worker, job) || !no_repeat(job)) return false;
     uint64_t rank = 0;
     for (size_t i = 0; i < nb; i++) {
         job->blocks[i].rank = rank;
@@ -289,7 +280,7 @@ static bool build_flat(dense_job *job, const sli_team *team)
 {
     job->d = sli_buf_alloc_uninit((job->span + 1) * sizeof *job->d);
     if (!job->d) return false;
-    if (run_job(team, clear_worker, job) || run_job(team, fill_worker, job) || !no_repeat(job)) return false;
+    if (run_job(team, clear_worker, job) || run_job(team, enter_worker, job) || !no_repeat(job)) return false;
     job->d[job->span] = 0; /* where out-of-range keys look */
     return true;
 }

@@ -136,33 +136,38 @@ static sl_arith_rc mul_lin_checked(const int64_t *restrict a, const int64_t *res
     return (bad >> 63) ? SL_ARITH_OVERFLOW : SL_ARITH_OK;
 }
 
-/* Dense rows take one pass per sign, like mul_i64's: t = k +- b wrapping
- * with its overflow flag, the magnitude words of a and t, and the wrapping
- * product a * t (a loop that vectorizes). No flag and bit lengths summing
- * to at most 62 prove every row exact; otherwise the checked loop redoes
- * the rows and gives the verdict. */
+/* The dense pass for one sign (a constant after inlining): t = k +- b
+ * wrapping, and the wrapping product a * t (a loop that vectorizes).
+ * @return the overflow flags of k +- b; sets *ma and *mt to the ORs of the
+ * magnitude words of a and of t. */
+static inline __attribute__((always_inline)) uint64_t lin_pass(const int64_t *restrict a,
+                                                               const int64_t *restrict b, int64_t k, bool neg,
+                                                               int64_t *restrict out, size_t n, uint64_t *ma,
+                                                               uint64_t *mt)
+{
+    uint64_t bad = 0, wa = 0, wt = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t t;
+        bad |= neg ? sub_ovf(k, b[i], &t) : add_ovf(k, b[i], &t);
+        wa |= mag_word(a[i]);
+        wt |= mag_word(t);
+        out[i] = (int64_t)((uint64_t)a[i] * (uint64_t)t);
+    }
+    *ma = wa;
+    *mt = wt;
+    return bad;
+}
+
+/* Dense rows take the one pass of their sign, like mul_i64's: no flag and
+ * bit lengths summing to at most 62 prove every row exact; otherwise the
+ * checked loop redoes the rows and gives the verdict. */
 static sl_arith_rc mul_lin_i64(const int64_t *restrict a, const int64_t *restrict b, int64_t k, bool neg,
                                int64_t *restrict out, const uint32_t *restrict sel, size_t n)
 {
     if (sel != NULL) return mul_lin_checked(a, b, k, neg, out, sel, n);
-    uint64_t ma = 0, mt = 0, bad = 0;
-    if (neg) {
-        for (size_t i = 0; i < n; i++) {
-            int64_t t;
-            bad |= sub_ovf(k, b[i], &t);
-            ma |= mag_word(a[i]);
-            mt |= mag_word(t);
-            out[i] = (int64_t)((uint64_t)a[i] * (uint64_t)t);
-        }
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            int64_t t;
-            bad |= add_ovf(k, b[i], &t);
-            ma |= mag_word(a[i]);
-            mt |= mag_word(t);
-            out[i] = (int64_t)((uint64_t)a[i] * (uint64_t)t);
-        }
-    }
+    uint64_t ma, mt;
+    uint64_t bad =
+        neg ? lin_pass(a, b, k, true, out, n, &ma, &mt) : lin_pass(a, b, k, false, out, n, &ma, &mt);
     if (!(bad >> 63) && bit_len(ma) + bit_len(mt) <= 62) return SL_ARITH_OK;
     return mul_lin_checked(a, b, k, neg, out, NULL, n);
 }

@@ -238,6 +238,10 @@ static sl_status init_builders(run *r, const sli_plan *node)
     r->builders = calloc(node->ncols ? node->ncols : 1, sizeof *r->builders);
     if (!r->builders) return nomem(r, "materialize");
     for (size_t i = 0; i < node->ncols; i++) sli_colbuilder_init(&r->builders[i], node->types[i]);
+    /* Every row of the source arrives: room for them at once, instead of
+     * growing (and, on several workers at a time, remapping) step by step. */
+    for (size_t i = 0; i < node->ncols && r->hint_rows; i++)
+        if (sli_colbuilder_reserve(&r->builders[i], r->hint_rows)) return nomem(r, "materialize");
     return SL_OK;
 }
 

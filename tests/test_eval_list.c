@@ -5,7 +5,9 @@
  * most rows selected are computed densely, and an overflow on a row outside
  * the selection is not an error while one on a selected row is. Every value
  * is checked against the same arithmetic done here row by row, and against
- * one-expression evaluators of the same trees.
+ * one-expression evaluators of the same trees. Products with a linear term
+ * (one kernel pass) are checked in each of their forms, with the errors of
+ * an overflow naming the expression that overflowed.
  */
 /* cmocka.h needs these first, in this order */
 /* clang-format off */
@@ -212,11 +214,74 @@ static void test_overflow_outside_selection(void **state)
     sl_context_destroy(ctx);
 }
 
+/* a * (k +- b) in the forms a * (k - b), (k + b) * a, a * (b - k) and
+ * a * (b + k) (each one kernel pass): values against the arithmetic done
+ * here, on every row, most rows and a sparse selection; an overflow of the
+ * linear term names the term, one of the product names the product. */
+static void test_linear_forms(void **state)
+{
+    (void)state;
+    sl_context *ctx = NULL;
+    assert_int_equal(sl_context_create(&ctx), SL_OK);
+    table t;
+    table_init(&t);
+    sl_type d2 = sli_decimal(18, 2), d4 = sli_decimal(18, 4);
+    sli_expr *e[4] = {
+        bin(SLI_OP_MUL, col(0, d2), bin(SLI_OP_SUB, lit(250, d2), col(2, d2), d2), d4),
+        bin(SLI_OP_MUL, bin(SLI_OP_ADD, lit(-7, d2), col(2, d2), d2), col(0, d2), d4),
+        bin(SLI_OP_MUL, col(0, d2), bin(SLI_OP_SUB, col(2, d2), lit(3, d2), d2), d4),
+        bin(SLI_OP_MUL, col(0, d2), bin(SLI_OP_ADD, col(2, d2), lit(INT64_MIN, d2), d2), d4),
+    };
+    sli_eval *ev = NULL;
+    assert_int_equal(sli_eval_create_list(ctx, (const sli_expr *const *)e, 3, &ev), SL_OK);
+    uint32_t *sel = sli_buf_alloc(N * sizeof *sel);
+    assert_non_null(sel);
+    for (int round = 0; round < 3; round++) {
+        size_t n = 0;
+        for (uint32_t r = 0; r < N; r++)
+            if (round == 0 || (round == 1 && r % 10 != 4) || (round == 2 && r % 5 == 1)) sel[n++] = r;
+        sli_chunk c = {N, n, round == 0 ? NULL : sel, NCOLS, t.cols};
+        sli_vec out[3];
+        assert_int_equal(sli_eval_values(ev, &c, out), SL_OK);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t r = c.sel ? sel[i] : (uint32_t)i;
+            int64_t a = t.v[0][r], b = t.v[2][r];
+            assert_int_equal(((const int64_t *)out[0].data)[r], a * (250 - b));
+            assert_int_equal(((const int64_t *)out[1].data)[r], (-7 + b) * a);
+            assert_int_equal(((const int64_t *)out[2].data)[r], a * (b - 3));
+        }
+    }
+    sli_eval_free(ev);
+
+    /* b + INT64_MIN with b < 0 at some row: the linear term overflows */
+    sli_chunk all = {N, N, NULL, NCOLS, t.cols};
+    sli_vec v;
+    t.v[2][9] = -1;
+    assert_int_equal(sli_eval_create(ctx, e[3], &ev), SL_OK);
+    assert_int_equal(sli_eval_value(ev, &all, &v), SL_ERR_OVERFLOW);
+    const char *msg = sl_context_last_error(ctx);
+    assert_non_null(strstr(msg, "overflow in"));
+    assert_null(strstr(msg, "*")); /* the sum, not the product */
+    sli_eval_free(ev);
+    /* a product past int64 at row 9 */
+    t.v[0][9] = INT64_MAX / 8;
+    t.v[2][9] = 10;
+    assert_int_equal(sli_eval_create(ctx, e[0], &ev), SL_OK);
+    assert_int_equal(sli_eval_value(ev, &all, &v), SL_ERR_OVERFLOW);
+    assert_non_null(strstr(sl_context_last_error(ctx), "*"));
+    sli_eval_free(ev);
+    for (size_t i = 0; i < 4; i++) sli_expr_free(e[i]);
+    sli_buf_free(sel);
+    table_free(&t);
+    sl_context_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shared_subexpressions),
         cmocka_unit_test(test_overflow_outside_selection),
+        cmocka_unit_test(test_linear_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "agg_table.h"
+#include "kernels/agg.h"
 
 #define LANES 4
 
@@ -153,8 +154,10 @@ static inline __attribute__((always_inline)) void fused_rows(uint64_t (*restrict
 
 /* sli_agg_sums_fused, where gid[row] may also be ngroups: such rows go to a
  * slot whose partials are dropped. */
-static void sums_pass(__int128 *const *state, const int64_t *const *v, size_t nsums, int64_t *rows,
-                      size_t ngroups, const uint32_t *restrict gid, const uint32_t *restrict sel, size_t n)
+static inline __attribute__((always_inline)) void sums_body(__int128 *const *state, const int64_t *const *v,
+                                                            size_t nsums, int64_t *rows, size_t ngroups,
+                                                            const uint32_t *restrict gid,
+                                                            const uint32_t *restrict sel, size_t n)
 {
     uint64_t acc[LANES][SLOTS][WIDTH];
     for (size_t l = 0; l < LANES; l++)
@@ -191,6 +194,39 @@ static void sums_pass(__int128 *const *state, const int64_t *const *v, size_t ns
     }
 }
 
+/* sums_body compiled for the baseline and, on x86-64, for AVX2, whose
+ * 256-bit adds take a row's partials four at a time; the AVX2 copy runs
+ * where the aggregate kernels chosen (sli_agg_select, SL_FORCE_ISA) are
+ * AVX2 or wider. */
+static void sums_base(__int128 *const *state, const int64_t *const *v, size_t nsums, int64_t *rows,
+                      size_t ngroups, const uint32_t *restrict gid, const uint32_t *restrict sel, size_t n)
+{
+    sums_body(state, v, nsums, rows, ngroups, gid, sel, n);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_AVX2_COPY 1
+__attribute__((target("avx2"))) static void sums_avx2(__int128 *const *state, const int64_t *const *v,
+                                                      size_t nsums, int64_t *rows, size_t ngroups,
+                                                      const uint32_t *restrict gid,
+                                                      const uint32_t *restrict sel, size_t n)
+{
+    sums_body(state, v, nsums, rows, ngroups, gid, sel, n);
+}
+#endif
+
+static void sums_pass(__int128 *const *state, const int64_t *const *v, size_t nsums, int64_t *rows,
+                      size_t ngroups, const uint32_t *restrict gid, const uint32_t *restrict sel, size_t n)
+{
+#ifdef HAVE_AVX2_COPY
+    if (sli_agg_select()->isa >= SL_ISA_AVX2) {
+        sums_avx2(state, v, nsums, rows, ngroups, gid, sel, n);
+        return;
+    }
+#endif
+    sums_base(state, v, nsums, rows, ngroups, gid, sel, n);
+}
+
 void sli_agg_sums_fused(__int128 *const *state, const int64_t *const *v, size_t nsums, int64_t *rows,
                         size_t ngroups, const uint32_t *restrict gid, const uint32_t *restrict sel, size_t n)
 {
@@ -200,8 +236,8 @@ void sli_agg_sums_fused(__int128 *const *state, const int64_t *const *v, size_t 
 /* gid[r] = drop for each row r < rows that sel[0..n) skips (rows <=
  * SLI_VEC_SIZE). Branch-free: a byte per row says whether it is selected,
  * then a pass over the rows keeps or replaces each id. */
-static void mark_unselected(uint32_t *restrict gid, uint32_t drop, const uint32_t *restrict sel, size_t n,
-                            size_t rows)
+static inline __attribute__((always_inline)) void
+mark_body(uint32_t *restrict gid, uint32_t drop, const uint32_t *restrict sel, size_t n, size_t rows)
 {
     uint8_t in[SLI_VEC_SIZE];
     memset(in, 0, rows);
@@ -210,6 +246,34 @@ static void mark_unselected(uint32_t *restrict gid, uint32_t drop, const uint32_
         uint32_t keep = -(uint32_t)in[r];
         gid[r] = (gid[r] & keep) | (drop & ~keep);
     }
+}
+
+/* mark_body for the baseline and for AVX2 (bytes widened to ids eight at a
+ * time), chosen like sums_pass's copies. */
+static void mark_base(uint32_t *restrict gid, uint32_t drop, const uint32_t *restrict sel, size_t n,
+                      size_t rows)
+{
+    mark_body(gid, drop, sel, n, rows);
+}
+
+#ifdef HAVE_AVX2_COPY
+__attribute__((target("avx2"))) static void mark_avx2(uint32_t *restrict gid, uint32_t drop,
+                                                      const uint32_t *restrict sel, size_t n, size_t rows)
+{
+    mark_body(gid, drop, sel, n, rows);
+}
+#endif
+
+static void mark_unselected(uint32_t *restrict gid, uint32_t drop, const uint32_t *restrict sel, size_t n,
+                            size_t rows)
+{
+#ifdef HAVE_AVX2_COPY
+    if (sli_agg_select()->isa >= SL_ISA_AVX2) {
+        mark_avx2(gid, drop, sel, n, rows);
+        return;
+    }
+#endif
+    mark_base(gid, drop, sel, n, rows);
 }
 
 /* A sum this vector can fold into int64 partials: int64/decimal values, no

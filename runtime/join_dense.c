@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buffer.h"
+#include "kernels/hash.h"
 #include "workers.h"
 
 /* A range of at most this many keys always qualifies (a 1 MiB array, within L2)... */
@@ -228,12 +229,19 @@ PLACE_SHARE(place_share, )
 #if defined(__x86_64__) && defined(__GNUC__)
 #define HAVE_POPCNT_COPY 1
 PLACE_SHARE(place_share_popcnt, __attribute__((target("popcnt"))))
+
+/* The popcnt copies run where the hash kernels chosen (sli_hash_select,
+ * SL_FORCE_ISA) are 128-bit SIMD or wider: on x86-64 that level has POPCNT. */
+static bool popcnt_copy(void)
+{
+    return sli_hash_select()->isa >= SL_ISA_SIMD128;
+}
 #endif
 
 static sl_status place_worker(size_t w, void *arg)
 {
 #ifdef HAVE_POPCNT_COPY
-    if (__builtin_cpu_supports("popcnt")) {
+    if (popcnt_copy()) {
         place_share_popcnt(arg, w);
         return SL_OK;
     }
@@ -383,7 +391,8 @@ bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
 
 /* The ranked probe, compiled once per popcount instruction set: x86-64's
  * baseline has no popcnt instruction (the compiler calls a library
- * routine), so a copy built for it is chosen where the CPU has one. */
+ * routine), so a copy built for it is chosen where it may run
+ * (popcnt_copy). */
 #define RANKED_PROBE(name, ATTR)                                                                             \
     ATTR static size_t name(const sli_join_table *jt, const sli_vec *key, const uint32_t *restrict rows,     \
                             size_t n, uint8_t *restrict matched, bool only_mark,                             \
@@ -412,7 +421,7 @@ size_t sli_join_dense_probe(const sli_join_table *jt, const sli_vec *key, const 
 {
     if (jt->dense_blocks) {
 #ifdef HAVE_POPCNT_COPY
-        if (__builtin_cpu_supports("popcnt"))
+        if (popcnt_copy())
             return probe_ranked_popcnt(jt, key, rows, n, matched, only_mark, probe_rows, build_rows);
 #endif
         return probe_ranked(jt, key, rows, n, matched, only_mark, probe_rows, build_rows);

@@ -26,6 +26,11 @@
  * 3/4 of the rows it spans is run as dense rows: the rows it skips get the
  * group id ngroups in t->gid, a slot of partials that is dropped, which is
  * cheaper than reading each row through the selection.
+ *
+ * This file is runtime code, built for the baseline instruction set; its
+ * two hot loops (the fused sums and the marking of skipped rows) are built
+ * once more for AVX2 on x86-64 and chosen per call from the aggregate
+ * kernels' level (sli_agg_select, so SL_FORCE_ISA reaches them too).
  */
 #include <string.h>
 

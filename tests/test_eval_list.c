@@ -126,6 +126,16 @@ static void check_values(const table *t, const sli_vec *x, const sli_vec *y, con
     }
 }
 
+/* The rows of round 0 (every row), 1 (most rows: a dense evaluation) or 2
+ * (a sparse selection) into sel. @return their count. */
+static size_t round_sel(int round, uint32_t *sel)
+{
+    size_t n = 0;
+    for (uint32_t r = 0; r < N; r++)
+        if (round == 0 || (round == 1 && r % 10 != 4) || (round == 2 && r % 5 == 1)) sel[n++] = r;
+    return n;
+}
+
 static void test_shared_subexpressions(void **state)
 {
     (void)state;
@@ -146,9 +156,7 @@ static void test_shared_subexpressions(void **state)
     assert_non_null(sel);
     /* every row; most rows (dense evaluation); a sparse selection */
     for (int round = 0; round < 3; round++) {
-        size_t n = 0;
-        for (uint32_t r = 0; r < N; r++)
-            if (round == 0 || (round == 1 && r % 10 != 4) || (round == 2 && r % 5 == 1)) sel[n++] = r;
+        size_t n = round_sel(round, sel);
         sli_chunk c = {N, n, round == 0 ? NULL : sel, NCOLS, t.cols};
         sli_vec out[5], alone;
         memset(out, 0, sizeof out);
@@ -237,9 +245,7 @@ static void test_linear_forms(void **state)
     uint32_t *sel = sli_buf_alloc(N * sizeof *sel);
     assert_non_null(sel);
     for (int round = 0; round < 3; round++) {
-        size_t n = 0;
-        for (uint32_t r = 0; r < N; r++)
-            if (round == 0 || (round == 1 && r % 10 != 4) || (round == 2 && r % 5 == 1)) sel[n++] = r;
+        size_t n = round_sel(round, sel);
         sli_chunk c = {N, n, round == 0 ? NULL : sel, NCOLS, t.cols};
         sli_vec out[3];
         assert_int_equal(sli_eval_values(ev, &c, out), SL_OK);

@@ -18,14 +18,16 @@
  * hash table instead.
  *
  * A sparse range (TPC-H's order keys use 8 values of every 32) takes the
- * ranked form instead once the flat array would leave the L2 cache: a bit
- * per key value, in 16-byte blocks of 64 bits and the count of bits set
- * before them (4 bits a value, against the flat array's 32), and the build
- * rows in key order. A probe reads its key's block: the bit says whether it
- * matches, the block's count plus the bits below it give its rank, and only
- * a match reads its build row at that rank. The bits are set by the team
- * (an atomic or; a bit already set is a repeat), the counts summed by one
- * thread, and the rows placed at their ranks by the team.
+ * ranked form instead once the flat array would leave the L2 cache with at
+ * most half its entries used, and so does any range of 8 to 64 values a
+ * row: a bit per key value, in 16-byte blocks of 64 bits and the count of
+ * bits set before them (2 bits a value, against the flat array's 32), and
+ * the build row numbers in key order. A probe reads its key's block: the
+ * bit says whether it matches, the block's count plus the bits below it
+ * give its rank, and only a match reads its build row at that rank. The
+ * bits are set by the team (an atomic or; a bit already set is a repeat),
+ * the counts summed by one thread, and the rows placed at their ranks by
+ * the team.
  *
  * Thread safety: building belongs to one thread (and its team); a finished
  * array is read-only and may be probed by several threads.
@@ -44,8 +46,8 @@ struct sli_team;
 /**
  * Builds jt->dense when jt qualifies (see the file comment and
  * sli_join_set_dense): jt's columns are finished, jt->rows and the key range
- * (has_range, kmin, kmax) are set. On success sets jt->dense, dense_span and
- * unique. team may be NULL.
+ * (has_range, kmin, kmax) are set. On success sets jt->dense (and, in the
+ * ranked form, dense_blocks), dense_span and unique. team may be NULL.
  * @return true when the table is direct-indexed; false when it is not (it
  * does not qualify, a key repeats, or memory is short): jt is unchanged.
  */

@@ -187,10 +187,12 @@ static sl_status enter_worker(size_t w, void *arg)
     return SL_OK;
 }
 
-/* The key bits below x's own in its block's word. */
-static inline uint64_t bits_below(uint64_t bits, uint64_t x)
+/* The rank of key value x (its offset from kmin) in block bx: the values
+ * set before its block, and before it within the block. Inlined into each
+ * caller, so a caller built for POPCNT counts with it. */
+static inline __attribute__((always_inline)) uint64_t rank_of(const sli_dense_block *bx, uint64_t x)
 {
-    return bits & (((uint64_t)1 << (x & 63)) - 1);
+    return bx->rank + (uint64_t)__builtin_popcountll(bx->bits & (((uint64_t)1 << (x & 63)) - 1));
 }
 
 /* The ranked form's second pass, after the ranks are summed: each row goes
@@ -202,7 +204,7 @@ static inline uint64_t bits_below(uint64_t bits, uint64_t x)
             uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
             if (x >= span || (valid && !sli_valid(valid, r))) continue;                                      \
             const sli_dense_block *bx = &b[x >> 6];                                                          \
-            d[bx->rank + (uint64_t)__builtin_popcountll(bits_below(bx->bits, x))] = (uint32_t)r;             \
+            d[rank_of(bx, x)] = (uint32_t)r;                                                                 \
         }                                                                                                    \
     } while (0)
 
@@ -341,12 +343,13 @@ bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
         }                                                                                                    \
     } while (0)
 
-#define PROBE_TYPED(MARK, EMIT)                                                                              \
+/* LOOP(key type, MARK, EMIT) for the probe's key vector. */
+#define BY_PROBE_KEY(LOOP, MARK, EMIT)                                                                       \
     do {                                                                                                     \
         if (key->type.id == SL_TYPE_INT64)                                                                   \
-            PROBE_LOOP(int64_t, MARK, EMIT);                                                                 \
+            LOOP(int64_t, MARK, EMIT);                                                                       \
         else                                                                                                 \
-            PROBE_LOOP(int32_t, MARK, EMIT);                                                                 \
+            LOOP(int32_t, MARK, EMIT);                                                                       \
     } while (0)
 
 /* The ranked form: the key's block (its bit and the keys before it) gives
@@ -365,7 +368,7 @@ bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
                 uint64_t y = (uint64_t)(int64_t)k[rows[i + ahead / 2]] - base;                               \
                 y = y < span ? y : span;                                                                     \
                 const sli_dense_block *by = &b[y >> 6];                                                      \
-                __builtin_prefetch(&d[by->rank + (uint64_t)__builtin_popcountll(bits_below(by->bits, y))]);  \
+                __builtin_prefetch(&d[rank_of(by, y)]);                                                      \
             }                                                                                                \
             uint32_t r = rows[i];                                                                            \
             uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
@@ -375,18 +378,10 @@ bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
             if (MARK) matched[r] = (uint8_t)hit;                                                             \
             if (EMIT) {                                                                                      \
                 probe_rows[out] = r;                                                                         \
-                build_rows[out] = d[bx->rank + (uint64_t)__builtin_popcountll(bits_below(bits, x))];         \
+                build_rows[out] = d[rank_of(bx, x)];                                                         \
             }                                                                                                \
             out += hit;                                                                                      \
         }                                                                                                    \
-    } while (0)
-
-#define RANKED_TYPED(MARK, EMIT)                                                                             \
-    do {                                                                                                     \
-        if (key->type.id == SL_TYPE_INT64)                                                                   \
-            RANKED_LOOP(int64_t, MARK, EMIT);                                                                \
-        else                                                                                                 \
-            RANKED_LOOP(int32_t, MARK, EMIT);                                                                \
     } while (0)
 
 /* The ranked probe, compiled once per popcount instruction set: x86-64's
@@ -403,11 +398,11 @@ bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
         uint64_t span = jt->dense_span, base = (uint64_t)jt->kmin;                                           \
         size_t out = 0, ahead = span > RANKED_FAR ? RANKED_AHEAD : n;                                        \
         if (!matched)                                                                                        \
-            RANKED_TYPED(0, 1);                                                                              \
+            BY_PROBE_KEY(RANKED_LOOP, 0, 1);                                                                 \
         else if (only_mark)                                                                                  \
-            RANKED_TYPED(1, 0);                                                                              \
+            BY_PROBE_KEY(RANKED_LOOP, 1, 0);                                                                 \
         else                                                                                                 \
-            RANKED_TYPED(1, 1);                                                                              \
+            BY_PROBE_KEY(RANKED_LOOP, 1, 1);                                                                 \
         return out;                                                                                          \
     }
 
@@ -430,10 +425,10 @@ size_t sli_join_dense_probe(const sli_join_table *jt, const sli_vec *key, const 
     uint64_t span = jt->dense_span, base = (uint64_t)jt->kmin;
     size_t out = 0, ahead = span > FAR_ENTRIES ? PREFETCH_AHEAD : n;
     if (!matched)
-        PROBE_TYPED(0, 1);
+        BY_PROBE_KEY(PROBE_LOOP, 0, 1);
     else if (only_mark)
-        PROBE_TYPED(1, 0);
+        BY_PROBE_KEY(PROBE_LOOP, 1, 0);
     else
-        PROBE_TYPED(1, 1);
+        BY_PROBE_KEY(PROBE_LOOP, 1, 1);
     return out;
 }

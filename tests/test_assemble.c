@@ -18,20 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_test.h"
 #include "runtime/assemble.h"
 #include "runtime/workers.h"
 
 #define WORKERS 3
 #define ROWS    5000 /* per worker */
-
-static uint64_t rng = 88172645463325252ull;
-static uint64_t next_rand(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
 
 /* Worker w's column of type t: values from 1000000 * w + row (modulo 2 for
  * bool, 30000 for the integers), a NULL at every row where
@@ -90,7 +82,7 @@ static void check(const sli_team *team, size_t nsegs_per_worker)
         size_t *cut = malloc((nsegs_per_worker + 1) * sizeof *cut);
         cut[0] = 0;
         cut[nsegs_per_worker] = ROWS;
-        for (size_t k = 1; k < nsegs_per_worker; k++) cut[k] = next_rand() % (ROWS + 1);
+        for (size_t k = 1; k < nsegs_per_worker; k++) cut[k] = kt_rnd() % (ROWS + 1);
         for (size_t k = 1; k < nsegs_per_worker; k++) /* sort the inner cuts */
             for (size_t m = k; m > 1 && cut[m - 1] > cut[m]; m--) {
                 size_t x = cut[m];
@@ -102,7 +94,7 @@ static void check(const sli_team *team, size_t nsegs_per_worker)
         free(cut);
     }
     for (size_t g = nsegs; g > 1; g--) {
-        size_t k = next_rand() % g;
+        size_t k = kt_rnd() % g;
         sli_asm_seg x = segs[g - 1];
         segs[g - 1] = segs[k];
         segs[k] = x;
@@ -160,6 +152,7 @@ static void test_assemble(void **state)
 
 int main(void)
 {
+    kt_seed(88172645463325252ull);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_assemble),
     };

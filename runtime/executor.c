@@ -31,6 +31,7 @@
 #include "ocl_exec.h"
 #include "placement.h"
 #include "profile.h"
+#include "result_pass.h"
 #include "scan_filter.h"
 #include "sort_table.h"
 #include "topk.h"
@@ -1038,32 +1039,6 @@ static sl_status move_partitions(run *r, sli_table **parts, size_t np, sli_table
     return SL_OK;
 }
 
-/* Appends a chunk to r's builders (one per column). */
-static sl_status append_to_builders(run *r, const sli_chunk *c)
-{
-    for (size_t i = 0; i < r->nbuilders; i++)
-        if (sli_append_vec(&r->builders[i], &c->cols[i], c->sel, c->count)) return nomem(r, "aggregate");
-    return SL_OK;
-}
-
-/* Concatenates the partitions' tables into one single-partition table. */
-static sl_status concat_tables(run *r, sli_table **parts, size_t np, sli_table **out)
-{
-    const sli_table *first = parts[0];
-    size_t nc = first->schema.ncols;
-    r->nbuilders = nc;
-    r->builders = calloc(nc ? nc : 1, sizeof *r->builders);
-    sl_status s = r->builders ? SL_OK : nomem(r, "aggregate");
-    for (size_t c = 0; c < nc && !s; c++) sli_colbuilder_init(&r->builders[c], first->schema.types[c]);
-    for (size_t t = 0; t < np && !s; t++) s = each_vector(r, parts[t], append_to_builders);
-    sli_plan schema = {0};
-    schema.ncols = nc;
-    schema.names = first->schema.names;
-    schema.types = first->schema.types;
-    if (!s) s = finish_builders(r, &schema, out);
-    return s;
-}
-
 /* Combines the workers' aggregates into the pipeline's output. Few groups
  * (or no keys): worker 0's thread folds every table into a fresh one. Many,
  * or rows a worker scattered by partition (agg_partition.h): the team takes
@@ -1071,7 +1046,7 @@ static sl_status concat_tables(run *r, sli_table **parts, size_t np, sli_table *
  * partition and merging every worker's groups of it into its table, a
  * cache-sized working set at a time; the workers' tables are then
  * concatenated. No row is aggregated twice. */
-static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out, bool last)
+static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out)
 {
     run *r0 = &pr->runs[0];
     const sli_plan *n = r0->p->sink_node;
@@ -1110,10 +1085,8 @@ static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out, 
                     break;
                 }
         }
-        /* The query's result is one partition; a table a later pipeline reads need not be. */
-        if (!s)
-            s = last ? concat_tables(r0, j.tables, np, &out->table)
-                     : move_partitions(r0, j.tables, np, &out->table);
+        /* the result pipeline after it concatenates them (result_pass.h) */
+        if (!s) s = move_partitions(r0, j.tables, np, &out->table);
     }
     if (s == SL_ERR_UNSUPPORTED && r0->ctx->last_status != s)
         s = sli_error(r0->ctx, s, "aggregate: more than 2 billion groups");
@@ -1139,7 +1112,7 @@ static size_t morsel_rows(size_t rows, size_t nw)
 }
 
 static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_output *outs, pipe_output *out,
-                              sli_exec_stats *stats, par_run *pr, const sli_team *team, bool last)
+                              sli_exec_stats *stats, par_run *pr, const sli_team *team)
 {
     size_t nw = pr->nw, np = pr->src->nparts;
     pr->runs = calloc(nw, sizeof *pr->runs);
@@ -1208,7 +1181,7 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
         case SLI_SINK_RESULT:
         case SLI_SINK_SORT: s = pr->runs[0].topk ? merge_topk(pr) : assemble_builders(pr, team); break;
         case SLI_SINK_BUILD: s = concat_build(pr, team); break;
-        case SLI_SINK_AGG: s = merge_agg(pr, team, out, last); break;
+        case SLI_SINK_AGG: s = merge_agg(pr, team, out); break;
         }
     }
     if (!s && p->sink != SLI_SINK_AGG) {
@@ -1249,10 +1222,9 @@ static sl_status load_external(sl_context *ctx, const sli_pipeline *p, sli_table
     return s;
 }
 
-/* Runs one pipeline; `last`: its output is the query's result; pp: its
- * measurements when profiling, else NULL. */
+/* Runs one pipeline; pp: its measurements when profiling, else NULL. */
 static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_output *outs, pipe_output *out,
-                              sli_exec_stats *stats, bool last, sli_pipe_prof *pp)
+                              sli_exec_stats *stats, sli_pipe_prof *pp)
 {
     sli_table *loaded = NULL;
     if (p->scan && p->scan->table->source) {
@@ -1260,6 +1232,20 @@ static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_outpu
         sl_status s = load_external(ctx, p, &loaded, stats);
         if (pp) pp->load_ns = sli_prof_now() - t0;
         if (s) return s;
+    }
+    if (!p->scan && sli_result_passes(p, outs[p->source].table)) { /* result_pass.h */
+        uint64_t t0 = pp ? sli_prof_now() : 0;
+        size_t rows = outs[p->source].table->rows, parts = outs[p->source].table->nparts, nw;
+        sl_status s =
+            sli_result_pass(ctx, p, &outs[p->source].table, sl_context_threads(ctx), &out->table, &nw);
+        if (stats) stats->rows_in += rows;
+        if (pp) {
+            pp->workers = nw ? nw : 1;
+            pp->morsels = parts;
+            pp->finish_ns = sli_prof_now() - t0;
+            pp->ops[0].rows_in = rows; /* the sink's time is finish_ns */
+        }
+        return s;
     }
     /* A loaded external table holds exactly the scan's columns, in order. */
     const sli_table *src = loaded ? loaded : p->scan ? p->scan->table : outs[p->source].table;
@@ -1289,7 +1275,7 @@ static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_outpu
                           .morsel = morsel,
                           .rows = rows,
                           .pp = pp};
-            s = run_parallel(ctx, p, outs, out, stats, &pr, &team, last);
+            s = run_parallel(ctx, p, outs, out, stats, &pr, &team);
             sli_team_free(&team);
         }
     } else {
@@ -1317,15 +1303,15 @@ static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_outpu
  * source read, the rows its sink holds and the bytes they take (the memory
  * budget's growth: what the pipeline keeps once its scratch is freed). */
 static sl_status run_pipeline_measured(sl_context *ctx, const sli_pipeline *p, pipe_output *outs,
-                                       pipe_output *out, sli_exec_stats *stats, bool last, sli_pipe_prof *pp)
+                                       pipe_output *out, sli_exec_stats *stats, sli_pipe_prof *pp)
 {
-    if (!pp) return run_pipeline(ctx, p, outs, out, stats, last, NULL);
+    if (!pp) return run_pipeline(ctx, p, outs, out, stats, NULL);
     sli_exec_stats ps = {0};
     sli_mem_budget *b = sli_mem_current();
     uint64_t used0 = b ? atomic_load(&b->used) : 0, t0 = sli_prof_now();
     /* the budget's peak restarts at what is held now, for this pipeline's own */
     uint64_t peak0 = b ? atomic_exchange(&b->peak, used0) : 0;
-    sl_status s = run_pipeline(ctx, p, outs, out, &ps, last, pp);
+    sl_status s = run_pipeline(ctx, p, outs, out, &ps, pp);
     pp->wall_ns = sli_prof_now() - t0;
     uint64_t used1 = b ? atomic_load(&b->used) : 0;
     pp->peak_bytes = b ? atomic_load(&b->peak) : 0;
@@ -1366,7 +1352,7 @@ static sl_status run_device_group(sl_context *ctx, const sli_devplan *dp, const 
     size_t n = sli_devplan_group(ph, i, idx);
     for (size_t k = 0; !s && k < n; k++)
         if (idx[k] != i)
-            s = run_pipeline_measured(ctx, &ph->pipes[idx[k]], outs, &outs[idx[k]], stats, false,
+            s = run_pipeline_measured(ctx, &ph->pipes[idx[k]], outs, &outs[idx[k]], stats,
                                       prof ? &prof->pipes[idx[k]] : NULL);
     free(idx);
     return s;
@@ -1386,8 +1372,7 @@ static sl_status execute_pipelines(sl_context *ctx, const sli_physical *ph, sli_
         if (dp->on_device[i]) s = run_device_group(ctx, dp, ph, i, outs, stats, prof, &done);
         if (s || done) continue;
         ctx->bytes_scanned += sli_pipeline_scan_bytes(p);
-        s = run_pipeline_measured(ctx, p, outs, &outs[i], stats, i + 1 == ph->npipes,
-                                  prof ? &prof->pipes[i] : NULL);
+        s = run_pipeline_measured(ctx, p, outs, &outs[i], stats, prof ? &prof->pipes[i] : NULL);
     }
     sli_devplan_free(dp);
     if (!s) {

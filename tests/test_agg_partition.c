@@ -488,39 +488,50 @@ static void test_below_threshold(void **state)
     free_data(&d);
 }
 
-/* The row buffer alone: rows in their partitions, in arrival order, across blocks. */
-static void test_rows_by_partition(void **state)
+/* The row buffer alone: rows in their partitions, in arrival order, across
+ * blocks. w8: every column 8 bytes wide without NULLs (the one-pass copy),
+ * every other chunk through a selection vector; else an int32 column with
+ * NULLs. */
+static void rows_by_partition(bool w8)
 {
-    (void)state;
-    sl_type types[2] = {sli_type(SL_TYPE_INT64), sli_type(SL_TYPE_INT32)};
+    sl_type types[2] = {sli_type(SL_TYPE_INT64), sli_type(w8 ? SL_TYPE_INT64 : SL_TYPE_INT32)};
     sli_part_rows pr;
     assert_int_equal(sli_part_rows_init(&pr, types, 2, 1, 2), SL_OK);
     size_t n = 9000; /* more than a block per partition */
     int64_t *key = sli_buf_alloc(SLI_VEC_SIZE * sizeof *key);
-    int32_t *seq = sli_buf_alloc(SLI_VEC_SIZE * sizeof *seq);
+    int64_t *seq = sli_buf_alloc(SLI_VEC_SIZE * sizeof *seq);
     uint8_t *valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
     uint64_t *h = sli_buf_alloc(SLI_VEC_SIZE * sizeof *h);
+    uint32_t *sel = sli_buf_alloc(SLI_VEC_SIZE * sizeof *sel);
     int64_t *keys_of = calloc(n, sizeof *keys_of);
     uint8_t *null_of = calloc(n, 1);
     sli_key_scratch ks = {0};
-    for (size_t start = 0; start < n; start += SLI_VEC_SIZE) {
-        size_t m = n - start < SLI_VEC_SIZE ? n - start : SLI_VEC_SIZE;
+    size_t added = 0, chunk = 0;
+    for (size_t start = 0; start < n; start += SLI_VEC_SIZE, chunk++) {
+        size_t m = n - start < SLI_VEC_SIZE ? n - start : SLI_VEC_SIZE, ns = 0;
+        bool use_sel = w8 && chunk % 2 == 1;
         for (size_t i = 0; i < m; i++) {
             key[i] = (int64_t)(kt_rnd() % 100);
-            seq[i] = (int32_t)(start + i);
-            keys_of[start + i] = key[i];
-            null_of[start + i] = kt_rnd() % 10 == 0;
-            set_bit(valid, i, !null_of[start + i]);
+            if (use_sel && kt_rnd() % 3 == 0) continue; /* a row the selection leaves out */
+            if (use_sel) sel[ns++] = (uint32_t)i;
+            size_t r = added++;
+            if (w8)
+                seq[i] = (int64_t)r;
+            else
+                ((int32_t *)seq)[i] = (int32_t)r;
+            keys_of[r] = key[i];
+            null_of[r] = !w8 && kt_rnd() % 10 == 0;
+            set_bit(valid, i, !null_of[r]);
         }
-        sli_vec v[2] = {{types[0], key, NULL, NULL}, {types[1], seq, valid, NULL}};
-        assert_int_equal(sli_part_rows_add(&pr, v, NULL, m), SL_OK);
+        sli_vec v[2] = {{types[0], key, NULL, NULL}, {types[1], seq, w8 ? NULL : valid, NULL}};
+        assert_int_equal(sli_part_rows_add(&pr, v, use_sel ? sel : NULL, use_sel ? ns : m), SL_OK);
     }
-    assert_int_equal(pr.total, n);
+    assert_int_equal(pr.total, added);
     sli_part_rows_flush(&pr);
     size_t seen = 0;
     for (size_t q = 0; q < pr.nparts; q++) {
         size_t in_part = 0;
-        int32_t last = -1;
+        int64_t last = -1;
         for (const sli_part_block *b = pr.head[q]; b; b = b->next) {
             sli_vec v[2];
             size_t m = sli_part_rows_block(&pr, b, v);
@@ -528,7 +539,9 @@ static void test_rows_by_partition(void **state)
             assert_int_equal(sli_hash_vec(&v[0], NULL, m, 0, h, &ks), SL_OK);
             for (size_t i = 0; i < m; i++) {
                 assert_int_equal(h[i] >> 62, q);
-                int32_t r = ((const int32_t *)v[1].data)[i]; /* values are kept under NULLs too */
+                /* values are kept under NULLs too */
+                int64_t r = w8 ? ((const int64_t *)v[1].data)[i] : ((const int32_t *)v[1].data)[i];
+                assert_true(r >= 0 && (size_t)r < added);
                 assert_int_equal(sli_valid(v[1].validity, i), !null_of[r]);
                 assert_true(r > last); /* arrival order */
                 last = r;
@@ -539,15 +552,23 @@ static void test_rows_by_partition(void **state)
         assert_int_equal(in_part, pr.rows[q]);
         seen += in_part;
     }
-    assert_int_equal(seen, n);
+    assert_int_equal(seen, added);
     sli_key_scratch_free(&ks);
     sli_part_rows_free(&pr);
     sli_buf_free(key);
     sli_buf_free(seq);
     sli_buf_free(valid);
     sli_buf_free(h);
+    sli_buf_free(sel);
     free(keys_of);
     free(null_of);
+}
+
+static void test_rows_by_partition(void **state)
+{
+    (void)state;
+    rows_by_partition(false);
+    rows_by_partition(true);
 }
 
 /* ---- whole queries ---------------------------------------------------------------------------------- */

@@ -3,6 +3,14 @@
  * set of columns each node's parent needs, every node drops the outputs
  * nobody reads, so scans read, joins carry and sorts materialize only the
  * columns the query uses. Column indexes above are rewritten to match.
+ *
+ * A filter still outputs the columns only its predicate reads (its output
+ * is its input's), and a join every column of both inputs, its keys
+ * included. Where such columns would be materialized, a projection drops
+ * them first: over a join's build input (the build stores every column of
+ * it) and a sort's input, keeping what the parent reads and the keys.
+ * Without it, a string a scan's filter tests (TPC-H Q9's p_name) travels
+ * through every join build above it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +42,76 @@ static bool keep_schema(sli_plan *p, const int *map, size_t n_old)
     bool ok = sli_opt_set_schema(p, names, types, n);
     free(names);
     free(types);
+    return ok;
+}
+
+/* Puts a projection of plain column references over *pp that keeps only
+ * the outputs marked in keep (at least one), in order, when some are not
+ * marked; map[i] receives output i's index after it (-1: dropped).
+ * @return false on NOMEM (*pp is then left as it was). */
+static bool narrow(sli_plan **pp, const bool *keep, int *map)
+{
+    sli_plan *c = *pp;
+    size_t n = c->ncols, k = 0;
+    for (size_t i = 0; i < n; i++) map[i] = keep[i] ? (int)k++ : -1;
+    if (k == 0 && n > 0) map[0] = (int)k++; /* one column stays so rows still count */
+    if (k == n) return true;
+    sli_plan *proj = sli_plan_new(SLI_PLAN_PROJECT);
+    char **names = malloc(k * sizeof *names);
+    sl_type *types = malloc(k * sizeof *types);
+    bool ok = proj && names && types;
+    if (ok) {
+        proj->exprs = calloc(k, sizeof *proj->exprs);
+        ok = proj->exprs != NULL;
+    }
+    for (size_t i = 0; ok && i < n; i++) {
+        if (map[i] < 0) continue;
+        sli_expr *e = sli_expr_new(SLI_EX_COLUMN, 0, 0);
+        if (e) e->name = strdup(c->names[i]);
+        if (!e || !e->name) {
+            sli_expr_free(e);
+            ok = false;
+            break;
+        }
+        e->type = c->types[i];
+        e->index = (int)i;
+        proj->exprs[map[i]] = e;
+        names[map[i]] = c->names[i];
+        types[map[i]] = c->types[i];
+    }
+    if (ok) ok = sli_opt_set_schema(proj, names, types, k);
+    free(names);
+    free(types);
+    if (!ok) {
+        if (proj) {
+            for (size_t j = 0; proj->exprs && j < k; j++) sli_expr_free(proj->exprs[j]);
+            free(proj->exprs);
+            proj->exprs = NULL;
+            sli_plan_unref(proj);
+        }
+        return false;
+    }
+    proj->in[0] = c; /* takes the reference *pp held */
+    *pp = proj;
+    return true;
+}
+
+/* Narrows input k of p (pruned already; cmap: its outputs before pruning
+ * to after, cneed: which of those p reads) to the columns p reads, and
+ * composes cmap with the narrowing. @return false on NOMEM. */
+static bool narrow_input(sli_plan *p, size_t k, const bool *cneed, int *cmap, size_t n_old)
+{
+    size_t n = p->in[k]->ncols;
+    bool *keep = calloc(n ? n : 1, sizeof *keep);
+    int *nmap = malloc((n ? n : 1) * sizeof *nmap);
+    bool ok = keep && nmap;
+    for (size_t i = 0; ok && i < n_old; i++)
+        if (cneed[i] && cmap[i] >= 0) keep[cmap[i]] = true;
+    if (ok) ok = narrow(&p->in[k], keep, nmap);
+    for (size_t i = 0; ok && i < n_old; i++)
+        if (cmap[i] >= 0) cmap[i] = nmap[cmap[i]];
+    free(keep);
+    free(nmap);
     return ok;
 }
 
@@ -124,7 +202,8 @@ static bool prune(sli_plan *p, const bool *need, int *map)
                 sli_opt_mark(p->lkeys[k], ln);
                 sli_opt_mark(p->rkeys[k], rn);
             }
-            ok = prune(l, ln, lm) && prune(r, rn, rm);
+            ok = prune(l, ln, lm) && prune(r, rn, rm) && narrow_input(p, 1, rn, rm, nr);
+            r = p->in[1];
         }
         if (ok) {
             for (size_t k = 0; k < p->nkeys; k++) {

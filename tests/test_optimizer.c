@@ -206,9 +206,19 @@ static void test_into_join_sides(void **state)
     const sli_plan *j = f->in[0];
     assert_int_equal(j->kind, SLI_PLAN_JOIN);
     assert_int_equal(j->in[0]->kind, SLI_PLAN_FILTER);
-    assert_int_equal(j->in[1]->kind, SLI_PLAN_FILTER);
     assert_scan(j->in[0]->in[0], "lineitem", "l_orderkey,l_quantity");
-    assert_scan(j->in[1]->in[0], "orders", "o_orderkey,o_custkey,o_orderstatus");
+    /* the build side drops o_orderstatus, which only its filter reads */
+    const sli_plan *r = j->in[1];
+    assert_int_equal(r->kind, SLI_PLAN_PROJECT);
+    assert_int_equal(r->ncols, 2);
+    assert_string_equal(r->names[0], "o_orderkey");
+    assert_string_equal(r->names[1], "o_custkey");
+    assert_int_equal(r->in[0]->kind, SLI_PLAN_FILTER);
+    assert_scan(r->in[0]->in[0], "orders", "o_orderkey,o_custkey,o_orderstatus");
+    assert_int_equal(j->rkeys[0]->index, 0);
+    /* l_quantity < o_custkey reads the join's output: l_orderkey, l_quantity, o_orderkey, o_custkey */
+    assert_int_equal(f->pred->args[0]->index, 1);
+    assert_int_equal(f->pred->args[1]->index, 3);
     sli_plan_unref(p);
 }
 
@@ -252,8 +262,10 @@ static void test_or_factor_pushdown(void **state)
     assert_int_equal(lf->pred->op, SLI_OP_AND);
     int nor = (lf->pred->args[0]->op == SLI_OP_OR) + (lf->pred->args[1]->op == SLI_OP_OR);
     assert_int_equal(nor, 1);
-    /* right: o_orderstatus = 'F' alone */
-    const sli_plan *rf = j->in[1];
+    /* right: o_orderstatus = 'F' alone, under a projection that drops o_orderstatus */
+    assert_int_equal(j->in[1]->kind, SLI_PLAN_PROJECT);
+    assert_int_equal(j->in[1]->ncols, 1);
+    const sli_plan *rf = j->in[1]->in[0];
     assert_int_equal(rf->kind, SLI_PLAN_FILTER);
     assert_int_equal(rf->pred->op, SLI_OP_EQ);
     sli_plan_unref(p);

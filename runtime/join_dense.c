@@ -34,6 +34,9 @@
  * rank: two misses in flight per match instead of one after the other. */
 #define RANKED_FAR   ((uint64_t)1 << 22)
 #define RANKED_AHEAD 64
+/* The ranked form's build passes (setting the bits, placing the rows)
+ * prefetch the block of the row this many rows on. */
+#define BLOCK_AHEAD 32
 /* Below this many rows one worker fills the array (a team run costs more). */
 #define PARALLEL_ROWS ((size_t)1 << 16)
 
@@ -136,6 +139,10 @@ static sl_status clear_worker(size_t w, void *arg)
     do {                                                                                                     \
         const T *restrict k = col->data;                                                                     \
         for (size_t r = lo; r < hi; r++) {                                                                   \
+            if (r + BLOCK_AHEAD < hi) {                                                                      \
+                uint64_t xa = (uint64_t)(int64_t)k[r + BLOCK_AHEAD] - base;                                  \
+                __builtin_prefetch(&b[(xa < span ? xa : 0) >> 6], 1);                                        \
+            }                                                                                                \
             uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
             if (x >= span || (valid && !sli_valid(valid, r))) continue;                                      \
             uint64_t bit = (uint64_t)1 << (x & 63), old;                                                     \
@@ -201,6 +208,10 @@ static inline __attribute__((always_inline)) uint64_t rank_of(const sli_dense_bl
     do {                                                                                                     \
         const T *restrict k = col->data;                                                                     \
         for (size_t r = lo; r < hi; r++) {                                                                   \
+            if (r + BLOCK_AHEAD < hi) {                                                                      \
+                uint64_t xa = (uint64_t)(int64_t)k[r + BLOCK_AHEAD] - base;                                  \
+                __builtin_prefetch(&b[(xa < span ? xa : 0) >> 6]);                                           \
+            }                                                                                                \
             uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
             if (x >= span || (valid && !sli_valid(valid, r))) continue;                                      \
             const sli_dense_block *bx = &b[x >> 6];                                                          \

@@ -172,6 +172,8 @@ static void test_aggregates(void **state)
     same_everywhere("table(\"f\").groupBy(g, s).agg(count(*) as n, sum(v) as sv, max(id) as mi)", 1, 1000);
     /* every id is a group: past the partitioned merge's threshold */
     same_everywhere("table(\"f\").groupBy(id).agg(sum(v) as sv, count(v) as cv, min(k) as mk)", 1, FACT_ROWS);
+    /* ... with a string key: the workers' tables, strings included, become the result (result_pass.h) */
+    same_everywhere("table(\"f\").groupBy(s, id).agg(count(*) as n, max(v) as mx)", 1, FACT_ROWS);
     same_everywhere("table(\"f\").groupBy(k).agg(count(*) as n, avg(v) as av)", 1, 10000);
     /* the merged partitions feed a later pipeline (a sort) without being concatenated */
     same_everywhere("table(\"f\").groupBy(id).agg(sum(v) as sv).where(sv > 0).orderBy(sv desc, id)", 0, 1000);

@@ -333,10 +333,7 @@ sli_expr *sli_opt_factor_or(sli_expr *e, bool *nomem)
     return r;
 }
 
-/* Distinct values of column `col` of plan p's output, when the data say so:
- * the largest dictionary of a dictionary-encoded utf8 column of a table in
- * memory, traced through filters and renames. @return 0 when unknown. */
-static double column_ndv(const sli_plan *p, int col)
+double sli_opt_column_ndv(const sli_plan *p, int col)
 {
     while (p && col >= 0) {
         if (p->kind == SLI_PLAN_FILTER) {
@@ -365,7 +362,7 @@ static double compared_ndv(const sli_expr *c, const sli_plan *input)
     if (!input || c->nargs < 2 || c->args[0]->kind != SLI_EX_COLUMN) return 0.0;
     for (size_t i = 1; i < c->nargs; i++)
         if (c->args[i]->kind != SLI_EX_LITERAL) return 0.0;
-    return column_ndv(input, c->args[0]->index);
+    return sli_opt_column_ndv(input, c->args[0]->index);
 }
 
 double sli_opt_selectivity(const sli_expr *c, const sli_plan *input)

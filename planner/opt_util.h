@@ -66,6 +66,14 @@ bool sli_opt_expr_eq(const sli_expr *a, const sli_expr *b);
 sli_expr *sli_opt_factor_or(sli_expr *e, bool *nomem);
 
 /**
+ * Distinct values of column col of plan p's output, when the data say so:
+ * the largest dictionary of a dictionary-encoded utf8 column of a table in
+ * memory, traced through filters and renames (so the executor compares its
+ * 4-byte codes). @return 0 when unknown (any other column).
+ */
+double sli_opt_column_ndv(const sli_plan *p, int col);
+
+/**
  * The estimated selectivity of one filter conjunct over `input` (NULL: no
  * data to look at). A column compared with literals whose distinct values
  * are known (a dictionary-encoded string column of a table in memory):

@@ -330,16 +330,19 @@ static void test_join_side_swap(void **state)
 static void test_join_side_keeps(void **state)
 {
     (void)state;
-    sli_plan *p = optimized("table(\"orders\").join(table(\"lineitem\").where(l_quantity = 1 and l_linenumber = 1),"
-                            " o_orderkey = l_orderkey)");
+    sli_plan *p =
+        optimized("table(\"orders\").join(table(\"lineitem\").where(l_quantity = 1 and l_linenumber = 1),"
+                  " o_orderkey = l_orderkey)");
     assert_int_equal(p->kind, SLI_PLAN_JOIN);
     assert_int_equal(p->in[1]->kind, SLI_PLAN_FILTER);
-    assert_scan(p->in[1]->in[0], "lineitem", "l_orderkey,l_partkey,l_suppkey,l_linenumber,l_quantity,"
-                                             "l_extendedprice,l_discount,l_tax,l_returnflag,l_linestatus,"
-                                             "l_shipdate,l_shipmode");
+    assert_scan(p->in[1]->in[0], "lineitem",
+                "l_orderkey,l_partkey,l_suppkey,l_linenumber,l_quantity,"
+                "l_extendedprice,l_discount,l_tax,l_returnflag,l_linestatus,"
+                "l_shipdate,l_shipmode");
     assert_true(sli_opt_estimate_rows(p->in[1]) < 60.0 && sli_opt_estimate_rows(p->in[1]) > 58.0);
     sli_plan_unref(p);
-    p = optimized_sql("select o_orderkey, l_quantity from orders left join lineitem on o_orderkey = l_orderkey");
+    p = optimized_sql(
+        "select o_orderkey, l_quantity from orders left join lineitem on o_orderkey = l_orderkey");
     const sli_plan *j = p;
     while (j->kind != SLI_PLAN_JOIN) j = j->in[0];
     assert_int_equal(j->jtype, SLI_JOIN_LEFT);
@@ -370,9 +373,10 @@ static const char *key_name(const sli_plan *j, int side, size_t k)
 static void test_join_order_bushy(void **state)
 {
     (void)state;
-    static const char *const q = "select l_quantity, o1.o_totalprice, o2.o_orderdate from lineitem, orders o1, orders o2 "
-                                 "where l_orderkey = o1.o_orderkey and o1.o_orderkey = o2.o_orderkey "
-                                 "and o2.o_custkey = 1";
+    static const char *const q =
+        "select l_quantity, o1.o_totalprice, o2.o_orderdate from lineitem, orders o1, orders o2 "
+        "where l_orderkey = o1.o_orderkey and o1.o_orderkey = o2.o_orderkey "
+        "and o2.o_custkey = 1";
     sli_plan *p = optimized_sql(q);
     assert_int_equal(p->ncols, 3);
     assert_string_equal(p->names[0], "l_quantity");
@@ -438,9 +442,10 @@ static void test_join_rows(void **state)
 static void test_or_implied_sides(void **state)
 {
     (void)state;
-    sli_plan *p = optimized_sql("select o1.o_orderkey from orders o1, orders o2 where o1.o_orderkey = o2.o_orderkey "
-                                "and ((o1.o_custkey = 1 and o2.o_orderstatus = 'F') "
-                                "or (o1.o_custkey = 2 and o2.o_orderstatus = 'O'))");
+    sli_plan *p =
+        optimized_sql("select o1.o_orderkey from orders o1, orders o2 where o1.o_orderkey = o2.o_orderkey "
+                      "and ((o1.o_custkey = 1 and o2.o_orderstatus = 'F') "
+                      "or (o1.o_custkey = 2 and o2.o_orderstatus = 'O'))");
     const sli_plan *f = p;
     while (f->kind != SLI_PLAN_FILTER) f = f->in[0];
     assert_int_equal(f->pred->op, SLI_OP_OR);
@@ -476,7 +481,8 @@ static const sli_plan *moved_semi(const sli_plan *p, sli_join_type t)
 static void test_semi_push(void **state)
 {
     (void)state;
-    static const char *const big = "let big = table(\"orders\").where(o_totalprice > 200000).select(o_orderkey as bk);\n";
+    static const char *const big =
+        "let big = table(\"orders\").where(o_totalprice > 200000).select(o_orderkey as bk);\n";
     char text[512];
     snprintf(text, sizeof text,
              "%stable(\"lineitem\").join(table(\"orders\"), l_orderkey = o_orderkey)"
@@ -530,15 +536,31 @@ static void test_estimate_rows(void **state)
 static void test_filter_order(void **state)
 {
     (void)state;
-    sli_plan *p = optimized("table(\"exams\").where(subject = 'math' and result > 50 and id = 3)");
+    /* subject and name are dictionary-encoded: their comparisons with
+     * literals rank as numbers would (an IN list, written as ORs of
+     * equalities, as other comparisons); a comparison of two string
+     * columns stays last */
+    sli_plan *p = optimized("table(\"exams\").where(name = subject and subject = 'math' and result > 50 "
+                            "and id = 3 and name in ('Ada', 'Chen'))");
     assert_int_equal(p->kind, SLI_PLAN_FILTER);
-    const sli_expr *e = p->pred; /* ((id = 3 and result > 50) and subject = 'math') */
-    assert_int_equal(e->op, SLI_OP_AND);
-    assert_int_equal(e->args[1]->op, SLI_OP_EQ);
-    assert_int_equal(e->args[1]->args[0]->type.id, SL_TYPE_UTF8);
-    assert_int_equal(e->args[0]->op, SLI_OP_AND);
-    assert_int_equal(e->args[0]->args[0]->op, SLI_OP_EQ);
-    assert_int_equal(e->args[0]->args[1]->op, SLI_OP_GT);
+    /* ((((subject = 'math' and id = 3) and result > 50) and (name = 'Ada' or name = 'Chen')) and name =
+     * subject) */
+    const sli_expr *e = p->pred;
+    const sli_expr *c[5];
+    for (int i = 4; i > 0; i--) {
+        assert_int_equal(e->op, SLI_OP_AND);
+        c[i] = e->args[1];
+        e = e->args[0];
+    }
+    c[0] = e;
+    assert_int_equal(c[0]->op, SLI_OP_EQ);
+    assert_int_equal(c[0]->args[0]->type.id, SL_TYPE_UTF8);
+    assert_int_equal(c[1]->op, SLI_OP_EQ);
+    assert_int_equal(c[1]->args[1]->lit.i, 3);
+    assert_int_equal(c[2]->op, SLI_OP_GT);
+    assert_true(c[3]->kind == SLI_EX_IN || c[3]->op == SLI_OP_OR);
+    assert_int_equal(c[4]->op, SLI_OP_EQ);
+    assert_int_equal(c[4]->args[1]->kind, SLI_EX_COLUMN);
     sli_plan_unref(p);
 }
 
@@ -547,16 +569,18 @@ static void test_filter_order(void **state)
 static void test_filter_order_fence(void **state)
 {
     (void)state;
-    sli_plan *p = optimized("table(\"exams\").where(subject = 'math' and id = 1 and 100 / id > 5 and id = 3)");
-    const sli_expr *e = p->pred; /* (((id = 1 and subject = 'math') and 100 / id > 5) and id = 3) */
+    sli_plan *p =
+        optimized("table(\"exams\").where(subject = 'math' and id = 1 and 100 / id > 5 and id = 3)");
+    const sli_expr *e = p->pred; /* (((subject = 'math' and id = 1) and 100 / id > 5) and id = 3) */
     assert_int_equal(e->args[1]->op, SLI_OP_EQ);
     assert_int_equal(e->args[1]->args[1]->kind, SLI_EX_LITERAL);
     assert_int_equal(e->args[1]->args[1]->lit.i, 3);
     const sli_expr *f = e->args[0];
     assert_int_equal(f->args[1]->op, SLI_OP_GT);
     assert_int_equal(f->args[1]->args[0]->op, SLI_OP_DIV);
-    assert_int_equal(f->args[0]->args[0]->args[1]->lit.i, 1);
-    assert_int_equal(f->args[0]->args[1]->args[0]->type.id, SL_TYPE_UTF8);
+    /* subject (dictionary-encoded) = 'math' ranks with id = 1 and keeps its place */
+    assert_int_equal(f->args[0]->args[0]->args[0]->type.id, SL_TYPE_UTF8);
+    assert_int_equal(f->args[0]->args[1]->args[1]->lit.i, 1);
     sli_plan_unref(p);
 }
 

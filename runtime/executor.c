@@ -460,6 +460,14 @@ static void gather_build(op_state *st, const sli_column *c, size_t rows, size_t 
 
 /* Probes the rows of chunk c whose key vectors are `keys` and pushes the
  * output; `buffered`: the rows come from one partition of the buffer. */
+/* @return whether rows[0..n) strictly ascend. */
+static bool ascending(const uint32_t *rows, size_t n)
+{
+    bool up = true;
+    for (size_t i = 1; i < n; i++) up &= rows[i] > rows[i - 1];
+    return up;
+}
+
 static sl_status probe_chunk(run *r, size_t opi, const sli_chunk *c, const sli_vec *keys, bool buffered)
 {
     const sli_pop *op = &r->p->ops[opi];
@@ -480,6 +488,20 @@ static sl_status probe_chunk(run *r, size_t opi, const sli_chunk *c, const sli_v
         if (!sli_join_keeps_right(n->jtype)) {
             /* Semi and anti joins select rows of the chunk: no copy. */
             sli_chunk out = {c->n, m, st->prow, nl, c->cols};
+            if ((s = push(r, opi + 1, &out))) return s;
+            if (r->done) break;
+            continue;
+        }
+        if (n->jtype == SLI_JOIN_INNER && ascending(st->prow, m)) {
+            /* Each chunk row at most once, in order: the left columns stay
+             * as they are under a selection of the matched rows, and the
+             * right values go to those rows' positions. Nothing of the
+             * left side is copied, however many joins follow. */
+            for (size_t i = 0; i < nl; i++) st->cols[i] = c->cols[i];
+            for (size_t i = nl; i < n->ncols; i++)
+                sli_vec_gather_column_at(st->jt->cols[i - nl], st->brow, st->prow, m, st->vals[i], st->valid[i],
+                                         &st->cols[i]);
+            sli_chunk out = {c->n, m, st->prow, n->ncols, st->cols};
             if ((s = push(r, opi + 1, &out))) return s;
             if (r->done) break;
             continue;

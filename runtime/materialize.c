@@ -125,6 +125,44 @@ void sli_vec_gather_column(const sli_column *c, const uint32_t *idx, size_t n, v
     }
 }
 
+/* Moves values 0..n-1 of width w to positions pos[0..n) (ascending, so
+ * pos[i] >= i), last first: a value's new place is either its own or one
+ * already moved. */
+#define SPREAD(W)                                                                                            \
+    do {                                                                                                     \
+        for (size_t i = n; i-- > 0;) memcpy(vals + (size_t)pos[i] * (W), vals + i * (W), (W));              \
+    } while (0)
+
+static void spread(unsigned char *vals, size_t w, const uint32_t *pos, size_t n)
+{
+    switch (w) { /* a fixed width: each copy is one load and one store */
+    case 1: SPREAD(1); break;
+    case 2: SPREAD(2); break;
+    case 4: SPREAD(4); break;
+    case 8: SPREAD(8); break;
+    default: SPREAD(16); break;
+    }
+}
+
+void sli_vec_gather_column_at(const sli_column *c, const uint32_t *idx, const uint32_t *pos, size_t n,
+                              void *vals, uint8_t *valid, sli_vec *out)
+{
+    /* gathered in order first (the random reads of the gather kernel), then
+     * spread to the positions in the cache */
+    sli_vec_gather_column(c, idx, n, vals, valid, out);
+    size_t w = c->type.id == SL_TYPE_UTF8 ? (c->dict ? 4 : sizeof(sli_strview)) : sli_type_width(c->type);
+    spread(vals, w, pos, n);
+    if (out->validity)
+        for (size_t i = n; i-- > 0;) {
+            if (pos[i] == i) continue;
+            uint8_t bit = (uint8_t)(1u << (pos[i] & 7));
+            if (sli_valid(valid, i))
+                valid[pos[i] >> 3] |= bit;
+            else
+                valid[pos[i] >> 3] &= (uint8_t)~bit;
+        }
+}
+
 void sli_vec_gather(const sli_vec *v, const uint32_t *idx, size_t n, void *vals, uint8_t *valid, sli_vec *out)
 {
     const sl_gather_kernels *gk = sli_gather_select()->k;

@@ -37,6 +37,16 @@ void sli_vec_from_column(const sli_column *c, size_t start, size_t n, sli_strvie
 void sli_vec_gather_column(const sli_column *c, const uint32_t *idx, size_t n, void *vals, uint8_t *valid,
                            sli_vec *out);
 
+/**
+ * Like sli_vec_gather_column, but row idx[i] goes to position pos[i] of the
+ * output instead of position i: the output spans the positions' index
+ * space (vals and valid sized for it) and holds values only at
+ * pos[0..n), so a selection of exactly those positions reads it. pos must
+ * ascend strictly.
+ */
+void sli_vec_gather_column_at(const sli_column *c, const uint32_t *idx, const uint32_t *pos, size_t n,
+                              void *vals, uint8_t *valid, sli_vec *out);
+
 /** Gathers rows idx[0..n) of a vector into scratch, like sli_vec_gather_column. */
 void sli_vec_gather(const sli_vec *v, const uint32_t *idx, size_t n, void *vals, uint8_t *valid,
                     sli_vec *out);

@@ -8,7 +8,8 @@
  * dictionary, a plain vector or a single string arrives. Each case checks
  * every value and NULL of the finished column against what was appended,
  * through selections and NULL rows, and that the dictionary's references
- * are given back.
+ * are given back. Gathering a column's rows to given positions of a vector
+ * (sli_vec_gather_column_at) is checked for every width and string form.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -200,12 +201,72 @@ static void test_dict_ids(void **state)
     sli_dict_unref(c);
 }
 
+/* sli_vec_gather_column_at: row idx[i] of a column lands at position
+ * pos[i]; the positions (a random ascending subset) read back each value
+ * and NULL, for every width, plain strings and dictionary codes. */
+static void test_gather_at(void **state)
+{
+    (void)state;
+    const sl_type types[] = {{SL_TYPE_BOOL, 0, 0},     {SL_TYPE_INT16, 0, 0}, {SL_TYPE_DATE32, 0, 0},
+                             {SL_TYPE_DECIMAL, 15, 2}, {SL_TYPE_UTF8, 0, 0},  {SL_TYPE_UTF8, 0, 0}};
+    enum { ROWS = 300, SPACE = 2048 };
+    uint32_t idx[SPACE], pos[SPACE];
+    uint64_t x = 88172645463325252ull;
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        bool coded = t == 5;
+        sli_colbuilder b;
+        sli_colbuilder_init(&b, types[t]);
+        for (size_t r = 0; r < ROWS; r++) {
+            char buf[16];
+            snprintf(buf, sizeof buf, "v%zu", r % (coded ? 7 : ROWS));
+            sl_status st = r % 9 == 4 ? sli_colbuilder_append_null(&b)
+                           : types[t].id == SL_TYPE_UTF8
+                               ? sli_colbuilder_append_str(&b, buf, strlen(buf))
+                               : sli_colbuilder_append_i64(&b, (int64_t)(r % (t ? 30000 : 2)));
+            assert_int_equal(st, SL_OK);
+        }
+        sli_column *c = sli_colbuilder_finish(&b);
+        assert_non_null(c);
+        if (coded) assert_int_equal(sli_column_dict_encode(c, 100), SL_OK);
+        assert_true(!coded || c->dict);
+        size_t n = 0;
+        for (uint32_t p = 0; p < SPACE; p++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            if (x % 5) continue;
+            pos[n] = p;
+            idx[n++] = (uint32_t)(x % ROWS);
+        }
+        uint64_t *vals = calloc(SPACE, 16);
+        uint8_t *valid = calloc(SPACE / 8, 1);
+        sli_vec v;
+        sli_vec_gather_column_at(c, idx, pos, n, vals, valid, &v);
+        assert_ptr_equal(v.dict, c->dict);
+        assert_non_null(v.validity);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(sli_valid(v.validity, pos[i]), sli_valid(c->validity, idx[i]));
+            if (!sli_valid(c->validity, idx[i])) continue;
+            if (types[t].id == SL_TYPE_UTF8) {
+                sli_strview want = sli_column_str(c, idx[i]);
+                sli_strview got = coded ? c->dict->views[((const int32_t *)v.data)[pos[i]]]
+                                        : ((const sli_strview *)v.data)[pos[i]];
+                assert_int_equal(got.len, want.len);
+                assert_memory_equal(got.ptr, want.ptr, want.len);
+            } else {
+                size_t w = sli_type_width(c->type);
+                assert_memory_equal((const char *)v.data + pos[i] * w, (const char *)c->data + idx[i] * w, w);
+            }
+        }
+        free(vals);
+        free(valid);
+        sli_column_free(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_codes_kept),
-        cmocka_unit_test(test_turns_plain),
-        cmocka_unit_test(test_plain_first_and_empty_dict),
+        cmocka_unit_test(test_codes_kept),  cmocka_unit_test(test_gather_at),
+        cmocka_unit_test(test_turns_plain), cmocka_unit_test(test_plain_first_and_empty_dict),
         cmocka_unit_test(test_dict_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,6 +79,13 @@ uint64_t sli_parquet_row_group_rows(const sli_parquet_file *f, size_t rg);
  */
 bool sli_parquet_stats_i64(const sli_parquet_file *f, size_t rg, size_t col, int64_t *min, int64_t *max);
 
+/**
+ * @return whether utf8 column col has a dictionary page in every row group
+ * (so its values likely read as dictionary codes), false for other columns
+ * or a file without row groups.
+ */
+bool sli_parquet_dict_coded(const sli_parquet_file *f, size_t col);
+
 /** As sli_parquet_stats_i64 for float64 columns. */
 bool sli_parquet_stats_f64(const sli_parquet_file *f, size_t rg, size_t col, double *min, double *max);
 

@@ -528,6 +528,14 @@ bool sli_parquet_stats_i64(const sli_parquet_file *f, size_t rg, size_t col, int
     return true;
 }
 
+bool sli_parquet_dict_coded(const sli_parquet_file *f, size_t col)
+{
+    if (col >= f->ncols || f->cols[col].type.id != SL_TYPE_UTF8 || f->meta.nrow_groups == 0) return false;
+    for (size_t rg = 0; rg < f->meta.nrow_groups; rg++)
+        if (!f->meta.row_groups[rg].columns[col].has_dictionary_page_offset) return false;
+    return true;
+}
+
 static bool stat_f64(const pq_col *c, sli_pq_bytes b, double *v)
 {
     if (c->conv == CV_F32 && b.len == 4) {

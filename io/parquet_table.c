@@ -30,8 +30,8 @@ static bool may_match(const sli_parquet_file *f, size_t rg, const sli_scan_range
     return true;
 }
 
-static sl_status pq_load(void *self, sl_context *ctx, const size_t *cols, size_t ncols, const sli_scan_range *ranges,
-                         size_t nranges, sli_table **out, size_t *units_read)
+static sl_status pq_load(void *self, sl_context *ctx, const size_t *cols, size_t ncols,
+                         const sli_scan_range *ranges, size_t nranges, sli_table **out, size_t *units_read)
 {
     pq_source *src = self;
     size_t nrg = sli_parquet_row_groups(src->file);
@@ -43,6 +43,11 @@ static sl_status pq_load(void *self, sl_context *ctx, const size_t *cols, size_t
     sl_status s = sli_parquet_read(ctx, src->file, src->name, cols, ncols, keep, out);
     free(keep);
     return s;
+}
+
+static bool pq_coded(void *self, size_t col)
+{
+    return sli_parquet_dict_coded(((const pq_source *)self)->file, col);
 }
 
 static void pq_close(void *self)
@@ -57,7 +62,8 @@ sl_status sl_context_register_parquet(sl_context *ctx, const char *name, const c
 {
     if (!ctx) return SL_ERR_INVALID_ARG;
     if (!name || !*name || !path)
-        return sli_error(ctx, SL_ERR_INVALID_ARG, "sl_context_register_parquet: a table name and a path are required");
+        return sli_error(ctx, SL_ERR_INVALID_ARG,
+                         "sl_context_register_parquet: a table name and a path are required");
     if (sli_context_find_table(ctx, name))
         return sli_error(ctx, SL_ERR_DUPLICATE, "table '%s' is already registered", name);
     sli_parquet_file *f = NULL;
@@ -77,6 +83,7 @@ sl_status sl_context_register_parquet(sl_context *ctx, const char *name, const c
     ts->self = src;
     ts->load = pq_load;
     ts->close = pq_close;
+    ts->coded = pq_coded;
     t->source = ts;
     t->rows = (size_t)sli_parquet_rows(f);
     return sli_context_add_table(ctx, t);

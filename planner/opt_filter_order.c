@@ -8,11 +8,13 @@
  *   2  other comparisons of a column with literals (<>, IN, IS NULL)
  *   3  other expressions over numbers, dates and booleans
  *   4  anything reading or comparing strings (=, IN, LIKE on utf8)
- * except that a dictionary-encoded string column of a table in memory
- * compared with literals (=, <>, IN, an OR of equalities) ranks as a number
- * would (0 for =, else 2): the executor tests each dictionary entry once
- * and then the rows' 4-byte codes (TPC-H Q19's l_shipinstruct = 'DELIVER
- * IN PERSON' keeps a quarter of lineitem, and now goes first).
+ * except that a string column that reads as dictionary codes
+ * (sli_opt_column_coded: a table in memory, or a Parquet column with a
+ * dictionary page in every row group) compared with literals (=, <>, IN,
+ * an OR of equalities) ranks as a number would (0 for =, else 2): the
+ * executor tests each dictionary entry once and then the rows' 4-byte codes
+ * (TPC-H Q19's l_shipinstruct = 'DELIVER IN PERSON' keeps a quarter of
+ * lineitem, and now goes first).
  * Correctness: a conjunct that can raise an error (arithmetic that may
  * overflow or divide by zero, a narrowing cast, a function call) is a
  * fence: no conjunct moves across it, so rows that reached it before
@@ -108,7 +110,7 @@ static bool coded_compare(const sli_expr *c, const sli_plan *in)
     } else if (c->kind == SLI_EX_IN && c->nargs >= 2 && is_col(c->args[0]) && all_literals(c, 1)) {
         col = c->args[0];
     }
-    return col && col->type.id == SL_TYPE_UTF8 && sli_opt_column_ndv(in, col->index) >= 1.0;
+    return col && col->type.id == SL_TYPE_UTF8 && sli_opt_column_coded(in, col->index);
 }
 
 static int rank(const sli_expr *c, const sli_plan *in)

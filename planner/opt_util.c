@@ -174,8 +174,9 @@ bool sli_opt_expr_eq(const sli_expr *a, const sli_expr *b)
 {
     if (!a || !b) return a == b;
     if (a->kind != b->kind || a->op != b->op || a->nargs != b->nargs || a->negated != b->negated ||
-        a->desc != b->desc || a->nulls_first != b->nulls_first || a->unit != b->unit || a->index != b->index ||
-        !type_eq(a->type, b->type) || !type_eq(a->cast_type, b->cast_type) || !name_eq(a->name, b->name))
+        a->desc != b->desc || a->nulls_first != b->nulls_first || a->unit != b->unit ||
+        a->index != b->index || !type_eq(a->type, b->type) || !type_eq(a->cast_type, b->cast_type) ||
+        !name_eq(a->name, b->name))
         return false;
     /* lit carries the literal, a SQL column's qualifier (lit.s) and a SQL
      * subquery's index (lit.i): compare it for every kind. */
@@ -252,8 +253,10 @@ static bool factor_one(sli_expr *e, sli_expr ***out, size_t *nout, size_t *capou
     }
     bool ok = true;
     for (size_t i = 0; i < nor; i++) {
-        if (ok) ok = sli_opt_conjuncts(ors[i], &b[i].c, &b[i].n, &b[i].cap);
-        else sli_expr_free(ors[i]);
+        if (ok)
+            ok = sli_opt_conjuncts(ors[i], &b[i].c, &b[i].n, &b[i].cap);
+        else
+            sli_expr_free(ors[i]);
     }
     free(ors);
     if (!ok) {
@@ -333,7 +336,9 @@ sli_expr *sli_opt_factor_or(sli_expr *e, bool *nomem)
     return r;
 }
 
-double sli_opt_column_ndv(const sli_plan *p, int col)
+/* The table column that column col of p's output reads, traced through
+ * filters and renames to a scan. @return the table (*tc set), or NULL. */
+static const sli_table *scan_column(const sli_plan *p, int col, size_t *tc)
 {
     while (p && col >= 0) {
         if (p->kind == SLI_PLAN_FILTER) {
@@ -345,10 +350,27 @@ double sli_opt_column_ndv(const sli_plan *p, int col)
             break;
         }
     }
-    if (!p || col < 0 || p->kind != SLI_PLAN_SCAN || !p->table || !p->cols) return 0.0;
-    size_t tc = p->cols[col], most = 0;
-    for (size_t i = 0; i < p->table->nparts; i++) {
-        const sli_column *c = p->table->parts[i].cols[tc];
+    if (!p || col < 0 || p->kind != SLI_PLAN_SCAN || !p->table || !p->cols) return NULL;
+    *tc = p->cols[col];
+    return p->table;
+}
+
+bool sli_opt_column_coded(const sli_plan *p, int col)
+{
+    size_t tc = 0;
+    const sli_table *t = scan_column(p, col, &tc);
+    if (!t || t->schema.types[tc].id != SL_TYPE_UTF8) return false;
+    if (t->source) return t->source->coded && t->source->coded(t->source->self, tc);
+    return sli_opt_column_ndv(p, col) >= 1.0;
+}
+
+double sli_opt_column_ndv(const sli_plan *p, int col)
+{
+    size_t tc = 0, most = 0;
+    const sli_table *t = scan_column(p, col, &tc);
+    if (!t) return 0.0;
+    for (size_t i = 0; i < t->nparts; i++) {
+        const sli_column *c = t->parts[i].cols[tc];
         if (!c->dict) return 0.0;
         if (c->dict->count > most) most = c->dict->count;
     }
@@ -371,7 +393,8 @@ double sli_opt_selectivity(const sli_expr *c, const sli_plan *input)
     switch (c->kind) {
     case SLI_EX_BINARY:
         switch (c->op) {
-        case SLI_OP_AND: return sli_opt_selectivity(c->args[0], input) * sli_opt_selectivity(c->args[1], input);
+        case SLI_OP_AND:
+            return sli_opt_selectivity(c->args[0], input) * sli_opt_selectivity(c->args[1], input);
         case SLI_OP_OR: {
             double a = sli_opt_selectivity(c->args[0], input), b = sli_opt_selectivity(c->args[1], input);
             return a + b - a * b;

@@ -74,6 +74,15 @@ sli_expr *sli_opt_factor_or(sli_expr *e, bool *nomem);
 double sli_opt_column_ndv(const sli_plan *p, int col);
 
 /**
+ * @return whether column col of plan p's output is a string column that
+ * reads as dictionary codes: dictionary-encoded in a table in memory, or
+ * (as its source says) likely so in a table read from storage (a Parquet
+ * column with a dictionary page in every row group). Traced as
+ * sli_opt_column_ndv traces.
+ */
+bool sli_opt_column_coded(const sli_plan *p, int col);
+
+/**
  * The estimated selectivity of one filter conjunct over `input` (NULL: no
  * data to look at). A column compared with literals whose distinct values
  * are known (a dictionary-encoded string column of a table in memory):

@@ -65,6 +65,12 @@ typedef struct sli_table_source {
                       size_t nranges, struct sli_table **out, size_t *units_read);
     /** Frees self. */
     void (*close)(void *self);
+    /**
+     * Optional (NULL: never): whether table column col likely loads as
+     * dictionary codes (the planner ranks comparisons on such columns as
+     * cheap). Any thread, any time.
+     */
+    bool (*coded)(void *self, size_t col);
 } sli_table_source;
 
 typedef struct sli_table {

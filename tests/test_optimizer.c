@@ -564,6 +564,24 @@ static void test_filter_order(void **state)
     sli_plan_unref(p);
 }
 
+/* A string column of a Parquet file with a dictionary page in every row
+ * group ranks as a number too; its equality goes before a range. */
+static void test_filter_order_parquet(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        sl_context_register_parquet(ctx, "small", SLUICE_SOURCE_DIR "/tests/data/small_snappy.parquet"),
+        SL_OK);
+    sli_plan *p = optimized("table(\"small\").where(qty > 3 and mode = 'AIR')");
+    assert_int_equal(p->kind, SLI_PLAN_FILTER);
+    assert_null(p->in[0]->table->parts); /* read from the file by each scan */
+    assert_int_equal(p->pred->op, SLI_OP_AND);
+    assert_int_equal(p->pred->args[0]->op, SLI_OP_EQ);
+    assert_int_equal(p->pred->args[0]->args[0]->type.id, SL_TYPE_UTF8);
+    assert_int_equal(p->pred->args[1]->op, SLI_OP_GT);
+    sli_plan_unref(p);
+}
+
 /* A conjunct that can fail (a division) is a fence: the equality after it
  * must not move before it, the ones before it are ordered among themselves. */
 static void test_filter_order_fence(void **state)
@@ -632,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_estimate_rows),
         cmocka_unit_test(test_filter_order),
         cmocka_unit_test(test_filter_order_fence),
+        cmocka_unit_test(test_filter_order_parquet),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -740,6 +740,7 @@ static void test_built_stats(void **state)
         assert_int_equal(mx, 30);
         assert_false(sli_parquet_stats_f64(f, 0, 0, &dmn, &dmx));
         assert_false(sli_parquet_stats_i64(f, 1, 0, &mn, &mx)); /* no such row group */
+        assert_false(sli_parquet_dict_coded(f, 0));             /* not a string column */
         sli_parquet_close(f);
 
         /* UINT_32 sorts unsigned: the legacy fields (signed) do not count. */
@@ -784,6 +785,24 @@ static void test_built_dictionary(void **state)
     v = sli_column_str(c, 1);
     assert_memory_equal(v.ptr, "hi", 2);
     sli_table_free(t);
+    /* the footer says so too: a dictionary page in every row group */
+    sli_parquet_file *f;
+    assert_int_equal(sli_parquet_open(ctx, path, &f), SL_OK);
+    assert_true(sli_parquet_dict_coded(f, 0));
+    assert_false(sli_parquet_dict_coded(f, 1)); /* no such column */
+    sli_parquet_close(f);
+    /* the same strings written plain: no dictionary page, not coded */
+    static const uint8_t plain[] = {5, 0,   0,   0, 't', 'h', 'e', 'r', 'e', 2,   0,   0,
+                                    0, 'h', 'i', 5, 0,   0,   0,   't', 'h', 'e', 'r', 'e'};
+    page pp = {SLI_PQ_DATA_PAGE, 3, SLI_PQ_PLAIN, plain, sizeof plain, -1};
+    spec ps = s;
+    ps.pages = &pp;
+    ps.npages = 1;
+    write_bytes(path, file, build_file(&ps, file));
+    assert_int_equal(sli_parquet_open(ctx, path, &f), SL_OK);
+    assert_int_equal(sli_parquet_schema(f)->types[0].id, SL_TYPE_UTF8);
+    assert_false(sli_parquet_dict_coded(f, 0));
+    sli_parquet_close(f);
 
     /* Index 5 with a dictionary of two. */
     /* width 3, one group: 1, 5, 0 -> bits 001 101 000 = 0x29 0x00 0x00 */

@@ -427,15 +427,8 @@ static sli_plan *restore_order(const region *r, const sli_plan *old, sli_plan *t
     bool ok = proj && sli_opt_set_schema(proj, old->names, old->types, old->ncols);
     if (ok) ok = (proj->exprs = calloc(old->ncols, sizeof *proj->exprs)) != NULL;
     for (int g = 0; ok && g < r->ncols; g++) {
-        sli_expr *c = sli_expr_new(SLI_EX_COLUMN, 0, 0);
-        if (c) c->name = strdup(t->names[map[g]]);
-        if (!c || !c->name) {
-            sli_expr_free(c);
-            ok = false;
-            break;
-        }
-        c->type = t->types[map[g]];
-        c->index = map[g];
+        sli_expr *c = sli_opt_column_ref(t->names[map[g]], t->types[map[g]], map[g]);
+        if (!(ok = c != NULL)) break;
         proj->exprs[g] = c;
     }
     if (!ok) {

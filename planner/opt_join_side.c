@@ -38,15 +38,8 @@ static bool swap_join(sli_plan **pp)
      * nr + i of the swapped join when it came from the left, i - nl when
      * it came from the right. */
     for (size_t i = 0; ok && i < n; i++) {
-        sli_expr *c = sli_expr_new(SLI_EX_COLUMN, 0, 0);
-        if (c) c->name = strdup(j->names[i]);
-        if (!c || !c->name) {
-            sli_expr_free(c);
-            ok = false;
-            break;
-        }
-        c->type = j->types[i];
-        c->index = (int)(i < nl ? nr + i : i - nl);
+        sli_expr *c = sli_opt_column_ref(j->names[i], j->types[i], (int)(i < nl ? nr + i : i - nl));
+        if (!(ok = c != NULL)) break;
         proj->exprs[i] = c;
     }
     if (ok) {

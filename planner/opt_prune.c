@@ -66,15 +66,8 @@ static bool narrow(sli_plan **pp, const bool *keep, int *map)
     }
     for (size_t i = 0; ok && i < n; i++) {
         if (map[i] < 0) continue;
-        sli_expr *e = sli_expr_new(SLI_EX_COLUMN, 0, 0);
-        if (e) e->name = strdup(c->names[i]);
-        if (!e || !e->name) {
-            sli_expr_free(e);
-            ok = false;
-            break;
-        }
-        e->type = c->types[i];
-        e->index = (int)i;
+        sli_expr *e = sli_opt_column_ref(c->names[i], c->types[i], (int)i);
+        if (!(ok = e != NULL)) break;
         proj->exprs[map[i]] = e;
         names[map[i]] = c->names[i];
         types[map[i]] = c->types[i];

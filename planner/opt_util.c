@@ -478,3 +478,16 @@ double sli_opt_estimate_rows(const sli_plan *p)
     }
     return 0.0;
 }
+
+sli_expr *sli_opt_column_ref(const char *name, sl_type type, int index)
+{
+    sli_expr *e = sli_expr_new(SLI_EX_COLUMN, 0, 0);
+    if (e) e->name = strdup(name);
+    if (!e || !e->name) {
+        sli_expr_free(e);
+        return NULL;
+    }
+    e->type = type;
+    e->index = index;
+    return e;
+}

@@ -103,6 +103,10 @@ double sli_opt_selectivity(const sli_expr *conjunct, const sli_plan *input);
  */
 double sli_opt_estimate_rows(const sli_plan *p);
 
+/** @return a reference to input column `index` named `name` (copied) of
+ *  type `type`, or NULL on NOMEM. */
+sli_expr *sli_opt_column_ref(const char *name, sl_type type, int index);
+
 /** @return a FILTER node over child (taking it) with pred, or NULL on NOMEM. */
 sli_plan *sli_opt_filter(sli_plan *child, sli_expr *pred);
 

@@ -13,6 +13,7 @@
 #include "kernels/filter.h"
 #include "runtime/column.h"
 #include "runtime/context.h"
+#include "runtime/join_table.h"
 #include "runtime/table.h"
 
 void *sli_bench_fail(char *err, size_t cap, const char *fmt, ...)
@@ -107,6 +108,17 @@ sli_bench_query *sli_bench_query_create(const char *plan, char *err, size_t cap)
     if (sl_context_set_device(q->ctx, SL_DEVICE_CPU, false) != SL_OK) {
         sli_bench_query_free(q);
         return sli_bench_fail(err, cap, "cannot keep the queries on the CPU");
+    }
+    /* SLUICE_BENCH_JOIN_FORM=flat|ranked forces the form of direct-indexed
+     * join tables (join_table.h), to compare the two on one machine */
+    const char *form = getenv("SLUICE_BENCH_JOIN_FORM");
+    if (form) {
+        int mode = strcmp(form, "flat") == 0 ? 0 : strcmp(form, "ranked") == 0 ? 1 : -1;
+        if (mode < 0) {
+            sli_bench_query_free(q);
+            return sli_bench_fail(err, cap, "SLUICE_BENCH_JOIN_FORM is '%s'; use flat or ranked", form);
+        }
+        sli_join_set_dense_ranked(mode);
     }
     q->plan = plan;
     return q;

@@ -35,6 +35,7 @@
 #include "scan_filter.h"
 #include "sort_table.h"
 #include "topk.h"
+#include "topology.h"
 #include "workers.h"
 
 /* What a finished pipeline leaves for later ones. */
@@ -246,6 +247,15 @@ static sl_status init_builders(run *r, const sli_plan *node)
     return SL_OK;
 }
 
+/* @return the size of the machine's last-level cache, or 0 when unknown. */
+static uint64_t llc_bytes(sl_context *ctx)
+{
+    const sli_topology *t = sli_context_topology(ctx);
+    for (int l = SLI_TOPO_CACHE_LEVELS; t && l > 0; l--)
+        if (t->cache_size[l]) return t->cache_size[l];
+    return 0;
+}
+
 static sl_status sink_init(run *r)
 {
     const sli_pipeline *p = r->p;
@@ -269,6 +279,7 @@ static sl_status sink_init(run *r)
         for (size_t k = 0; k < n->nkeys; k++) kt[k] = n->rkeys[k]->type;
         r->jt = calloc(1, sizeof *r->jt);
         s = r->jt ? sli_join_table_init(r->jt, right->types, right->ncols, kt, n->nkeys) : SL_ERR_NOMEM;
+        if (!s) r->jt->llc_bytes = llc_bytes(r->ctx);
         free(kt);
         if (!s && r->hint_rows) s = sli_join_table_reserve(r->jt, r->hint_rows);
         if (s) return nomem(r, "join build");

@@ -125,11 +125,15 @@ typedef struct build {
     uint8_t *null;
 } build;
 
+/* The last-level cache size the tables are built for (0: unknown). */
+static uint64_t g_llc;
+
 static void make_table_on(sli_join_table *jt, const build *b, const sli_team *team)
 {
     sl_type kt = {b->width == 8 ? SL_TYPE_INT64 : SL_TYPE_INT32, 0, 0};
     sl_type vt = {SL_TYPE_INT64, 0, 0};
     assert_int_equal(sli_join_table_init(jt, &vt, 1, &kt, 1), SL_OK);
+    jt->llc_bytes = g_llc;
     /* a reservation is a hint: some tables get fewer rows than reserved */
     if (b->reserve) assert_int_equal(sli_join_table_reserve(jt, b->reserve), SL_OK);
     int64_t *vals = malloc(SLI_VEC_SIZE * sizeof *vals);
@@ -337,8 +341,10 @@ static void check_dense_edges(size_t width, int64_t base, size_t n, size_t strid
     uint64_t span = (uint64_t)(n - 1) * stride + 1;
     bool dense = !repeat && (span <= (1u << 18) || span / 8 <= n || (g_ranked != 0 && span / 64 <= n));
     assert_int_equal(jt.dense != NULL, dense);
-    /* the ranked form: forced, or a range past 1 MiB of flat entries at most half used */
-    bool ranked = g_ranked == 1 || (g_ranked == -1 && ((span > (1u << 18) && 2 * n < span) || span / 8 > n));
+    /* the ranked form: forced, or a range of flat entries past an eighth of
+     * the last-level cache (at least 1 MiB) at most half used */
+    uint64_t fits = g_llc / 8 > ((uint64_t)1 << 20) ? g_llc / 8 : (uint64_t)1 << 20;
+    bool ranked = g_ranked == 1 || (g_ranked == -1 && ((span * 4 > fits && 2 * n < span) || span / 8 > n));
     assert_int_equal(jt.dense_blocks != NULL, dense && ranked);
     assert_int_equal(jt.unique, !repeat);
     const int64_t wide[] = {INT64_MIN, INT64_MAX, INT32_MIN, INT32_MAX, -1, 0, 1};
@@ -396,6 +402,11 @@ static void test_table_ranked(void **state)
     check_dense_edges(8, 10, 100000, 4, 2, true, false); /* a repeated key: hashed instead */
     /* past 4M values: the probe prefetches blocks and build rows ahead */
     check_table_dense(1500000, 8, true, 9, 0, 4500001, true);
+    /* a last-level cache of 512 MiB holds flat arrays up to 64 MiB */
+    g_llc = (uint64_t)512 << 20;
+    check_dense_edges(8, -7, 100000, 4, 1, false, false); /* 400K values (1.6 MiB flat): flat */
+    check_dense_edges(8, -5, 9000, 40, 2, false, false);  /* 40 values a row: ranked all the same */
+    g_llc = 0;
     set_ranked(0); /* never: the flat array even for a sparse range, and none past 8 values a row */
     check_dense_edges(8, -7, 100000, 4, 2, false, true);
     check_dense_edges(8, -5, 9000, 40, 1, false, false);

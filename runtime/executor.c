@@ -510,8 +510,8 @@ static sl_status probe_chunk(run *r, size_t opi, const sli_chunk *c, const sli_v
              * left side is copied, however many joins follow. */
             for (size_t i = 0; i < nl; i++) st->cols[i] = c->cols[i];
             for (size_t i = nl; i < n->ncols; i++)
-                sli_vec_gather_column_at(st->jt->cols[i - nl], st->brow, st->prow, m, st->vals[i], st->valid[i],
-                                         &st->cols[i]);
+                sli_vec_gather_column_at(st->jt->cols[i - nl], st->brow, st->prow, m, st->vals[i],
+                                         st->valid[i], &st->cols[i]);
             sli_chunk out = {c->n, m, st->prow, n->ncols, st->cols};
             if ((s = push(r, opi + 1, &out))) return s;
             if (r->done) break;

@@ -322,8 +322,8 @@ bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
 
     size_t nw = team && team->nworkers > 1 && jt->rows >= PARALLEL_ROWS ? team->nworkers : 1;
     dense_job job = {jt, NULL, NULL, span, nw, calloc(nw, sizeof(bool))};
-    bool ok =
-        job.repeat && (ranked_wanted(span, jt->rows, jt->llc_bytes) ? build_ranked(&job, team) : build_flat(&job, team));
+    bool ok = job.repeat && (ranked_wanted(span, jt->rows, jt->llc_bytes) ? build_ranked(&job, team)
+                                                                          : build_flat(&job, team));
     free(job.repeat);
     if (!ok) {
         sli_buf_free(job.d);

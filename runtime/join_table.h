@@ -84,7 +84,7 @@ typedef struct sli_join_table {
     uint32_t *dense;
     sli_dense_block *dense_blocks;
     uint64_t dense_span; /**< kmax - kmin + 1 */
-    uint64_t llc_bytes;  /**< the machine's last-level cache (0: unknown), set before finishing: picks the form */
+    uint64_t llc_bytes;  /**< last-level cache bytes (0: unknown), set before finishing */
 } sli_join_table;
 
 /** Prepares an empty table for payload `types` and key `key_types`. @return SL_OK or SL_ERR_NOMEM. */

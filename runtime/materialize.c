@@ -130,7 +130,7 @@ void sli_vec_gather_column(const sli_column *c, const uint32_t *idx, size_t n, v
  * already moved. */
 #define SPREAD(W)                                                                                            \
     do {                                                                                                     \
-        for (size_t i = n; i-- > 0;) memcpy(vals + (size_t)pos[i] * (W), vals + i * (W), (W));              \
+        for (size_t i = n; i-- > 0;) memcpy(vals + (size_t)pos[i] * (W), vals + i * (W), (W));               \
     } while (0)
 
 static void spread(unsigned char *vals, size_t w, const uint32_t *pos, size_t n)

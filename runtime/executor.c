@@ -247,7 +247,9 @@ static sl_status init_builders(run *r, const sli_plan *node)
     return SL_OK;
 }
 
-/* @return the size of the machine's last-level cache, or 0 when unknown. */
+/* @return the size of the machine's last-level cache (hwloc's: the C
+ * library's can name the host's where a virtual machine has less), or 0
+ * when unknown. */
 static uint64_t llc_bytes(sl_context *ctx)
 {
     const sli_topology *t = sli_context_topology(ctx);
@@ -279,7 +281,6 @@ static sl_status sink_init(run *r)
         for (size_t k = 0; k < n->nkeys; k++) kt[k] = n->rkeys[k]->type;
         r->jt = calloc(1, sizeof *r->jt);
         s = r->jt ? sli_join_table_init(r->jt, right->types, right->ncols, kt, n->nkeys) : SL_ERR_NOMEM;
-        if (!s) r->jt->llc_bytes = llc_bytes(r->ctx);
         free(kt);
         if (!s && r->hint_rows) s = sli_join_table_reserve(r->jt, r->hint_rows);
         if (s) return nomem(r, "join build");
@@ -415,6 +416,9 @@ static sl_status sink_finish(run *r, pipe_output *out)
         return s ? nomem(r, "sort") : SL_OK;
     }
     case SLI_SINK_BUILD:
+        /* Below 4096 rows the cache plays no part in the table's form
+         * (join_dense.c), and the topology need not be found for it. */
+        if (r->jt->rows >= 4096) r->jt->llc_bytes = llc_bytes(r->ctx);
         s = sli_join_table_finish_on(r->jt, r->team);
         if (s == SL_ERR_UNSUPPORTED)
             return sli_error(r->ctx, s, "hash join build side has more than 4 billion rows");

@@ -26,7 +26,6 @@
 
 #include "opt_util.h"
 #include "optimizer.h"
-#include "runtime/context.h"
 
 static bool is_int_like(sl_type_id t)
 {
@@ -185,20 +184,7 @@ static sli_expr *order_pred(sli_expr *pred, const sli_plan *in, bool *nomem)
     return out;
 }
 
-/* Orders the predicate of every filter of the tree p. @return false on NOMEM. */
-static bool order_all(sli_plan *p)
-{
-    if (p->kind == SLI_PLAN_FILTER && p->pred) {
-        bool nomem = false;
-        p->pred = order_pred(p->pred, p->in[0], &nomem);
-        if (nomem) return false;
-    }
-    for (int i = 0; i < 2; i++)
-        if (p->in[i] && !order_all(p->in[i])) return false;
-    return true;
-}
-
 sl_status sli_opt_filter_order(sl_context *ctx, sli_plan **p)
 {
-    return order_all(*p) ? SL_OK : sli_nomem(ctx, "optimizer");
+    return sli_opt_rewrite_filters(ctx, *p, order_pred);
 }

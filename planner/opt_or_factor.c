@@ -10,7 +10,14 @@
 #include "opt_util.h"
 #include "optimizer.h"
 
+/* sli_opt_factor_or as a filter rewrite (it needs no input). */
+static sli_expr *factor(sli_expr *pred, const sli_plan *input, bool *nomem)
+{
+    (void)input;
+    return sli_opt_factor_or(pred, nomem);
+}
+
 sl_status sli_opt_or_factor(sl_context *ctx, sli_plan **p)
 {
-    return sli_opt_rewrite_filters(ctx, *p, sli_opt_factor_or);
+    return sli_opt_rewrite_filters(ctx, *p, factor);
 }

@@ -6,9 +6,9 @@
  *
  * A filter still outputs the columns only its predicate reads (its output
  * is its input's), and a join every column of both inputs, its keys
- * included. Where such columns would be materialized, a projection drops
- * them first: over a join's build input (the build stores every column of
- * it) and a sort's input, keeping what the parent reads and the keys.
+ * included. A join build stores every column of its input, so a projection
+ * over a join's build input drops such columns first, keeping what the
+ * parent reads and the keys.
  * Without it, a string a scan's filter tests (TPC-H Q9's p_name) travels
  * through every join build above it.
  */

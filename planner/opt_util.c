@@ -87,11 +87,12 @@ bool sli_opt_conjuncts(sli_expr *e, sli_expr ***list, size_t *n, size_t *cap)
     return split_op(e, SLI_OP_AND, list, n, cap);
 }
 
-sl_status sli_opt_rewrite_filters(sl_context *ctx, sli_plan *p, sli_expr *(*fn)(sli_expr *pred, bool *nomem))
+sl_status sli_opt_rewrite_filters(sl_context *ctx, sli_plan *p,
+                                  sli_expr *(*fn)(sli_expr *pred, const sli_plan *input, bool *nomem))
 {
     if (p->kind == SLI_PLAN_FILTER && p->pred) {
         bool nomem = false;
-        p->pred = fn(p->pred, &nomem);
+        p->pred = fn(p->pred, p->in[0], &nomem);
         if (nomem) return sli_nomem(ctx, "optimizer");
     }
     for (int i = 0; i < 2; i++) {

@@ -35,12 +35,14 @@ bool sli_opt_inline_projection(sli_expr **pe, const sli_plan *p, bool keep_names
 bool sli_opt_conjuncts(sli_expr *e, sli_expr ***list, size_t *n, size_t *cap);
 
 /**
- * Replaces the predicate of every FILTER node of the tree p by fn(pred),
- * which takes the predicate and returns its replacement, setting *nomem
- * when it could not allocate (it then returns a usable predicate).
+ * Replaces the predicate of every FILTER node of the tree p by fn(pred,
+ * input), which takes the predicate (input: the filter's input plan) and
+ * returns its replacement, setting *nomem when it could not allocate (it
+ * then returns a usable predicate).
  * @return SL_OK or SL_ERR_NOMEM (recorded on ctx).
  */
-sl_status sli_opt_rewrite_filters(sl_context *ctx, sli_plan *p, sli_expr *(*fn)(sli_expr *pred, bool *nomem));
+sl_status sli_opt_rewrite_filters(sl_context *ctx, sli_plan *p,
+                                  sli_expr *(*fn)(sli_expr *pred, const sli_plan *input, bool *nomem));
 
 /** @return the AND of a list of conjuncts (taking them), or NULL when n is 0
  *  or on NOMEM (then *nomem is set and the list is freed). */

@@ -473,8 +473,6 @@ static void gather_build(op_state *st, const sli_column *c, size_t rows, size_t 
         if (st->brow[i] == SLI_JOIN_END) valid[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 }
 
-/* Probes the rows of chunk c whose key vectors are `keys` and pushes the
- * output; `buffered`: the rows come from one partition of the buffer. */
 /* @return whether rows[0..n) strictly ascend. */
 static bool ascending(const uint32_t *rows, size_t n)
 {
@@ -482,6 +480,9 @@ static bool ascending(const uint32_t *rows, size_t n)
     for (size_t i = 1; i < n; i++) up &= rows[i] > rows[i - 1];
     return up;
 }
+
+/* Probes the rows of chunk c whose key vectors are `keys` and pushes the
+ * output; `buffered`: the rows come from one partition of the buffer. */
 
 static sl_status probe_chunk(run *r, size_t opi, const sli_chunk *c, const sli_vec *keys, bool buffered)
 {

@@ -125,6 +125,13 @@ void sli_vec_gather_column(const sli_column *c, const uint32_t *idx, size_t n, v
     }
 }
 
+/* Bytes of one value of a vector of type t: a string is a dictionary code
+ * (dict set) or a view. */
+static size_t value_width(sl_type t, const sli_dict *dict)
+{
+    return t.id == SL_TYPE_UTF8 ? (dict ? sizeof(int32_t) : sizeof(sli_strview)) : sli_type_width(t);
+}
+
 /* Moves values 0..n-1 of width w to positions pos[0..n) (ascending, so
  * pos[i] >= i), last first: a value's new place is either its own or one
  * already moved. */
@@ -150,8 +157,7 @@ void sli_vec_gather_column_at(const sli_column *c, const uint32_t *idx, const ui
     /* gathered in order first (the random reads of the gather kernel), then
      * spread to the positions in the cache */
     sli_vec_gather_column(c, idx, n, vals, valid, out);
-    size_t w = c->type.id == SL_TYPE_UTF8 ? (c->dict ? 4 : sizeof(sli_strview)) : sli_type_width(c->type);
-    spread(vals, w, pos, n);
+    spread(vals, value_width(c->type, c->dict), pos, n);
     if (out->validity)
         for (size_t i = n; i-- > 0;) {
             if (pos[i] == i) continue;
@@ -170,8 +176,7 @@ void sli_vec_gather(const sli_vec *v, const uint32_t *idx, size_t n, void *vals,
     out->dict = v->dict;
     out->data = vals;
     out->validity = NULL;
-    size_t w = v->type.id == SL_TYPE_UTF8 ? (v->dict ? 4 : 16) : sli_type_width(v->type);
-    gather_for(gk, w)(v->data, idx, n, vals);
+    gather_for(gk, value_width(v->type, v->dict))(v->data, idx, n, vals);
     if (v->validity) {
         gk->bits(v->validity, idx, n, valid, 0);
         out->validity = valid;

@@ -20,6 +20,7 @@
 #include "buffer.h"
 #include "context.h"
 #include "eval.h"
+#include "join_dense.h"
 #include "join_partition.h"
 #include "join_table.h"
 #include "kernels/filter.h"
@@ -172,9 +173,9 @@ static sl_status op_init(run *r, const sli_pop *op, op_state *st, pipe_output *o
             if (!st->vals[c] || !st->valid[c]) return nomem(r, "probe");
         }
         if (sli_join_probe_init(&st->probe)) return nomem(r, "probe");
-        /* Once the table is partitioned its directory no longer fits the
-         * cache: buffer fixed-width probe rows by partition and probe one
-         * partition at a time. */
+        /* Once the table is partitioned (its directory, or its array and
+         * rows, no longer fit the cache): buffer fixed-width probe rows by
+         * partition and probe one partition at a time. */
         if (st->jt->pbits == 0) return SL_OK;
         size_t nl = n->in[0]->ncols, nb = nl;
         st->ptypes = malloc((nl + n->nkeys) * sizeof *st->ptypes);
@@ -574,8 +575,12 @@ static sl_status push_probe(run *r, size_t opi, const sli_chunk *c)
     for (size_t k = 0; k < n->nkeys; k++) st->fvecs[st->kcol[k]] = st->keys[k];
     for (size_t i = 0; i < st->nbuf; i++)
         if (st->fvecs[i].validity) return probe_chunk(r, opi, c, st->keys, false);
-    for (size_t k = 0; k < n->nkeys; k++)
-        if (sli_hash_vec(&st->keys[k], c->sel, c->count, k > 0, st->phash, &st->ks)) return nomem(r, "probe");
+    if (st->jt->dense) /* partitioned by key range */
+        sli_join_dense_parts(st->jt, &st->keys[0], c->sel, c->count, st->phash);
+    else
+        for (size_t k = 0; k < n->nkeys; k++)
+            if (sli_hash_vec(&st->keys[k], c->sel, c->count, k > 0, st->phash, &st->ks))
+                return nomem(r, "probe");
     if (sli_join_pbuf_add(&st->pbuf, st->fvecs, st->phash, c->sel, c->count)) return nomem(r, "probe");
     return st->pbuf.rows >= sli_join_pbuf_limit() ? flush_probe(r, opi) : SL_OK;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buffer.h"
+#include "column.h"
 #include "kernels/hash.h"
 #include "workers.h"
 
@@ -39,6 +40,13 @@
 #define BLOCK_AHEAD 32
 /* Below this many rows one worker fills the array (a team run costs more). */
 #define PARALLEL_ROWS ((size_t)1 << 16)
+/* A table whose random reads (array or blocks and rows, and the build rows'
+ * payload values) pass this many bytes per row a partition of a hash table
+ * is meant to hold (512 KiB by default, an L2 cache) is partitioned by key
+ * range into parts of about that size. */
+#define PART_BYTES_PER_ROW 64
+/* At most 2^this many partitions (the hash table's bound). */
+#define MAX_RANGE_PBITS 10
 
 static int g_dense = -1, g_ranked = -1;
 
@@ -84,7 +92,8 @@ typedef struct dense_job {
     sli_dense_block *blocks; /**< ranked: the key bits and ranks; NULL: flat */
     uint64_t span;
     size_t nw;
-    bool *repeat; /**< per worker: found a key twice */
+    bool *repeat;        /**< per worker: found a key twice */
+    const uint32_t *pos; /**< partitioned: the place each input row moved to; NULL: rows in input order */
 } dense_job;
 
 /* Rows [*lo, *hi) of n: worker w's share. */
@@ -126,12 +135,12 @@ static sl_status clear_worker(size_t w, void *arg)
             }                                                                                                \
             uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
             if (x >= span || (valid && !sli_valid(valid, r))) x = span;                                      \
-            uint32_t old;                                                                                    \
+            uint32_t old, at = (pos ? pos[r] : (uint32_t)r) + 1;                                             \
             if (ATOMIC)                                                                                      \
-                old = __atomic_exchange_n(&d[x], (uint32_t)r + 1, __ATOMIC_RELAXED);                         \
+                old = __atomic_exchange_n(&d[x], at, __ATOMIC_RELAXED);                                      \
             else {                                                                                           \
                 old = d[x];                                                                                  \
-                d[x] = (uint32_t)r + 1;                                                                      \
+                d[x] = at;                                                                                   \
             }                                                                                                \
             repeat |= old != 0 && x != span;                                                                 \
         }                                                                                                    \
@@ -192,6 +201,7 @@ static sl_status enter_worker(size_t w, void *arg)
         BY_KEY(BITS_ROWS);
     } else {
         uint32_t *d = j->d;
+        const uint32_t *pos = j->pos;
         size_t ahead = span > FAR_ENTRIES ? PREFETCH_AHEAD : hi;
         BY_KEY(FILL_ROWS);
     }
@@ -220,7 +230,7 @@ static inline __attribute__((always_inline)) uint64_t rank_of(const sli_dense_bl
             uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
             if (x >= span || (valid && !sli_valid(valid, r))) continue;                                      \
             const sli_dense_block *bx = &b[x >> 6];                                                          \
-            d[rank_of(bx, x)] = (uint32_t)r;                                                                 \
+            d[rank_of(bx, x)] = pos ? pos[r] : (uint32_t)r;                                                  \
         }                                                                                                    \
     } while (0)
 
@@ -237,6 +247,7 @@ static inline __attribute__((always_inline)) uint64_t rank_of(const sli_dense_bl
         uint64_t span = j->span, base = (uint64_t)jt->kmin;                                                  \
         const sli_dense_block *b = j->blocks;                                                                \
         uint32_t *restrict d = j->d;                                                                         \
+        const uint32_t *restrict pos = j->pos;                                                               \
         if (col->type.id == SL_TYPE_INT64)                                                                   \
             PLACE_ROWS(int64_t);                                                                             \
         else                                                                                                 \
@@ -311,30 +322,196 @@ static bool build_flat(dense_job *job, const sli_team *team)
     return true;
 }
 
-bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
+/* @return the bytes a probe of the table reads at random: the flat array,
+ * or the ranked form's blocks and rows, and the build rows' values. */
+static uint64_t random_bytes(const sli_join_table *jt, uint64_t span, bool ranked)
 {
-    if (jt->nkeys != 1 || !jt->has_range) return false;
+    uint64_t bytes = ranked ? ((span >> 6) + 1) * sizeof(sli_dense_block) + (uint64_t)jt->rows * 4 : span * 4;
+    for (size_t c = 0; c < jt->ncols; c++) bytes += (uint64_t)jt->rows * sli_type_width(jt->cols[c]->type);
+    return bytes;
+}
+
+/* @return the number of significant bits of x (0 for 0). */
+static unsigned bit_len(uint64_t x)
+{
+    return x ? 64u - (unsigned)__builtin_clzll(x) : 0u;
+}
+
+/* How a large table's rows are partitioned by key range (see plan_parts). */
+typedef struct range_parts {
+    unsigned pbits, shift; /**< pbits 0: not partitioned */
+    uint16_t *qr;          /**< per row: its partition, or 2^pbits for a NULL key */
+    size_t *start;         /**< 2^pbits + 2: where each group's rows go, then the end */
+    uint32_t *pos;         /**< per row: the place it moves to */
+} range_parts;
+
+static void parts_free(range_parts *rp)
+{
+    sli_buf_free(rp->qr);
+    free(rp->start);
+    sli_buf_free(rp->pos);
+    memset(rp, 0, sizeof *rp);
+}
+
+/* Plans the partitions of a table whose random reads pass the cache, when
+ * every payload column moves by the write-combined scatter: 2^pbits
+ * partitions of about the cache's size, partition q holding the key values
+ * kmin + (q << shift) on, rows with a NULL key after them. Each row's place
+ * is set (each group's rows in input order), so the array can record places
+ * instead of rows before anything moves. @return SL_OK (rp->pbits 0 when
+ * the table stays whole) or SL_ERR_NOMEM. */
+static sl_status plan_parts(const sli_join_table *jt, uint64_t span, bool ranked, range_parts *rp)
+{
+    memset(rp, 0, sizeof *rp);
+    /* Plain strings and columns with NULLs would move by a gather (and
+     * strings by a copy): that costs more than the probe saves. */
+    for (size_t c = 0; c < jt->ncols; c++)
+        if (!sli_join_column_scatters(jt->cols[c])) return SL_OK;
+    uint64_t bytes = random_bytes(jt, span, ranked);
+    uint64_t part = (uint64_t)sli_join_partition_rows() * PART_BYTES_PER_ROW;
+    unsigned pbits = 0;
+    while (pbits < MAX_RANGE_PBITS && (part << pbits) < bytes) pbits++;
+    if (pbits == 0) return SL_OK;
+    unsigned len = bit_len(span - 1);
+    size_t np = (size_t)1 << pbits, rows = jt->rows;
+    rp->qr = sli_buf_alloc_uninit((rows ? rows : 1) * sizeof *rp->qr);
+    rp->pos = sli_buf_alloc_uninit((rows ? rows : 1) * sizeof *rp->pos);
+    rp->start = calloc(np + 2, sizeof *rp->start);
+    if (!rp->qr || !rp->pos || !rp->start) {
+        parts_free(rp);
+        return SL_ERR_NOMEM;
+    }
+    rp->pbits = pbits;
+    rp->shift = len > pbits ? len - pbits : 0;
+    const sli_column *col = jt->cols[jt->ncols];
+    uint64_t base = (uint64_t)jt->kmin;
+    bool is64 = col->type.id == SL_TYPE_INT64;
+    uint16_t *restrict qr = rp->qr;
+    size_t *restrict start = rp->start;
+    for (size_t r = 0; r < rows; r++) {
+        uint64_t v = is64 ? (uint64_t)((const int64_t *)col->data)[r]
+                          : (uint64_t)(int64_t)((const int32_t *)col->data)[r];
+        uint16_t q = sli_valid(col->validity, r) ? (uint16_t)((v - base) >> rp->shift) : (uint16_t)np;
+        qr[r] = q;
+        start[q + 1]++;
+    }
+    for (size_t q = 0; q <= np; q++) start[q + 1] += start[q];
+    size_t *next = malloc((np + 1) * sizeof *next);
+    if (!next) {
+        parts_free(rp);
+        return SL_ERR_NOMEM;
+    }
+    memcpy(next, start, (np + 1) * sizeof *next);
+    for (size_t r = 0; r < rows; r++) rp->pos[r] = (uint32_t)next[qr[r]]++;
+    free(next);
+    return SL_OK;
+}
+
+/* Moves the payload columns to the places rp planned and describes the
+ * partitions in jt (pbits, prow, dense_shift); the key column stays as it
+ * is (only the build reads it). The probe then buffers its rows by the same
+ * ranges and visits one partition at a time, so the array's part and the
+ * build values it reads stay in the cache. @return SL_OK or SL_ERR_NOMEM. */
+static sl_status move_parts(sli_join_table *jt, const range_parts *rp, const sli_team *team)
+{
+    size_t np = (size_t)1 << rp->pbits;
+    jt->prow = malloc((np + 1) * sizeof *jt->prow);
+    if (!jt->prow) return SL_ERR_NOMEM;
+    memcpy(jt->prow, rp->start, (np + 1) * sizeof *jt->prow);
+    jt->pbits = rp->pbits;
+    jt->dense_shift = rp->shift;
+    return sli_join_table_reorder_payload(jt, rp->qr, rp->start, np + 1, team);
+}
+
+sl_status sli_join_dense_build(sli_join_table *jt, const sli_team *team, bool *built)
+{
+    *built = false;
+    if (jt->nkeys != 1 || !jt->has_range) return SL_OK;
     const sli_column *col = jt->cols[jt->ncols];
     sl_type_id t = col->type.id;
-    if (col->dict || (t != SL_TYPE_INT32 && t != SL_TYPE_DATE32 && t != SL_TYPE_INT64)) return false;
+    if (col->dict || (t != SL_TYPE_INT32 && t != SL_TYPE_DATE32 && t != SL_TYPE_INT64)) return SL_OK;
     uint64_t span = (uint64_t)jt->kmax - (uint64_t)jt->kmin + 1;
-    if (!span_qualifies(span, jt->rows)) return false;
+    if (!span_qualifies(span, jt->rows)) return SL_OK;
 
+    bool ranked = ranked_wanted(span, jt->rows, jt->llc_bytes);
+    range_parts rp;
+    sl_status s = plan_parts(jt, span, ranked, &rp);
+    if (s) return s;
     size_t nw = team && team->nworkers > 1 && jt->rows >= PARALLEL_ROWS ? team->nworkers : 1;
-    dense_job job = {jt, NULL, NULL, span, nw, calloc(nw, sizeof(bool))};
-    bool ok = job.repeat && (ranked_wanted(span, jt->rows, jt->llc_bytes) ? build_ranked(&job, team)
-                                                                          : build_flat(&job, team));
+    dense_job job = {jt, NULL, NULL, span, nw, calloc(nw, sizeof(bool)), rp.pos};
+    bool ok = job.repeat && (ranked ? build_ranked(&job, team) : build_flat(&job, team));
     free(job.repeat);
-    if (!ok) {
+    if (ok && rp.pbits) s = move_parts(jt, &rp, team);
+    parts_free(&rp);
+    if (!ok || s) { /* not unique (or memory short): a hash table instead; nothing has moved */
         sli_buf_free(job.d);
         sli_buf_free(job.blocks);
-        return false;
+        return s;
     }
     jt->dense = job.d;
     jt->dense_blocks = job.blocks;
     jt->dense_span = span;
     jt->unique = true;
-    return true;
+    *built = true;
+    return SL_OK;
+}
+
+/* Rows of (sel, n) whose key value the table holds, written to out; the
+ * block or entry ROWS_AHEAD rows on is prefetched when the array is past
+ * the L2 cache. */
+#define MEMBER_LOOP(T)                                                                                       \
+    do {                                                                                                     \
+        const T *restrict k = key->data;                                                                     \
+        for (size_t i = 0; i < n; i++) {                                                                     \
+            if (i + ahead < n) {                                                                             \
+                uint64_t y = (uint64_t)(int64_t)k[sel ? sel[i + ahead] : i + ahead] - base;                  \
+                y = y < span ? y : span;                                                                     \
+                __builtin_prefetch(b ? (const void *)&b[y >> 6] : (const void *)&d[y]);                      \
+            }                                                                                                \
+            uint32_t r = sel ? sel[i] : (uint32_t)i;                                                         \
+            uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
+            x = x < span ? x : span;                                                                         \
+            bool hit = b ? (b[x >> 6].bits >> (x & 63)) & 1 : d[x] != 0;                                     \
+            out[m] = r;                                                                                      \
+            m += hit;                                                                                        \
+        }                                                                                                    \
+    } while (0)
+
+size_t sli_join_dense_select(const sli_join_table *jt, const sli_vec *key, const uint32_t *sel, size_t n,
+                             uint32_t *out)
+{
+    const sli_dense_block *b = jt->dense_blocks;
+    const uint32_t *d = jt->dense;
+    uint64_t span = jt->dense_span, base = (uint64_t)jt->kmin;
+    uint64_t bytes = b ? (span >> 6) * sizeof *b : span * sizeof *d;
+    size_t m = 0, ahead = bytes > FAR_ENTRIES * sizeof *d ? PREFETCH_AHEAD : n;
+    if (key->type.id == SL_TYPE_INT64)
+        MEMBER_LOOP(int64_t);
+    else
+        MEMBER_LOOP(int32_t);
+    return m;
+}
+#undef MEMBER_LOOP
+
+void sli_join_dense_parts(const sli_join_table *jt, const sli_vec *key, const uint32_t *sel, size_t n,
+                          uint64_t *out)
+{
+    uint64_t span = jt->dense_span, base = (uint64_t)jt->kmin;
+    unsigned shift = jt->dense_shift, top = 64 - jt->pbits;
+#define PARTS_LOOP(T)                                                                                        \
+    do {                                                                                                     \
+        const T *restrict k = key->data;                                                                     \
+        for (size_t i = 0; i < n; i++) {                                                                     \
+            uint32_t r = sel ? sel[i] : (uint32_t)i;                                                         \
+            uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
+            out[r] = (x < span ? x >> shift : 0) << top;                                                     \
+        }                                                                                                    \
+    } while (0)
+    if (key->type.id == SL_TYPE_INT64)
+        PARTS_LOOP(int64_t);
+    else
+        PARTS_LOOP(int32_t);
+#undef PARTS_LOOP
 }
 
 /* One load per probe row: the key, less kmin, clamped to the empty last
@@ -406,13 +583,13 @@ bool sli_join_dense_build(sli_join_table *jt, const sli_team *team)
  * (popcnt_copy). */
 #define RANKED_PROBE(name, ATTR)                                                                             \
     ATTR static size_t name(const sli_join_table *jt, const sli_vec *key, const uint32_t *restrict rows,     \
-                            size_t n, uint8_t *restrict matched, bool only_mark,                             \
+                            size_t n, bool local, uint8_t *restrict matched, bool only_mark,                 \
                             uint32_t *restrict probe_rows, uint32_t *restrict build_rows)                    \
     {                                                                                                        \
         const sli_dense_block *restrict b = jt->dense_blocks;                                                \
         const uint32_t *restrict d = jt->dense;                                                              \
         uint64_t span = jt->dense_span, base = (uint64_t)jt->kmin;                                           \
-        size_t out = 0, ahead = span > RANKED_FAR ? RANKED_AHEAD : n;                                        \
+        size_t out = 0, ahead = span > RANKED_FAR && !local ? RANKED_AHEAD : n;                              \
         if (!matched)                                                                                        \
             BY_PROBE_KEY(RANKED_LOOP, 0, 1);                                                                 \
         else if (only_mark)                                                                                  \
@@ -428,18 +605,19 @@ RANKED_PROBE(probe_ranked_popcnt, __attribute__((target("popcnt"))))
 #endif
 
 size_t sli_join_dense_probe(const sli_join_table *jt, const sli_vec *key, const uint32_t *rows, size_t n,
-                            uint8_t *matched, bool only_mark, uint32_t *probe_rows, uint32_t *build_rows)
+                            bool local, uint8_t *matched, bool only_mark, uint32_t *probe_rows,
+                            uint32_t *build_rows)
 {
     if (jt->dense_blocks) {
 #ifdef HAVE_POPCNT_COPY
         if (popcnt_copy())
-            return probe_ranked_popcnt(jt, key, rows, n, matched, only_mark, probe_rows, build_rows);
+            return probe_ranked_popcnt(jt, key, rows, n, local, matched, only_mark, probe_rows, build_rows);
 #endif
-        return probe_ranked(jt, key, rows, n, matched, only_mark, probe_rows, build_rows);
+        return probe_ranked(jt, key, rows, n, local, matched, only_mark, probe_rows, build_rows);
     }
     const uint32_t *restrict d = jt->dense;
     uint64_t span = jt->dense_span, base = (uint64_t)jt->kmin;
-    size_t out = 0, ahead = span > FAR_ENTRIES ? PREFETCH_AHEAD : n;
+    size_t out = 0, ahead = span > FAR_ENTRIES && !local ? PREFETCH_AHEAD : n;
     if (!matched)
         BY_PROBE_KEY(PROBE_LOOP, 0, 1);
     else if (only_mark)

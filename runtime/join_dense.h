@@ -47,21 +47,46 @@ struct sli_team;
  * Builds jt->dense when jt qualifies (see the file comment and
  * sli_join_set_dense): jt's columns are finished, jt->rows and the key range
  * (has_range, kmin, kmax) are set. On success sets jt->dense (and, in the
- * ranked form, dense_blocks), dense_span and unique. team may be NULL.
- * @return true when the table is direct-indexed; false when it is not (it
- * does not qualify, a key repeats, or memory is short): jt is unchanged.
+ * ranked form, dense_blocks), dense_span and unique, and for a large table
+ * its partitions by key range (pbits, prow, dense_shift; the rows are
+ * payload rows stored in partition order). team may be NULL. *built says
+ * whether the table is direct-indexed; when it is not (it does not qualify,
+ * a key repeats, or memory is short) jt is unchanged.
+ * @return SL_OK, or SL_ERR_NOMEM when planning or moving the partitions
+ * failed (the table must then be freed).
  */
-bool sli_join_dense_build(sli_join_table *jt, const struct sli_team *team);
+sl_status sli_join_dense_build(sli_join_table *jt, const struct sli_team *team, bool *built);
+
+/**
+ * Keeps the rows (sel, n) (sel NULL: 0..n-1) of the key vector `key` (as
+ * for sli_join_dense_probe) whose key value the direct-indexed table jt
+ * holds, writing them to out in order: an exact filter (one bit or entry
+ * read a row) that a probe-side scan can apply before a partitioned table's
+ * probe buffers its rows. @return the number of rows kept.
+ */
+size_t sli_join_dense_select(const sli_join_table *jt, const sli_vec *key, const uint32_t *sel, size_t n,
+                             uint32_t *out);
+
+/**
+ * For each row (sel, n) (sel NULL: 0..n-1) of the key vector `key`, writes
+ * to out[row] a word whose top jt->pbits bits are the partition of its key
+ * value in a table partitioned by key range (partition 0 for a key outside
+ * the range, which matches nothing), as join_partition.h buffers by.
+ */
+void sli_join_dense_parts(const sli_join_table *jt, const sli_vec *key, const uint32_t *sel, size_t n,
+                          uint64_t *out);
 
 /**
  * Looks up the n probe rows rows[0..n) (positions in the key vector `key`,
  * an int32, date32 or int64 vector without a dictionary) in a direct-indexed
- * table. With mark (semi, anti and left joins) sets matched[row] to 1 or 0.
+ * table; `local`: the rows fall in one partition (already in the cache, so
+ * nothing is prefetched). With mark (semi, anti and left joins) sets matched[row] to 1 or 0.
  * Unless only_mark, writes each matching row and its build row to
  * probe_rows / build_rows in order.
  * @return the number of matching rows.
  */
 size_t sli_join_dense_probe(const sli_join_table *jt, const sli_vec *key, const uint32_t *rows, size_t n,
-                            uint8_t *matched, bool only_mark, uint32_t *probe_rows, uint32_t *build_rows);
+                            bool local, uint8_t *matched, bool only_mark, uint32_t *probe_rows,
+                            uint32_t *build_rows);
 
 #endif

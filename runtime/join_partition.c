@@ -1,8 +1,9 @@
 /*
- * join_partition.c — probe rows buffered by directory partition (see
+ * join_partition.c — probe rows buffered by partition (see
  * join_partition.h). A chunk is added in two passes: a histogram that makes
- * room in every partition it touches, then one scatter per column that
- * writes each row at its place (sequential per partition).
+ * room in every partition it touches (blocks for the rows to come), then
+ * one scatter per column that writes each row at its place (sequential per
+ * partition).
  */
 #include "join_partition.h"
 
@@ -13,7 +14,9 @@
 #include "buffer.h"
 
 #define DEFAULT_LIMIT ((size_t)1 << 21)
-#define FIRST_CAP     256
+/* Bytes of a slab blocks are cut from (a large block of the column
+ * allocator, which keeps it for the next query). */
+#define SLAB_BYTES ((size_t)2 << 20)
 
 static size_t g_limit = DEFAULT_LIMIT;
 
@@ -39,43 +42,81 @@ sl_status sli_join_pbuf_init(sli_join_pbuf *b, unsigned pbits, const sl_type *ty
     b->nparts = (size_t)1 << pbits;
     b->ncols = ncols;
     b->width = malloc(ncols ? ncols : 1);
+    b->coff = malloc((ncols ? ncols : 1) * sizeof *b->coff);
     b->count = calloc(b->nparts, sizeof *b->count);
-    b->cap = calloc(b->nparts, sizeof *b->cap);
+    b->blocks = calloc(b->nparts, sizeof *b->blocks);
+    b->nblocks = calloc(b->nparts, sizeof *b->nblocks);
+    b->bcap = calloc(b->nparts, sizeof *b->bcap);
     b->add = calloc(b->nparts, sizeof *b->add);
-    b->data = calloc(b->nparts * (ncols ? ncols : 1), sizeof *b->data);
     b->part = malloc(SLI_VEC_SIZE * sizeof *b->part);
     b->at = malloc(SLI_VEC_SIZE * sizeof *b->at);
-    if (!b->width || !b->count || !b->cap || !b->add || !b->data || !b->part || !b->at) return SL_ERR_NOMEM;
-    for (size_t c = 0; c < ncols; c++) b->width[c] = (uint8_t)sli_type_width(types[c]);
+    if (!b->width || !b->coff || !b->count || !b->blocks || !b->nblocks || !b->bcap || !b->add || !b->part ||
+        !b->at)
+        return SL_ERR_NOMEM;
+    size_t off = 0;
+    for (size_t c = 0; c < ncols; c++) {
+        b->width[c] = (uint8_t)sli_type_width(types[c]);
+        b->coff[c] = off;
+        /* each column padded like a vector's data, and cache-line aligned */
+        off += (SLI_VEC_SIZE * b->width[c] + SLI_PADDING + SLI_ALIGN - 1) & ~(size_t)(SLI_ALIGN - 1);
+    }
+    b->block_bytes = off ? off : SLI_ALIGN;
     return SL_OK;
 }
 
-/* Grows partition p's arrays to hold at least `need` rows. Plain realloc:
- * large blocks move without a copy, and nothing needs clearing; the arrays
- * are padded (SLI_PADDING) like every vector's data. */
+/* @return a new block, cut from the newest slab or from a new one; NULL
+ * when memory is short. A slab starts with the link to the one before. */
+static char *new_block(sli_join_pbuf *b)
+{
+    if ((size_t)(b->slab_end - b->slab_at) < b->block_bytes) {
+        size_t bytes = SLAB_BYTES > b->block_bytes + SLI_ALIGN ? SLAB_BYTES : b->block_bytes + SLI_ALIGN;
+        char *slab = sli_buf_alloc_uninit(bytes);
+        if (!slab) return NULL;
+        *(void **)slab = b->slabs;
+        b->slabs = slab;
+        b->slab_at = slab + SLI_ALIGN;
+        b->slab_end = slab + bytes;
+    }
+    char *blk = b->slab_at;
+    b->slab_at += b->block_bytes;
+    return blk;
+}
+
+/* Gives partition p blocks for at least `need` rows. @return SL_OK or
+ * SL_ERR_NOMEM (the blocks it has keep their rows). */
 static sl_status grow(sli_join_pbuf *b, size_t p, size_t need)
 {
-    size_t cap = b->cap[p] ? b->cap[p] : FIRST_CAP;
-    while (cap < need) cap *= 2;
-    for (size_t c = 0; c < b->ncols; c++) {
-        void **d = &b->data[p * b->ncols + c];
-        void *nd = realloc(*d, cap * b->width[c] + SLI_PADDING);
-        if (!nd) return SL_ERR_NOMEM; /* the arrays grown so far keep their rows */
-        *d = nd;
+    size_t want = (need + SLI_VEC_SIZE - 1) / SLI_VEC_SIZE;
+    if (want > b->bcap[p]) {
+        size_t cap = b->bcap[p] ? 2 * b->bcap[p] : 4;
+        while (cap < want) cap *= 2;
+        char **nb = realloc(b->blocks[p], cap * sizeof *nb);
+        if (!nb) return SL_ERR_NOMEM;
+        b->blocks[p] = nb;
+        b->bcap[p] = cap;
     }
-    b->cap[p] = cap;
+    while (b->nblocks[p] < want) {
+        char *blk = new_block(b);
+        if (!blk) return SL_ERR_NOMEM;
+        b->blocks[p][b->nblocks[p]++] = blk;
+    }
     return SL_OK;
 }
 
-/* Writes value sel[i] (or i) of src to row at[i] of partition part[i]'s array. */
+/* Writes value sel[i] (or i) of src to row at[i] of partition part[i]
+ * (column offset off of its blocks). */
 #define SCATTER(T)                                                                                           \
     do {                                                                                                     \
         const T *in = src;                                                                                   \
-        for (size_t i = 0; i < n; i++) ((T *)dst[part[i] * nc])[at[i]] = in[sel ? sel[i] : i];               \
+        for (size_t i = 0; i < n; i++) {                                                                     \
+            uint32_t a = at[i];                                                                              \
+            char *blk = blocks[part[i]][a / SLI_VEC_SIZE];                                                   \
+            ((T *)(blk + off))[a % SLI_VEC_SIZE] = in[sel ? sel[i] : i];                                     \
+        }                                                                                                    \
     } while (0)
 
-static void scatter(const void *src, size_t width, void *const *dst, size_t nc, const uint32_t *part,
-                    const uint32_t *at, const uint32_t *sel, size_t n)
+static void scatter(const void *src, size_t width, char *const *const *blocks, size_t off,
+                    const uint32_t *part, const uint32_t *at, const uint32_t *sel, size_t n)
 {
     switch (width) {
     case 1: SCATTER(uint8_t); break;
@@ -99,7 +140,7 @@ sl_status sli_join_pbuf_add(sli_join_pbuf *b, const sli_vec *cols, const uint64_
         b->add[p]++;
     }
     for (size_t p = 0; p < b->nparts; p++) {
-        if (b->count[p] + b->add[p] <= b->cap[p]) continue;
+        if (b->count[p] + b->add[p] <= b->nblocks[p] * SLI_VEC_SIZE) continue;
         sl_status s = grow(b, p, b->count[p] + b->add[p]);
         if (s) return s;
     }
@@ -108,16 +149,17 @@ sl_status sli_join_pbuf_add(sli_join_pbuf *b, const sli_vec *cols, const uint64_
         at[i] = (uint32_t)b->count[p]++;
     }
     for (size_t c = 0; c < b->ncols; c++)
-        scatter(cols[c].data, b->width[c], b->data + c, b->ncols, part, at, sel, n);
+        scatter(cols[c].data, b->width[c], (char *const *const *)b->blocks, b->coff[c], part, at, sel, n);
     b->rows += n;
     return SL_OK;
 }
 
 void sli_join_pbuf_vectors(const sli_join_pbuf *b, size_t p, size_t start, const sl_type *types, sli_vec *out)
 {
+    const char *blk = b->blocks[p][start / SLI_VEC_SIZE];
     for (size_t c = 0; c < b->ncols; c++) {
         out[c].type = types[c];
-        out[c].data = (const char *)b->data[p * b->ncols + c] + start * b->width[c];
+        out[c].data = blk + b->coff[c] + start % SLI_VEC_SIZE * b->width[c];
         out[c].validity = NULL;
         out[c].dict = NULL;
     }
@@ -131,12 +173,18 @@ void sli_join_pbuf_clear(sli_join_pbuf *b)
 
 void sli_join_pbuf_free(sli_join_pbuf *b)
 {
-    for (size_t i = 0; b->data && i < b->nparts * b->ncols; i++) free(b->data[i]);
+    for (void *s = b->slabs, *next; s; s = next) {
+        next = *(void **)s;
+        sli_buf_free(s);
+    }
+    for (size_t p = 0; b->blocks && p < b->nparts; p++) free(b->blocks[p]);
     free(b->width);
+    free(b->coff);
     free(b->count);
-    free(b->cap);
+    free(b->blocks);
+    free(b->nblocks);
+    free(b->bcap);
     free(b->add);
-    free(b->data);
     free(b->part);
     free(b->at);
     memset(b, 0, sizeof *b);

@@ -1,14 +1,22 @@
 /*
- * join_partition.h — probe rows of a hash join buffered by the directory
- * partition of their key hash.
+ * join_partition.h — probe rows of a hash join buffered by the partition of
+ * their key: the directory partition of its hash, or the key range of a
+ * partitioned direct-indexed table (join_dense.h).
  *
- * When the join table's directory is radix-partitioned (join_table.h), the
- * probe operator does not look rows up as they arrive: each row is hashed
- * once and its values are appended to the buffer of its partition (the
- * hash is not kept: computing it again costs less than storing it).
- * When the buffer is full (or the input ends), the operator probes one
- * partition at a time, so that partition's directory, keys and payload stay
- * in the cache, and it reads the probe rows back as plain vectors (no gather).
+ * When the join table is partitioned (join_table.h), the probe operator
+ * does not look rows up as they arrive: each row's partition is computed
+ * once (the word of its top bits is not kept: computing it again costs
+ * less than storing it) and its values are appended to the buffer of its
+ * partition. When the buffer is full (or the input ends), the operator
+ * probes one partition at a time, so that partition's directory, keys and
+ * payload stay in the cache, and it reads the probe rows back as plain
+ * vectors (no gather).
+ *
+ * A partition's rows are stored in blocks of SLI_VEC_SIZE rows (every
+ * column's values of those rows, each column padded like a vector), so a
+ * block reads back as a vector and a partition grows without moving the
+ * rows it holds. Blocks come from slabs of the column allocator, are kept
+ * when the buffer is emptied and reused by the next rows.
  *
  * Only fixed-width values without nulls are buffered (one byte per bool);
  * the caller sends chunks with strings or nulls down the direct probe.
@@ -24,13 +32,18 @@
 #include "vector.h"
 
 typedef struct sli_join_pbuf {
-    unsigned pbits; /**< 1 << pbits partitions, by a hash's top pbits as in the directory */
+    unsigned pbits; /**< 1 << pbits partitions, by a word's top pbits as in the table */
     size_t nparts;
     size_t ncols;
-    uint8_t *width; /**< ncols: bytes per value (1, 2, 4 or 8) */
-    size_t *count;  /**< nparts: rows held */
-    size_t *cap;    /**< nparts: rows the arrays have room for */
-    void **data;    /**< nparts * ncols: data[p * ncols + c], values of column c */
+    uint8_t *width;     /**< ncols: bytes per value (1, 2, 4 or 8) */
+    size_t *coff;       /**< ncols: offset of a column's values in a block */
+    size_t block_bytes; /**< bytes of a block */
+    size_t *count;      /**< nparts: rows held */
+    char ***blocks;     /**< nparts: the partition's blocks, in row order */
+    size_t *nblocks;    /**< nparts: blocks it has (kept when emptied) */
+    size_t *bcap;       /**< nparts: room in its blocks array */
+    void *slabs;        /**< slabs blocks are cut from, newest first */
+    char *slab_at, *slab_end;
     size_t rows;    /**< rows held in all partitions */
     size_t *add;    /**< nparts: scratch, rows of one chunk per partition */
     uint32_t *part; /**< SLI_VEC_SIZE scratch: partition of each row of a chunk */
@@ -58,9 +71,11 @@ sl_status sli_join_pbuf_add(sli_join_pbuf *b, const sli_vec *cols, const uint64_
                             const uint32_t *sel, size_t n);
 
 /**
- * Points out[0..ncols) at rows start..start+n-1 of partition p (types
- * `types`, no validity, no dictionary). The vectors stay valid until the
- * next add, clear or free.
+ * Points out[0..ncols) at partition p's rows from start to the end of the
+ * block of SLI_VEC_SIZE rows that holds row start (a start that is a
+ * multiple of SLI_VEC_SIZE gives a whole vector); types `types`, no
+ * validity, no dictionary. The vectors stay valid until the next add,
+ * clear or free.
  */
 void sli_join_pbuf_vectors(const sli_join_pbuf *b, size_t p, size_t start, const sl_type *types,
                            sli_vec *out);

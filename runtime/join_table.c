@@ -147,9 +147,7 @@ static size_t pow2_at_least(size_t n)
     return p;
 }
 
-/* Whether column c moves by the write-combined scatter: fixed-width values
- * or dictionary codes, without nulls. */
-static bool scatters(const sli_column *c)
+bool sli_join_column_scatters(const sli_column *c)
 {
     return (c->type.id != SL_TYPE_UTF8 || c->dict) && !c->validity;
 }
@@ -164,7 +162,7 @@ static sl_status reorder_column(sli_join_table *jt, size_t c, sli_join_wc *wc, c
     sli_colbuilder b;
     sli_colbuilder_init(&b, old->type);
     sl_status s = sli_colbuilder_reserve(&b, rows);
-    if (!s && scatters(old)) { /* values or dictionary codes */
+    if (!s && sli_join_column_scatters(old)) { /* values or dictionary codes */
         sli_join_wc_scatter(wc, old->data, sli_type_width(old->type), qr, rows, b.col.data);
         b.col.length = rows;
         if (old->dict) b.col.dict = sli_dict_ref(old->dict);
@@ -189,6 +187,7 @@ static sl_status reorder_column(sli_join_table *jt, size_t c, sli_join_wc *wc, c
  * shared out among the workers of a team (or done by one). */
 typedef struct reorder_job {
     sli_join_table *jt;
+    size_t nc; /**< the columns that move: all, or the payload only */
     const uint16_t *qr;
     const size_t *start; /**< ng + 1 group starts */
     size_t ng, nw;
@@ -200,12 +199,12 @@ typedef struct reorder_job {
 static sl_status reorder_worker(size_t w, void *arg)
 {
     const reorder_job *j = arg;
-    size_t nc = j->jt->ncols + j->jt->nkeys;
+    size_t nc = j->nc;
     sli_join_wc wc = {0};
     void *vals = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
     uint8_t *valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
     sl_status s = vals && valid ? sli_join_wc_init(&wc, j->start, j->ng) : SL_ERR_NOMEM;
-    for (size_t i = w; i <= nc && !s; i += j->nw) {
+    for (size_t i = w; i < nc + (j->hashes != NULL) && !s; i += j->nw) {
         if (i == nc)
             sli_join_wc_scatter(&wc, j->hashes, sizeof *j->hashes, j->qr, j->jt->rows, j->ph);
         else
@@ -217,20 +216,20 @@ static sl_status reorder_worker(size_t w, void *arg)
     return s;
 }
 
-/* Rewrites every column in partition order: row r moves to the next place
+/* Rewrites the first nc columns in partition order: row r moves to the next place
  * of group qr[r] (its partition, or np for a row with a NULL key; groups
  * start at start[0..ng]), keeping the input order within a group, and
  * writes the rows' hashes to ph in the same order. Fixed-width columns and
  * dictionary codes without nulls are scattered through write-combining
  * lines; the others are gathered through the inverse permutation. Columns are independent, so a
- * team (may be NULL) shares them out. */
-static sl_status reorder_rows(sli_join_table *jt, const uint16_t *qr, const size_t *start, size_t ng,
-                              const uint64_t *hashes, uint64_t *ph, const sli_team *team)
+ * team (may be NULL) shares them out. hashes NULL: no hashes travel. */
+static sl_status reorder_rows(sli_join_table *jt, size_t nc, const uint16_t *qr, const size_t *start,
+                              size_t ng, const uint64_t *hashes, uint64_t *ph, const sli_team *team)
 {
-    size_t rows = jt->rows, nc = jt->ncols + jt->nkeys;
+    size_t rows = jt->rows;
     uint32_t *perm = NULL;
     bool need_perm = false;
-    for (size_t c = 0; c < nc; c++) need_perm |= !scatters(jt->cols[c]);
+    for (size_t c = 0; c < nc; c++) need_perm |= !sli_join_column_scatters(jt->cols[c]);
     if (need_perm) { /* perm[k]: the row that goes to place k */
         perm = sli_buf_alloc((rows ? rows : 1) * sizeof *perm);
         size_t *next = malloc(ng * sizeof *next);
@@ -244,7 +243,7 @@ static sl_status reorder_rows(sli_join_table *jt, const uint16_t *qr, const size
         free(next);
     }
     size_t nw = team && team->nworkers > 1 ? team->nworkers : 1;
-    reorder_job job = {jt, qr, start, ng, nw, perm, hashes, ph};
+    reorder_job job = {jt, nc, qr, start, ng, nw, perm, hashes, ph};
     sl_status s = nw > 1 ? sli_team_run(team, reorder_worker, &job) : reorder_worker(0, &job);
     sli_buf_free(perm);
     return s;
@@ -307,6 +306,17 @@ static sl_status fill_worker(size_t w, void *arg)
         j->unique[p] = fill_directory(jt->slots + jt->poff[p], jt->pmask[p], j->ph, j->ord, j->cnt[p],
                                       j->cnt[p + 1], j->kdata, j->kw);
     return SL_OK;
+}
+
+sl_status sli_join_table_reorder_payload(sli_join_table *jt, const uint16_t *qr, const size_t *start,
+                                         size_t ng, const sli_team *team)
+{
+    return reorder_rows(jt, jt->ncols, qr, start, ng, NULL, NULL, team);
+}
+
+size_t sli_join_partition_rows(void)
+{
+    return g_part_rows;
 }
 
 sl_status sli_join_table_finish(sli_join_table *jt)
@@ -399,7 +409,9 @@ sl_status sli_join_table_finish_on(sli_join_table *jt, const sli_team *team)
     for (size_t i = 0; i < jt->ncols && rows <= SMALL_BUILD_ROWS; i++)
         if (sli_column_dict_encode(jt->cols[i], max_distinct) != SL_OK) return SL_ERR_NOMEM;
     key_range(jt, team);
-    if (sli_join_dense_build(jt, team)) return SL_OK;
+    bool dense = false;
+    sl_status ds = sli_join_dense_build(jt, team, &dense);
+    if (ds || dense) return ds;
 
     sl_status st = SL_ERR_NOMEM;
     uint64_t *hashes = sli_buf_alloc((rows ? rows : 1) * sizeof *hashes);
@@ -460,7 +472,7 @@ sl_status sli_join_table_finish_on(sli_join_table *jt, const sli_team *team)
     if (permuted) {
         /* One write-combined scatter per column (and one for the hashes,
          * which travel with their rows: the fill reads both in order). */
-        if (reorder_rows(jt, qr, cnt, np + 1, hashes, ph, team) != SL_OK) goto out;
+        if (reorder_rows(jt, jt->ncols + jt->nkeys, qr, cnt, np + 1, hashes, ph, team) != SL_OK) goto out;
     } else {
         for (size_t i = 0; i < nins; i++) {
             ord[i] = ins[i];
@@ -537,8 +549,10 @@ void sli_join_table_free(sli_join_table *jt)
 void sli_join_table_describe(const sli_join_table *jt, char *buf, size_t cap)
 {
     if (jt->dense) {
-        snprintf(buf, cap, "direct-indexed over %llu key values%s", (unsigned long long)jt->dense_span,
-                 jt->dense_blocks ? " (ranked bitmap)" : "");
+        char parts[64] = "";
+        if (jt->pbits) snprintf(parts, sizeof parts, ", %zu partitions by key range", (size_t)1 << jt->pbits);
+        snprintf(buf, cap, "direct-indexed over %llu key values%s%s", (unsigned long long)jt->dense_span,
+                 jt->dense_blocks ? " (ranked bitmap)" : "", parts);
         return;
     }
     snprintf(buf, cap, "hash table in %zu partition(s)%s%s", (size_t)1 << jt->pbits,
@@ -555,13 +569,35 @@ static uint64_t touch(const void *p, size_t bytes)
     return sum;
 }
 
+/* Touches the part of a partitioned direct-indexed table's array (flat) or
+ * blocks and rank-ordered rows (ranked) that partition `part`'s key values
+ * index. */
+static uint64_t touch_dense(const sli_join_table *jt, uint32_t part)
+{
+    uint64_t lo = (uint64_t)part << jt->dense_shift, span = jt->dense_span;
+    if (lo >= span) return 0;
+    uint64_t hi = lo + ((uint64_t)1 << jt->dense_shift);
+    hi = hi < span ? hi : span;
+    if (!jt->dense_blocks) return touch(jt->dense + lo, (size_t)(hi - lo) * sizeof *jt->dense);
+    const sli_dense_block *b = jt->dense_blocks;
+    size_t b0 = (size_t)(lo >> 6), b1 = (size_t)((hi - 1) >> 6) + 1, nb = (size_t)(span >> 6) + 1;
+    uint64_t r0 = b[b0].rank;
+    uint64_t r1 = b1 < nb ? b[b1].rank : b[nb - 1].rank + (uint64_t)__builtin_popcountll(b[nb - 1].bits);
+    return touch(b + b0, (b1 - b0) * sizeof *b) +
+           touch(jt->dense + r0, (size_t)(r1 - r0) * sizeof *jt->dense);
+}
+
 void sli_join_table_warm(const sli_join_table *jt, uint32_t part)
 {
-    if (!jt->slots) return;
+    if (!jt->pbits) return;
     volatile uint64_t sink = 0;
-    uint64_t sum = touch(jt->slots + jt->poff[part], ((size_t)jt->pmask[part] + 1) * sizeof *jt->slots);
+    uint64_t sum = jt->dense
+                       ? touch_dense(jt, part)
+                       : touch(jt->slots + jt->poff[part], ((size_t)jt->pmask[part] + 1) * sizeof *jt->slots);
     size_t first = jt->prow[part], n = jt->prow[part + 1] - first;
-    for (size_t c = 0; c < jt->ncols + jt->nkeys && n; c++) {
+    size_t nc =
+        jt->dense ? jt->ncols : jt->ncols + jt->nkeys; /* a direct-indexed table's keys are not read */
+    for (size_t c = 0; c < nc && n; c++) {
         size_t w = sli_type_width(jt->cols[c]->type);
         sum += touch((const uint8_t *)jt->cols[c]->data + first * w, n * w);
     }
@@ -807,7 +843,7 @@ size_t sli_join_probe_next(sli_join_probe *p, const sli_join_table *jt, uint32_t
 {
     if (p->phase == 0 && p->dense) {
         bool only_mark = p->type == SLI_JOIN_SEMI || p->type == SLI_JOIN_ANTI;
-        size_t out = sli_join_dense_probe(jt, &p->keys[0], p->row, p->nactive,
+        size_t out = sli_join_dense_probe(jt, &p->keys[0], p->row, p->nactive, p->local,
                                           p->type == SLI_JOIN_INNER ? NULL : p->matched, only_mark,
                                           probe_rows, build_rows);
         p->phase = 1;

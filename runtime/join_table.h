@@ -84,6 +84,10 @@ typedef struct sli_join_table {
     uint32_t *dense;
     sli_dense_block *dense_blocks;
     uint64_t dense_span; /**< kmax - kmin + 1 */
+    /** Partitioned (pbits > 0): key value kmin + x is in partition x >> dense_shift. Only the
+     *  payload columns are then in partition order: the key column keeps the build's input
+     *  order (nothing reads it once the array is built). */
+    unsigned dense_shift;
     uint64_t llc_bytes;  /**< last-level cache bytes (0: unknown), set before finishing */
 } sli_join_table;
 
@@ -129,6 +133,25 @@ void sli_join_table_warm(const sli_join_table *jt, uint32_t part);
 
 /** Frees everything the table owns; the struct itself belongs to the caller. */
 void sli_join_table_free(sli_join_table *jt);
+
+/** @return the rows a partition of a partitioned build is meant to hold (sli_join_set_partition_rows). */
+size_t sli_join_partition_rows(void);
+
+/** @return whether column c moves by the write-combined scatter when rows
+ * are reordered: fixed-width values or dictionary codes, without nulls. */
+bool sli_join_column_scatters(const sli_column *c);
+
+/**
+ * Rewrites a finished table's payload columns (not its key columns) in
+ * group order: row r moves to the next place of group qr[r] (group g owns
+ * places start[g] .. start[g + 1]; ng groups), keeping the input order
+ * within a group. Fixed-width columns and dictionary codes without nulls
+ * move by the write-combined scatter, the others by a gather; a team (may
+ * be NULL) shares the columns out.
+ * @return SL_OK or SL_ERR_NOMEM (the table must then be freed).
+ */
+sl_status sli_join_table_reorder_payload(sli_join_table *jt, const uint16_t *qr, const size_t *start,
+                                         size_t ng, const struct sli_team *team);
 
 /**
  * Writes how a finished table is laid out, for EXPLAIN ANALYZE: "direct-

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "buffer.h"
+#include "join_dense.h"
 #include "kernels/filter.h"
 
 sli_scan_filter_state *sli_scan_filters_new(size_t n)
@@ -38,19 +39,51 @@ void sli_scan_filters_free(sli_scan_filter_state *fs, size_t n)
  * kmin..kmax (one range pass), written to one of fs's selection buffers (*sel then points
  * there). A key type the range does not describe passes every row.
  * @return how many rows remain. */
+/* @return 4 or 8 when the probe column v holds keys of the build key's
+ * width (int32 or date32 against either, int64 against int64), else 0. */
+static int key_width(const sli_join_table *jt, const sli_vec *v)
+{
+    sl_type_id kt = jt->cols[jt->ncols]->type.id, t = v->type.id;
+    if ((t == SL_TYPE_INT32 || t == SL_TYPE_DATE32) && (kt == SL_TYPE_INT32 || kt == SL_TYPE_DATE32))
+        return 4;
+    return t == SL_TYPE_INT64 && kt == SL_TYPE_INT64 ? 8 : 0;
+}
+
 static size_t key_range(const sl_filter_kernels *fk, sli_scan_filter_state *fs, const sli_vec *v,
                         const uint32_t **sel, size_t n)
 {
     const sli_join_table *jt = fs->jt;
-    sl_type_id kt = jt->cols[jt->ncols]->type.id, t = v->type.id;
-    bool w4 = (t == SL_TYPE_INT32 || t == SL_TYPE_DATE32) && (kt == SL_TYPE_INT32 || kt == SL_TYPE_DATE32);
-    bool w8 = t == SL_TYPE_INT64 && kt == SL_TYPE_INT64;
-    if ((!w4 && !w8) || !n) return n;
+    int w = key_width(jt, v);
+    bool w4 = w == 4;
+    if (!w || !n) return n;
     uint32_t *a = *sel == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
     if (w4)
         n = fk->range_i32(v->data, (int32_t)jt->kmin, (int32_t)jt->kmax, *sel, n, a);
     else
         n = fk->range_i64(v->data, jt->kmin, jt->kmax, *sel, n, a);
+    *sel = a;
+    return n;
+}
+
+/* Counts a test of the bloom filter (or the table's entries): `seen` rows
+ * in, `kept` out; past 64K rows, one that keeps more than 90% turns off. */
+static void count_kept(sli_scan_filter_state *fs, size_t seen, size_t kept)
+{
+    fs->seen += seen;
+    fs->kept += kept;
+    if (fs->seen >= 65536) {
+        fs->off = fs->kept * 10 > fs->seen * 9;
+        fs->seen = fs->kept = 0;
+    }
+}
+
+/* Keeps the rows of *sel (n) whose key v a partitioned direct-indexed table
+ * holds (an exact test, so its probe buffers matches only), in one of fs's
+ * selection buffers. @return how many rows remain. */
+static size_t dense_member(sli_scan_filter_state *fs, const sli_vec *v, const uint32_t **sel, size_t n)
+{
+    uint32_t *a = *sel == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
+    n = n ? sli_join_dense_select(fs->jt, v, *sel, n, a) : 0;
     *sel = a;
     return n;
 }
@@ -62,9 +95,14 @@ bool sli_scan_filters_apply(sli_scan_filter_state *states, const sli_pipeline *p
         sli_scan_filter_state *fs = &states[f];
         const sli_scan_filter *sf = &p->filters[f];
         size_t nkeys = p->ops[sf->op].node->nkeys, before = c->count, n = c->count;
-        /* A direct-indexed table has no bloom filter, only its key range. */
-        bool range = nkeys == 1 && !fs->roff && fs->jt->has_range, bloom = !fs->off && fs->jt->bloom;
-        if (!range && !bloom) continue;
+        /* A direct-indexed table has no bloom filter, only its key range;
+         * a partitioned one also filters by its own entries, exactly (its
+         * probe then buffers matches only). */
+        const sli_join_table *jt = fs->jt;
+        bool range = nkeys == 1 && !fs->roff && jt->has_range, bloom = !fs->off && jt->bloom;
+        bool member =
+            nkeys == 1 && !fs->off && jt->dense && jt->pbits && key_width(jt, &c->cols[sf->cols[0]]);
+        if (!range && !bloom && !member) continue;
         const uint32_t *sel = c->sel;
         if (range) {
             n = key_range(fk, fs, &c->cols[sf->cols[0]], &sel, n);
@@ -74,11 +112,16 @@ bool sli_scan_filters_apply(sli_scan_filter_state *states, const sli_pipeline *p
                 fs->roff = fs->rkept * 10 > fs->rseen * 9;
                 fs->rseen = fs->rkept = 0;
             }
-            if (!bloom) {
-                c->sel = sel;
-                c->count = n;
-                continue;
+        }
+        if (!bloom) {
+            if (member) {
+                size_t m = dense_member(fs, &c->cols[sf->cols[0]], &sel, n);
+                count_kept(fs, n, m);
+                n = m;
             }
+            c->sel = sel;
+            c->count = n;
+            continue;
         }
         for (size_t k = 0; k < nkeys; k++) {
             const sli_vec *v = &c->cols[sf->cols[k]];
@@ -93,12 +136,7 @@ bool sli_scan_filters_apply(sli_scan_filter_state *states, const sli_pipeline *p
         n = n ? sli_join_bloom_select(fs->jt, fs->hashes, sel, n, dst) : 0;
         c->sel = dst;
         c->count = n;
-        fs->seen += before;
-        fs->kept += n;
-        if (fs->seen >= 65536) {
-            fs->off = fs->kept * 10 > fs->seen * 9;
-            fs->seen = fs->kept = 0;
-        }
+        count_kept(fs, before, n);
     }
     return true;
 }

@@ -17,7 +17,10 @@
  * Unique keys in a small range make a direct-indexed table (join_dense.c):
  * those builds run both ways, and the direct-indexed table is probed with
  * keys far outside its range, built by one or several workers, and given
- * up for the hash table when a key repeats.
+ * up for the hash table when a key repeats. Partitioned by key range (flat
+ * and ranked), its payload rows must sit in their partitions in input
+ * order, the probe's partition words and exact filter must agree with the
+ * keys, and probing one partition at a time must find every match.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +33,7 @@
 #include <cmocka.h>
 
 #include "runtime/buffer.h"
+#include "runtime/join_dense.h"
 #include "runtime/join_scatter.h"
 #include "runtime/join_table.h"
 #include "runtime/workers.h"
@@ -509,13 +513,135 @@ static void test_string_payloads(void **state)
     check_string_payloads(70000, false, false); /* past 64K rows: no codes */
 }
 
+/* A direct-indexed table partitioned by key range (small partitions set by
+ * the test hook): each partition's payload rows hold exactly its keys, in
+ * input order, NULL keys after them; the probe's partition words and exact
+ * filter agree with the keys; probes of every join type, and probes of one
+ * partition at a time (local), find every match. */
+static void check_dense_parts(size_t width, int ranked, int nulls, int64_t dom, size_t workers)
+{
+    size_t n = 20000;
+    build b = {n, width, 0, malloc(n * sizeof(int64_t)), calloc(n, 1)};
+    assert_true(b.key && b.null);
+    for (size_t i = 0; i < n; i++) {
+        b.key[i] = (int64_t)i * 3 % dom;
+        b.null[i] = nulls && i % (size_t)nulls == 1;
+    }
+    for (size_t i = n; i > 1; i--) { /* shuffle */
+        size_t j = next_rand() % i;
+        int64_t t = b.key[i - 1];
+        b.key[i - 1] = b.key[j];
+        b.key[j] = t;
+    }
+    set_ranked(ranked);
+    sli_join_set_partition_rows(512);
+    sli_team team;
+    assert_int_equal(sli_team_init(&team, workers, NULL, SLI_NUMA_OFF, false), SL_OK);
+    sli_join_table jt;
+    make_table_on(&jt, &b, &team);
+    sli_team_free(&team);
+    sli_join_set_partition_rows(0);
+    set_ranked(-1);
+    assert_non_null(jt.dense);
+    assert_int_equal(jt.dense_blocks != NULL, ranked == 1);
+    assert_true(jt.pbits > 0);
+    char how[128];
+    sli_join_table_describe(&jt, how, sizeof how);
+    assert_non_null(strstr(how, " partitions by key range"));
+
+    /* the payload holds each build row's original index */
+    const int64_t *payload = jt.cols[0]->data;
+    size_t np = (size_t)1 << jt.pbits, valid = 0;
+    for (size_t i = 0; i < n; i++) valid += !b.null[i];
+    assert_int_equal(jt.prow[0], 0);
+    assert_int_equal(jt.prow[np], valid);
+    for (size_t p = 0; p < np; p++) {
+        assert_true(jt.prow[p] <= jt.prow[p + 1]);
+        for (size_t i = jt.prow[p]; i < jt.prow[p + 1]; i++) {
+            size_t orig = (size_t)payload[i];
+            assert_false(b.null[orig]);
+            assert_int_equal((uint64_t)(b.key[orig] - jt.kmin) >> jt.dense_shift, p);
+            if (i > jt.prow[p]) assert_true(payload[i - 1] < payload[i]); /* input order */
+        }
+    }
+    for (size_t i = valid; i < n; i++) assert_true(b.null[payload[i]]);
+
+    /* partition words and the exact filter, over the domain and past it */
+    size_t nk = (size_t)dom + 4;
+    int64_t *k64 = malloc(nk * sizeof *k64);
+    int32_t *k32 = malloc(nk * sizeof *k32);
+    uint64_t *words = malloc(nk * sizeof *words);
+    uint32_t *kept = malloc(nk * sizeof *kept), *rows = malloc(nk * sizeof *rows);
+    uint8_t *present = calloc((size_t)dom, 1);
+    assert_true(k64 && k32 && words && kept && rows && present);
+    for (size_t i = 0; i < n; i++)
+        if (!b.null[i]) present[b.key[i]] = 1;
+    for (size_t i = 0; i < nk; i++) {
+        k64[i] = i < (size_t)dom ? (int64_t)i : i == (size_t)dom ? -5 : dom + (int64_t)i * 1000;
+        k32[i] = (int32_t)k64[i];
+    }
+    sl_type kt = {width == 8 ? SL_TYPE_INT64 : SL_TYPE_INT32, 0, 0};
+    sli_vec kv = {kt, width == 8 ? (void *)k64 : (void *)k32, NULL, NULL};
+    sli_join_dense_parts(&jt, &kv, NULL, nk, words);
+    size_t m = sli_join_dense_select(&jt, &kv, NULL, nk, kept), want = 0;
+    for (size_t i = 0; i < nk; i++) {
+        bool in = k64[i] >= jt.kmin && k64[i] <= jt.kmax;
+        uint64_t q = in ? (uint64_t)(k64[i] - jt.kmin) >> jt.dense_shift : 0;
+        assert_int_equal(words[i] >> (64 - jt.pbits), q);
+        if (i < (size_t)dom && present[i]) assert_int_equal(kept[want++], i);
+    }
+    assert_int_equal(m, want);
+
+    /* every partition's keys probed together, as the probe operator does */
+    sli_join_probe pr;
+    assert_int_equal(sli_join_probe_init(&pr), SL_OK);
+    uint32_t prow[SLI_VEC_SIZE], brow[SLI_VEC_SIZE];
+    size_t found = 0;
+    for (size_t p = 0; p < np; p++) {
+        size_t nr = 0;
+        for (size_t i = 0; i < nk; i++)
+            if (words[i] >> (64 - jt.pbits) == p) rows[nr++] = (uint32_t)i;
+        for (size_t at = 0; at < nr; at += SLI_VEC_SIZE) {
+            size_t c = nr - at < SLI_VEC_SIZE ? nr - at : SLI_VEC_SIZE;
+            pr.local = true;
+            assert_int_equal(sli_join_probe_start(&pr, &jt, SLI_JOIN_INNER, &kv, rows + at, c), SL_OK);
+            for (size_t k; (k = sli_join_probe_next(&pr, &jt, prow, brow)) > 0;)
+                for (size_t i = 0; i < k; i++, found++) {
+                    assert_true(brow[i] >= jt.prow[p] && brow[i] < jt.prow[p + 1]);
+                    assert_int_equal(b.key[payload[brow[i]]], k64[prow[i]]);
+                }
+        }
+    }
+    assert_int_equal(found, valid);
+    sli_join_probe_free(&pr);
+    for (int t = SLI_JOIN_INNER; t <= SLI_JOIN_ANTI; t++) check_probe(&jt, &b, dom, (sli_join_type)t);
+    sli_join_table_free(&jt);
+    free(k64);
+    free(k32);
+    free(words);
+    free(kept);
+    free(rows);
+    free(present);
+    free(b.key);
+    free(b.null);
+}
+
+static void test_table_dense_parts(void **state)
+{
+    (void)state;
+    check_dense_parts(8, 0, 0, 40001, 1);
+    check_dense_parts(4, 0, 7, 40001, 2);
+    check_dense_parts(8, 1, 0, 400001, 2);
+    check_dense_parts(4, 1, 5, 400001, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scatter),          cmocka_unit_test(test_table_unique),
         cmocka_unit_test(test_table_dense),      cmocka_unit_test(test_table_ranked),
         cmocka_unit_test(test_table_duplicates), cmocka_unit_test(test_table_empty),
-        cmocka_unit_test(test_string_payloads),
+        cmocka_unit_test(test_string_payloads),  cmocka_unit_test(test_table_dense_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

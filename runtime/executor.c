@@ -545,6 +545,7 @@ static sl_status flush_probe(run *r, size_t opi)
     size_t nl = n->in[0]->ncols;
     sli_join_pbuf *b = &st->pbuf;
     sl_status s = SL_OK;
+    sli_join_pbuf_seal(b);
     for (size_t p = 0; p < b->nparts && !s && !r->done; p++) {
         /* Enough rows to touch most of the partition: stream it in first. */
         if (b->count[p] && b->count[p] >= (st->jt->prow[p + 1] - st->jt->prow[p]) / 4)

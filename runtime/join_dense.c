@@ -9,6 +9,7 @@
 
 #include "buffer.h"
 #include "column.h"
+#include "join_scatter.h"
 #include "kernels/hash.h"
 #include "workers.h"
 
@@ -340,17 +341,65 @@ static unsigned bit_len(uint64_t x)
 /* How a large table's rows are partitioned by key range (see plan_parts). */
 typedef struct range_parts {
     unsigned pbits, shift; /**< pbits 0: not partitioned */
-    uint16_t *qr;          /**< per row: its partition, or 2^pbits for a NULL key */
-    size_t *start;         /**< 2^pbits + 2: where each group's rows go, then the end */
+    size_t ng;             /**< groups: 2^pbits partitions, then the rows with a NULL key */
+    size_t nw;             /**< workers, each planning and moving a share of the rows */
+    uint16_t *qr;          /**< per row: its group */
+    size_t *wstart; /**< nw rows of ng + 1: where worker w's rows of group g go, at [w * (ng + 1) + g] */
+    size_t *start;  /**< ng + 1: where each group's rows go, then the end */
     uint32_t *pos;         /**< per row: the place it moves to */
+    void **dst;            /**< while moving: each payload column's new values */
+    const sli_join_table *jt;
 } range_parts;
 
 static void parts_free(range_parts *rp)
 {
     sli_buf_free(rp->qr);
+    free(rp->wstart);
     free(rp->start);
     sli_buf_free(rp->pos);
     memset(rp, 0, sizeof *rp);
+}
+
+/* Worker w: the groups of its share of the rows, counted in its row of wstart. */
+static sl_status group_worker(size_t w, void *arg)
+{
+    range_parts *rp = arg;
+    const sli_join_table *jt = rp->jt;
+    const sli_column *col = jt->cols[jt->ncols];
+    size_t lo, hi, np = rp->ng - 1;
+    share(jt->rows, w, rp->nw, &lo, &hi);
+    uint64_t base = (uint64_t)jt->kmin;
+    bool is64 = col->type.id == SL_TYPE_INT64;
+    size_t *restrict cnt = rp->wstart + w * (rp->ng + 1);
+    for (size_t r = lo; r < hi; r++) {
+        uint64_t v = is64 ? (uint64_t)((const int64_t *)col->data)[r]
+                          : (uint64_t)(int64_t)((const int32_t *)col->data)[r];
+        uint16_t q = sli_valid(col->validity, r) ? (uint16_t)((v - base) >> rp->shift) : (uint16_t)np;
+        rp->qr[r] = q;
+        cnt[q]++;
+    }
+    return SL_OK;
+}
+
+/* Worker w: the place of each row of its share (its rows of a group in
+ * input order, after those of the workers before it). */
+static sl_status place_of_worker(size_t w, void *arg)
+{
+    range_parts *rp = arg;
+    size_t lo, hi;
+    share(rp->jt->rows, w, rp->nw, &lo, &hi);
+    size_t *next = malloc(rp->ng * sizeof *next);
+    if (!next) return SL_ERR_NOMEM;
+    memcpy(next, rp->wstart + w * (rp->ng + 1), rp->ng * sizeof *next);
+    for (size_t r = lo; r < hi; r++) rp->pos[r] = (uint32_t)next[rp->qr[r]]++;
+    free(next);
+    return SL_OK;
+}
+
+/* Runs fn for each of rp's workers: on the team when there are several. */
+static sl_status run_parts(const sli_team *team, sli_team_fn fn, range_parts *rp)
+{
+    return rp->nw > 1 ? sli_team_run(team, fn, rp) : fn(0, rp);
 }
 
 /* Plans the partitions of a table whose random reads pass the cache, when
@@ -358,9 +407,11 @@ static void parts_free(range_parts *rp)
  * partitions of about the cache's size, partition q holding the key values
  * kmin + (q << shift) on, rows with a NULL key after them. Each row's place
  * is set (each group's rows in input order), so the array can record places
- * instead of rows before anything moves. @return SL_OK (rp->pbits 0 when
- * the table stays whole) or SL_ERR_NOMEM. */
-static sl_status plan_parts(const sli_join_table *jt, uint64_t span, bool ranked, range_parts *rp)
+ * instead of rows before anything moves. A team (may be NULL) shares the
+ * rows out. @return SL_OK (rp->pbits 0 when the table stays whole) or
+ * SL_ERR_NOMEM. */
+static sl_status plan_parts(const sli_join_table *jt, uint64_t span, bool ranked, const sli_team *team,
+                            range_parts *rp)
 {
     memset(rp, 0, sizeof *rp);
     /* Plain strings and columns with NULLs would move by a gather (and
@@ -373,54 +424,98 @@ static sl_status plan_parts(const sli_join_table *jt, uint64_t span, bool ranked
     while (pbits < MAX_RANGE_PBITS && (part << pbits) < bytes) pbits++;
     if (pbits == 0) return SL_OK;
     unsigned len = bit_len(span - 1);
-    size_t np = (size_t)1 << pbits, rows = jt->rows;
-    rp->qr = sli_buf_alloc_uninit((rows ? rows : 1) * sizeof *rp->qr);
-    rp->pos = sli_buf_alloc_uninit((rows ? rows : 1) * sizeof *rp->pos);
-    rp->start = calloc(np + 2, sizeof *rp->start);
-    if (!rp->qr || !rp->pos || !rp->start) {
-        parts_free(rp);
-        return SL_ERR_NOMEM;
-    }
+    size_t rows = jt->rows;
+    rp->jt = jt;
     rp->pbits = pbits;
     rp->shift = len > pbits ? len - pbits : 0;
-    const sli_column *col = jt->cols[jt->ncols];
-    uint64_t base = (uint64_t)jt->kmin;
-    bool is64 = col->type.id == SL_TYPE_INT64;
-    uint16_t *restrict qr = rp->qr;
-    size_t *restrict start = rp->start;
-    for (size_t r = 0; r < rows; r++) {
-        uint64_t v = is64 ? (uint64_t)((const int64_t *)col->data)[r]
-                          : (uint64_t)(int64_t)((const int32_t *)col->data)[r];
-        uint16_t q = sli_valid(col->validity, r) ? (uint16_t)((v - base) >> rp->shift) : (uint16_t)np;
-        qr[r] = q;
-        start[q + 1]++;
+    rp->ng = ((size_t)1 << pbits) + 1;
+    rp->nw = team && team->nworkers > 1 && rows >= PARALLEL_ROWS ? team->nworkers : 1;
+    rp->qr = sli_buf_alloc_uninit((rows ? rows : 1) * sizeof *rp->qr);
+    rp->pos = sli_buf_alloc_uninit((rows ? rows : 1) * sizeof *rp->pos);
+    rp->wstart = calloc(rp->nw * (rp->ng + 1), sizeof *rp->wstart);
+    rp->start = malloc((rp->ng + 1) * sizeof *rp->start);
+    sl_status s = rp->qr && rp->pos && rp->wstart && rp->start ? SL_OK : SL_ERR_NOMEM;
+    if (!s) s = run_parts(team, group_worker, rp);
+    if (!s) { /* counts to places: group by group, worker by worker */
+        size_t at = 0;
+        for (size_t g = 0; g < rp->ng; g++) {
+            rp->start[g] = at;
+            for (size_t w = 0; w < rp->nw; w++) {
+                size_t c = rp->wstart[w * (rp->ng + 1) + g];
+                rp->wstart[w * (rp->ng + 1) + g] = at;
+                at += c;
+            }
+        }
+        rp->start[rp->ng] = at;
+        for (size_t w = 0; w < rp->nw; w++) rp->wstart[w * (rp->ng + 1) + rp->ng] = at; /* each row's end */
+        s = run_parts(team, place_of_worker, rp);
     }
-    for (size_t q = 0; q <= np; q++) start[q + 1] += start[q];
-    size_t *next = malloc((np + 1) * sizeof *next);
-    if (!next) {
-        parts_free(rp);
-        return SL_ERR_NOMEM;
-    }
-    memcpy(next, start, (np + 1) * sizeof *next);
-    for (size_t r = 0; r < rows; r++) rp->pos[r] = (uint32_t)next[qr[r]]++;
-    free(next);
-    return SL_OK;
+    if (s) parts_free(rp);
+    return s;
 }
 
-/* Moves the payload columns to the places rp planned and describes the
- * partitions in jt (pbits, prow, dense_shift); the key column stays as it
- * is (only the build reads it). The probe then buffers its rows by the same
- * ranges and visits one partition at a time, so the array's part and the
- * build values it reads stay in the cache. @return SL_OK or SL_ERR_NOMEM. */
-static sl_status move_parts(sli_join_table *jt, const range_parts *rp, const sli_team *team)
+/* Worker w moves its share of the rows of every payload column to rp->dst. */
+static sl_status move_worker(size_t w, void *arg)
 {
-    size_t np = (size_t)1 << rp->pbits;
+    range_parts *rp = arg;
+    const sli_join_table *jt = rp->jt;
+    size_t lo, hi;
+    share(jt->rows, w, rp->nw, &lo, &hi);
+    sli_join_wc wc;
+    sl_status s = sli_join_wc_init(&wc, rp->wstart + w * (rp->ng + 1), rp->ng);
+    for (size_t c = 0; c < jt->ncols && !s; c++) {
+        size_t width = sli_type_width(jt->cols[c]->type);
+        sli_join_wc_scatter(&wc, (const char *)jt->cols[c]->data + lo * width, width, rp->qr + lo, hi - lo,
+                            rp->dst[c]);
+    }
+    sli_join_wc_free(&wc);
+    return s;
+}
+
+/* Moves the payload columns (fixed-width values or dictionary codes, no
+ * NULLs) to the places rp planned, each worker its share of the rows, and
+ * describes the partitions in jt (pbits, prow, dense_shift); the key column
+ * stays as it is (only the build reads it). The probe then buffers its rows
+ * by the same ranges and visits one partition at a time, so the array's
+ * part and the build values it reads stay in the cache. @return SL_OK or
+ * SL_ERR_NOMEM (jt must then be freed). */
+static sl_status move_parts(sli_join_table *jt, range_parts *rp, const sli_team *team)
+{
+    size_t nc = jt->ncols, rows = jt->rows, np = (size_t)1 << rp->pbits;
+    sli_colbuilder *b = calloc(nc ? nc : 1, sizeof *b);
+    rp->dst = calloc(nc ? nc : 1, sizeof *rp->dst);
     jt->prow = malloc((np + 1) * sizeof *jt->prow);
-    if (!jt->prow) return SL_ERR_NOMEM;
+    sl_status s = b && rp->dst && jt->prow ? SL_OK : SL_ERR_NOMEM;
+    size_t made = 0;
+    for (; made < nc && !s; made++) {
+        sli_colbuilder_init(&b[made], jt->cols[made]->type);
+        s = sli_colbuilder_reserve(&b[made], rows);
+        rp->dst[made] = b[made].col.data;
+    }
+    if (!s) s = run_parts(team, move_worker, rp);
+    for (size_t c = 0; c < made; c++) {
+        sli_column *moved = NULL;
+        if (!s) {
+            b[c].col.length = rows;
+            if (jt->cols[c]->dict) b[c].col.dict = sli_dict_ref(jt->cols[c]->dict);
+            moved = sli_colbuilder_finish(&b[c]);
+        }
+        if (!moved) { /* a failed finish has freed the builder */
+            if (s) sli_colbuilder_discard(&b[c]);
+            s = SL_ERR_NOMEM;
+            continue;
+        }
+        sli_column_free(jt->cols[c]);
+        jt->cols[c] = moved;
+    }
+    free(b);
+    free(rp->dst);
+    rp->dst = NULL;
+    if (s) return s;
     memcpy(jt->prow, rp->start, (np + 1) * sizeof *jt->prow);
     jt->pbits = rp->pbits;
     jt->dense_shift = rp->shift;
-    return sli_join_table_reorder_payload(jt, rp->qr, rp->start, np + 1, team);
+    return SL_OK;
 }
 
 sl_status sli_join_dense_build(sli_join_table *jt, const sli_team *team, bool *built)
@@ -435,7 +530,7 @@ sl_status sli_join_dense_build(sli_join_table *jt, const sli_team *team, bool *b
 
     bool ranked = ranked_wanted(span, jt->rows, jt->llc_bytes);
     range_parts rp;
-    sl_status s = plan_parts(jt, span, ranked, &rp);
+    sl_status s = plan_parts(jt, span, ranked, team, &rp);
     if (s) return s;
     size_t nw = team && team->nworkers > 1 && jt->rows >= PARALLEL_ROWS ? team->nworkers : 1;
     dense_job job = {jt, NULL, NULL, span, nw, calloc(nw, sizeof(bool)), rp.pos};

@@ -3,15 +3,21 @@
  * join_partition.h). A chunk is added in two passes: a histogram that makes
  * room in every partition it touches (blocks for the rows to come), then
  * one scatter per column that writes each row at its place (sequential per
- * partition).
+ * partition) through a 64-byte staging line per partition and column, as
+ * agg_partition.c does: full lines are streamed to the blocks, and
+ * sli_join_pbuf_seal copies the partial last lines before rows are read.
  */
 #include "join_partition.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "buffer.h"
+#include "stream_line.h"
 
 #define DEFAULT_LIMIT ((size_t)1 << 21)
 /* Bytes of a slab blocks are cut from (a large block of the column
@@ -50,8 +56,10 @@ sl_status sli_join_pbuf_init(sli_join_pbuf *b, unsigned pbits, const sl_type *ty
     b->add = calloc(b->nparts, sizeof *b->add);
     b->part = malloc(SLI_VEC_SIZE * sizeof *b->part);
     b->at = malloc(SLI_VEC_SIZE * sizeof *b->at);
+    b->stage = sli_buf_alloc(b->nparts * (ncols ? ncols : 1) * SLI_WC_LINE);
+    b->sealed = true;
     if (!b->width || !b->coff || !b->count || !b->blocks || !b->nblocks || !b->bcap || !b->add || !b->part ||
-        !b->at)
+        !b->at || !b->stage)
         return SL_ERR_NOMEM;
     size_t off = 0;
     for (size_t c = 0; c < ncols; c++) {
@@ -104,21 +112,31 @@ static sl_status grow(sli_join_pbuf *b, size_t p, size_t need)
 }
 
 /* Writes value sel[i] (or i) of src to row at[i] of partition part[i]
- * (column offset off of its blocks). */
+ * (column c at offset off of its blocks) through the partition's staging
+ * line for the column: a full line goes to the block in one piece with
+ * streaming stores, so the blocks' lines are never read first (the rows
+ * of a partition arrive in order, so its line fills from slot 0 on). */
 #define SCATTER(T)                                                                                           \
     do {                                                                                                     \
+        const size_t per = SLI_WC_LINE / sizeof(T);                                                          \
         const T *in = src;                                                                                   \
         for (size_t i = 0; i < n; i++) {                                                                     \
-            uint32_t a = at[i];                                                                              \
-            char *blk = blocks[part[i]][a / SLI_VEC_SIZE];                                                   \
-            ((T *)(blk + off))[a % SLI_VEC_SIZE] = in[sel ? sel[i] : i];                                     \
+            uint32_t a = at[i], q = part[i], slot = a & (uint32_t)(per - 1);                                 \
+            T *line = (T *)(stage + ((size_t)q * nc + c) * SLI_WC_LINE);                                     \
+            line[slot] = in[sel ? sel[i] : i];                                                               \
+            if (slot != per - 1) continue;                                                                   \
+            char *blk = blocks[q][a / SLI_VEC_SIZE];                                                         \
+            sli_stream_line(blk + off + (a % SLI_VEC_SIZE - slot) * sizeof(T), line);                        \
         }                                                                                                    \
     } while (0)
 
-static void scatter(const void *src, size_t width, char *const *const *blocks, size_t off,
-                    const uint32_t *part, const uint32_t *at, const uint32_t *sel, size_t n)
+static void scatter(const sli_join_pbuf *b, size_t c, const void *src, const uint32_t *part,
+                    const uint32_t *at, const uint32_t *sel, size_t n)
 {
-    switch (width) {
+    char *const *const *blocks = (char *const *const *)b->blocks;
+    uint8_t *stage = b->stage;
+    size_t nc = b->ncols, off = b->coff[c];
+    switch (b->width[c]) {
     case 1: SCATTER(uint8_t); break;
     case 2: SCATTER(uint16_t); break;
     case 4: SCATTER(uint32_t); break;
@@ -148,14 +166,34 @@ sl_status sli_join_pbuf_add(sli_join_pbuf *b, const sli_vec *cols, const uint64_
         uint32_t p = part[i];
         at[i] = (uint32_t)b->count[p]++;
     }
-    for (size_t c = 0; c < b->ncols; c++)
-        scatter(cols[c].data, b->width[c], (char *const *const *)b->blocks, b->coff[c], part, at, sel, n);
+    for (size_t c = 0; c < b->ncols; c++) scatter(b, c, cols[c].data, part, at, sel, n);
     b->rows += n;
+    b->sealed = false;
     return SL_OK;
+}
+
+void sli_join_pbuf_seal(sli_join_pbuf *b)
+{
+    if (b->sealed) return;
+    for (size_t p = 0; p < b->nparts; p++) {
+        size_t end = b->count[p];
+        for (size_t c = 0; c < b->ncols && end; c++) {
+            size_t w = b->width[c], per = SLI_WC_LINE / w, first = end & ~(per - 1);
+            if (end == first) continue; /* its last line was streamed */
+            char *blk = b->blocks[p][first / SLI_VEC_SIZE];
+            memcpy(blk + b->coff[c] + first % SLI_VEC_SIZE * w, b->stage + (p * b->ncols + c) * SLI_WC_LINE,
+                   (end - first) * w);
+        }
+    }
+#if defined(__SSE2__) && defined(__x86_64__)
+    _mm_sfence(); /* the streamed lines are in memory before they are read */
+#endif
+    b->sealed = true;
 }
 
 void sli_join_pbuf_vectors(const sli_join_pbuf *b, size_t p, size_t start, const sl_type *types, sli_vec *out)
 {
+    assert(b->sealed);
     const char *blk = b->blocks[p][start / SLI_VEC_SIZE];
     for (size_t c = 0; c < b->ncols; c++) {
         out[c].type = types[c];
@@ -169,6 +207,7 @@ void sli_join_pbuf_clear(sli_join_pbuf *b)
 {
     if (b->count) memset(b->count, 0, b->nparts * sizeof *b->count);
     b->rows = 0;
+    b->sealed = true;
 }
 
 void sli_join_pbuf_free(sli_join_pbuf *b)
@@ -187,5 +226,6 @@ void sli_join_pbuf_free(sli_join_pbuf *b)
     free(b->add);
     free(b->part);
     free(b->at);
+    sli_buf_free(b->stage);
     memset(b, 0, sizeof *b);
 }

@@ -44,6 +44,8 @@ typedef struct sli_join_pbuf {
     size_t *bcap;       /**< nparts: room in its blocks array */
     void *slabs;        /**< slabs blocks are cut from, newest first */
     char *slab_at, *slab_end;
+    uint8_t *stage; /**< nparts * ncols staging lines of SLI_WC_LINE bytes */
+    bool sealed;    /**< every row added is in the blocks (sli_join_pbuf_seal) */
     size_t rows;    /**< rows held in all partitions */
     size_t *add;    /**< nparts: scratch, rows of one chunk per partition */
     uint32_t *part; /**< SLI_VEC_SIZE scratch: partition of each row of a chunk */
@@ -71,11 +73,18 @@ sl_status sli_join_pbuf_add(sli_join_pbuf *b, const sli_vec *cols, const uint64_
                             const uint32_t *sel, size_t n);
 
 /**
+ * Writes the rows still held in staging lines to their blocks; the rows
+ * added so far may then be read (sli_join_pbuf_vectors) until the next add.
+ */
+void sli_join_pbuf_seal(sli_join_pbuf *b);
+
+/**
  * Points out[0..ncols) at partition p's rows from start to the end of the
  * block of SLI_VEC_SIZE rows that holds row start (a start that is a
  * multiple of SLI_VEC_SIZE gives a whole vector); types `types`, no
- * validity, no dictionary. The vectors stay valid until the next add,
- * clear or free.
+ * validity, no dictionary. The buffer must be sealed (sli_join_pbuf_seal)
+ * since the last add. The vectors stay valid until the next add, clear or
+ * free.
  */
 void sli_join_pbuf_vectors(const sli_join_pbuf *b, size_t p, size_t start, const sl_type *types,
                            sli_vec *out);

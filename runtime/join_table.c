@@ -187,7 +187,6 @@ static sl_status reorder_column(sli_join_table *jt, size_t c, sli_join_wc *wc, c
  * shared out among the workers of a team (or done by one). */
 typedef struct reorder_job {
     sli_join_table *jt;
-    size_t nc; /**< the columns that move: all, or the payload only */
     const uint16_t *qr;
     const size_t *start; /**< ng + 1 group starts */
     size_t ng, nw;
@@ -199,12 +198,12 @@ typedef struct reorder_job {
 static sl_status reorder_worker(size_t w, void *arg)
 {
     const reorder_job *j = arg;
-    size_t nc = j->nc;
+    size_t nc = j->jt->ncols + j->jt->nkeys;
     sli_join_wc wc = {0};
     void *vals = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
     uint8_t *valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
     sl_status s = vals && valid ? sli_join_wc_init(&wc, j->start, j->ng) : SL_ERR_NOMEM;
-    for (size_t i = w; i < nc + (j->hashes != NULL) && !s; i += j->nw) {
+    for (size_t i = w; i <= nc && !s; i += j->nw) {
         if (i == nc)
             sli_join_wc_scatter(&wc, j->hashes, sizeof *j->hashes, j->qr, j->jt->rows, j->ph);
         else
@@ -216,17 +215,17 @@ static sl_status reorder_worker(size_t w, void *arg)
     return s;
 }
 
-/* Rewrites the first nc columns in partition order: row r moves to the next place
+/* Rewrites every column in partition order: row r moves to the next place
  * of group qr[r] (its partition, or np for a row with a NULL key; groups
  * start at start[0..ng]), keeping the input order within a group, and
  * writes the rows' hashes to ph in the same order. Fixed-width columns and
  * dictionary codes without nulls are scattered through write-combining
  * lines; the others are gathered through the inverse permutation. Columns are independent, so a
- * team (may be NULL) shares them out. hashes NULL: no hashes travel. */
-static sl_status reorder_rows(sli_join_table *jt, size_t nc, const uint16_t *qr, const size_t *start,
-                              size_t ng, const uint64_t *hashes, uint64_t *ph, const sli_team *team)
+ * team (may be NULL) shares them out. */
+static sl_status reorder_rows(sli_join_table *jt, const uint16_t *qr, const size_t *start, size_t ng,
+                              const uint64_t *hashes, uint64_t *ph, const sli_team *team)
 {
-    size_t rows = jt->rows;
+    size_t rows = jt->rows, nc = jt->ncols + jt->nkeys;
     uint32_t *perm = NULL;
     bool need_perm = false;
     for (size_t c = 0; c < nc; c++) need_perm |= !sli_join_column_scatters(jt->cols[c]);
@@ -243,7 +242,7 @@ static sl_status reorder_rows(sli_join_table *jt, size_t nc, const uint16_t *qr,
         free(next);
     }
     size_t nw = team && team->nworkers > 1 ? team->nworkers : 1;
-    reorder_job job = {jt, nc, qr, start, ng, nw, perm, hashes, ph};
+    reorder_job job = {jt, qr, start, ng, nw, perm, hashes, ph};
     sl_status s = nw > 1 ? sli_team_run(team, reorder_worker, &job) : reorder_worker(0, &job);
     sli_buf_free(perm);
     return s;
@@ -306,12 +305,6 @@ static sl_status fill_worker(size_t w, void *arg)
         j->unique[p] = fill_directory(jt->slots + jt->poff[p], jt->pmask[p], j->ph, j->ord, j->cnt[p],
                                       j->cnt[p + 1], j->kdata, j->kw);
     return SL_OK;
-}
-
-sl_status sli_join_table_reorder_payload(sli_join_table *jt, const uint16_t *qr, const size_t *start,
-                                         size_t ng, const sli_team *team)
-{
-    return reorder_rows(jt, jt->ncols, qr, start, ng, NULL, NULL, team);
 }
 
 size_t sli_join_partition_rows(void)
@@ -472,7 +465,7 @@ sl_status sli_join_table_finish_on(sli_join_table *jt, const sli_team *team)
     if (permuted) {
         /* One write-combined scatter per column (and one for the hashes,
          * which travel with their rows: the fill reads both in order). */
-        if (reorder_rows(jt, jt->ncols + jt->nkeys, qr, cnt, np + 1, hashes, ph, team) != SL_OK) goto out;
+        if (reorder_rows(jt, qr, cnt, np + 1, hashes, ph, team) != SL_OK) goto out;
     } else {
         for (size_t i = 0; i < nins; i++) {
             ord[i] = ins[i];

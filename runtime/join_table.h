@@ -142,18 +142,6 @@ size_t sli_join_partition_rows(void);
 bool sli_join_column_scatters(const sli_column *c);
 
 /**
- * Rewrites a finished table's payload columns (not its key columns) in
- * group order: row r moves to the next place of group qr[r] (group g owns
- * places start[g] .. start[g + 1]; ng groups), keeping the input order
- * within a group. Fixed-width columns and dictionary codes without nulls
- * move by the write-combined scatter, the others by a gather; a team (may
- * be NULL) shares the columns out.
- * @return SL_OK or SL_ERR_NOMEM (the table must then be freed).
- */
-sl_status sli_join_table_reorder_payload(sli_join_table *jt, const uint16_t *qr, const size_t *start,
-                                         size_t ng, const struct sli_team *team);
-
-/**
  * Writes how a finished table is laid out, for EXPLAIN ANALYZE: "direct-
  * indexed over N key values", or "hash table in P partition(s)" with ",
  * unique keys" and ", bloom filter" when they apply. Truncates at cap.

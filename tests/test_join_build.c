@@ -518,9 +518,8 @@ static void test_string_payloads(void **state)
  * input order, NULL keys after them; the probe's partition words and exact
  * filter agree with the keys; probes of every join type, and probes of one
  * partition at a time (local), find every match. */
-static void check_dense_parts(size_t width, int ranked, int nulls, int64_t dom, size_t workers)
+static void check_dense_parts(size_t n, size_t width, int ranked, int nulls, int64_t dom, size_t workers)
 {
-    size_t n = 20000;
     build b = {n, width, 0, malloc(n * sizeof(int64_t)), calloc(n, 1)};
     assert_true(b.key && b.null);
     for (size_t i = 0; i < n; i++) {
@@ -629,10 +628,14 @@ static void check_dense_parts(size_t width, int ranked, int nulls, int64_t dom, 
 static void test_table_dense_parts(void **state)
 {
     (void)state;
-    check_dense_parts(8, 0, 0, 40001, 1);
-    check_dense_parts(4, 0, 7, 40001, 2);
-    check_dense_parts(8, 1, 0, 400001, 2);
-    check_dense_parts(4, 1, 5, 400001, 1);
+    /* dom is a multiple of neither 2 nor 3: the keys i * 3 % dom are unique */
+    check_dense_parts(20000, 8, 0, 0, 40001, 1);
+    check_dense_parts(20000, 4, 0, 7, 40001, 2);
+    check_dense_parts(20000, 8, 1, 0, 400001, 2);
+    check_dense_parts(20000, 4, 1, 5, 400001, 1);
+    /* past 64K rows a team plans and moves the partitions, a share each */
+    check_dense_parts(100000, 8, 0, 9, 200003, 3);
+    check_dense_parts(100000, 4, 1, 0, 1000001, 2);
 }
 
 int main(void)

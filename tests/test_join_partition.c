@@ -110,6 +110,7 @@ static void check_buffer(unsigned pbits)
                 want_v[nwant++] = (uint32_t)(ch * CHUNK + r);
             }
         }
+        sli_join_pbuf_seal(&b);
         /* Walk the expected rows in order; each partition's rows must follow in turn. */
         size_t *seen = calloc(np, sizeof *seen);
         assert_non_null(seen);

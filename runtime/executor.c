@@ -550,9 +550,8 @@ static sl_status flush_probe(run *r, size_t opi)
         /* Enough rows to touch most of the partition: stream it in first. */
         if (b->count[p] && b->count[p] >= (st->jt->prow[p + 1] - st->jt->prow[p]) / 4)
             sli_join_table_warm(st->jt, (uint32_t)p);
-        for (size_t start = 0; start < b->count[p] && !s && !r->done; start += SLI_VEC_SIZE) {
-            size_t m = b->count[p] - start < SLI_VEC_SIZE ? b->count[p] - start : SLI_VEC_SIZE;
-            sli_join_pbuf_vectors(b, p, start, st->ptypes, st->fvecs);
+        for (size_t start = 0, m; start < b->count[p] && !s && !r->done; start += m) {
+            m = sli_join_pbuf_vectors(b, p, start, st->ptypes, st->fvecs);
             for (size_t k = 0; k < n->nkeys; k++) st->fkeys[k] = st->fvecs[st->kcol[k]];
             sli_chunk chunk = {m, m, NULL, nl, st->fvecs};
             s = probe_chunk(r, opi, &chunk, st->fkeys, true);

@@ -20,6 +20,10 @@
 #include "stream_line.h"
 
 #define DEFAULT_LIMIT ((size_t)1 << 21)
+/* Rows of a partition's first block (a probe of a large table that gets
+ * few rows does not hold a full vector's room in every partition); its
+ * later blocks hold SLI_VEC_SIZE rows. */
+#define FIRST_ROWS 256
 /* Bytes of a slab blocks are cut from (a large block of the column
  * allocator, which keeps it for the next query). */
 #define SLAB_BYTES ((size_t)2 << 20)
@@ -49,6 +53,7 @@ sl_status sli_join_pbuf_init(sli_join_pbuf *b, unsigned pbits, const sl_type *ty
     b->ncols = ncols;
     b->width = malloc(ncols ? ncols : 1);
     b->coff = malloc((ncols ? ncols : 1) * sizeof *b->coff);
+    b->coff0 = malloc((ncols ? ncols : 1) * sizeof *b->coff0);
     b->count = calloc(b->nparts, sizeof *b->count);
     b->blocks = calloc(b->nparts, sizeof *b->blocks);
     b->nblocks = calloc(b->nparts, sizeof *b->nblocks);
@@ -58,26 +63,48 @@ sl_status sli_join_pbuf_init(sli_join_pbuf *b, unsigned pbits, const sl_type *ty
     b->at = malloc(SLI_VEC_SIZE * sizeof *b->at);
     b->stage = sli_buf_alloc(b->nparts * (ncols ? ncols : 1) * SLI_WC_LINE);
     b->sealed = true;
-    if (!b->width || !b->coff || !b->count || !b->blocks || !b->nblocks || !b->bcap || !b->add || !b->part ||
-        !b->at || !b->stage)
+    if (!b->width || !b->coff || !b->coff0 || !b->count || !b->blocks || !b->nblocks || !b->bcap || !b->add ||
+        !b->part || !b->at || !b->stage)
         return SL_ERR_NOMEM;
-    size_t off = 0;
+    size_t off = 0, off0 = 0;
     for (size_t c = 0; c < ncols; c++) {
         b->width[c] = (uint8_t)sli_type_width(types[c]);
         b->coff[c] = off;
+        b->coff0[c] = off0;
         /* each column padded like a vector's data, and cache-line aligned */
         off += (SLI_VEC_SIZE * b->width[c] + SLI_PADDING + SLI_ALIGN - 1) & ~(size_t)(SLI_ALIGN - 1);
+        off0 += (FIRST_ROWS * b->width[c] + SLI_PADDING + SLI_ALIGN - 1) & ~(size_t)(SLI_ALIGN - 1);
     }
     b->block_bytes = off ? off : SLI_ALIGN;
+    b->block0_bytes = off0 ? off0 : SLI_ALIGN;
     return SL_OK;
 }
 
-/* @return a new block, cut from the newest slab or from a new one; NULL
- * when memory is short. A slab starts with the link to the one before. */
-static char *new_block(sli_join_pbuf *b)
+/* Block k of a partition and the row within it of the partition's row a. */
+static inline size_t block_of(size_t a, size_t *in)
 {
-    if ((size_t)(b->slab_end - b->slab_at) < b->block_bytes) {
-        size_t bytes = SLAB_BYTES > b->block_bytes + SLI_ALIGN ? SLAB_BYTES : b->block_bytes + SLI_ALIGN;
+    if (a < FIRST_ROWS) {
+        *in = a;
+        return 0;
+    }
+    a -= FIRST_ROWS;
+    *in = a % SLI_VEC_SIZE;
+    return 1 + a / SLI_VEC_SIZE;
+}
+
+/* @return the rows nb blocks of a partition hold. */
+static inline size_t rows_in(size_t nb)
+{
+    return nb ? FIRST_ROWS + (nb - 1) * SLI_VEC_SIZE : 0;
+}
+
+/* @return a new block of `size` bytes, cut from the newest slab or from a
+ * new one; NULL when memory is short. A slab starts with the link to the
+ * one before. */
+static char *new_block(sli_join_pbuf *b, size_t size)
+{
+    if ((size_t)(b->slab_end - b->slab_at) < size) {
+        size_t bytes = SLAB_BYTES > size + SLI_ALIGN ? SLAB_BYTES : size + SLI_ALIGN;
         char *slab = sli_buf_alloc_uninit(bytes);
         if (!slab) return NULL;
         *(void **)slab = b->slabs;
@@ -86,7 +113,7 @@ static char *new_block(sli_join_pbuf *b)
         b->slab_end = slab + bytes;
     }
     char *blk = b->slab_at;
-    b->slab_at += b->block_bytes;
+    b->slab_at += size;
     return blk;
 }
 
@@ -94,7 +121,7 @@ static char *new_block(sli_join_pbuf *b)
  * SL_ERR_NOMEM (the blocks it has keep their rows). */
 static sl_status grow(sli_join_pbuf *b, size_t p, size_t need)
 {
-    size_t want = (need + SLI_VEC_SIZE - 1) / SLI_VEC_SIZE;
+    size_t want = need <= FIRST_ROWS ? 1 : 1 + (need - FIRST_ROWS + SLI_VEC_SIZE - 1) / SLI_VEC_SIZE;
     if (want > b->bcap[p]) {
         size_t cap = b->bcap[p] ? 2 * b->bcap[p] : 4;
         while (cap < want) cap *= 2;
@@ -104,7 +131,7 @@ static sl_status grow(sli_join_pbuf *b, size_t p, size_t need)
         b->bcap[p] = cap;
     }
     while (b->nblocks[p] < want) {
-        char *blk = new_block(b);
+        char *blk = new_block(b, b->nblocks[p] ? b->block_bytes : b->block0_bytes);
         if (!blk) return SL_ERR_NOMEM;
         b->blocks[p][b->nblocks[p]++] = blk;
     }
@@ -112,7 +139,7 @@ static sl_status grow(sli_join_pbuf *b, size_t p, size_t need)
 }
 
 /* Writes value sel[i] (or i) of src to row at[i] of partition part[i]
- * (column c at offset off of its blocks) through the partition's staging
+ * (column c at offset off of its blocks, off0 of its first) through the partition's staging
  * line for the column: a full line goes to the block in one piece with
  * streaming stores, so the blocks' lines are never read first (the rows
  * of a partition arrive in order, so its line fills from slot 0 on). */
@@ -125,8 +152,9 @@ static sl_status grow(sli_join_pbuf *b, size_t p, size_t need)
             T *line = (T *)(stage + ((size_t)q * nc + c) * SLI_WC_LINE);                                     \
             line[slot] = in[sel ? sel[i] : i];                                                               \
             if (slot != per - 1) continue;                                                                   \
-            char *blk = blocks[q][a / SLI_VEC_SIZE];                                                         \
-            sli_stream_line(blk + off + (a % SLI_VEC_SIZE - slot) * sizeof(T), line);                        \
+            size_t in_;                                                                                      \
+            size_t k_ = block_of(a, &in_);                                                                   \
+            sli_stream_line(blocks[q][k_] + (k_ ? off : off0) + (in_ - slot) * sizeof(T), line);             \
         }                                                                                                    \
     } while (0)
 
@@ -135,7 +163,7 @@ static void scatter(const sli_join_pbuf *b, size_t c, const void *src, const uin
 {
     char *const *const *blocks = (char *const *const *)b->blocks;
     uint8_t *stage = b->stage;
-    size_t nc = b->ncols, off = b->coff[c];
+    size_t nc = b->ncols, off = b->coff[c], off0 = b->coff0[c];
     switch (b->width[c]) {
     case 1: SCATTER(uint8_t); break;
     case 2: SCATTER(uint16_t); break;
@@ -158,7 +186,7 @@ sl_status sli_join_pbuf_add(sli_join_pbuf *b, const sli_vec *cols, const uint64_
         b->add[p]++;
     }
     for (size_t p = 0; p < b->nparts; p++) {
-        if (b->count[p] + b->add[p] <= b->nblocks[p] * SLI_VEC_SIZE) continue;
+        if (b->count[p] + b->add[p] <= rows_in(b->nblocks[p])) continue;
         sl_status s = grow(b, p, b->count[p] + b->add[p]);
         if (s) return s;
     }
@@ -180,9 +208,9 @@ void sli_join_pbuf_seal(sli_join_pbuf *b)
         for (size_t c = 0; c < b->ncols && end; c++) {
             size_t w = b->width[c], per = SLI_WC_LINE / w, first = end & ~(per - 1);
             if (end == first) continue; /* its last line was streamed */
-            char *blk = b->blocks[p][first / SLI_VEC_SIZE];
-            memcpy(blk + b->coff[c] + first % SLI_VEC_SIZE * w, b->stage + (p * b->ncols + c) * SLI_WC_LINE,
-                   (end - first) * w);
+            size_t in, k = block_of(first, &in);
+            memcpy(b->blocks[p][k] + (k ? b->coff[c] : b->coff0[c]) + in * w,
+                   b->stage + (p * b->ncols + c) * SLI_WC_LINE, (end - first) * w);
         }
     }
 #if defined(__SSE2__) && defined(__x86_64__)
@@ -191,16 +219,20 @@ void sli_join_pbuf_seal(sli_join_pbuf *b)
     b->sealed = true;
 }
 
-void sli_join_pbuf_vectors(const sli_join_pbuf *b, size_t p, size_t start, const sl_type *types, sli_vec *out)
+size_t sli_join_pbuf_vectors(const sli_join_pbuf *b, size_t p, size_t start, const sl_type *types,
+                             sli_vec *out)
 {
-    assert(b->sealed);
-    const char *blk = b->blocks[p][start / SLI_VEC_SIZE];
+    assert(b->sealed && start < b->count[p]);
+    size_t in, k = block_of(start, &in);
+    const char *blk = b->blocks[p][k];
     for (size_t c = 0; c < b->ncols; c++) {
         out[c].type = types[c];
-        out[c].data = blk + b->coff[c] + start % SLI_VEC_SIZE * b->width[c];
+        out[c].data = blk + (k ? b->coff[c] : b->coff0[c]) + in * b->width[c];
         out[c].validity = NULL;
         out[c].dict = NULL;
     }
+    size_t end = rows_in(k + 1); /* the block's end */
+    return (end < b->count[p] ? end : b->count[p]) - start;
 }
 
 void sli_join_pbuf_clear(sli_join_pbuf *b)
@@ -219,6 +251,7 @@ void sli_join_pbuf_free(sli_join_pbuf *b)
     for (size_t p = 0; b->blocks && p < b->nparts; p++) free(b->blocks[p]);
     free(b->width);
     free(b->coff);
+    free(b->coff0);
     free(b->count);
     free(b->blocks);
     free(b->nblocks);

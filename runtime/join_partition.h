@@ -12,10 +12,11 @@
  * payload stay in the cache, and it reads the probe rows back as plain
  * vectors (no gather).
  *
- * A partition's rows are stored in blocks of SLI_VEC_SIZE rows (every
- * column's values of those rows, each column padded like a vector), so a
- * block reads back as a vector and a partition grows without moving the
- * rows it holds. Blocks come from slabs of the column allocator, are kept
+ * A partition's rows are stored in blocks (every column's values of those
+ * rows, each column padded like a vector): a first block of 256 rows, so a
+ * partition that gets few rows holds little, then blocks of SLI_VEC_SIZE
+ * rows. A block reads back as vectors, and a partition grows without moving
+ * the rows it holds. Blocks come from slabs of the column allocator, are kept
  * when the buffer is emptied and reused by the next rows.
  *
  * Only fixed-width values without nulls are buffered (one byte per bool);
@@ -36,8 +37,10 @@ typedef struct sli_join_pbuf {
     size_t nparts;
     size_t ncols;
     uint8_t *width;     /**< ncols: bytes per value (1, 2, 4 or 8) */
-    size_t *coff;       /**< ncols: offset of a column's values in a block */
+    size_t *coff;       /**< ncols: offset of a column's values in a block of SLI_VEC_SIZE rows */
+    size_t *coff0;      /**< ncols: the same in a partition's first, smaller block */
     size_t block_bytes; /**< bytes of a block */
+    size_t block0_bytes; /**< bytes of a first block */
     size_t *count;      /**< nparts: rows held */
     char ***blocks;     /**< nparts: the partition's blocks, in row order */
     size_t *nblocks;    /**< nparts: blocks it has (kept when emptied) */
@@ -79,15 +82,15 @@ sl_status sli_join_pbuf_add(sli_join_pbuf *b, const sli_vec *cols, const uint64_
 void sli_join_pbuf_seal(sli_join_pbuf *b);
 
 /**
- * Points out[0..ncols) at partition p's rows from start to the end of the
- * block of SLI_VEC_SIZE rows that holds row start (a start that is a
- * multiple of SLI_VEC_SIZE gives a whole vector); types `types`, no
- * validity, no dictionary. The buffer must be sealed (sli_join_pbuf_seal)
- * since the last add. The vectors stay valid until the next add, clear or
- * free.
+ * Points out[0..ncols) at partition p's rows from row start (< count[p])
+ * to the end of the block that holds it, or to the partition's last row
+ * (at most SLI_VEC_SIZE rows; types `types`, no validity, no dictionary).
+ * The buffer must be sealed (sli_join_pbuf_seal) since the last add. The
+ * vectors stay valid until the next add, clear or free.
+ * @return the number of rows the vectors hold.
  */
-void sli_join_pbuf_vectors(const sli_join_pbuf *b, size_t p, size_t start, const sl_type *types,
-                           sli_vec *out);
+size_t sli_join_pbuf_vectors(const sli_join_pbuf *b, size_t p, size_t start, const sl_type *types,
+                             sli_vec *out);
 
 /** Empties the buffer and keeps its memory. */
 void sli_join_pbuf_clear(sli_join_pbuf *b);

@@ -5,7 +5,9 @@
  * The buffer itself: rows of 1-, 2-, 4- and 8-byte columns added dense and
  * through selection vectors, over several chunks (so partitions grow past
  * their first capacity), land in the partition named by their hash's top
- * bits, in arrival order, with their values; clearing empties it.
+ * bits, in arrival order, with their values, and read back block by block
+ * (a small first block, then vector-sized ones) they give every row once;
+ * clearing empties it.
  *
  * Whole joins: a probe side of fixed-width columns (bool, int16, int32,
  * int64, float64, date, decimal) with NULLs in some CSV partitions only (so
@@ -123,7 +125,8 @@ static void check_buffer(unsigned pbits)
             assert_true(at < b.count[p]);
             uint32_t id = want_v[i];
             sli_vec v[4];
-            sli_join_pbuf_vectors(&b, p, at, types, v);
+            size_t got = sli_join_pbuf_vectors(&b, p, at, types, v);
+            assert_true(got >= 1 && got <= SLI_VEC_SIZE && at + got <= b.count[p]);
             assert_int_equal(*(const int8_t *)v[0].data, (int8_t)id);
             assert_int_equal(*(const int16_t *)v[1].data, (int16_t)(id * 3));
             assert_int_equal(*(const int32_t *)v[2].data, (int32_t)(id * 7 + 1));
@@ -132,6 +135,17 @@ static void check_buffer(unsigned pbits)
             assert_int_equal(v[3].type.id, SL_TYPE_INT64);
         }
         for (size_t p = 0; p < np; p++) assert_int_equal(seen[p], b.count[p]);
+        /* Walked as the probe operator reads it, block by block: every row once. */
+        for (size_t p = 0; p < np; p++) {
+            size_t walked = 0;
+            for (size_t at = 0, got; at < b.count[p]; at += got) {
+                sli_vec v[4];
+                got = sli_join_pbuf_vectors(&b, p, at, types, v);
+                assert_true(got >= 1);
+                walked += got;
+            }
+            assert_int_equal(walked, b.count[p]);
+        }
         free(seen);
         free(want_h);
         free(want_v);

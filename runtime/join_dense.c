@@ -93,9 +93,29 @@ typedef struct dense_job {
     sli_dense_block *blocks; /**< ranked: the key bits and ranks; NULL: flat */
     uint64_t span;
     size_t nw;
-    bool *repeat;        /**< per worker: found a key twice */
-    const uint32_t *pos; /**< partitioned: the place each input row moved to; NULL: rows in input order */
+    bool *repeat; /**< per worker: found a key twice */
+    /** Partitioned by key range with rows in partition order (prow, nparts
+     *  as in the table): each worker takes whole partitions, whose entries
+     *  no other worker touches, and enters them without atomics. NULL: each
+     *  worker a share of the rows. */
+    const size_t *prow;
+    size_t nparts;
 } dense_job;
+
+/* Calls RANGE(lo, hi, atomic) for each range of rows worker w of job j
+ * enters: its partitions (plain stores), or its share of the rows (atomic
+ * when several workers share the array). */
+#define FOR_RANGES(j, w, RANGE)                                                                              \
+    do {                                                                                                     \
+        if ((j)->prow) {                                                                                     \
+            for (size_t q_ = (w); q_ < (j)->nparts; q_ += (j)->nw)                                           \
+                RANGE((j)->prow[q_], (j)->prow[q_ + 1], false);                                              \
+        } else {                                                                                             \
+            size_t lo_, hi_;                                                                                 \
+            share((j)->jt->rows, (w), (j)->nw, &lo_, &hi_);                                                  \
+            RANGE(lo_, hi_, (j)->nw > 1);                                                                    \
+        }                                                                                                    \
+    } while (0)
 
 /* Rows [*lo, *hi) of n: worker w's share. */
 static void share(size_t n, size_t w, size_t nw, size_t *lo, size_t *hi)
@@ -136,12 +156,12 @@ static sl_status clear_worker(size_t w, void *arg)
             }                                                                                                \
             uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
             if (x >= span || (valid && !sli_valid(valid, r))) x = span;                                      \
-            uint32_t old, at = (pos ? pos[r] : (uint32_t)r) + 1;                                             \
+            uint32_t old;                                                                                    \
             if (ATOMIC)                                                                                      \
-                old = __atomic_exchange_n(&d[x], at, __ATOMIC_RELAXED);                                      \
+                old = __atomic_exchange_n(&d[x], (uint32_t)r + 1, __ATOMIC_RELAXED);                         \
             else {                                                                                           \
                 old = d[x];                                                                                  \
-                d[x] = at;                                                                                   \
+                d[x] = (uint32_t)r + 1;                                                                      \
             }                                                                                                \
             repeat |= old != 0 && x != span;                                                                 \
         }                                                                                                    \
@@ -184,28 +204,35 @@ static sl_status clear_worker(size_t w, void *arg)
             ROWS(int32_t, 0);                                                                                \
     } while (0)
 
-/* Worker w enters its share of the rows: in the flat array, or as the
- * ranked form's bits (the first of its two passes). Several workers enter
- * rows atomically. */
-static sl_status enter_worker(size_t w, void *arg)
+/* Enters rows [lo, hi): in the flat array, or as the ranked form's bits
+ * (the first of its two passes); atomically when other workers may enter
+ * the same entries at once. @return whether a key repeats. */
+static bool enter_rows(const dense_job *j, size_t lo, size_t hi, bool atomic)
 {
-    dense_job *j = arg;
     const sli_join_table *jt = j->jt;
     const sli_column *col = jt->cols[jt->ncols];
     const uint8_t *valid = col->validity;
-    size_t lo, hi;
-    share(jt->rows, w, j->nw, &lo, &hi);
     uint64_t span = j->span, base = (uint64_t)jt->kmin;
-    bool repeat = false, atomic = j->nw > 1, is64 = col->type.id == SL_TYPE_INT64;
+    bool repeat = false, is64 = col->type.id == SL_TYPE_INT64;
     if (j->blocks) {
         sli_dense_block *b = j->blocks;
         BY_KEY(BITS_ROWS);
     } else {
         uint32_t *d = j->d;
-        const uint32_t *pos = j->pos;
-        size_t ahead = span > FAR_ENTRIES ? PREFETCH_AHEAD : hi;
+        size_t ahead = span > FAR_ENTRIES && !j->prow ? PREFETCH_AHEAD : hi;
         BY_KEY(FILL_ROWS);
     }
+    return repeat;
+}
+
+/* Worker w enters its rows (FOR_RANGES). */
+static sl_status enter_worker(size_t w, void *arg)
+{
+    dense_job *j = arg;
+    bool repeat = false;
+#define ENTER_RANGE(lo, hi, atomic) repeat |= enter_rows(j, (lo), (hi), (atomic))
+    FOR_RANGES(j, w, ENTER_RANGE);
+#undef ENTER_RANGE
     j->repeat[w] = repeat;
     return SL_OK;
 }
@@ -231,24 +258,21 @@ static inline __attribute__((always_inline)) uint64_t rank_of(const sli_dense_bl
             uint64_t x = (uint64_t)(int64_t)k[r] - base;                                                     \
             if (x >= span || (valid && !sli_valid(valid, r))) continue;                                      \
             const sli_dense_block *bx = &b[x >> 6];                                                          \
-            d[rank_of(bx, x)] = pos ? pos[r] : (uint32_t)r;                                                  \
+            d[rank_of(bx, x)] = (uint32_t)r;                                                                 \
         }                                                                                                    \
     } while (0)
 
-/* Worker w's share of the second pass, compiled once per popcount
+/* The second pass over rows [lo, hi), compiled once per popcount
  * instruction set (see RANKED_PROBE). */
 #define PLACE_SHARE(name, ATTR)                                                                              \
-    ATTR static void name(const dense_job *j, size_t w)                                                      \
+    ATTR static void name(const dense_job *j, size_t lo, size_t hi)                                          \
     {                                                                                                        \
         const sli_join_table *jt = j->jt;                                                                    \
         const sli_column *col = jt->cols[jt->ncols];                                                         \
         const uint8_t *valid = col->validity;                                                                \
-        size_t lo, hi;                                                                                       \
-        share(jt->rows, w, j->nw, &lo, &hi);                                                                 \
         uint64_t span = j->span, base = (uint64_t)jt->kmin;                                                  \
         const sli_dense_block *b = j->blocks;                                                                \
         uint32_t *restrict d = j->d;                                                                         \
-        const uint32_t *restrict pos = j->pos;                                                               \
         if (col->type.id == SL_TYPE_INT64)                                                                   \
             PLACE_ROWS(int64_t);                                                                             \
         else                                                                                                 \
@@ -268,15 +292,21 @@ static bool popcnt_copy(void)
 }
 #endif
 
+/* Worker w places its rows (FOR_RANGES; distinct rows never share a rank). */
 static sl_status place_worker(size_t w, void *arg)
 {
+    const dense_job *j = arg;
 #ifdef HAVE_POPCNT_COPY
     if (popcnt_copy()) {
-        place_share_popcnt(arg, w);
+#define PLACE_POPCNT(lo, hi, atomic) place_share_popcnt(j, (lo), (hi))
+        FOR_RANGES(j, w, PLACE_POPCNT);
+#undef PLACE_POPCNT
         return SL_OK;
     }
 #endif
-    place_share(arg, w);
+#define PLACE_BASE(lo, hi, atomic) place_share(j, (lo), (hi))
+    FOR_RANGES(j, w, PLACE_BASE);
+#undef PLACE_BASE
     return SL_OK;
 }
 
@@ -346,8 +376,7 @@ typedef struct range_parts {
     uint16_t *qr;          /**< per row: its group */
     size_t *wstart; /**< nw rows of ng + 1: where worker w's rows of group g go, at [w * (ng + 1) + g] */
     size_t *start;  /**< ng + 1: where each group's rows go, then the end */
-    uint32_t *pos;         /**< per row: the place it moves to */
-    void **dst;            /**< while moving: each payload column's new values */
+    void **dst;     /**< while moving: each column's new values */
     const sli_join_table *jt;
 } range_parts;
 
@@ -356,7 +385,6 @@ static void parts_free(range_parts *rp)
     sli_buf_free(rp->qr);
     free(rp->wstart);
     free(rp->start);
-    sli_buf_free(rp->pos);
     memset(rp, 0, sizeof *rp);
 }
 
@@ -381,21 +409,6 @@ static sl_status group_worker(size_t w, void *arg)
     return SL_OK;
 }
 
-/* Worker w: the place of each row of its share (its rows of a group in
- * input order, after those of the workers before it). */
-static sl_status place_of_worker(size_t w, void *arg)
-{
-    range_parts *rp = arg;
-    size_t lo, hi;
-    share(rp->jt->rows, w, rp->nw, &lo, &hi);
-    size_t *next = malloc(rp->ng * sizeof *next);
-    if (!next) return SL_ERR_NOMEM;
-    memcpy(next, rp->wstart + w * (rp->ng + 1), rp->ng * sizeof *next);
-    for (size_t r = lo; r < hi; r++) rp->pos[r] = (uint32_t)next[rp->qr[r]]++;
-    free(next);
-    return SL_OK;
-}
-
 /* Runs fn for each of rp's workers: on the team when there are several. */
 static sl_status run_parts(const sli_team *team, sli_team_fn fn, range_parts *rp)
 {
@@ -405,11 +418,9 @@ static sl_status run_parts(const sli_team *team, sli_team_fn fn, range_parts *rp
 /* Plans the partitions of a table whose random reads pass the cache, when
  * every payload column moves by the write-combined scatter: 2^pbits
  * partitions of about the cache's size, partition q holding the key values
- * kmin + (q << shift) on, rows with a NULL key after them. Each row's place
- * is set (each group's rows in input order), so the array can record places
- * instead of rows before anything moves. A team (may be NULL) shares the
- * rows out. @return SL_OK (rp->pbits 0 when the table stays whole) or
- * SL_ERR_NOMEM. */
+ * kmin + (q << shift) on, rows with a NULL key after them, each group's
+ * rows in input order. A team (may be NULL) shares the rows out.
+ * @return SL_OK (rp->pbits 0 when the table stays whole) or SL_ERR_NOMEM. */
 static sl_status plan_parts(const sli_join_table *jt, uint64_t span, bool ranked, const sli_team *team,
                             range_parts *rp)
 {
@@ -431,10 +442,9 @@ static sl_status plan_parts(const sli_join_table *jt, uint64_t span, bool ranked
     rp->ng = ((size_t)1 << pbits) + 1;
     rp->nw = team && team->nworkers > 1 && rows >= PARALLEL_ROWS ? team->nworkers : 1;
     rp->qr = sli_buf_alloc_uninit((rows ? rows : 1) * sizeof *rp->qr);
-    rp->pos = sli_buf_alloc_uninit((rows ? rows : 1) * sizeof *rp->pos);
     rp->wstart = calloc(rp->nw * (rp->ng + 1), sizeof *rp->wstart);
     rp->start = malloc((rp->ng + 1) * sizeof *rp->start);
-    sl_status s = rp->qr && rp->pos && rp->wstart && rp->start ? SL_OK : SL_ERR_NOMEM;
+    sl_status s = rp->qr && rp->wstart && rp->start ? SL_OK : SL_ERR_NOMEM;
     if (!s) s = run_parts(team, group_worker, rp);
     if (!s) { /* counts to places: group by group, worker by worker */
         size_t at = 0;
@@ -448,13 +458,12 @@ static sl_status plan_parts(const sli_join_table *jt, uint64_t span, bool ranked
         }
         rp->start[rp->ng] = at;
         for (size_t w = 0; w < rp->nw; w++) rp->wstart[w * (rp->ng + 1) + rp->ng] = at; /* each row's end */
-        s = run_parts(team, place_of_worker, rp);
     }
     if (s) parts_free(rp);
     return s;
 }
 
-/* Worker w moves its share of the rows of every payload column to rp->dst. */
+/* Worker w moves its share of the rows of every column to rp->dst. */
 static sl_status move_worker(size_t w, void *arg)
 {
     range_parts *rp = arg;
@@ -463,7 +472,7 @@ static sl_status move_worker(size_t w, void *arg)
     share(jt->rows, w, rp->nw, &lo, &hi);
     sli_join_wc wc;
     sl_status s = sli_join_wc_init(&wc, rp->wstart + w * (rp->ng + 1), rp->ng);
-    for (size_t c = 0; c < jt->ncols && !s; c++) {
+    for (size_t c = 0; c < jt->ncols + jt->nkeys && !s; c++) {
         size_t width = sli_type_width(jt->cols[c]->type);
         sli_join_wc_scatter(&wc, (const char *)jt->cols[c]->data + lo * width, width, rp->qr + lo, hi - lo,
                             rp->dst[c]);
@@ -472,24 +481,29 @@ static sl_status move_worker(size_t w, void *arg)
     return s;
 }
 
-/* Moves the payload columns (fixed-width values or dictionary codes, no
- * NULLs) to the places rp planned, each worker its share of the rows, and
- * describes the partitions in jt (pbits, prow, dense_shift); the key column
- * stays as it is (only the build reads it). The probe then buffers its rows
- * by the same ranges and visits one partition at a time, so the array's
- * part and the build values it reads stay in the cache. @return SL_OK or
- * SL_ERR_NOMEM (jt must then be freed). */
+/* Moves every column (the payload's fixed-width values or dictionary codes,
+ * and the key, whose NULLs are all in the last group) to the places rp
+ * planned, each worker its share of the rows, and describes the partitions
+ * in jt (pbits, prow, dense_shift) as a partitioned hash table's are. The
+ * probe then buffers its rows by the same ranges and visits one partition
+ * at a time, so the array's part and the build values it reads stay in the
+ * cache. @return SL_OK or SL_ERR_NOMEM (jt must then be freed). */
 static sl_status move_parts(sli_join_table *jt, range_parts *rp, const sli_team *team)
 {
-    size_t nc = jt->ncols, rows = jt->rows, np = (size_t)1 << rp->pbits;
-    sli_colbuilder *b = calloc(nc ? nc : 1, sizeof *b);
-    rp->dst = calloc(nc ? nc : 1, sizeof *rp->dst);
+    size_t nc = jt->ncols + jt->nkeys, rows = jt->rows, np = (size_t)1 << rp->pbits;
+    sli_colbuilder *b = calloc(nc, sizeof *b);
+    rp->dst = calloc(nc, sizeof *rp->dst);
     jt->prow = malloc((np + 1) * sizeof *jt->prow);
     sl_status s = b && rp->dst && jt->prow ? SL_OK : SL_ERR_NOMEM;
     size_t made = 0;
     for (; made < nc && !s; made++) {
         sli_colbuilder_init(&b[made], jt->cols[made]->type);
         s = sli_colbuilder_reserve(&b[made], rows);
+        if (!s && jt->cols[made]->validity) { /* the key: rows from start[np] on are NULL */
+            s = sli_colbuilder_ensure_validity(&b[made]);
+            for (size_t r = rp->start[np]; r < rows && !s; r++)
+                b[made].col.validity[r >> 3] &= (uint8_t) ~(1u << (r & 7));
+        }
         rp->dst[made] = b[made].col.data;
     }
     if (!s) s = run_parts(team, move_worker, rp);
@@ -531,17 +545,28 @@ sl_status sli_join_dense_build(sli_join_table *jt, const sli_team *team, bool *b
     bool ranked = ranked_wanted(span, jt->rows, jt->llc_bytes);
     range_parts rp;
     sl_status s = plan_parts(jt, span, ranked, team, &rp);
+    if (!s && rp.pbits) s = move_parts(jt, &rp, team);
+    parts_free(&rp);
     if (s) return s;
     size_t nw = team && team->nworkers > 1 && jt->rows >= PARALLEL_ROWS ? team->nworkers : 1;
-    dense_job job = {jt, NULL, NULL, span, nw, calloc(nw, sizeof(bool)), rp.pos};
+    dense_job job = {jt, NULL, NULL, span, nw, calloc(nw, sizeof(bool)), NULL, 0};
+    /* Partitions own their entries (and the ranked form's blocks when a
+     * block's 64 values lie in one partition). */
+    if (jt->pbits && (!ranked || jt->dense_shift >= 6)) {
+        job.prow = jt->prow;
+        job.nparts = (size_t)1 << jt->pbits;
+    }
     bool ok = job.repeat && (ranked ? build_ranked(&job, team) : build_flat(&job, team));
     free(job.repeat);
-    if (ok && rp.pbits) s = move_parts(jt, &rp, team);
-    parts_free(&rp);
-    if (!ok || s) { /* not unique (or memory short): a hash table instead; nothing has moved */
+    if (!ok) {
+        /* Not unique (or memory short): a hash table instead, partitioned its
+         * own way (the rows stay in their new order: it does not mind). */
         sli_buf_free(job.d);
         sli_buf_free(job.blocks);
-        return s;
+        free(jt->prow);
+        jt->prow = NULL;
+        jt->pbits = 0;
+        return SL_OK;
     }
     jt->dense = job.d;
     jt->dense_blocks = job.blocks;

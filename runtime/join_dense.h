@@ -10,7 +10,7 @@
  * row + 1 (0: no row). The last entry is always 0, so a probe clamps an
  * out-of-range key to it and looks every row up with one load, without a
  * branch, a hash or a key comparison (the index is the key). The build rows
- * stay in their input order.
+ * stay in their input order unless the table is partitioned (below).
  *
  * The array is filled by a team of workers, each entering a share of the
  * rows with an atomic exchange (the entry's old value shows a key seen
@@ -28,6 +28,17 @@
  * bits are set by the team (an atomic or; a bit already set is a repeat),
  * the counts summed by one thread, and the rows placed at their ranks by
  * the team.
+ *
+ * A table whose random reads (the array, or the blocks and ranked rows,
+ * plus the payload values) pass about an L2 cache, and whose payload
+ * columns are all fixed-width (or dictionary codes) without NULLs, is
+ * partitioned by key range like a large hash table: the team moves the rows
+ * to their partitions (write-combined, join_scatter.h) and then fills the
+ * array partition by partition, each worker whole partitions (no atomics).
+ * The probe operator buffers its rows by the same ranges
+ * (sli_join_dense_parts, join_partition.h) and probes one partition at a
+ * time, and the probe-side scan drops rows whose key the table lacks
+ * (sli_join_dense_select), so only matches are buffered.
  *
  * Thread safety: building belongs to one thread (and its team); a finished
  * array is read-only and may be probed by several threads.
@@ -49,7 +60,7 @@ struct sli_team;
  * (has_range, kmin, kmax) are set. On success sets jt->dense (and, in the
  * ranked form, dense_blocks), dense_span and unique, and for a large table
  * its partitions by key range (pbits, prow, dense_shift; the rows are
- * payload rows stored in partition order). team may be NULL. *built says
+ * rows stored in partition order). team may be NULL. *built says
  * whether the table is direct-indexed; when it is not (it does not qualify,
  * a key repeats, or memory is short) jt is unchanged.
  * @return SL_OK, or SL_ERR_NOMEM when planning or moving the partitions

@@ -84,9 +84,7 @@ typedef struct sli_join_table {
     uint32_t *dense;
     sli_dense_block *dense_blocks;
     uint64_t dense_span; /**< kmax - kmin + 1 */
-    /** Partitioned (pbits > 0): key value kmin + x is in partition x >> dense_shift. Only the
-     *  payload columns are then in partition order: the key column keeps the build's input
-     *  order (nothing reads it once the array is built). */
+    /** Partitioned (pbits > 0): key value kmin + x is in partition x >> dense_shift. */
     unsigned dense_shift;
     uint64_t llc_bytes;  /**< last-level cache bytes (0: unknown), set before finishing */
 } sli_join_table;

@@ -9,7 +9,8 @@
  * different threads at once (their groups are disjoint), and the results
  * are concatenated. A merge reads the source's keys as vectors, finds or
  * creates their groups in the destination with the ordinary group lookup,
- * then combines the states group by group. sli_agg_table_merge_groups merges
+ * then combines the states of that vector of groups one aggregate at a
+ * time (each aggregate's kind decided once per vector). sli_agg_table_merge_groups merges
  * a given list of groups instead (a caller that has already sorted the
  * groups by partition gathers each partition's keys without a scan).
  */
@@ -34,18 +35,42 @@ sl_status sli_agg_table_prepare_merge(sli_agg_table *src)
 #define BETTER_MIN_F(x, cur) ((x) < (cur) || ((cur) != (cur) && (x) == (x)))
 #define BETTER_MAX_F(x, cur) ((x) > (cur) || ((x) != (x) && (cur) == (cur)))
 
+/* dst group dg[j] takes src group sg[j]'s value where it is better, j < m. */
 #define COMBINE_MM(T, BETTER)                                                                                \
     do {                                                                                                     \
         T *d_ = dst->state[k];                                                                               \
         const T *s_ = src->state[k];                                                                         \
-        if (src->seen[k][sg] && (!dst->seen[k][dg] || BETTER(s_[sg], d_[dg]))) {                             \
-            d_[dg] = s_[sg];                                                                                 \
-            dst->seen[k][dg] = 1;                                                                            \
+        uint8_t *dseen_ = dst->seen[k];                                                                      \
+        const uint8_t *sseen_ = src->seen[k];                                                                \
+        for (size_t j = 0; j < m; j++) {                                                                     \
+            uint32_t d = dg[j], g = sg[j];                                                                   \
+            if (sseen_[g] && (!dseen_[d] || BETTER(s_[g], d_[d]))) {                                         \
+                d_[d] = s_[g];                                                                               \
+                dseen_[d] = 1;                                                                               \
+            }                                                                                                \
         }                                                                                                    \
     } while (0)
 
-/* Folds src group sg into dst group dg. */
-static void combine(sli_agg_table *dst, const sli_agg_table *src, size_t dg, size_t sg)
+/* dst's k-th count gains src group sg[j]'s for dst group dg[j], j < m. */
+static void combine_counts(sli_agg_table *dst, const sli_agg_table *src, size_t k, const uint32_t *dg,
+                           const uint32_t *sg, size_t m)
+{
+    int64_t *restrict dc = dst->count[k];
+    if (src->counted[k]) {
+        const int64_t *sc = src->count[k];
+        for (size_t j = 0; j < m; j++) dc[dg[j]] += sc[sg[j]];
+    } else if (src->keep_rows) {
+        const int64_t *sr = src->rows;
+        for (size_t j = 0; j < m; j++) dc[dg[j]] += sr[sg[j]];
+    } else {
+        for (size_t j = 0; j < m; j++) dc[dg[j]] += 1;
+    }
+}
+
+/* Folds src group sg[j] into dst group dg[j] for j < m, one aggregate at a
+ * time (each aggregate's kind decided once for all the groups). */
+static void combine(sli_agg_table *dst, const sli_agg_table *src, const uint32_t *dg, const uint32_t *sg,
+                    size_t m)
 {
     for (size_t k = 0; k < dst->naggs; k++) {
         const sli_agg *a = &dst->aggs[k];
@@ -55,14 +80,18 @@ static void combine(sli_agg_table *dst, const sli_agg_table *src, size_t dg, siz
         case SLI_AGG_COUNT_STAR: break;
         case SLI_AGG_SUM:
         case SLI_AGG_AVG:
-            if (pt == SL_P_F64)
-                ((double *)dst->state[k])[dg] += ((const double *)src->state[k])[sg];
-            else
-                ((__int128 *)dst->state[k])[dg] += ((const __int128 *)src->state[k])[sg];
+            if (pt == SL_P_F64) {
+                double *restrict d = dst->state[k];
+                const double *sv = src->state[k];
+                for (size_t j = 0; j < m; j++) d[dg[j]] += sv[sg[j]];
+            } else {
+                __int128 *restrict d = dst->state[k];
+                const __int128 *sv = src->state[k];
+                for (size_t j = 0; j < m; j++) d[dg[j]] += sv[sg[j]];
+            }
             __attribute__((fallthrough)); /* the count */
         case SLI_AGG_COUNT:
-            if (dst->counted[k])
-                dst->count[k][dg] += src->counted[k] ? src->count[k][sg] : src->keep_rows ? src->rows[sg] : 1;
+            if (dst->counted[k]) combine_counts(dst, src, k, dg, sg, m);
             break;
         case SLI_AGG_MIN:
         case SLI_AGG_MAX: {
@@ -103,7 +132,10 @@ static void combine(sli_agg_table *dst, const sli_agg_table *src, size_t dg, siz
         }
         }
     }
-    if (dst->keep_rows) dst->rows[dg] += src->rows[sg];
+    if (dst->keep_rows) {
+        int64_t *restrict dr = dst->rows;
+        for (size_t j = 0; j < m; j++) dr[dg[j]] += src->rows[sg[j]];
+    }
 }
 
 /* Counts that src keeps apart from its rows must be kept apart in dst too.
@@ -124,7 +156,8 @@ sl_status sli_agg_table_merge_groups(sli_agg_table *dst, const sli_agg_table *sr
 {
     if (align_counts(dst, src)) return SL_ERR_NOMEM;
     if (dst->nkeys == 0) {
-        for (size_t i = 0; i < n; i++) combine(dst, src, 0, groups[i]);
+        const uint32_t zero = 0;
+        for (size_t i = 0; i < n; i++) combine(dst, src, &zero, &groups[i], 1);
         return SL_OK;
     }
     size_t nk = dst->nkeys;
@@ -138,7 +171,7 @@ sl_status sli_agg_table_merge_groups(sli_agg_table *dst, const sli_agg_table *sr
             sli_vec_gather_column(&src->keys[k].col, groups + base, m, vals + k * SLI_VEC_SIZE * 16,
                                   valid + k * SLI_VEC_SIZE / 8, &v[k]);
         if ((s = sli_agg_assign(dst, v, NULL, m))) break;
-        for (size_t j = 0; j < m; j++) combine(dst, src, dst->gid[j], groups[base + j]);
+        combine(dst, src, dst->gid, groups + base, m);
     }
     free(v);
     sli_buf_free(vals);
@@ -150,7 +183,8 @@ sl_status sli_agg_table_merge(sli_agg_table *dst, const sli_agg_table *src, unsi
 {
     if (align_counts(dst, src)) return SL_ERR_NOMEM;
     if (dst->nkeys == 0) {
-        if (part == 0) combine(dst, src, 0, 0); /* the global group is in partition 0 */
+        const uint32_t zero = 0;
+        if (part == 0) combine(dst, src, &zero, &zero, 1); /* the global group is in partition 0 */
         return SL_OK;
     }
     if (!src->hashes_valid && pbits) return SL_ERR_INTERNAL; /* prepare_merge first */
@@ -158,7 +192,8 @@ sl_status sli_agg_table_merge(sli_agg_table *dst, const sli_agg_table *src, unsi
     sli_vec *v = calloc(nk, sizeof *v);
     sli_strview **views = calloc(nk, sizeof *views);
     uint32_t *sel = sli_buf_alloc(SLI_VEC_SIZE * sizeof *sel);
-    sl_status s = v && views && sel ? SL_OK : SL_ERR_NOMEM;
+    uint32_t *dg = sli_buf_alloc(SLI_VEC_SIZE * sizeof *dg), *sg = sli_buf_alloc(SLI_VEC_SIZE * sizeof *sg);
+    sl_status s = v && views && sel && dg && sg ? SL_OK : SL_ERR_NOMEM;
     for (size_t k = 0; k < nk && !s; k++)
         if (src->keys[k].col.type.id == SL_TYPE_UTF8 &&
             !(views[k] = sli_buf_alloc(SLI_VEC_SIZE * sizeof **views)))
@@ -172,12 +207,18 @@ sl_status sli_agg_table_merge(sli_agg_table *dst, const sli_agg_table *src, unsi
         if (ns == 0) continue;
         for (size_t k = 0; k < nk; k++) sli_vec_from_column(&src->keys[k].col, base, m, views[k], &v[k]);
         if ((s = sli_agg_assign(dst, v, sel, ns))) break;
-        for (size_t j = 0; j < ns; j++) combine(dst, src, dst->gid[sel[j]], base + sel[j]);
+        for (size_t j = 0; j < ns; j++) {
+            dg[j] = dst->gid[sel[j]];
+            sg[j] = (uint32_t)(base + sel[j]);
+        }
+        combine(dst, src, dg, sg, ns);
     }
     if (views)
         for (size_t k = 0; k < nk; k++) sli_buf_free(views[k]);
     free(views);
     free(v);
     sli_buf_free(sel);
+    sli_buf_free(dg);
+    sli_buf_free(sg);
     return s;
 }

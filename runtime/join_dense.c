@@ -577,8 +577,8 @@ sl_status sli_join_dense_build(sli_join_table *jt, const sli_team *team, bool *b
 }
 
 /* Rows of (sel, n) whose key value the table holds, written to out; the
- * block or entry ROWS_AHEAD rows on is prefetched when the array is past
- * the L2 cache. */
+ * block or entry PREFETCH_AHEAD rows on is prefetched when the array is
+ * past the L2 cache. */
 #define MEMBER_LOOP(T)                                                                                       \
     do {                                                                                                     \
         const T *restrict k = key->data;                                                                     \

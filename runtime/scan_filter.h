@@ -38,7 +38,9 @@ void sli_scan_filters_free(sli_scan_filter_state *fs, size_t n);
  * with a NULL key (they match nothing in an inner or semi join), rows whose
  * single integer key lies outside the build keys' range (two comparisons,
  * cheaper than hashing: SSB's date table filtered to one year is one range
- * of lo_orderdate), and rows whose key hash is not in the filter; c->sel
+ * of lo_orderdate), and rows whose key hash is not in the filter (for a
+ * direct-indexed table partitioned by key range, which has no bloom filter:
+ * rows whose key the table does not hold, an exact test); c->sel
  * then points into the states' buffers. A test that keeps more than 90% of
  * 64K rows turns itself off; the probe still decides every match, so
  * results do not change. Not thread-safe: one set of states per worker.

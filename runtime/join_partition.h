@@ -36,16 +36,16 @@ typedef struct sli_join_pbuf {
     unsigned pbits; /**< 1 << pbits partitions, by a word's top pbits as in the table */
     size_t nparts;
     size_t ncols;
-    uint8_t *width;     /**< ncols: bytes per value (1, 2, 4 or 8) */
-    size_t *coff;       /**< ncols: offset of a column's values in a block of SLI_VEC_SIZE rows */
-    size_t *coff0;      /**< ncols: the same in a partition's first, smaller block */
-    size_t block_bytes; /**< bytes of a block */
+    uint8_t *width;      /**< ncols: bytes per value (1, 2, 4 or 8) */
+    size_t *coff;        /**< ncols: offset of a column's values in a block of SLI_VEC_SIZE rows */
+    size_t *coff0;       /**< ncols: the same in a partition's first, smaller block */
+    size_t block_bytes;  /**< bytes of a block */
     size_t block0_bytes; /**< bytes of a first block */
-    size_t *count;      /**< nparts: rows held */
-    char ***blocks;     /**< nparts: the partition's blocks, in row order */
-    size_t *nblocks;    /**< nparts: blocks it has (kept when emptied) */
-    size_t *bcap;       /**< nparts: room in its blocks array */
-    void *slabs;        /**< slabs blocks are cut from, newest first */
+    size_t *count;       /**< nparts: rows held */
+    char ***blocks;      /**< nparts: the partition's blocks, in row order */
+    size_t *nblocks;     /**< nparts: blocks it has (kept when emptied) */
+    size_t *bcap;        /**< nparts: room in its blocks array */
+    void *slabs;         /**< slabs blocks are cut from, newest first */
     char *slab_at, *slab_end;
     uint8_t *stage; /**< nparts * ncols staging lines of SLI_WC_LINE bytes */
     bool sealed;    /**< every row added is in the blocks (sli_join_pbuf_seal) */

@@ -139,10 +139,11 @@ static sl_status grow(sli_join_pbuf *b, size_t p, size_t need)
 }
 
 /* Writes value sel[i] (or i) of src to row at[i] of partition part[i]
- * (column c at offset off of its blocks, off0 of its first) through the partition's staging
- * line for the column: a full line goes to the block in one piece with
- * streaming stores, so the blocks' lines are never read first (the rows
- * of a partition arrive in order, so its line fills from slot 0 on). */
+ * (column c at offset off of its blocks, off0 of its first) through the
+ * partition's staging line for the column: a full line goes to the block
+ * in one piece with streaming stores, so the blocks' lines are never read
+ * first (the rows of a partition arrive in order, so its line fills from
+ * slot 0 on). */
 #define SCATTER(T)                                                                                           \
     do {                                                                                                     \
         const size_t per = SLI_WC_LINE / sizeof(T);                                                          \

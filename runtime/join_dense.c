@@ -117,6 +117,13 @@ typedef struct dense_job {
         }                                                                                                    \
     } while (0)
 
+/* @return the workers that build a table of `rows` rows: the team's when
+ * it has several and the rows are many, else one. */
+static size_t workers_for(const sli_team *team, size_t rows)
+{
+    return team && team->nworkers > 1 && rows >= PARALLEL_ROWS ? team->nworkers : 1;
+}
+
 /* Rows [*lo, *hi) of n: worker w's share. */
 static void share(size_t n, size_t w, size_t nw, size_t *lo, size_t *hi)
 {
@@ -374,8 +381,9 @@ typedef struct range_parts {
     size_t ng;             /**< groups: 2^pbits partitions, then the rows with a NULL key */
     size_t nw;             /**< workers, each planning and moving a share of the rows */
     uint16_t *qr;          /**< per row: its group */
-    size_t *wstart; /**< nw rows of ng + 1: where worker w's rows of group g go, at [w * (ng + 1) + g] */
-    size_t *start;  /**< ng + 1: where each group's rows go, then the end */
+    /** nw rows of ng + 1: where worker w's rows of group g go, at [w * (ng + 1) + g], then
+     *  the end; worker 0's row is where each group starts */
+    size_t *wstart;
     void **dst;     /**< while moving: each column's new values */
     const sli_join_table *jt;
 } range_parts;
@@ -384,7 +392,6 @@ static void parts_free(range_parts *rp)
 {
     sli_buf_free(rp->qr);
     free(rp->wstart);
-    free(rp->start);
     memset(rp, 0, sizeof *rp);
 }
 
@@ -440,23 +447,20 @@ static sl_status plan_parts(const sli_join_table *jt, uint64_t span, bool ranked
     rp->pbits = pbits;
     rp->shift = len > pbits ? len - pbits : 0;
     rp->ng = ((size_t)1 << pbits) + 1;
-    rp->nw = team && team->nworkers > 1 && rows >= PARALLEL_ROWS ? team->nworkers : 1;
+    rp->nw = workers_for(team, rows);
     rp->qr = sli_buf_alloc_uninit((rows ? rows : 1) * sizeof *rp->qr);
     rp->wstart = calloc(rp->nw * (rp->ng + 1), sizeof *rp->wstart);
-    rp->start = malloc((rp->ng + 1) * sizeof *rp->start);
-    sl_status s = rp->qr && rp->wstart && rp->start ? SL_OK : SL_ERR_NOMEM;
+    sl_status s = rp->qr && rp->wstart ? SL_OK : SL_ERR_NOMEM;
     if (!s) s = run_parts(team, group_worker, rp);
     if (!s) { /* counts to places: group by group, worker by worker */
         size_t at = 0;
         for (size_t g = 0; g < rp->ng; g++) {
-            rp->start[g] = at;
             for (size_t w = 0; w < rp->nw; w++) {
                 size_t c = rp->wstart[w * (rp->ng + 1) + g];
                 rp->wstart[w * (rp->ng + 1) + g] = at;
                 at += c;
             }
         }
-        rp->start[rp->ng] = at;
         for (size_t w = 0; w < rp->nw; w++) rp->wstart[w * (rp->ng + 1) + rp->ng] = at; /* each row's end */
     }
     if (s) parts_free(rp);
@@ -499,9 +503,9 @@ static sl_status move_parts(sli_join_table *jt, range_parts *rp, const sli_team 
     for (; made < nc && !s; made++) {
         sli_colbuilder_init(&b[made], jt->cols[made]->type);
         s = sli_colbuilder_reserve(&b[made], rows);
-        if (!s && jt->cols[made]->validity) { /* the key: rows from start[np] on are NULL */
+        if (!s && jt->cols[made]->validity) { /* the key: rows from the NULL group on are NULL */
             s = sli_colbuilder_ensure_validity(&b[made]);
-            for (size_t r = rp->start[np]; r < rows && !s; r++)
+            for (size_t r = rp->wstart[np]; r < rows && !s; r++)
                 b[made].col.validity[r >> 3] &= (uint8_t) ~(1u << (r & 7));
         }
         rp->dst[made] = b[made].col.data;
@@ -526,7 +530,7 @@ static sl_status move_parts(sli_join_table *jt, range_parts *rp, const sli_team 
     free(rp->dst);
     rp->dst = NULL;
     if (s) return s;
-    memcpy(jt->prow, rp->start, (np + 1) * sizeof *jt->prow);
+    memcpy(jt->prow, rp->wstart, (np + 1) * sizeof *jt->prow); /* worker 0's starts */
     jt->pbits = rp->pbits;
     jt->dense_shift = rp->shift;
     return SL_OK;
@@ -548,7 +552,7 @@ sl_status sli_join_dense_build(sli_join_table *jt, const sli_team *team, bool *b
     if (!s && rp.pbits) s = move_parts(jt, &rp, team);
     parts_free(&rp);
     if (s) return s;
-    size_t nw = team && team->nworkers > 1 && jt->rows >= PARALLEL_ROWS ? team->nworkers : 1;
+    size_t nw = workers_for(team, jt->rows);
     dense_job job = {jt, NULL, NULL, span, nw, calloc(nw, sizeof(bool)), NULL, 0};
     /* Partitions own their entries (and the ranked form's blocks when a
      * block's 64 values lie in one partition). */

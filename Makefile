@@ -10,7 +10,7 @@ RELEASE_DIR := build/release
 TEST_DIR := build/asan
 TSAN_DIR := build/tsan
 # The tests that start threads, run again under ThreadSanitizer.
-TSAN_TESTS := test_workers test_morsel test_parallel test_buffer test_profile test_assemble test_result_pass test_join_build
+TSAN_TESTS := test_workers test_morsel test_parallel test_buffer test_profile test_assemble test_result_pass test_join_build test_agg_partition
 
 .PHONY: all run test build deps venv clean format
 

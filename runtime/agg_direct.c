@@ -24,6 +24,7 @@
 #include "agg_table.h"
 #include "buffer.h"
 #include "kernels/hash.h"
+#include "materialize.h"
 
 static unsigned bits_for(size_t card)
 {
@@ -543,4 +544,65 @@ static sl_status direct_groups(sli_agg_table *t, const sli_vec *keys, const uint
         gid[r] = e - 1;
     }
     return SL_OK;
+}
+
+/* ---- range partitions ------------------------------------------------------------------------ */
+
+/* One pass looks every row up (gid, and the rows whose key has no group yet
+ * listed in miss); the listed rows then create their groups in order, a key
+ * repeated among them finding the group its first row made. */
+#define STAMP_RANGE(tn, T)                                                                                   \
+    static size_t range_##tn(sli_agg_table *t, const T *restrict v, const uint32_t *sel, size_t n,           \
+                             uint32_t *restrict miss)                                                        \
+    {                                                                                                        \
+        const uint32_t *restrict map = t->rmap;                                                              \
+        uint32_t *restrict gid = t->gid;                                                                     \
+        uint64_t lo = (uint64_t)t->rlo;                                                                      \
+        size_t nmiss = 0;                                                                                    \
+        for (size_t i = 0; i < n; i++) {                                                                     \
+            uint32_t r = ROW(i);                                                                             \
+            uint32_t e = map[(uint64_t)(int64_t)v[r] - lo];                                                  \
+            gid[r] = e - 1;                                                                                  \
+            miss[nmiss] = r;                                                                                 \
+            nmiss += e == 0;                                                                                 \
+        }                                                                                                    \
+        return nmiss;                                                                                        \
+    }
+STAMP_RANGE(i8, int8_t)
+STAMP_RANGE(i16, int16_t)
+STAMP_RANGE(i32, int32_t)
+STAMP_RANGE(i64, int64_t)
+
+sl_status sli_agg_range_groups(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n)
+{
+    const sli_vec *k = &keys[0];
+    if (!t->h.act || !t->rmap) return SL_ERR_NOMEM; /* hash scratch or map never allocated */
+    uint32_t *restrict miss = t->h.act, *restrict fresh = t->h.cand;
+    sl_ptype pt = sli_ptype(k->type);
+    size_t nmiss, nfresh = 0;
+    switch (pt) {
+    case SL_P_I8: nmiss = range_i8(t, k->data, sel, n, miss); break;
+    case SL_P_I16: nmiss = range_i16(t, k->data, sel, n, miss); break;
+    case SL_P_I32: nmiss = range_i32(t, k->data, sel, n, miss); break;
+    default: nmiss = range_i64(t, k->data, sel, n, miss); break;
+    }
+    if (t->ngroups + nmiss >= (size_t)UINT32_MAX - 1) return SL_ERR_UNSUPPORTED; /* group ids are 32-bit */
+    if (t->ngroups + nmiss > t->cap) { /* room for every row's being new, grown once */
+        sl_status s = sli_agg_reserve(t, t->ngroups + nmiss > 2 * t->cap ? t->ngroups + nmiss : 2 * t->cap);
+        if (s) return s;
+    }
+    uint32_t *restrict map = t->rmap, *restrict gid = t->gid;
+    uint64_t lo = (uint64_t)t->rlo;
+    t->hashes_valid = false;
+    for (size_t j = 0; j < nmiss; j++) {
+        uint32_t r = miss[j];
+        size_t at = (size_t)((uint64_t)sli_agg_int_at(k->data, pt, r) - lo);
+        uint32_t e = map[at];
+        if (e == 0) {
+            e = map[at] = (uint32_t)(++t->ngroups);
+            fresh[nfresh++] = r;
+        }
+        gid[r] = e - 1;
+    }
+    return sli_append_vec(&t->keys[0], k, fresh, nfresh);
 }

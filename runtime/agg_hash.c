@@ -51,17 +51,6 @@ static uint64_t *slots_alloc(size_t nslots)
     return sli_buf_alloc(nslots * sizeof(uint64_t));
 }
 
-/* Integer key value at row r of fixed-width data of physical type pt. */
-static inline int64_t int_at(const void *data, sl_ptype pt, size_t r)
-{
-    switch (pt) {
-    case SL_P_I8: return ((const int8_t *)data)[r];
-    case SL_P_I16: return ((const int16_t *)data)[r];
-    case SL_P_I32: return ((const int32_t *)data)[r];
-    default: return ((const int64_t *)data)[r];
-    }
-}
-
 static sl_status rebuild(sli_agg_table *t, size_t nslots)
 {
     size_t w = t->h.inl ? 2 : 1;
@@ -75,7 +64,7 @@ static sl_status rebuild(sli_agg_table *t, size_t nslots)
         slots[w * p] = TAG(h) | (g + 1);
         if (!t->h.inl) continue;
         if (sli_valid(c->validity, g))
-            slots[w * p + 1] = (uint64_t)int_at(c->data, sli_ptype(c->type), g);
+            slots[w * p + 1] = (uint64_t)sli_agg_int_at(c->data, sli_ptype(c->type), g);
         else
             slots[w * p] |= NULLBIT;
     }
@@ -322,7 +311,7 @@ sl_status sli_agg_hash_groups(sli_agg_table *t, const sli_vec *keys, const uint3
         if (pt == SL_P_I64) return groups_inl_serial(t, keys, hb, keys[0].data, sel, n); /* no copy */
         for (size_t i = 0; i < n; i++) {
             uint32_t r = sel ? sel[i] : (uint32_t)i;
-            ht->kval[r] = int_at(keys[0].data, pt, r);
+            ht->kval[r] = sli_agg_int_at(keys[0].data, pt, r);
         }
         return groups_inl_serial(t, keys, hb, ht->kval, sel, n);
     }
@@ -336,7 +325,7 @@ sl_status sli_agg_hash_groups(sli_agg_table *t, const sli_vec *keys, const uint3
         const uint8_t *kv = keys[0].validity;
         sl_ptype pt = sli_ptype(keys[0].type);
         int64_t *restrict kval = ht->kval;
-        for (size_t i = 0; i < n; i++) kval[act[i]] = int_at(kd, pt, act[i]);
+        for (size_t i = 0; i < n; i++) kval[act[i]] = sli_agg_int_at(kd, pt, act[i]);
         while (na) {
             /* The whole comparison in the slot: done, step on, or insert. */
             for (size_t i = 0; i < na; i++) {

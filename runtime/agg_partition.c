@@ -1,21 +1,17 @@
 /*
- * agg_partition.c — radix-partitioned hash aggregation (see agg_partition.h).
+ * agg_partition.c — partitioned aggregation (see agg_partition.h).
  *
- * Scattering a vector: hash its keys (as the aggregate table does), give
- * each row its place (its partition's last block, the next row there; a
- * new block when that one is full), then copy the rows column by column, in
- * row order, so the input is read sequentially. Writes go through software
- * write-combining: a 64-byte staging line per partition and column collects
- * values, and a full line is written to the block with non-temporal stores,
- * so the scattered writes neither read the destination lines first nor
- * evict the table's working set. When every column is 8 bytes wide and
- * holds no NULL (integer keys, decimal arguments), each row is instead
- * placed and its values staged in one pass (add_w8), which keeps no per-row
- * places between passes. A block is one piece of memory: per column
- * SLI_PART_BLOCK_ROWS values, a validity bitmap (all ones until a NULL
- * arrives) and a flag saying whether it holds a NULL. Blocks are cut from
- * large slabs (large buffers of buffer.c: huge pages, and reused from its
- * cache by the next query), so buffering costs few page faults and no
+ * Scattering a vector: each row's partition from the scheme (its keys'
+ * hash, as the aggregate table computes it, or its key's range), then its place (its partition's last block,
+ * the next row there; a new block when that one is full), then copy the rows column by column, in row order,
+ * so the input is read sequentially. Writes go through software write-combining: a 64-byte staging line per
+ * partition and column collects values, and a full line is written to the block with non-temporal stores, so
+ * the scattered writes neither read the destination lines first nor evict the table's working set. When every
+ * column is 8 bytes wide and holds no NULL (integer keys, decimal arguments), each row is instead placed and
+ * its values staged in one pass (add_w8), which keeps no per-row places between passes. A block is one piece
+ * of memory: per column SLI_PART_BLOCK_ROWS values, a validity bitmap (all ones until a NULL arrives) and a
+ * flag saying whether it holds a NULL. Blocks are cut from large slabs (large buffers of buffer.c: huge
+ * pages, and reused from its cache by the next query), so buffering costs few page faults and no
  * reallocation.
  *
  * Finishing: the partitions are aggregated one after another into the one
@@ -23,7 +19,11 @@
  * (sli_agg_hash_restart): no key of a partition equals a key of another, so
  * the slots only ever hold one partition's groups and stay in cache, while
  * states and keys are appended at the end of their arrays. The first table's
- * groups are sorted by partition once and merged into their partition.
+ * groups are sorted by partition once and merged into their partition. A
+ * range partition that no outside or NULL key reached instead finds every
+ * group (the first table's, then its rows') through the table's range map
+ * at key - window start, and leaves the slots alone; the map's entries are
+ * cleared again from the groups it made.
  */
 #include "agg_partition.h"
 
@@ -58,6 +58,7 @@ sl_status sli_part_rows_init(sli_part_rows *pr, const sl_type *types, size_t nco
     if (pbits < 1) pbits = 1; /* the partition is hash >> (64 - pbits) */
     if (pbits > 12) pbits = 12;
     pr->pbits = pbits;
+    pr->scheme.pbits = pbits;
     pr->nparts = (size_t)1 << pbits;
     pr->ncols = ncols;
     pr->nkeys = nkeys;
@@ -70,6 +71,7 @@ sl_status sli_part_rows_init(sli_part_rows *pr, const sl_type *types, size_t nco
     pr->tail = calloc(pr->nparts, sizeof *pr->tail);
     pr->rows = calloc(pr->nparts, sizeof *pr->rows);
     pr->fill = malloc(pr->nparts * sizeof *pr->fill);
+    pr->dirty = calloc(pr->nparts, 1);
     pr->hash = sli_buf_alloc(SLI_VEC_SIZE * sizeof *pr->hash);
     pr->dq = sli_buf_alloc(SLI_VEC_SIZE * sizeof *pr->dq);
     pr->dp = sli_buf_alloc(SLI_VEC_SIZE * sizeof *pr->dp);
@@ -77,7 +79,7 @@ sl_status sli_part_rows_init(sli_part_rows *pr, const sl_type *types, size_t nco
     pr->stage = sli_buf_alloc(pr->nparts * nc * LINE);
     pr->views = sli_buf_alloc(SLI_VEC_SIZE * sizeof *pr->views);
     if (!pr->types || !pr->width || !pr->voff || !pr->boff || !pr->head || !pr->tail || !pr->rows ||
-        !pr->fill || !pr->hash || !pr->dq || !pr->dp || !pr->db || !pr->stage || !pr->views)
+        !pr->fill || !pr->dirty || !pr->hash || !pr->dq || !pr->dp || !pr->db || !pr->stage || !pr->views)
         return SL_ERR_NOMEM;
     for (size_t q = 0; q < pr->nparts; q++) pr->fill[q] = SLI_PART_BLOCK_ROWS; /* no block yet */
     size_t off = up64(sizeof(sli_part_block));
@@ -262,7 +264,9 @@ sl_status sli_part_rows_add(sli_part_rows *pr, const sli_vec *cols, const uint32
     if (n == 0) return SL_OK;
     sl_status s;
     uint64_t *restrict hash = pr->hash;
-    for (size_t k = 0; k < pr->nkeys; k++)
+    if (pr->scheme.range) /* the partition in the top bits, as a hash would give it */
+        sli_agg_scheme_rows(&pr->scheme, &cols[0], sel, n, hash, pr->dirty);
+    for (size_t k = 0; k < pr->nkeys && !pr->scheme.range; k++)
         if ((s = sli_hash_vec(&cols[k], sel, n, k > 0, hash, &pr->ks))) return s;
     if (pr->nkeys == 0) /* one group: every row in partition 0 */
         for (size_t i = 0; i < n; i++) hash[sel ? sel[i] : i] = 0;
@@ -338,6 +342,7 @@ void sli_part_rows_free(sli_part_rows *pr)
     free(pr->tail);
     free(pr->rows);
     free(pr->fill);
+    free(pr->dirty);
     sli_buf_free(pr->hash);
     sli_buf_free(pr->dq);
     sli_buf_free(pr->dp);
@@ -355,8 +360,10 @@ bool sli_agg_part_wanted(const sli_agg_table *t)
     return t->nkeys > 0 && !t->direct && t->ngroups > sli_agg_part_groups;
 }
 
-sl_status sli_agg_part_start(sli_agg_part *p, sli_agg_table *t)
+sl_status sli_agg_part_start(sli_agg_part *p, sli_agg_table *t, sli_agg_scheme_once *once)
 {
+    sli_agg_scheme scheme;
+    sli_agg_scheme_agree(once, t, sli_agg_part_bits, &scheme);
     size_t nk = t->nkeys, na = t->naggs;
     sl_type *types = malloc((nk + na + 1) * sizeof *types);
     p->arg_col = malloc((na ? na : 1) * sizeof *p->arg_col);
@@ -376,8 +383,9 @@ sl_status sli_agg_part_start(sli_agg_part *p, sli_agg_table *t)
         p->arg_col[k] = nc;
         types[nc++] = a->arg->type;
     }
-    sl_status s = sli_part_rows_init(&p->rows, types, nc, nk, sli_agg_part_bits);
+    sl_status s = sli_part_rows_init(&p->rows, types, nc, nk, scheme.pbits);
     if (!s) {
+        p->rows.scheme = scheme;
         p->first = *t;
         p->active = true;
         s = sli_agg_table_init(t, types, nk, p->first.aggs, na);
@@ -403,24 +411,6 @@ sl_status sli_agg_part_add(sli_agg_part *p, const sli_vec *keys, const sli_vec *
     return s;
 }
 
-/* The groups of t sorted by hash partition: groups[start[p]..start[p+1]) are
- * partition p's. t's hashes must be valid. */
-static sl_status groups_by_part(const sli_agg_table *t, unsigned pbits, uint32_t **groups, size_t **start)
-{
-    size_t np = (size_t)1 << pbits;
-    *groups = malloc((t->ngroups ? t->ngroups : 1) * sizeof **groups);
-    *start = calloc(np + 1, sizeof **start);
-    if (!*groups || !*start) return SL_ERR_NOMEM;
-    size_t *st = *start;
-    for (size_t g = 0; g < t->ngroups; g++) st[sli_agg_partition(t->ghash[g], pbits) + 1]++;
-    for (size_t q = 1; q <= np; q++) st[q] += st[q - 1];
-    for (size_t g = 0; g < t->ngroups; g++)
-        (*groups)[st[sli_agg_partition(t->ghash[g], pbits)]++] = (uint32_t)g;
-    for (size_t q = np; q > 0; q--) st[q] = st[q - 1]; /* back to starts */
-    st[0] = 0;
-    return SL_OK;
-}
-
 /* Aggregates the buffered rows of partition q into t. */
 static sl_status aggregate_part(const sli_agg_part *p, sli_agg_table *t, size_t q, sli_vec *cols)
 {
@@ -435,6 +425,68 @@ static sl_status aggregate_part(const sli_agg_part *p, sli_agg_table *t, size_t 
     return SL_OK;
 }
 
+/* Under a range scheme: whether partition q can be aggregated through the
+ * range map — no source received a key outside the range or a NULL key for
+ * it, and every group listed for it lies in its window. */
+static bool range_clean(const sli_agg_scheme *sc, size_t q, const sli_agg_part *const *parts,
+                        const sli_agg_table *const *tables, uint32_t *const *groups, size_t *const *start,
+                        size_t nsrc)
+{
+    uint64_t lo = (uint64_t)sli_agg_range_start(sc, q);
+    for (size_t v = 0; v < nsrc; v++) {
+        if (parts[v]->active && parts[v]->rows.dirty[q]) return false;
+        const sli_column *c = &tables[v]->keys[0].col;
+        sl_ptype pt = sli_ptype(c->type);
+        for (size_t i = start[v][q]; i < start[v][q + 1]; i++) {
+            uint32_t g = groups[v][i];
+            if (!sli_valid(c->validity, g) || ((uint64_t)sli_agg_int_at(c->data, pt, g) - lo) >> sc->shift)
+                return false;
+        }
+    }
+    return true;
+}
+
+/* Partition q through t's range map: the listed groups merged, then the rows aggregated. */
+static sl_status fold_range(sli_agg_table *t, const sli_agg_scheme *sc, size_t q,
+                            const sli_agg_part *const *parts, const sli_agg_table *const *tables,
+                            uint32_t *const *groups, size_t *const *start, size_t nsrc, sli_vec *cols)
+{
+    if (!t->rmap && !(t->rmap = sli_buf_alloc(SLI_AGG_RMAP_SIZE * sizeof *t->rmap))) return SL_ERR_NOMEM;
+    size_t g0 = t->ngroups;
+    t->rmap_on = true;
+    t->rlo = sli_agg_range_start(sc, q);
+    sl_status s = SL_OK;
+    for (size_t v = 0; v < nsrc && !s; v++)
+        s = sli_agg_table_merge_groups(t, tables[v], groups[v] + start[v][q], start[v][q + 1] - start[v][q]);
+    for (size_t v = 0; v < nsrc && !s; v++)
+        if (parts[v]->active) s = aggregate_part(parts[v], t, q, cols);
+    t->rmap_on = false;
+    const sli_column *c = &t->keys[0].col; /* the map is left all zero */
+    sl_ptype pt = sli_ptype(c->type);
+    for (size_t g = g0; g < t->ngroups; g++)
+        t->rmap[(uint64_t)sli_agg_int_at(c->data, pt, g) - (uint64_t)t->rlo] = 0;
+    return s;
+}
+
+sl_status sli_agg_part_fold(sli_agg_table *t, size_t q, const sli_agg_part *const *parts,
+                            const sli_agg_table *const *tables, uint32_t *const *groups, size_t *const *start,
+                            size_t nsrc, sli_vec *cols, size_t expect)
+{
+    const sli_agg_scheme *sc = NULL;
+    for (size_t v = 0; v < nsrc && !sc; v++)
+        if (parts[v]->active) sc = &parts[v]->rows.scheme;
+    if (sc && sc->range && !t->direct && range_clean(sc, q, parts, tables, groups, start, nsrc))
+        return fold_range(t, sc, q, parts, tables, groups, start, nsrc, cols);
+    sl_status s = t->ngroups && !t->direct ? sli_agg_hash_restart(t, expect) : SL_OK;
+    for (size_t v = 0; v < nsrc && !s; v++) {
+        if (parts[v]->active) s = aggregate_part(parts[v], t, q, cols);
+        if (!s)
+            s = sli_agg_table_merge_groups(t, tables[v], groups[v] + start[v][q],
+                                           start[v][q + 1] - start[v][q]);
+    }
+    return s;
+}
+
 sl_status sli_agg_part_finish(sli_agg_part *p, sli_agg_table *t)
 {
     sli_part_rows *pr = &p->rows;
@@ -443,21 +495,24 @@ sl_status sli_agg_part_finish(sli_agg_part *p, sli_agg_table *t)
     size_t *start = NULL;
     sli_vec *cols = calloc(pr->ncols ? pr->ncols : 1, sizeof *cols);
     sl_status s = cols ? sli_agg_table_prepare_merge(&p->first) : SL_ERR_NOMEM;
-    if (!s) s = groups_by_part(&p->first, pr->pbits, &groups, &start);
-    size_t expect = 0;
+    if (!s) s = sli_agg_scheme_groups(&pr->scheme, &p->first, &groups, &start);
+    const sli_agg_part *src = p;
+    const sli_agg_table *first = &p->first;
+    size_t expect = 0, seen = 0;
+    bool reserved = false;
     for (size_t q = 0; q < pr->nparts && !s; q++) {
         size_t g0 = t->ngroups;
-        if ((s = sli_agg_hash_restart(t, expect))) break;
-        if ((s = aggregate_part(p, t, q, cols))) break;
-        if ((s = sli_agg_table_merge_groups(t, &p->first, groups + start[q], start[q + 1] - start[q]))) break;
+        if ((s = sli_agg_part_fold(t, q, &src, &first, &groups, &start, 1, cols, expect))) break;
         expect = t->ngroups - g0;
-        if (q == 0) {
-            /* Room for the groups to come, estimated from the first partition
-             * (bounded by the rows there are), so the states are not grown
-             * and copied again and again. */
-            size_t bound = t->ngroups + (pr->total - pr->rows[0]) + p->first.ngroups;
-            size_t est = expect * pr->nparts + expect * pr->nparts / 8 + SLI_VEC_SIZE;
-            s = sli_agg_reserve(t, est < bound ? est : bound);
+        seen += pr->rows[q];
+        if (!reserved && seen) {
+            /* Room for the groups to come, estimated from the first
+             * partition with rows (bounded by the rows there are), so the
+             * states are not grown and copied again and again. */
+            reserved = true;
+            size_t bound = pr->total + p->first.ngroups;
+            double est = (double)t->ngroups * (double)pr->total / (double)seen * 1.125 + SLI_VEC_SIZE;
+            s = sli_agg_reserve(t, est < (double)bound ? (size_t)est : bound);
         }
     }
     free(groups);
@@ -471,11 +526,6 @@ sl_status sli_agg_part_seal(sli_agg_part *p)
 {
     sli_part_rows_flush(&p->rows);
     return sli_agg_table_prepare_merge(&p->first);
-}
-
-sl_status sli_agg_part_aggregate(const sli_agg_part *p, sli_agg_table *t, size_t q, sli_vec *cols)
-{
-    return aggregate_part(p, t, q, cols);
 }
 
 void sli_agg_part_free(sli_agg_part *p)

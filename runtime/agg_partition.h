@@ -1,19 +1,21 @@
 /*
- * agg_partition.h — radix-partitioned hash aggregation.
+ * agg_partition.h — partitioned aggregation.
  *
  * A hash table with more groups than the caches hold misses the cache on
  * nearly every row (its slot, its state, its key). Once a table has grown
  * past sli_agg_part_groups groups, the aggregate sink stops inserting into it
  * and instead scatters each vector's rows (key values and aggregate
- * arguments) into 2^pbits partitions by the top bits of the key hash, the
- * same bits sli_agg_partition and sli_agg_table_merge use. At the end each
- * partition is aggregated on its own, with a table whose working set is a
- * partition's groups only (it fits in L2 for the sizes this is tuned for),
- * and the groups the first table already held are folded in, partition by
- * partition, with sli_agg_table_merge.
+ * arguments) into 2^pbits partitions, by the scheme of agg_scheme.h: the
+ * top bits of the key hash (the bits sli_agg_partition and
+ * sli_agg_table_merge use), or key range for one integer key. At the end
+ * each partition is aggregated on its own, with a table whose working set
+ * is a partition's groups only (it fits in L2 for the sizes this is tuned
+ * for), and the groups the first table already held are folded in,
+ * partition by partition (sli_agg_part_fold). A clean range partition finds
+ * its groups through a map indexed by key, without hashing.
  *
  * Two parts:
- *  - sli_part_rows: rows of several columns buffered by hash partition, in
+ *  - sli_part_rows: rows of several columns buffered by partition, in
  *    blocks of up to 1024 rows stored column-wise so that a block reads
  *    back as a vector without copying. Strings are copied into an arena the
  *    buffer owns. Reusable by any partitioned sink (the parallel runtime's
@@ -35,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agg_scheme.h"
 #include "agg_table.h"
 #include "keys.h"
 #include "vector.h"
@@ -63,6 +66,7 @@ typedef struct sli_part_slab {
 } sli_part_slab;
 
 typedef struct sli_part_rows {
+    sli_agg_scheme scheme; /**< how rows find their partition (init: by hash) */
     unsigned pbits;
     size_t nparts;
     size_t ncols, nkeys; /**< columns; the first nkeys decide the partition */
@@ -74,6 +78,7 @@ typedef struct sli_part_rows {
     sli_part_block **head, **tail; /**< per partition: first and last block */
     size_t *rows;                  /**< per partition: rows buffered */
     uint32_t *fill;                /**< per partition: rows in its last block */
+    uint8_t *dirty; /**< per partition: received a key outside the range scheme's range, or NULL */
     size_t total;                  /**< rows buffered in all partitions */
     sli_part_slab *slabs;
     char *slab_at, *slab_end; /**< free space of the newest slab */
@@ -134,11 +139,13 @@ bool sli_agg_part_wanted(const sli_agg_table *t);
 /**
  * Starts partitioning: the groups of *t move into p->first and *t becomes an
  * empty table with the same keys and aggregates, which sli_agg_part_finish
- * later fills. p must be zeroed before. On failure free both with
+ * later fills. The rows are split by the scheme agreed in `once` (the
+ * threads of one parallel aggregate share it; NULL: this table's own
+ * choice, agg_scheme.h). p must be zeroed before. On failure free both with
  * sli_agg_part_free and sli_agg_table_free.
  * @return SL_OK or SL_ERR_NOMEM.
  */
-sl_status sli_agg_part_start(sli_agg_part *p, sli_agg_table *t);
+sl_status sli_agg_part_start(sli_agg_part *p, sli_agg_table *t, sli_agg_scheme_once *once);
 
 /**
  * Buffers the selected rows of a chunk: keys[0..nkeys) then one vector per
@@ -166,15 +173,24 @@ sl_status sli_agg_part_finish(sli_agg_part *p, sli_agg_table *t);
 sl_status sli_agg_part_seal(sli_agg_part *p);
 
 /**
- * Aggregates the rows p buffered for partition q (after sli_agg_part_seal)
- * into t, a table made like the one sli_agg_part_start emptied; the groups
- * of p->first are not included (merge them with sli_agg_table_merge_groups).
- * @param cols scratch for p->rows.ncols vectors.
+ * Aggregates partition q of several sources into t (made like the table
+ * sli_agg_part_start emptied, and holding no group of partition q yet):
+ * for each source v, the rows parts[v] buffered for q (after
+ * sli_agg_part_seal; parts[v] may be inactive, holding no rows) and the
+ * groups tables[v] lists as groups[v][start[v][q] .. start[v][q + 1])
+ * (sli_agg_scheme_groups under the same scheme). Under a range scheme, when
+ * every key of the partition is valid and within its window (no source
+ * marked it dirty), groups and rows find their groups through t's range map
+ * instead of by hashing. Otherwise t's hash slots are first emptied
+ * (sli_agg_hash_restart, sized for `expect` groups) when it has groups.
+ * @param cols scratch for as many vectors as the sources' rows have columns.
  * @return SL_OK, SL_ERR_NOMEM or SL_ERR_UNSUPPORTED.
- * Thread safety: reads p only, so several threads may aggregate different
- * partitions of one p at once, each into its own t.
+ * Thread safety: reads the sources only, so several threads may fold
+ * different partitions of the same sources at once, each into its own t.
  */
-sl_status sli_agg_part_aggregate(const sli_agg_part *p, sli_agg_table *t, size_t q, sli_vec *cols);
+sl_status sli_agg_part_fold(sli_agg_table *t, size_t q, const sli_agg_part *const *parts,
+                            const sli_agg_table *const *tables, uint32_t *const *groups, size_t *const *start,
+                            size_t nsrc, sli_vec *cols, size_t expect);
 
 /** Frees what p holds (safe on a zeroed or finished p). */
 void sli_agg_part_free(sli_agg_part *p);

@@ -186,6 +186,7 @@ void sli_agg_table_force_hash(sli_agg_table *t)
 
 sl_status sli_agg_assign(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n)
 {
+    if (t->rmap_on) return sli_agg_range_groups(t, keys, sel, n);
     if (t->direct) {
         sl_status s = sli_agg_direct_groups(t, keys, sel, n);
         if (s || t->direct) return s;
@@ -416,6 +417,7 @@ void sli_agg_table_free(sli_agg_table *t)
     sli_buf_free(t->ghash);
     sli_buf_free(t->hbuf);
     sli_buf_free(t->gid);
+    sli_buf_free(t->rmap);
     sli_key_scratch_free(&t->ks);
     sli_agg_direct_free(t);
     sli_agg_hash_free(t);

@@ -116,6 +116,11 @@ typedef struct sli_agg_table {
     sli_key_scratch ks;
     sli_agg_direct d;
     sli_agg_hash h;
+    /* A range partition being aggregated without hashing (agg_partition.c):
+     * while rmap_on, the group of key k is rmap[k - rlo] - 1 (0: none yet). */
+    bool rmap_on;
+    int64_t rlo;
+    uint32_t *rmap; /**< SLI_AGG_RMAP_SIZE entries, all 0 while !rmap_on; allocated on first use */
 } sli_agg_table;
 
 /**
@@ -227,6 +232,28 @@ void sli_agg_direct_free(sli_agg_table *t);
  * @return SL_OK or SL_ERR_NOMEM.
  */
 sl_status sli_agg_direct_groups(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n);
+
+/** @return the integer at row r of fixed-width data of physical type pt (I8..I64). */
+static inline int64_t sli_agg_int_at(const void *data, sl_ptype pt, size_t r)
+{
+    switch (pt) {
+    case SL_P_I8: return ((const int8_t *)data)[r];
+    case SL_P_I16: return ((const int16_t *)data)[r];
+    case SL_P_I32: return ((const int32_t *)data)[r];
+    default: return ((const int64_t *)data)[r];
+    }
+}
+
+/** Entries of a table's range map: the widest key window of a range partition. */
+#define SLI_AGG_RMAP_SIZE ((size_t)1 << 16)
+/**
+ * Hash mode, while rmap_on: fills t->gid for the selected rows through the
+ * range map, adding groups for keys it has none for. Every selected key must
+ * be valid and within [rlo, rlo + SLI_AGG_RMAP_SIZE). New groups get no hash
+ * (hashes_valid becomes false).
+ * @return SL_OK, SL_ERR_NOMEM or SL_ERR_UNSUPPORTED (too many groups).
+ */
+sl_status sli_agg_range_groups(sli_agg_table *t, const sli_vec *keys, const uint32_t *sel, size_t n);
 
 /** Hash mode: allocates scratch and slots for the groups the table has. */
 sl_status sli_agg_hash_init(sli_agg_table *t);

@@ -83,7 +83,8 @@ typedef struct run {
     sli_join_table *jt; /**< BUILD */
     sli_agg_table agg;  /**< AGG */
     bool agg_ready;
-    sli_agg_part aggp;   /**< AGG: rows by hash partition once agg outgrows the caches */
+    sli_agg_part aggp;           /**< AGG: rows by partition once agg outgrows the caches */
+    sli_agg_scheme_once *scheme; /**< AGG, parallel runs: the partitioning every worker adopts */
     sli_eval **sink_evs; /**< BUILD: rkeys; AGG: groups (then NULL per aggregate) */
     sli_eval *agg_args;  /**< AGG: every aggregate's argument, common parts shared */
     size_t nsink_evs;
@@ -352,7 +353,7 @@ static sl_status sink_consume(run *r, const sli_chunk *c)
         if (s)
             return sli_error(r->ctx, s, "aggregate %s: unsupported argument type",
                              sli_agg_name(n->aggs[bad].fn));
-        if (sli_agg_part_wanted(&r->agg) && sli_agg_part_start(&r->aggp, &r->agg))
+        if (sli_agg_part_wanted(&r->agg) && sli_agg_part_start(&r->aggp, &r->agg, r->scheme))
             return nomem(r, "aggregate");
         return SL_OK;
     }
@@ -824,6 +825,7 @@ typedef struct par_run {
     size_t *seq0;        /**< per partition: the sequence number of its first morsel */
     sli_pipe_prof *pp;   /**< profiling: the pipeline's measurements, or NULL */
     _Atomic bool failed; /**< a worker failed: the others stop taking morsels */
+    sli_agg_scheme_once scheme; /**< AGG: how the workers partition their rows */
     /* what each worker sets its run up from (run_init, on the worker) */
     const sli_pipeline *p;
     pipe_output *outs;
@@ -853,6 +855,7 @@ static sl_status par_worker(size_t w, void *arg)
     /* Each worker sets its own run up: in parallel, and in its node's memory. */
     sl_status s = run_init(r, &pr->wctx[w], pr->p, pr->outs, pr->hint_rows);
     if (pr->prof) r->prof = pr->prof + w * pr->nprof;
+    r->scheme = &pr->scheme;
     if (!s) s = scan_bufs_init(r, &b, pr->src, pr->colmap, pr->ncols);
     sli_morsel m;
     while (!s && !atomic_load_explicit(&pr->failed, memory_order_relaxed) &&
@@ -978,10 +981,12 @@ static sl_status agg_init_like(const sli_plan *n, sli_agg_table *t)
 
 typedef struct agg_merge_job {
     par_run *pr;
-    unsigned pbits;     /**< partitions: the workers' sli_agg_part ones, else MERGE_PBITS */
-    uint32_t **ord;     /**< per worker: the groups of its table (or of its aggp.first) by partition */
-    size_t **off;       /**< per worker: 2^pbits + 1 offsets into ord */
-    sli_table **tables; /**< per worker: the merged groups of its partitions */
+    sli_agg_scheme scheme; /**< partitions: the workers' sli_agg_part ones, else MERGE_PBITS by hash */
+    uint32_t **ord;        /**< per worker: the groups of its table (or of its aggp.first) by partition */
+    size_t **off;          /**< per worker: 2^pbits + 1 offsets into ord */
+    const sli_agg_part **parts;   /**< per worker: its buffered rows */
+    const sli_agg_table **merged; /**< per worker: merged_table */
+    sli_table **tables;           /**< per worker: the merged groups of its partitions */
 } agg_merge_job;
 
 /* The table of a worker whose groups are merged: aggp.first once it partitions its rows. */
@@ -996,22 +1001,9 @@ static sl_status agg_merge_prepare(size_t w, void *arg)
     agg_merge_job *j = arg;
     run *r = &j->pr->runs[w];
     sl_status s = r->aggp.active ? sli_agg_part_seal(&r->aggp) : sli_agg_table_prepare_merge(&r->agg);
-    sli_agg_table *t = merged_table(r);
-    size_t ng = t->ngroups, np = (size_t)1 << j->pbits;
-    j->ord[w] = malloc((ng ? ng : 1) * sizeof **j->ord);
-    j->off[w] = calloc(np + 1, sizeof **j->off);
-    size_t *next = malloc(np * sizeof *next);
-    if (!s && (!j->ord[w] || !j->off[w] || !next)) s = SL_ERR_NOMEM;
-    if (!s) {
-        size_t *off = j->off[w];
-        for (size_t g = 0; g < ng; g++) off[sli_agg_partition(t->ghash[g], j->pbits) + 1]++;
-        for (size_t p = 0; p < np; p++) off[p + 1] += off[p];
-        memcpy(next, off, np * sizeof *next);
-        for (size_t g = 0; g < ng; g++)
-            j->ord[w][next[sli_agg_partition(t->ghash[g], j->pbits)]++] = (uint32_t)g;
-    }
-    free(next);
-    return s;
+    j->parts[w] = &r->aggp;
+    j->merged[w] = merged_table(r);
+    return s ? s : sli_agg_scheme_groups(&j->scheme, merged_table(r), &j->ord[w], &j->off[w]);
 }
 
 /* Phase 2, on each worker: partitions w, w + nw, ...: the rows every worker
@@ -1025,7 +1017,7 @@ static sl_status agg_merge_parts(size_t w, void *arg)
     agg_merge_job *j = arg;
     par_run *pr = j->pr;
     const sli_plan *n = pr->runs[0].p->sink_node;
-    size_t np = (size_t)1 << j->pbits, ncols = 0;
+    size_t np = (size_t)1 << j->scheme.pbits, ncols = 0, mine = 0, seen = 0;
     for (size_t v = 0; v < pr->nw; v++)
         if (pr->runs[v].aggp.active && pr->runs[v].aggp.rows.ncols > ncols)
             ncols = pr->runs[v].aggp.rows.ncols;
@@ -1033,21 +1025,21 @@ static sl_status agg_merge_parts(size_t w, void *arg)
     sli_agg_table t;
     sl_status s = cols ? agg_init_like(n, &t) : SL_ERR_NOMEM;
     bool made = s == SL_OK;
+    if (made && j->scheme.range) sli_agg_table_force_hash(&t); /* range partitions take the range map */
     size_t expect = 0;
+    for (size_t p = w; p < np; p += pr->nw) /* rows and groups of this worker's partitions */
+        for (size_t v = 0; v < pr->nw; v++)
+            mine += (j->parts[v]->active ? j->parts[v]->rows.rows[p] : 0) + j->off[v][p + 1] - j->off[v][p];
     for (size_t p = w; p < np && !s; p += pr->nw) {
         size_t g0 = t.ngroups;
-        if (g0 && !t.direct && (s = sli_agg_hash_restart(&t, expect))) break;
-        for (size_t v = 0; v < pr->nw && !s; v++) {
-            run *r = &pr->runs[v];
-            if (r->aggp.active) s = sli_agg_part_aggregate(&r->aggp, &t, p, cols);
-            if (!s)
-                s = sli_agg_table_merge_groups(&t, merged_table(r), j->ord[v] + j->off[v][p],
-                                               j->off[v][p + 1] - j->off[v][p]);
-        }
+        s = sli_agg_part_fold(&t, p, j->parts, j->merged, j->ord, (size_t *const *)j->off, pr->nw, cols,
+                              expect);
         expect = t.ngroups - g0;
-        if (!s && p == w && np > pr->nw) { /* room for this worker's partitions to come */
-            size_t mine = (np - w + pr->nw - 1) / pr->nw;
-            s = sli_agg_reserve(&t, expect * mine + expect * mine / 8 + SLI_VEC_SIZE);
+        for (size_t v = 0; v < pr->nw; v++)
+            seen += (j->parts[v]->active ? j->parts[v]->rows.rows[p] : 0) + j->off[v][p + 1] - j->off[v][p];
+        if (!s && g0 == 0 && t.ngroups && seen < mine) { /* room for the groups to come */
+            double est = (double)t.ngroups * (double)mine / (double)seen * 1.125 + SLI_VEC_SIZE;
+            s = sli_agg_reserve(&t, est < (double)mine ? (size_t)est : mine);
         }
     }
     if (!s) s = sli_agg_table_finish(&t, &pr->wctx[w], n->names, &j->tables[w]);
@@ -1093,7 +1085,12 @@ static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out)
 {
     run *r0 = &pr->runs[0];
     const sli_plan *n = r0->p->sink_node;
-    agg_merge_job j = {pr, MERGE_PBITS, calloc(pr->nw, sizeof(uint32_t *)), calloc(pr->nw, sizeof(size_t *)),
+    agg_merge_job j = {pr,
+                       {.pbits = MERGE_PBITS},
+                       calloc(pr->nw, sizeof(uint32_t *)),
+                       calloc(pr->nw, sizeof(size_t *)),
+                       calloc(pr->nw, sizeof(sli_agg_part *)),
+                       calloc(pr->nw, sizeof(sli_agg_table *)),
                        NULL};
     size_t groups = 0;
     bool partitioned = false;
@@ -1102,12 +1099,12 @@ static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out)
         groups += r->agg.ngroups;
         if (r->aggp.active) {
             partitioned = true;
-            j.pbits = r->aggp.rows.pbits; /* the same knob for every worker */
+            j.scheme = r->aggp.rows.scheme; /* agreed by every worker */
         }
     }
     size_t np = pr->nw; /* output tables: one per worker */
     j.tables = calloc(np, sizeof(sli_table *));
-    sl_status s = j.ord && j.off && j.tables ? SL_OK : nomem(r0, "aggregate");
+    sl_status s = j.ord && j.off && j.parts && j.merged && j.tables ? SL_OK : nomem(r0, "aggregate");
     if (!s && (n->ngroups == 0 || (!partitioned && groups < MERGE_PARALLEL_GROUPS))) {
         sli_agg_table t;
         s = agg_init_like(n, &t);
@@ -1140,6 +1137,8 @@ static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out)
     for (size_t p = 0; j.tables && p < np; p++) sli_table_free(j.tables[p]);
     free(j.ord);
     free(j.off);
+    free(j.parts);
+    free(j.merged);
     free(j.tables);
     return s;
 }

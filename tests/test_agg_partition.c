@@ -38,7 +38,7 @@
 enum { KMAX = 2, NAGG = 12, NARG = 3 };
 
 /* How a key column is drawn. */
-typedef enum kkind { K_I64, K_I32, K_F64, K_STR } kkind;
+typedef enum kkind { K_I64, K_I32, K_F64, K_STR, K_I64D } kkind; /* K_I64D: int64 values unscaled */
 
 typedef struct data {
     size_t n, nkeys;
@@ -204,6 +204,7 @@ static void key_vec(chunkbuf *b, const data *d, size_t k, size_t start, size_t m
         case K_I32: ((int32_t *)b->kvals[k])[i] = (int32_t)v; break;
         case K_F64: ((double *)b->kvals[k])[i] = (double)v / 4; break;
         case K_I64: ((int64_t *)b->kvals[k])[i] = v * 1000003; break;
+        case K_I64D: ((int64_t *)b->kvals[k])[i] = v; break;
         case K_STR: break;
         }
     }
@@ -263,7 +264,7 @@ static void consume(sli_agg_table *t, sli_agg_part *p, const sli_vec *keys, cons
     assert_int_equal(sli_agg_table_groups(t, keys, sel, n), SL_OK);
     for (size_t k = 0; k < NAGG; k++)
         assert_int_equal(sli_agg_table_update(t, k, argof[k] < 0 ? NULL : &args[k], sel, n), SL_OK);
-    if (p && sli_agg_part_wanted(t)) assert_int_equal(sli_agg_part_start(p, t), SL_OK);
+    if (p && sli_agg_part_wanted(t)) assert_int_equal(sli_agg_part_start(p, t, NULL), SL_OK);
 }
 
 /* Feeds every row of d to t (through p when given) in random chunks. */
@@ -376,6 +377,9 @@ static sli_table *finish(sli_agg_table *t, size_t nkeys)
     return out;
 }
 
+/* What the last check_case did: range partitions, and partitions aggregated through the range map. */
+static bool last_range, last_rmap;
+
 /* Aggregates d both ways — a plain table, and one that hashes from the start
  * and partitions after `groups` groups into 2^bits partitions — and compares. @return whether partitioning
  * started. */
@@ -398,7 +402,9 @@ static bool check_case(const data *d, size_t groups, unsigned bits, uint64_t see
     sli_agg_part_groups = saved_groups;
     sli_agg_part_bits = saved_bits;
     bool started = p.active;
+    last_range = started && p.rows.scheme.range;
     if (started) assert_int_equal(sli_agg_part_finish(&p, &part), SL_OK);
+    last_rmap = part.rmap != NULL; /* some partition found its groups through the range map */
     sli_table *a = finish(&plain, d->nkeys), *b = finish(&part, d->nkeys);
     size_t na, nb;
     char **la = rows_text(a, &na), **lb = rows_text(b, &nb);
@@ -450,6 +456,106 @@ static void test_int32_key(void **state)
     (void)state;
     kkind k[] = {K_I32};
     run_keys(1, k, 1000000);
+}
+
+/* Range partitions (agg_scheme.h): keys without NULLs in a range that
+ * gives every partition a window (all clean), the same keys ascending
+ * through the input (the estimate from the first groups is too narrow:
+ * later keys are routed by hash and their partitions hashed), and an
+ * int32 key around zero. */
+static void test_range_keys(void **state)
+{
+    (void)state;
+    static const unsigned bits[] = {1, 3, 5, 8};
+    static const size_t groups[] = {17, 300, 1000, 2000};
+    for (int c = 0; c < 3; c++) {
+        for (int i = 0; i < 4; i++) {
+            kkind k[] = {c == 2 ? K_I32 : K_I64D};
+            data d;
+            size_t n = 5000 + kt_rnd() % 12000;
+            make_data(&d, n, 1, k, c == 2 ? 400000 : 60000, i % 2 ? n / 2 : n);
+            memset(d.knull[0], 0, n); /* NULL keys dirty partition 0: here none */
+            if (c == 1)               /* ascending: a sort of the keys */
+                for (size_t a = 1; a < n; a++)
+                    for (size_t b = a; b > 0 && d.kv[0][b - 1] > d.kv[0][b]; b--) {
+                        int64_t x = d.kv[0][b];
+                        d.kv[0][b] = d.kv[0][b - 1];
+                        d.kv[0][b - 1] = x;
+                    }
+            assert_true(check_case(&d, groups[i], bits[i], kt_rnd()));
+            assert_true(last_range);
+            if (c != 1) assert_true(last_rmap);
+            free_data(&d);
+        }
+    }
+}
+
+/* The scheme itself: a range is chosen from the first table's keys and
+ * agreed once; rows outside it, and NULL rows, are routed by hash and mark
+ * their partitions. */
+static void test_scheme(void **state)
+{
+    (void)state;
+    sl_type kt = sli_type(SL_TYPE_INT64);
+    sli_agg_table t, u;
+    assert_int_equal(sli_agg_table_init(&t, &kt, 1, aggs, NAGG), SL_OK);
+    assert_int_equal(sli_agg_table_init(&u, &kt, 1, aggs, NAGG), SL_OK);
+    sli_agg_table_force_hash(&t);
+    sli_agg_table_force_hash(&u);
+    int64_t keys[1000];
+    for (int i = 0; i < 1000; i++) keys[i] = 1000 + 7 * i; /* 1000 .. 7993 */
+    sli_vec kv = {kt, keys, NULL, NULL};
+    assert_int_equal(sli_agg_table_groups(&t, &kv, NULL, 1000), SL_OK);
+    for (int i = 0; i < 1000; i++) keys[i] = -5000000 + i; /* another range altogether */
+    assert_int_equal(sli_agg_table_groups(&u, &kv, NULL, 1000), SL_OK);
+
+    sli_agg_scheme_once once;
+    memset(&once, 0, sizeof once);
+    sli_agg_scheme a, b, h;
+    sli_agg_scheme_agree(&once, &t, 4, &a);
+    sli_agg_scheme_agree(&once, &u, 4, &b); /* the first choice holds */
+    assert_true(a.range);
+    assert_int_equal(a.pbits, 4);
+    assert_true(a.lo <= 1000 && a.lo > 1000 - 7000 / 8 - 2);
+    assert_true(sli_agg_range_start(&a, 16) > 7993); /* the partitions cover the range */
+    assert_true(b.range && b.lo == a.lo && b.shift == a.shift && b.pbits == a.pbits);
+    sli_agg_scheme_agree(NULL, &u, 4, &h); /* u alone: its own range */
+    assert_true(h.range && h.lo < -5000000);
+
+    int64_t probe[6] = {1000, 7993, 4321, -90000000, 999999999, 0};
+    uint8_t pv = 0x1f; /* row 5 NULL */
+    sli_vec pvec = {kt, probe, &pv, NULL};
+    uint64_t out[6];
+    uint8_t dirty[16] = {0};
+    sli_agg_scheme_rows(&a, &pvec, NULL, 6, out, dirty);
+    for (int i = 0; i < 3; i++) {
+        size_t q = (size_t)(out[i] >> 60);
+        assert_int_equal(q, sli_agg_range_part(&a, probe[i]));
+        assert_true(probe[i] >= sli_agg_range_start(&a, q) && probe[i] < sli_agg_range_start(&a, q + 1));
+    }
+    assert_int_equal(out[3] >> 60, sli_agg_range_part(&a, probe[3])); /* by hash */
+    assert_int_equal(out[4] >> 60, sli_agg_range_part(&a, probe[4]));
+    assert_int_equal(out[5], 0); /* NULL: partition 0 */
+    size_t ndirty = 0;
+    for (int q = 0; q < 16; q++) ndirty += dirty[q];
+    assert_true(dirty[0] && dirty[out[3] >> 60] && dirty[out[4] >> 60]);
+    assert_true(ndirty <= 3);
+
+    /* Groups listed by partition agree with the rows' partitions. */
+    uint32_t *groups;
+    size_t *start;
+    assert_int_equal(sli_agg_scheme_groups(&a, &t, &groups, &start), SL_OK);
+    assert_int_equal(start[16], 1000);
+    for (size_t q = 0; q < 16; q++)
+        for (size_t i = start[q]; i < start[q + 1]; i++) {
+            int64_t key = ((const int64_t *)t.keys[0].col.data)[groups[i]];
+            assert_int_equal(sli_agg_range_part(&a, key), q);
+            if (i > start[q]) assert_true(groups[i] > groups[i - 1]); /* in group order */
+        }
+    free(groups);
+    free(start);
+    sli_agg_table_free(&t);
+    sli_agg_table_free(&u);
 }
 
 static void test_float_key(void **state)
@@ -625,7 +731,7 @@ static void test_queries(void **state)
     snprintf(path, sizeof path, "%s/t.csv", dir);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
-    fprintf(f, "k,s,v,x\n");
+    fprintf(f, "k,s,v,x,r\n");
     for (int i = 0; i < 20000; i++) {
         uint64_t a = kt_rnd();
         if (a % 37) fprintf(f, "%lld", ((long long)(a >> 8) % 7000 - 2000) * 1000003);
@@ -633,7 +739,7 @@ static void test_queries(void **state)
         if (a % 41) fprintf(f, "w%llu", (unsigned long long)(a >> 24) % 5000);
         fprintf(f, ",");
         if (a % 13) fprintf(f, "%lld.%02d", (long long)(a >> 32) % 20000 - 10000, (int)(a >> 40) % 100);
-        fprintf(f, ",%d\n", (int)((a >> 48) % 1000) - 500);
+        fprintf(f, ",%d,%lld\n", (int)((a >> 48) % 1000) - 500, (long long)(a % 90000) - 30000);
     }
     fclose(f);
     sl_context *ctx;
@@ -646,6 +752,8 @@ static void test_queries(void **state)
         {"x > -300", "k", "sum(v) as sv, max(x) as mx"},
         {NULL, "s", "count(*) as n, sum(v) as sv, min(v) as mn, avg(x) as ax"},
         {"x < 400", "k, s", "count(v) as cv, sum(x) as sx, count(s) as cs"},
+        {NULL, "r", "count(*) as n, sum(v) as sv, min(x) as mn"}, /* range partitions */
+        {"x > 0", "r", "sum(x) as sx, max(v) as mv"},
     };
     for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
         size_t na, nb;
@@ -654,7 +762,9 @@ static void test_queries(void **state)
         unsigned saved_bits = sli_agg_part_bits;
         sli_agg_part_groups = 100;
         sli_agg_part_bits = 4;
+        assert_int_equal(sl_context_set_threads(ctx, 1 + i % 2), SL_OK); /* one worker, or a team */
         char **lb = run_query(ctx, q[i][0], q[i][1], q[i][2], &nb);
+        assert_int_equal(sl_context_set_threads(ctx, 0), SL_OK);
         sli_agg_part_groups = saved_groups;
         sli_agg_part_bits = saved_bits;
         assert_true(na > 1000); /* past the lowered threshold */
@@ -680,6 +790,7 @@ int main(void)
         cmocka_unit_test(test_int32_key),         cmocka_unit_test(test_float_key),
         cmocka_unit_test(test_string_key),        cmocka_unit_test(test_two_keys),
         cmocka_unit_test(test_below_threshold),   cmocka_unit_test(test_queries),
+        cmocka_unit_test(test_range_keys),        cmocka_unit_test(test_scheme),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 #include "test_util.h"
 
 #include "io/csv.h"
+#include "runtime/agg_partition.h"
 #include "sluice/sluice.h"
 
 static char dir[64];
@@ -172,6 +173,15 @@ static void test_aggregates(void **state)
     same_everywhere("table(\"f\").groupBy(g, s).agg(count(*) as n, sum(v) as sv, max(id) as mi)", 1, 1000);
     /* every id is a group: past the partitioned merge's threshold */
     same_everywhere("table(\"f\").groupBy(id).agg(sum(v) as sv, count(v) as cv, min(k) as mk)", 1, FACT_ROWS);
+    /* keys past the direct domain, every worker partitioning its rows (the
+     * threshold lowered): by key range, the workers agreeing on one range,
+     * and by hash where the keys are too far apart for a range */
+    size_t saved_groups = sli_agg_part_groups;
+    sli_agg_part_groups = 2000;
+    same_everywhere("table(\"f\").select(id * 5 as i5, v).groupBy(i5).agg(sum(v) as sv, count(*) as n)", 1,
+                    FACT_ROWS);
+    same_everywhere("table(\"f\").select(id * 5000003 as i5, v).groupBy(i5).agg(sum(v) as sv)", 1, FACT_ROWS);
+    sli_agg_part_groups = saved_groups;
     /* ... with a string key: the workers' tables, strings included, become the result (result_pass.h) */
     same_everywhere("table(\"f\").groupBy(s, id).agg(count(*) as n, max(v) as mx)", 1, FACT_ROWS);
     same_everywhere("table(\"f\").groupBy(k).agg(count(*) as n, avg(v) as av)", 1, 10000);

@@ -476,11 +476,20 @@ static sl_status move_worker(size_t w, void *arg)
     share(jt->rows, w, rp->nw, &lo, &hi);
     sli_join_wc wc;
     sl_status s = sli_join_wc_init(&wc, rp->wstart + w * (rp->ng + 1), rp->ng);
+    const uint64_t *in8[SLI_WC_MAX_COLS];
+    uint64_t *out8[SLI_WC_MAX_COLS];
+    size_t n8 = 0;
     for (size_t c = 0; c < jt->ncols + jt->nkeys && !s; c++) {
         size_t width = sli_type_width(jt->cols[c]->type);
+        if (width == 8 && n8 < SLI_WC_MAX_COLS) { /* 8-byte columns move together, below */
+            in8[n8] = (const uint64_t *)jt->cols[c]->data + lo;
+            out8[n8++] = rp->dst[c];
+            continue;
+        }
         sli_join_wc_scatter(&wc, (const char *)jt->cols[c]->data + lo * width, width, rp->qr + lo, hi - lo,
                             rp->dst[c]);
     }
+    if (!s && n8) s = sli_join_wc_scatter8(&wc, in8, n8, rp->qr + lo, hi - lo, out8);
     sli_join_wc_free(&wc);
     return s;
 }

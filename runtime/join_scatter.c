@@ -38,6 +38,7 @@ void sli_join_wc_free(sli_join_wc *wc)
     free(wc->start);
     free(wc->next);
     sli_buf_free(wc->stage);
+    sli_buf_free(wc->wide);
     memset(wc, 0, sizeof *wc);
 }
 
@@ -86,4 +87,60 @@ void sli_join_wc_scatter(sli_join_wc *wc, const void *in, size_t width, const ui
 #if defined(__SSE2__) && defined(__x86_64__)
     _mm_sfence(); /* the streamed lines reach memory before anyone reads them */
 #endif
+}
+
+/* nc columns of 8-byte values in one pass over the rows (nc a constant in
+ * each caller, so the column loops unroll). Partition q's lines for its
+ * columns lie next to each other in stage. */
+static inline __attribute__((always_inline)) void
+scatter8(const size_t *restrict start, size_t *restrict next, size_t np, uint64_t *restrict stage,
+         const uint64_t *const *in, size_t nc, const uint16_t *restrict part, size_t n, uint64_t *const *out)
+{
+    const size_t per = LINE / 8;
+    for (size_t r = 0; r < n; r++) {
+        size_t q = part[r];
+        if (q >= np) continue;
+        size_t at = next[q]++, slot = at & (per - 1);
+        uint64_t *line = stage + q * nc * per;
+        for (size_t c = 0; c < nc; c++) line[c * per + slot] = in[c][r];
+        if (slot != per - 1) continue;
+        size_t first = at - slot;
+        if (first >= start[q])
+            for (size_t c = 0; c < nc; c++) sli_stream_line(out[c] + first, line + c * per);
+        else /* the line begins in the partition before */
+            for (size_t c = 0; c < nc; c++)
+                memcpy(out[c] + start[q], line + c * per + (start[q] - first), (at + 1 - start[q]) * 8);
+    }
+    for (size_t p = 0; p < np; p++) { /* the partial last lines */
+        size_t end = next[p], first = end & ~(per - 1);
+        if (first < start[p]) first = start[p];
+        if (end > first)
+            for (size_t c = 0; c < nc; c++)
+                memcpy(out[c] + first, stage + (p * nc + c) * per + (first & (per - 1)), (end - first) * 8);
+    }
+}
+
+sl_status sli_join_wc_scatter8(sli_join_wc *wc, const uint64_t *const *in, size_t nc, const uint16_t *part,
+                               size_t n, uint64_t *const *out)
+{
+    const size_t np = wc->nparts;
+    if (nc == 0 || nc > SLI_WC_MAX_COLS) return SL_ERR_INTERNAL;
+    if (wc->wide_cols < nc) {
+        sli_buf_free(wc->wide);
+        wc->wide_cols = 0;
+        if (!(wc->wide = sli_buf_alloc((np ? np : 1) * nc * LINE))) return SL_ERR_NOMEM;
+        wc->wide_cols = nc;
+    }
+    memcpy(wc->next, wc->start, np * sizeof *wc->next);
+    uint64_t *stage = (uint64_t *)wc->wide;
+    switch (nc) {
+    case 1: scatter8(wc->start, wc->next, np, stage, in, 1, part, n, out); break;
+    case 2: scatter8(wc->start, wc->next, np, stage, in, 2, part, n, out); break;
+    case 3: scatter8(wc->start, wc->next, np, stage, in, 3, part, n, out); break;
+    default: scatter8(wc->start, wc->next, np, stage, in, 4, part, n, out); break;
+    }
+#if defined(__SSE2__) && defined(__x86_64__)
+    _mm_sfence();
+#endif
+    return SL_OK;
 }

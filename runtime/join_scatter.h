@@ -28,7 +28,12 @@ typedef struct sli_join_wc {
     size_t *start;  /**< nparts + 1: first position of each partition, then the end */
     size_t *next;   /**< nparts: next position each partition writes */
     uint8_t *stage; /**< nparts * 64 bytes: one staging line per partition */
+    uint8_t *wide;  /**< sli_join_wc_scatter8: a line per partition and column (allocated there) */
+    size_t wide_cols;
 } sli_join_wc;
+
+/** Most columns sli_join_wc_scatter8 moves in one pass. */
+#define SLI_WC_MAX_COLS 4
 
 /**
  * Prepares write-combining for nparts partitions whose positions start at
@@ -48,6 +53,16 @@ sl_status sli_join_wc_init(sli_join_wc *wc, const size_t *start, size_t nparts);
  */
 void sli_join_wc_scatter(sli_join_wc *wc, const void *in, size_t width, const uint16_t *part, size_t n,
                          void *out);
+
+/**
+ * Like sli_join_wc_scatter for nc columns of 8-byte values at once
+ * (1 <= nc <= SLI_WC_MAX_COLS): in[c][r] goes to out[c] at row r's place.
+ * Each row's partition is read and its place advanced once for all the
+ * columns, rather than once per column.
+ * @return SL_OK or SL_ERR_NOMEM (staging lines for nc columns; nothing written).
+ */
+sl_status sli_join_wc_scatter8(sli_join_wc *wc, const uint64_t *const *in, size_t nc, const uint16_t *part,
+                               size_t n, uint64_t *const *out);
 
 /** Frees what the scatter owns; the struct itself belongs to the caller. */
 void sli_join_wc_free(sli_join_wc *wc);

@@ -93,6 +93,33 @@ static void check_scatter(size_t width, const size_t *sizes, size_t np)
     memset(out, 0xa5, total * width);
     sli_join_wc_scatter(&wc, in, width, part, n, out);
     assert_memory_equal(out, want, total * width + SLI_PADDING);
+    if (width == 8) { /* 1 to SLI_WC_MAX_COLS columns in one pass: the same places for each */
+        uint64_t *ins[SLI_WC_MAX_COLS], *outs[SLI_WC_MAX_COLS], *wants[SLI_WC_MAX_COLS];
+        for (size_t nc = 1; nc <= SLI_WC_MAX_COLS; nc++) {
+            for (size_t c = 0; c < nc; c++) {
+                ins[c] = malloc((n ? n : 1) * 8);
+                outs[c] = sli_buf_alloc(total * 8);
+                wants[c] = malloc(total * 8 + SLI_PADDING);
+                for (size_t r = 0; r < n; r++) {
+                    memcpy(&ins[c][r], in + r * 8, 8);
+                    ins[c][r] ^= c * 0x9e37;
+                }
+                memset(outs[c], 0xa5, total * 8 + SLI_PADDING);
+                memset(wants[c], 0xa5, total * 8 + SLI_PADDING);
+                memcpy(left, start, np * sizeof *left);
+                for (size_t r = 0; r < n; r++)
+                    if (part[r] < np) wants[c][left[part[r]]++] = ins[c][r];
+            }
+            assert_int_equal(sli_join_wc_scatter8(&wc, (const uint64_t *const *)ins, nc, part, n, outs),
+                             SL_OK);
+            for (size_t c = 0; c < nc; c++) {
+                assert_memory_equal(outs[c], wants[c], total * 8 + SLI_PADDING);
+                free(ins[c]);
+                sli_buf_free(outs[c]);
+                free(wants[c]);
+            }
+        }
+    }
     sli_join_wc_free(&wc);
     free(start);
     free(part);

@@ -179,22 +179,21 @@ sl_status sli_join_pbuf_add(sli_join_pbuf *b, const sli_vec *cols, const uint64_
     assert(n <= SLI_VEC_SIZE); /* part and at hold one chunk */
     uint32_t *part = b->part, *at = b->at;
     unsigned pbits = b->pbits;
-    memset(b->add, 0, b->nparts * sizeof *b->add);
-    for (size_t i = 0; i < n; i++) {
+    size_t *restrict add = b->add, *restrict count = b->count;
+    memset(add, 0, b->nparts * sizeof *add);
+    for (size_t i = 0; i < n; i++) { /* each row's partition and place among the chunk's rows there */
         uint64_t h = hashes[sel ? sel[i] : i];
         uint32_t p = (uint32_t)((h >> 32) >> (32 - pbits)); /* pbits 0: a 32-bit value shifted by 32: 0 */
         part[i] = p;
-        b->add[p]++;
+        at[i] = (uint32_t)add[p]++;
     }
     for (size_t p = 0; p < b->nparts; p++) {
-        if (b->count[p] + b->add[p] <= rows_in(b->nblocks[p])) continue;
-        sl_status s = grow(b, p, b->count[p] + b->add[p]);
+        if (count[p] + add[p] <= rows_in(b->nblocks[p])) continue;
+        sl_status s = grow(b, p, count[p] + add[p]);
         if (s) return s;
     }
-    for (size_t i = 0; i < n; i++) {
-        uint32_t p = part[i];
-        at[i] = (uint32_t)b->count[p]++;
-    }
+    for (size_t i = 0; i < n; i++) at[i] += (uint32_t)count[part[i]]; /* after the rows there before */
+    for (size_t p = 0; p < b->nparts; p++) count[p] += add[p];
     for (size_t c = 0; c < b->ncols; c++) scatter(b, c, cols[c].data, part, at, sel, n);
     b->rows += n;
     b->sealed = false;

@@ -93,6 +93,12 @@ static void check_scatter(size_t width, const size_t *sizes, size_t np)
     memset(out, 0xa5, total * width);
     sli_join_wc_scatter(&wc, in, width, part, n, out);
     assert_memory_equal(out, want, total * width + SLI_PADDING);
+    /* an output only 8-byte aligned: lines are streamed 8 bytes at a time */
+    uint8_t *odd = sli_buf_alloc(total * width + 8);
+    memset(odd + 8, 0xa5, total * width + SLI_PADDING - 8);
+    sli_join_wc_scatter(&wc, in, width, part, n, odd + 8);
+    assert_memory_equal(odd + 8, want, total * width);
+    sli_buf_free(odd);
     if (width == 8) { /* 1 to SLI_WC_MAX_COLS columns in one pass: the same places for each */
         uint64_t *ins[SLI_WC_MAX_COLS], *outs[SLI_WC_MAX_COLS], *wants[SLI_WC_MAX_COLS];
         for (size_t nc = 1; nc <= SLI_WC_MAX_COLS; nc++) {

@@ -360,10 +360,11 @@ bool sli_agg_part_wanted(const sli_agg_table *t)
     return t->nkeys > 0 && !t->direct && t->ngroups > sli_agg_part_groups;
 }
 
-sl_status sli_agg_part_start(sli_agg_part *p, sli_agg_table *t, sli_agg_scheme_once *once)
+sl_status sli_agg_part_start(sli_agg_part *p, sli_agg_table *t, sli_agg_scheme_once *once, size_t seen,
+                             size_t total)
 {
     sli_agg_scheme scheme;
-    sli_agg_scheme_agree(once, t, sli_agg_part_bits, &scheme);
+    sli_agg_scheme_agree(once, t, sli_agg_part_bits, seen, total, &scheme);
     size_t nk = t->nkeys, na = t->naggs;
     sl_type *types = malloc((nk + na + 1) * sizeof *types);
     p->arg_col = malloc((na ? na : 1) * sizeof *p->arg_col);

@@ -141,11 +141,13 @@ bool sli_agg_part_wanted(const sli_agg_table *t);
  * empty table with the same keys and aggregates, which sli_agg_part_finish
  * later fills. The rows are split by the scheme agreed in `once` (the
  * threads of one parallel aggregate share it; NULL: this table's own
- * choice, agg_scheme.h). p must be zeroed before. On failure free both with
+ * choice; seen and total: source rows read so far and in all, 0 unknown;
+ * agg_scheme.h). p must be zeroed before. On failure free both with
  * sli_agg_part_free and sli_agg_table_free.
  * @return SL_OK or SL_ERR_NOMEM.
  */
-sl_status sli_agg_part_start(sli_agg_part *p, sli_agg_table *t, sli_agg_scheme_once *once);
+sl_status sli_agg_part_start(sli_agg_part *p, sli_agg_table *t, sli_agg_scheme_once *once, size_t seen,
+                             size_t total);
 
 /**
  * Buffers the selected rows of a chunk: keys[0..nkeys) then one vector per

@@ -16,24 +16,33 @@ _Static_assert(((size_t)1 << SLI_AGG_RANGE_MAX_BITS) <= SLI_AGG_RMAP_SIZE,
 /* A range scheme for t's one integer key, from the values its groups hold.
  * @return false when there is none to be had (several keys, another type,
  * no valid key, or windows wider than SLI_AGG_RANGE_MAX_BITS). */
-static bool choose_range(const sli_agg_table *t, unsigned pbits, sli_agg_scheme *s)
+static bool choose_range(const sli_agg_table *t, unsigned pbits, size_t seen, size_t total, sli_agg_scheme *s)
 {
     if (t->nkeys != 1) return false;
     const sli_column *c = &t->keys[0].col;
     sl_ptype pt = sli_ptype(c->type);
     if (pt != SL_P_I8 && pt != SL_P_I16 && pt != SL_P_I32 && pt != SL_P_I64) return false;
     bool any = false;
-    int64_t lo = 0, hi = 0;
+    int64_t lo = 0, hi = 0, last = 0;
+    size_t falls = 0; /* groups whose key is below the one before */
     for (size_t g = 0; g < t->ngroups; g++) {
         if (!sli_valid(c->validity, g)) continue;
         int64_t v = sli_agg_int_at(c->data, pt, g);
+        falls += any && v < last;
+        last = v;
         if (!any || v < lo) lo = v;
         if (!any || v > hi) hi = v;
         any = true;
     }
     if (!any) return false;
+    __int128 ehi = hi;
+    /* Keys that rise group after group (but for the order a vector's new
+     * groups are made in: about half fall in random input) come from
+     * input sorted by the key: as far again per row still to come. */
+    bool rising = falls < t->ngroups / 8;
+    if (rising && seen && total > seen) ehi = lo + ((__int128)hi - lo) * (__int128)total / (__int128)seen;
     /* Widened by an eighth of the span each side, within int64. */
-    __int128 pad = ((__int128)hi - lo) / 8, wlo = lo - pad, whi = hi + pad;
+    __int128 pad = (ehi - lo) / 8, wlo = lo - pad, whi = ehi + pad;
     if (wlo < INT64_MIN) wlo = INT64_MIN;
     if (whi > INT64_MAX) whi = INT64_MAX;
     uint64_t span = (uint64_t)(whi - wlo);
@@ -47,23 +56,23 @@ static bool choose_range(const sli_agg_table *t, unsigned pbits, sli_agg_scheme 
     return true;
 }
 
-static void choose(const sli_agg_table *first, unsigned pbits, sli_agg_scheme *s)
+static void choose(const sli_agg_table *first, unsigned pbits, size_t seen, size_t total, sli_agg_scheme *s)
 {
     if (pbits < 1) pbits = 1; /* the bounds sli_part_rows_init keeps */
     if (pbits > 12) pbits = 12;
-    if (!choose_range(first, pbits, s)) *s = (sli_agg_scheme){.pbits = pbits};
+    if (!choose_range(first, pbits, seen, total, s)) *s = (sli_agg_scheme){.pbits = pbits};
 }
 
-void sli_agg_scheme_agree(sli_agg_scheme_once *once, const sli_agg_table *first, unsigned pbits,
-                          sli_agg_scheme *out)
+void sli_agg_scheme_agree(sli_agg_scheme_once *once, const sli_agg_table *first, unsigned pbits, size_t seen,
+                          size_t total, sli_agg_scheme *out)
 {
     if (!once) {
-        choose(first, pbits, out);
+        choose(first, pbits, seen, total, out);
         return;
     }
     int unset = 0;
     if (atomic_compare_exchange_strong(&once->state, &unset, 1)) {
-        choose(first, pbits, &once->s);
+        choose(first, pbits, seen, total, &once->s);
         atomic_store_explicit(&once->state, 2, memory_order_release);
     } else {
         while (atomic_load_explicit(&once->state, memory_order_acquire) != 2) sched_yield();

@@ -8,7 +8,9 @@
  * cache-sized array with key - window start (agg_partition.c,
  * sli_agg_range_groups). The range is not known while rows stream in; it is
  * estimated from the groups a table found before it began partitioning, and
- * widened by an eighth of its span on each side. A key outside it (or the
+ * widened by an eighth of its span on each side (first extended in
+ * proportion to the input still to come when the keys so far ascend, as in
+ * a table sorted by the key). A key outside it (or the
  * NULL key) goes to a partition chosen by a multiplicative hash of the key,
  * so a wrong estimate (keys that ascend through the input, say) still
  * spreads rows evenly; a partition holding such keys is then aggregated by
@@ -51,10 +53,14 @@ typedef struct sli_agg_scheme_once {
  * The scheme for a table about to partition: the one already agreed on in
  * `once`, else one chosen from `first` (the groups found so far) with
  * 2^pbits partitions, which is published there. once NULL: just choose.
+ * `seen` is how many source rows the caller has read and `total` how many
+ * the source holds (0: unknown): when first's keys rise group after group,
+ * the input is taken to be sorted by the key and the range is extended in
+ * proportion to the rows still to come.
  * Thread safety: any number of threads may call it on one `once`.
  */
-void sli_agg_scheme_agree(sli_agg_scheme_once *once, const sli_agg_table *first, unsigned pbits,
-                          sli_agg_scheme *out);
+void sli_agg_scheme_agree(sli_agg_scheme_once *once, const sli_agg_table *first, unsigned pbits, size_t seen,
+                          size_t total, sli_agg_scheme *out);
 
 /** @return the partition of key value k under a range scheme (valid k). */
 static inline size_t sli_agg_range_part(const sli_agg_scheme *s, int64_t k)

@@ -85,6 +85,7 @@ typedef struct run {
     bool agg_ready;
     sli_agg_part aggp;           /**< AGG: rows by partition once agg outgrows the caches */
     sli_agg_scheme_once *scheme; /**< AGG, parallel runs: the partitioning every worker adopts */
+    size_t scanned, src_rows;    /**< source rows this run read, and the source's rows (AGG: sorted keys) */
     sli_eval **sink_evs; /**< BUILD: rkeys; AGG: groups (then NULL per aggregate) */
     sli_eval *agg_args;  /**< AGG: every aggregate's argument, common parts shared */
     size_t nsink_evs;
@@ -353,7 +354,8 @@ static sl_status sink_consume(run *r, const sli_chunk *c)
         if (s)
             return sli_error(r->ctx, s, "aggregate %s: unsupported argument type",
                              sli_agg_name(n->aggs[bad].fn));
-        if (sli_agg_part_wanted(&r->agg) && sli_agg_part_start(&r->aggp, &r->agg, r->scheme))
+        if (sli_agg_part_wanted(&r->agg) &&
+            sli_agg_part_start(&r->aggp, &r->agg, r->scheme, r->scanned, r->src_rows))
             return nomem(r, "aggregate");
         return SL_OK;
     }
@@ -738,6 +740,7 @@ static sl_status scan_rows(run *r, scan_bufs *b, const sli_table *t, const size_
         uint64_t t0 = r->prof ? sli_prof_now() : 0;
         load_vectors(b, pt, colmap, start, n);
         sli_chunk chunk = {n, n, NULL, b->ncols, b->vecs};
+        r->scanned += n;
         if (stats) {
             stats->vectors++;
             stats->rows_in += n;
@@ -757,6 +760,7 @@ static sl_status scan(run *r, const sli_table *t, const size_t *colmap, size_t n
 {
     scan_bufs b = {0};
     sl_status s = scan_bufs_init(r, &b, t, colmap, ncols);
+    for (size_t p = 0; p < t->nparts; p++) r->src_rows += t->parts[p].rows;
     for (size_t p = 0; p < t->nparts && !s && !r->done; p++) {
         r->morsels++; /* a serial run takes each partition whole */
         s = scan_rows(r, &b, t, colmap, p, 0, t->parts[p].rows, stats);
@@ -856,6 +860,7 @@ static sl_status par_worker(size_t w, void *arg)
     sl_status s = run_init(r, &pr->wctx[w], pr->p, pr->outs, pr->hint_rows);
     if (pr->prof) r->prof = pr->prof + w * pr->nprof;
     r->scheme = &pr->scheme;
+    r->src_rows = pr->rows;
     if (!s) s = scan_bufs_init(r, &b, pr->src, pr->colmap, pr->ncols);
     sli_morsel m;
     while (!s && !atomic_load_explicit(&pr->failed, memory_order_relaxed) &&

@@ -488,6 +488,16 @@ sl_status sli_agg_part_fold(sli_agg_table *t, size_t q, const sli_agg_part *cons
     return s;
 }
 
+size_t sli_agg_part_estimate(size_t ngroups, size_t made, size_t merged, size_t rows, size_t rows_left,
+                             size_t groups_left)
+{
+    size_t fresh = made > merged ? made - merged : 0; /* groups the partition's rows added */
+    double est = (double)ngroups + (double)fresh / (double)(rows ? rows : 1) * (double)rows_left * 1.125 +
+                 (double)groups_left + SLI_VEC_SIZE;
+    double bound = (double)ngroups + (double)rows_left + (double)groups_left;
+    return (size_t)(est < bound ? est : bound);
+}
+
 sl_status sli_agg_part_finish(sli_agg_part *p, sli_agg_table *t)
 {
     sli_part_rows *pr = &p->rows;
@@ -506,14 +516,11 @@ sl_status sli_agg_part_finish(sli_agg_part *p, sli_agg_table *t)
         if ((s = sli_agg_part_fold(t, q, &src, &first, &groups, &start, 1, cols, expect))) break;
         expect = t->ngroups - g0;
         seen += pr->rows[q];
-        if (!reserved && seen) {
-            /* Room for the groups to come, estimated from the first
-             * partition with rows (bounded by the rows there are), so the
-             * states are not grown and copied again and again. */
+        if (!reserved && pr->rows[q]) { /* room for the groups to come, grown once */
             reserved = true;
-            size_t bound = pr->total + p->first.ngroups;
-            double est = (double)t->ngroups * (double)pr->total / (double)seen * 1.125 + SLI_VEC_SIZE;
-            s = sli_agg_reserve(t, est < (double)bound ? (size_t)est : bound);
+            s = sli_agg_reserve(t, sli_agg_part_estimate(t->ngroups, expect, start[q + 1] - start[q],
+                                                         pr->rows[q], pr->total - seen,
+                                                         p->first.ngroups - start[q + 1]));
         }
     }
     free(groups);

@@ -194,6 +194,17 @@ sl_status sli_agg_part_fold(sli_agg_table *t, size_t q, const sli_agg_part *cons
                             const sli_agg_table *const *tables, uint32_t *const *groups, size_t *const *start,
                             size_t nsrc, sli_vec *cols, size_t expect);
 
+/**
+ * How many groups a table folding partitions one after another will hold
+ * in the end, estimated after the first partition with buffered rows: it
+ * holds ngroups, of which the partition made `made` from `merged` groups of
+ * first tables and `rows` rows; rows_left rows and groups_left first-table
+ * groups are still to come. Each row to come adds groups at the partition's
+ * rate, an eighth more; never more than one group per row or group to come.
+ */
+size_t sli_agg_part_estimate(size_t ngroups, size_t made, size_t merged, size_t rows, size_t rows_left,
+                             size_t groups_left);
+
 /** Frees what p holds (safe on a zeroed or finished p). */
 void sli_agg_part_free(sli_agg_part *p);
 

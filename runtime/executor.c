@@ -1022,29 +1022,36 @@ static sl_status agg_merge_parts(size_t w, void *arg)
     agg_merge_job *j = arg;
     par_run *pr = j->pr;
     const sli_plan *n = pr->runs[0].p->sink_node;
-    size_t np = (size_t)1 << j->scheme.pbits, ncols = 0, mine = 0, seen = 0;
+    size_t np = (size_t)1 << j->scheme.pbits, ncols = 0, rows_left = 0, groups_left = 0;
     for (size_t v = 0; v < pr->nw; v++)
         if (pr->runs[v].aggp.active && pr->runs[v].aggp.rows.ncols > ncols)
             ncols = pr->runs[v].aggp.rows.ncols;
     sli_vec *cols = calloc(ncols + 1, sizeof *cols);
     sli_agg_table t;
     sl_status s = cols ? agg_init_like(n, &t) : SL_ERR_NOMEM;
-    bool made = s == SL_OK;
+    bool made = s == SL_OK, reserved = false;
     if (made && j->scheme.range) sli_agg_table_force_hash(&t); /* range partitions take the range map */
     size_t expect = 0;
     for (size_t p = w; p < np; p += pr->nw) /* rows and groups of this worker's partitions */
-        for (size_t v = 0; v < pr->nw; v++)
-            mine += (j->parts[v]->active ? j->parts[v]->rows.rows[p] : 0) + j->off[v][p + 1] - j->off[v][p];
+        for (size_t v = 0; v < pr->nw; v++) {
+            rows_left += j->parts[v]->active ? j->parts[v]->rows.rows[p] : 0;
+            groups_left += j->off[v][p + 1] - j->off[v][p];
+        }
     for (size_t p = w; p < np && !s; p += pr->nw) {
-        size_t g0 = t.ngroups;
+        size_t g0 = t.ngroups, rows = 0, merged = 0;
         s = sli_agg_part_fold(&t, p, j->parts, j->merged, j->ord, (size_t *const *)j->off, pr->nw, cols,
                               expect);
         expect = t.ngroups - g0;
-        for (size_t v = 0; v < pr->nw; v++)
-            seen += (j->parts[v]->active ? j->parts[v]->rows.rows[p] : 0) + j->off[v][p + 1] - j->off[v][p];
-        if (!s && g0 == 0 && t.ngroups && seen < mine) { /* room for the groups to come */
-            double est = (double)t.ngroups * (double)mine / (double)seen * 1.125 + SLI_VEC_SIZE;
-            s = sli_agg_reserve(&t, est < (double)mine ? (size_t)est : mine);
+        for (size_t v = 0; v < pr->nw; v++) {
+            rows += j->parts[v]->active ? j->parts[v]->rows.rows[p] : 0;
+            merged += j->off[v][p + 1] - j->off[v][p];
+        }
+        rows_left -= rows;
+        groups_left -= merged;
+        if (!s && !reserved && rows) { /* room for the groups to come, grown once */
+            reserved = true;
+            s = sli_agg_reserve(
+                &t, sli_agg_part_estimate(t.ngroups, expect, merged, rows, rows_left, groups_left));
         }
     }
     if (!s) s = sli_agg_table_finish(&t, &pr->wctx[w], n->names, &j->tables[w]);

@@ -547,6 +547,13 @@ static void test_scheme(void **state)
     assert_true(dirty[0] && dirty[out[3] >> 60] && dirty[out[4] >> 60]);
     assert_true(ndirty <= 3);
 
+    /* The groups a folding table will hold: rows to come at the first
+     * partition's rate (its merged groups not counted), never more than one
+     * per row or group to come. */
+    assert_int_equal(sli_agg_part_estimate(1000, 500, 100, 2000, 8000, 50), 1000 + 1800 + 50 + SLI_VEC_SIZE);
+    assert_int_equal(sli_agg_part_estimate(8000, 8000, 8000, 10, 6000000, 0), 8000 + SLI_VEC_SIZE);
+    assert_int_equal(sli_agg_part_estimate(10, 10, 0, 10, 100, 5), 115);
+
     /* Groups listed by partition agree with the rows' partitions. */
     uint32_t *groups;
     size_t *start;

@@ -2,16 +2,21 @@
  * agg_partition.c — partitioned aggregation (see agg_partition.h).
  *
  * Scattering a vector: each row's partition from the scheme (its keys'
- * hash, as the aggregate table computes it, or its key's range), then its place (its partition's last block,
- * the next row there; a new block when that one is full), then copy the rows column by column, in row order,
- * so the input is read sequentially. Writes go through software write-combining: a 64-byte staging line per
- * partition and column collects values, and a full line is written to the block with non-temporal stores, so
- * the scattered writes neither read the destination lines first nor evict the table's working set. When every
- * column is 8 bytes wide and holds no NULL (integer keys, decimal arguments), each row is instead placed and
- * its values staged in one pass (add_w8), which keeps no per-row places between passes. A block is one piece
- * of memory: per column SLI_PART_BLOCK_ROWS values, a validity bitmap (all ones until a NULL arrives) and a
- * flag saying whether it holds a NULL. Blocks are cut from large slabs (large buffers of buffer.c: huge
- * pages, and reused from its cache by the next query), so buffering costs few page faults and no
+ * hash, as the aggregate table computes it, or its key's range), then its
+ * place (its partition's last block, the next row there; a new block when
+ * that one is full), then copy the rows column by column, in row order, so
+ * the input is read sequentially. Writes go through software
+ * write-combining: a 64-byte staging line per partition and column collects
+ * values, and a full line is written to the block with non-temporal stores,
+ * so the scattered writes neither read the destination lines first nor
+ * evict the table's working set. When every column is 8 bytes wide and
+ * holds no NULL (integer keys, decimal arguments), each row is instead
+ * placed and its values staged in one pass (add_w8), which keeps no per-row
+ * places between passes. A block is one piece of memory: per column
+ * SLI_PART_BLOCK_ROWS values, a validity bitmap (all ones until a NULL
+ * arrives) and a flag saying whether it holds a NULL. Blocks are cut from
+ * large slabs (large buffers of buffer.c: huge pages, and reused from its
+ * cache by the next query), so buffering costs few page faults and no
  * reallocation.
  *
  * Finishing: the partitions are aggregated one after another into the one

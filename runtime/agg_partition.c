@@ -32,6 +32,7 @@
  */
 #include "agg_partition.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
@@ -481,8 +482,12 @@ sl_status sli_agg_part_fold(sli_agg_table *t, size_t q, const sli_agg_part *cons
     const sli_agg_scheme *sc = NULL;
     for (size_t v = 0; v < nsrc && !sc; v++)
         if (parts[v]->active) sc = &parts[v]->rows.scheme;
-    if (sc && sc->range && !t->direct && range_clean(sc, q, parts, tables, groups, start, nsrc))
-        return fold_range(t, sc, q, parts, tables, groups, start, nsrc, cols);
+    size_t g0 = t->ngroups;
+    if (sc && sc->range && !t->direct && range_clean(sc, q, parts, tables, groups, start, nsrc)) {
+        sl_status s = fold_range(t, sc, q, parts, tables, groups, start, nsrc, cols);
+        t->folds_mapped += t->ngroups > g0;
+        return s;
+    }
     sl_status s = t->ngroups && !t->direct ? sli_agg_hash_restart(t, expect) : SL_OK;
     for (size_t v = 0; v < nsrc && !s; v++) {
         if (parts[v]->active) s = aggregate_part(parts[v], t, q, cols);
@@ -490,7 +495,17 @@ sl_status sli_agg_part_fold(sli_agg_table *t, size_t q, const sli_agg_part *cons
             s = sli_agg_table_merge_groups(t, tables[v], groups[v] + start[v][q],
                                            start[v][q + 1] - start[v][q]);
     }
+    t->folds_hashed += t->ngroups > g0;
     return s;
+}
+
+void sli_agg_part_note(const sli_agg_scheme *sc, size_t mapped, size_t hashed, char *buf, size_t cap)
+{
+    if (sc->range)
+        snprintf(buf, cap, "%zu partitions by key range, %zu of them mapped by key, %zu hashed",
+                 (size_t)1 << sc->pbits, mapped, hashed);
+    else
+        snprintf(buf, cap, "%zu partitions by key hash", (size_t)1 << sc->pbits);
 }
 
 size_t sli_agg_part_estimate(size_t ngroups, size_t made, size_t merged, size_t rows, size_t rows_left,

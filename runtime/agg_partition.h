@@ -205,6 +205,14 @@ sl_status sli_agg_part_fold(sli_agg_table *t, size_t q, const sli_agg_part *cons
 size_t sli_agg_part_estimate(size_t ngroups, size_t made, size_t merged, size_t rows, size_t rows_left,
                              size_t groups_left);
 
+/**
+ * Describes how a partitioned aggregate ran, for EXPLAIN ANALYZE: its
+ * scheme, and under a range scheme how many partitions with groups found
+ * them through the range map and how many by hashing (the tables'
+ * folds_mapped and folds_hashed), into buf (cap bytes).
+ */
+void sli_agg_part_note(const sli_agg_scheme *sc, size_t mapped, size_t hashed, char *buf, size_t cap);
+
 /** Frees what p holds (safe on a zeroed or finished p). */
 void sli_agg_part_free(sli_agg_part *p);
 

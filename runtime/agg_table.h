@@ -120,6 +120,7 @@ typedef struct sli_agg_table {
      * while rmap_on, the group of key k is rmap[k - rlo] - 1 (0: none yet). */
     bool rmap_on;
     int64_t rlo;
+    size_t folds_mapped, folds_hashed; /**< partitions with groups folded in: through rmap, by hashing */
     uint32_t *rmap; /**< SLI_AGG_RMAP_SIZE entries, all 0 while !rmap_on; allocated on first use */
 } sli_agg_table;
 

@@ -43,6 +43,7 @@
 typedef struct pipe_output {
     sli_table *table;   /**< AGG / SORT / RESULT output */
     sli_join_table *jt; /**< BUILD output */
+    char note[96];      /**< AGG: how it partitioned its rows (sli_agg_part_note), else "" */
 } pipe_output;
 
 typedef struct op_state {
@@ -430,12 +431,16 @@ static sl_status sink_finish(run *r, pipe_output *out)
         out->jt = r->jt;
         r->jt = NULL;
         return SL_OK;
-    case SLI_SINK_AGG:
+    case SLI_SINK_AGG: {
+        sli_agg_scheme sc = r->aggp.rows.scheme; /* finish frees the rows */
         if (r->aggp.active && (s = sli_agg_part_finish(&r->aggp, &r->agg)))
             return s == SL_ERR_UNSUPPORTED ? sli_error(r->ctx, s, "aggregate: more than 2 billion groups")
                                            : nomem(r, "aggregate");
+        if (sc.pbits)
+            sli_agg_part_note(&sc, r->agg.folds_mapped, r->agg.folds_hashed, out->note, sizeof out->note);
         s = sli_agg_table_finish(&r->agg, r->ctx, n->names, &out->table);
         return s == SL_ERR_NOMEM ? nomem(r, "aggregate") : s;
+    }
     }
     return SL_OK;
 }
@@ -991,6 +996,7 @@ typedef struct agg_merge_job {
     size_t **off;          /**< per worker: 2^pbits + 1 offsets into ord */
     const sli_agg_part **parts;   /**< per worker: its buffered rows */
     const sli_agg_table **merged; /**< per worker: merged_table */
+    _Atomic size_t mapped, hashed; /**< partitions folded through the range map, by hashing */
     sli_table **tables;           /**< per worker: the merged groups of its partitions */
 } agg_merge_job;
 
@@ -1054,6 +1060,8 @@ static sl_status agg_merge_parts(size_t w, void *arg)
                 &t, sli_agg_part_estimate(t.ngroups, expect, merged, rows, rows_left, groups_left));
         }
     }
+    atomic_fetch_add(&j->mapped, t.folds_mapped);
+    atomic_fetch_add(&j->hashed, t.folds_hashed);
     if (!s) s = sli_agg_table_finish(&t, &pr->wctx[w], n->names, &j->tables[w]);
     if (made) sli_agg_table_free(&t);
     free(cols);
@@ -1097,13 +1105,12 @@ static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out)
 {
     run *r0 = &pr->runs[0];
     const sli_plan *n = r0->p->sink_node;
-    agg_merge_job j = {pr,
-                       {.pbits = MERGE_PBITS},
-                       calloc(pr->nw, sizeof(uint32_t *)),
-                       calloc(pr->nw, sizeof(size_t *)),
-                       calloc(pr->nw, sizeof(sli_agg_part *)),
-                       calloc(pr->nw, sizeof(sli_agg_table *)),
-                       NULL};
+    agg_merge_job j = {.pr = pr,
+                       .scheme = {.pbits = MERGE_PBITS},
+                       .ord = calloc(pr->nw, sizeof(uint32_t *)),
+                       .off = calloc(pr->nw, sizeof(size_t *)),
+                       .parts = calloc(pr->nw, sizeof(sli_agg_part *)),
+                       .merged = calloc(pr->nw, sizeof(sli_agg_table *))};
     size_t groups = 0;
     bool partitioned = false;
     for (size_t w = 0; w < pr->nw; w++) {
@@ -1131,6 +1138,7 @@ static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out)
         if (s == SL_ERR_NOMEM) s = nomem(r0, "aggregate");
         if (!s) {
             s = sli_team_run(team, agg_merge_parts, &j);
+            if (partitioned) sli_agg_part_note(&j.scheme, j.mapped, j.hashed, out->note, sizeof out->note);
             for (size_t w = 0; s && w < pr->nw; w++)
                 if (pr->wctx[w].last_status) {
                     sli_error(r0->ctx, pr->wctx[w].last_status, "%s", pr->wctx[w].last_error);
@@ -1376,9 +1384,10 @@ static sl_status run_pipeline_measured(sl_context *ctx, const sli_pipeline *p, p
     pp->rows_read = ps.rows_in;
     pp->units_read = ps.units_read;
     pp->units_skipped = ps.units_skipped;
-    if (out->table)
+    if (out->table) {
         pp->sink_rows = out->table->rows;
-    else if (out->jt) {
+        snprintf(pp->sink_note, sizeof pp->sink_note, "%s", out->note);
+    } else if (out->jt) {
         pp->sink_rows = out->jt->rows;
         sli_join_table_describe(out->jt, pp->sink_note, sizeof pp->sink_note);
     }

@@ -47,7 +47,8 @@ typedef struct sli_pipe_prof {
     uint64_t peak_bytes;  /**< the most bytes the query held at once while it ran (its memory budget) */
     uint64_t wall_ns;     /**< the whole pipeline, wall clock */
     char device[160];     /**< ran on the OpenCL device: its name (no per-operator counters); else "" */
-    char sink_note[96];   /**< a join build: how its table is laid out (sli_join_table_describe); else "" */
+    char sink_note[96];   /**< how a join build laid its table out (sli_join_table_describe) or an
+                             aggregate partitioned its rows (sli_agg_part_note); else "" */
 } sli_pipe_prof;
 
 /** A query's measurements: one entry per pipeline of its physical plan. */

@@ -734,6 +734,25 @@ static char **run_query(sl_context *ctx, const char *where, const char *keys, co
     return lines;
 }
 
+/* EXPLAIN ANALYZE of groupBy(keys).agg(list) on t: the aggregate's line holds `want`. */
+static void explain_has(sl_context *ctx, const char *keys, const char *list, const char *want)
+{
+    sl_frame *t = sl_frame_table(ctx, "t");
+    sl_frame *g = sl_frame_group_by(t, keys);
+    sl_frame *a = sl_frame_agg(g, list);
+    char *text = NULL;
+    assert_int_equal(sl_frame_explain_analyze(a, &text, NULL), SL_OK);
+    const char *line = strstr(text, "  sink    hash aggregate");
+    assert_non_null(line);
+    const char *end = strchr(line, '\n');
+    const char *at = strstr(line, want);
+    if (!at || (end && at > end)) fail_msg("no '%s' in: %.*s", want, (int)(end ? end - line : 200), line);
+    free(text);
+    sl_frame_destroy(a);
+    sl_frame_destroy(g);
+    sl_frame_destroy(t);
+}
+
 /* The same queries through the executor with and without partitioning
  * (CSV input in several table partitions, a filter's selection vectors). */
 static void test_queries(void **state)
@@ -752,7 +771,8 @@ static void test_queries(void **state)
         if (a % 41) fprintf(f, "w%llu", (unsigned long long)(a >> 24) % 5000);
         fprintf(f, ",");
         if (a % 13) fprintf(f, "%lld.%02d", (long long)(a >> 32) % 20000 - 10000, (int)(a >> 40) % 100);
-        fprintf(f, ",%d,%lld\n", (int)((a >> 48) % 1000) - 500, (long long)(a % 90000) - 30000);
+        fprintf(f, ",%d,%lld\n", (int)((a >> 48) % 1000) - 500,
+                ((long long)(a % 90000) - 30000) * 7); /* past the direct domain */
     }
     fclose(f);
     sl_context *ctx;
@@ -790,6 +810,20 @@ static void test_queries(void **state)
         free(la);
         free(lb);
     }
+    /* EXPLAIN ANALYZE says how the rows were partitioned */
+    size_t saved_groups = sli_agg_part_groups;
+    unsigned saved_bits = sli_agg_part_bits;
+    sli_agg_part_groups = 100;
+    sli_agg_part_bits = 4;
+    for (size_t threads = 1; threads <= 2; threads++) {
+        assert_int_equal(sl_context_set_threads(ctx, threads), SL_OK);
+        explain_has(ctx, "r", "count(*) as n", " partitions by key range, ");
+        explain_has(ctx, "r", "count(*) as n", " mapped by key, ");
+        explain_has(ctx, "k", "count(*) as n", "16 partitions by key hash");
+    }
+    sli_agg_part_groups = saved_groups;
+    sli_agg_part_bits = saved_bits;
+    assert_int_equal(sl_context_set_threads(ctx, 0), SL_OK);
     sl_context_destroy(ctx);
     assert_int_equal(tu_remove_dir(dir), 0);
 }

@@ -17,6 +17,11 @@
  * grows (new ids, a wider range), the index layout is recomputed and the map
  * rebuilt from each group's index, and the pass repeats. Once the index would
  * need more than SLI_AGG_DIRECT_MAX_BITS, the table moves to hashing.
+ *
+ * A hashing table also indexes directly while it folds a range partition
+ * (agg_partition.c): one integer key whose values all lie in a window of at
+ * most SLI_AGG_RMAP_SIZE, looked up in the table's range map
+ * (sli_agg_range_groups).
  */
 #include <stdlib.h>
 #include <string.h>

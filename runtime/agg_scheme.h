@@ -5,16 +5,15 @@
  *
  * Range partitions let each partition be aggregated without hashing: its
  * keys lie in a window of 2^shift values, so a group is found by indexing a
- * cache-sized array with key - window start (agg_partition.c,
- * sli_agg_range_groups). The range is not known while rows stream in; it is
- * estimated from the groups a table found before it began partitioning, and
- * widened by an eighth of its span on each side (first extended in
- * proportion to the input still to come when the keys so far ascend, as in
- * a table sorted by the key). A key outside it (or the
- * NULL key) goes to a partition chosen by a multiplicative hash of the key,
- * so a wrong estimate (keys that ascend through the input, say) still
- * spreads rows evenly; a partition holding such keys is then aggregated by
- * hashing as before.
+ * cache-sized array with key - window start (sli_agg_part_fold in
+ * agg_partition.c, sli_agg_range_groups in agg_direct.c). The range is not
+ * known while rows stream in; it is estimated from the groups a table found
+ * before it began partitioning (extended in proportion to the input still
+ * to come when their keys rise group after group, as in a table sorted by
+ * the key) and widened by an eighth of its span on each side. A key outside
+ * it (or the NULL key) goes to a partition chosen by a multiplicative hash
+ * of the key and marks that partition, so a wrong estimate still spreads
+ * rows evenly; a marked partition is aggregated by hashing as before.
  *
  * The threads of a parallel aggregate must split their rows alike, so the
  * first to start partitioning chooses the scheme and the others adopt it

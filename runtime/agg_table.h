@@ -4,7 +4,7 @@
  * A table finds the group of every row of a vector, then folds aggregate
  * arguments into per-group states a vector at a time. Group keys are kept
  * column-wise in builders (in order of first appearance, which is the order
- * of the output). Two ways find a row's group:
+ * of the output). Three ways find a row's group:
  *  - direct (agg_direct.c): while every key is an integer, bool, date,
  *    decimal or string with a small domain, each key value maps to a dense id
  *    (integers: value - min + 1; strings: an id per distinct string, cached
@@ -12,7 +12,10 @@
  *    selects the group in an array — no hashing;
  *  - hash (agg_hash.c): otherwise, a vectorized probe of an open-addressing
  *    table of (hash tag, group id) slots. A table starts direct when its key
- *    types allow and moves to hashing, once, when the domain grows too large.
+ *    types allow and moves to hashing, once, when the domain grows too large;
+ *  - range map (agg_direct.c, sli_agg_range_groups): a hashing table folding
+ *    one range partition of a partitioned aggregate (agg_partition.h) finds
+ *    the groups of its one integer key at key - window start in an array.
  * Without group keys there is exactly one group, so a global aggregate over
  * no rows still yields one row.
  *

@@ -503,6 +503,7 @@ static void test_scheme(void **state)
     sli_agg_table_force_hash(&t);
     sli_agg_table_force_hash(&u);
     int64_t keys[1000];
+    uint64_t out1k[1000];
     for (int i = 0; i < 1000; i++) keys[i] = 1000 + 7 * i; /* 1000 .. 7993 */
     sli_vec kv = {kt, keys, NULL, NULL};
     assert_int_equal(sli_agg_table_groups(&t, &kv, NULL, 1000), SL_OK);
@@ -569,6 +570,36 @@ static void test_scheme(void **state)
     free(start);
     sli_agg_table_free(&t);
     sli_agg_table_free(&u);
+
+    /* Keys at the ends of int64: the range stays within it, every key's
+     * partition is the one whose window holds it; keys at both ends are
+     * too far apart for a range. */
+    static const int64_t ends[][2] = {{INT64_MAX - 5000, INT64_MAX}, {INT64_MIN, INT64_MIN + 5000}};
+    for (int e = 0; e < 3; e++) {
+        sli_agg_table w;
+        assert_int_equal(sli_agg_table_init(&w, &kt, 1, aggs, NAGG), SL_OK);
+        sli_agg_table_force_hash(&w);
+        for (int i = 0; i < 1000; i++)
+            keys[i] = e < 2 ? ends[e][0] + (int64_t)((uint64_t)i * 5000 / 999)
+                            : (i % 2 ? INT64_MAX - i : INT64_MIN + i);
+        assert_int_equal(sli_agg_table_groups(&w, &kv, NULL, 1000), SL_OK);
+        sli_agg_scheme sc;
+        sli_agg_scheme_agree(NULL, &w, 4, 0, 0, &sc);
+        assert_int_equal(sc.range, e < 2);
+        if (e == 2) {
+            sli_agg_table_free(&w);
+            continue;
+        }
+        uint8_t dz[16] = {0};
+        sli_agg_scheme_rows(&sc, &kv, NULL, 1000, out1k, dz);
+        for (int i = 0; i < 1000; i++) {
+            size_t q = (size_t)(out1k[i] >> 60);
+            assert_int_equal(q, sli_agg_range_part(&sc, keys[i]));
+            assert_true(((uint64_t)keys[i] - (uint64_t)sli_agg_range_start(&sc, q)) >> sc.shift == 0);
+        }
+        for (int q = 0; q < 16; q++) assert_int_equal(dz[q], 0); /* every key in the range */
+        sli_agg_table_free(&w);
+    }
 }
 
 static void test_float_key(void **state)

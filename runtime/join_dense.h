@@ -59,10 +59,12 @@ struct sli_team;
  * sli_join_set_dense): jt's columns are finished, jt->rows and the key range
  * (has_range, kmin, kmax) are set. On success sets jt->dense (and, in the
  * ranked form, dense_blocks), dense_span and unique, and for a large table
- * its partitions by key range (pbits, prow, dense_shift; the rows are
- * rows stored in partition order). team may be NULL. *built says
- * whether the table is direct-indexed; when it is not (it does not qualify,
- * a key repeats, or memory is short) jt is unchanged.
+ * its partitions by key range (pbits, prow, dense_shift; its rows stored in
+ * partition order). team may be NULL. *built says whether the table is
+ * direct-indexed; when it is not (it does not qualify, a key repeats, or
+ * memory is short) jt is as before, except that a table found to repeat a
+ * key after its rows were moved keeps them in their new order (a hash table
+ * built over them does not mind).
  * @return SL_OK, or SL_ERR_NOMEM when planning or moving the partitions
  * failed (the table must then be freed).
  */

@@ -35,10 +35,6 @@ void sli_scan_filters_free(sli_scan_filter_state *fs, size_t n)
     free(fs);
 }
 
-/* The rows of *sel (n of them) whose key v lies in the build keys' range
- * kmin..kmax (one range pass), written to one of fs's selection buffers (*sel then points
- * there). A key type the range does not describe passes every row.
- * @return how many rows remain. */
 /* @return 4 or 8 when the probe column v holds keys of the build key's
  * width (int32 or date32 against either, int64 against int64), else 0. */
 static int key_width(const sli_join_table *jt, const sli_vec *v)
@@ -49,15 +45,24 @@ static int key_width(const sli_join_table *jt, const sli_vec *v)
     return t == SL_TYPE_INT64 && kt == SL_TYPE_INT64 ? 8 : 0;
 }
 
+/* @return the one of fs's two selection buffers that sel is not. */
+static uint32_t *other_sel(sli_scan_filter_state *fs, const uint32_t *sel)
+{
+    return sel == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
+}
+
+/* The rows of *sel (n of them) whose key v lies in the build keys' range
+ * kmin..kmax (one range pass), written to one of fs's selection buffers (*sel then points
+ * there). A key type the range does not describe passes every row.
+ * @return how many rows remain. */
 static size_t key_range(const sl_filter_kernels *fk, sli_scan_filter_state *fs, const sli_vec *v,
                         const uint32_t **sel, size_t n)
 {
     const sli_join_table *jt = fs->jt;
     int w = key_width(jt, v);
-    bool w4 = w == 4;
     if (!w || !n) return n;
-    uint32_t *a = *sel == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
-    if (w4)
+    uint32_t *a = other_sel(fs, *sel);
+    if (w == 4)
         n = fk->range_i32(v->data, (int32_t)jt->kmin, (int32_t)jt->kmax, *sel, n, a);
     else
         n = fk->range_i64(v->data, jt->kmin, jt->kmax, *sel, n, a);
@@ -65,15 +70,16 @@ static size_t key_range(const sl_filter_kernels *fk, sli_scan_filter_state *fs, 
     return n;
 }
 
-/* Counts a test of the bloom filter (or the table's entries): `seen` rows
- * in, `kept` out; past 64K rows, one that keeps more than 90% turns off. */
-static void count_kept(sli_scan_filter_state *fs, size_t seen, size_t kept)
+/* Counts a test (the key range; the bloom filter or the table's entries):
+ * `in` rows in, `out` kept, into its counters; past 64K rows, a test that
+ * keeps more than 90% turns off. */
+static void count_kept(size_t *seen, size_t *kept, bool *off, size_t in, size_t out)
 {
-    fs->seen += seen;
-    fs->kept += kept;
-    if (fs->seen >= 65536) {
-        fs->off = fs->kept * 10 > fs->seen * 9;
-        fs->seen = fs->kept = 0;
+    *seen += in;
+    *kept += out;
+    if (*seen >= 65536) {
+        *off = *kept * 10 > *seen * 9;
+        *seen = *kept = 0;
     }
 }
 
@@ -82,7 +88,7 @@ static void count_kept(sli_scan_filter_state *fs, size_t seen, size_t kept)
  * selection buffers. @return how many rows remain. */
 static size_t dense_member(sli_scan_filter_state *fs, const sli_vec *v, const uint32_t **sel, size_t n)
 {
-    uint32_t *a = *sel == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
+    uint32_t *a = other_sel(fs, *sel);
     n = n ? sli_join_dense_select(fs->jt, v, *sel, n, a) : 0;
     *sel = a;
     return n;
@@ -106,17 +112,12 @@ bool sli_scan_filters_apply(sli_scan_filter_state *states, const sli_pipeline *p
         const uint32_t *sel = c->sel;
         if (range) {
             n = key_range(fk, fs, &c->cols[sf->cols[0]], &sel, n);
-            fs->rseen += before;
-            fs->rkept += n;
-            if (fs->rseen >= 65536) {
-                fs->roff = fs->rkept * 10 > fs->rseen * 9;
-                fs->rseen = fs->rkept = 0;
-            }
+            count_kept(&fs->rseen, &fs->rkept, &fs->roff, before, n);
         }
         if (!bloom) {
             if (member) {
                 size_t m = dense_member(fs, &c->cols[sf->cols[0]], &sel, n);
-                count_kept(fs, n, m);
+                count_kept(&fs->seen, &fs->kept, &fs->off, n, m);
                 n = m;
             }
             c->sel = sel;
@@ -126,17 +127,17 @@ bool sli_scan_filters_apply(sli_scan_filter_state *states, const sli_pipeline *p
         for (size_t k = 0; k < nkeys; k++) {
             const sli_vec *v = &c->cols[sf->cols[k]];
             if (!v->validity) continue;
-            uint32_t *dst = sel == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
+            uint32_t *dst = other_sel(fs, sel);
             n = fk->valid(v->validity, sel, n, dst);
             sel = dst;
         }
         for (size_t k = 0; k < nkeys && n; k++)
             if (sli_hash_vec(&c->cols[sf->cols[k]], sel, n, k > 0, fs->hashes, &fs->ks)) return false;
-        uint32_t *dst = sel == fs->sel ? fs->sel + SLI_VEC_SIZE : fs->sel;
+        uint32_t *dst = other_sel(fs, sel);
         n = n ? sli_join_bloom_select(fs->jt, fs->hashes, sel, n, dst) : 0;
         c->sel = dst;
         c->count = n;
-        count_kept(fs, before, n);
+        count_kept(&fs->seen, &fs->kept, &fs->off, before, n);
     }
     return true;
 }

@@ -15,8 +15,7 @@
  * places between passes. A block is one piece of memory: per column
  * SLI_PART_BLOCK_ROWS values, a validity bitmap (all ones until a NULL
  * arrives) and a flag saying whether it holds a NULL. Blocks are cut from
- * large slabs (large buffers of buffer.c: huge pages, and reused from its
- * cache by the next query), so buffering costs few page faults and no
+ * large slabs (slabs.h), so buffering costs few page faults and no
  * reallocation.
  *
  * Finishing: the partitions are aggregated one after another into the one
@@ -61,6 +60,7 @@ sl_status sli_part_rows_init(sli_part_rows *pr, const sl_type *types, size_t nco
                              unsigned pbits)
 {
     memset(pr, 0, sizeof *pr);
+    sli_slabs_init(&pr->slabs, SLAB_BYTES);
     if (pbits < 1) pbits = 1; /* the partition is hash >> (64 - pbits) */
     if (pbits > 12) pbits = 12;
     pr->pbits = pbits;
@@ -105,21 +105,8 @@ sl_status sli_part_rows_init(sli_part_rows *pr, const sl_type *types, size_t nco
 /* @return a new empty block, or NULL. */
 static sli_part_block *new_block(sli_part_rows *pr)
 {
-    if ((size_t)(pr->slab_end - pr->slab_at) < pr->block_bytes) {
-        size_t head = up64(sizeof(sli_part_slab));
-        size_t bytes = (head + pr->block_bytes + SLAB_BYTES - 1) / SLAB_BYTES * SLAB_BYTES;
-        /* a large buffer: huge pages, reused across queries; new_block
-         * writes every header byte a block is read by */
-        sli_part_slab *slab = sli_buf_alloc_uninit(bytes - SLI_PADDING);
-        if (!slab) return NULL;
-        slab->next = pr->slabs;
-        slab->bytes = bytes;
-        pr->slabs = slab;
-        pr->slab_at = (char *)slab + head;
-        pr->slab_end = (char *)slab + bytes;
-    }
-    sli_part_block *b = (sli_part_block *)pr->slab_at;
-    pr->slab_at += pr->block_bytes;
+    sli_part_block *b = sli_slabs_cut(&pr->slabs, pr->block_bytes); /* every header byte is written below */
+    if (!b) return NULL;
     b->next = NULL;
     b->n = 0;
     char *base = (char *)b;
@@ -332,10 +319,7 @@ size_t sli_part_rows_block(const sli_part_rows *pr, const sli_part_block *b, sli
 
 void sli_part_rows_free(sli_part_rows *pr)
 {
-    for (sli_part_slab *s = pr->slabs, *next; s; s = next) {
-        next = s->next;
-        sli_buf_free(s);
-    }
+    sli_slabs_free(&pr->slabs);
     for (sli_part_arena *a = pr->arena, *next; a; a = next) {
         next = a->next;
         free(a);

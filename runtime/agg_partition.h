@@ -40,6 +40,7 @@
 #include "agg_scheme.h"
 #include "agg_table.h"
 #include "keys.h"
+#include "slabs.h"
 #include "vector.h"
 
 /** Groups past which a hashing aggregate table moves to partitioning. */
@@ -59,12 +60,6 @@ typedef struct sli_part_arena {
     size_t used, cap;
 } sli_part_arena;
 
-/** A slab of memory blocks are cut from. */
-typedef struct sli_part_slab {
-    struct sli_part_slab *next;
-    size_t bytes;
-} sli_part_slab;
-
 typedef struct sli_part_rows {
     sli_agg_scheme scheme; /**< how rows find their partition (init: by hash) */
     unsigned pbits;
@@ -80,8 +75,7 @@ typedef struct sli_part_rows {
     uint32_t *fill;                /**< per partition: rows in its last block */
     uint8_t *dirty; /**< per partition: received a key outside the range scheme's range, or NULL */
     size_t total;                  /**< rows buffered in all partitions */
-    sli_part_slab *slabs;
-    char *slab_at, *slab_end; /**< free space of the newest slab */
+    sli_slabs slabs;               /**< blocks are cut from them */
     sli_part_arena *arena;    /**< newest first */
     /* SLI_VEC_SIZE scratch by selected row: hash (by row position), and
      * where the row goes: partition, block, row in the block */

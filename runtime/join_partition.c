@@ -1,11 +1,13 @@
 /*
  * join_partition.c — probe rows buffered by partition (see
- * join_partition.h). A chunk is added in two passes: a histogram that makes
- * room in every partition it touches (blocks for the rows to come), then
- * one scatter per column that writes each row at its place (sequential per
- * partition) through a 64-byte staging line per partition and column, as
- * agg_partition.c does: full lines are streamed to the blocks, and
- * sli_join_pbuf_seal copies the partial last lines before rows are read.
+ * join_partition.h). A chunk is added in passes: a histogram that also
+ * gives each row its place among the chunk's rows of its partition, room
+ * made in every partition it touches (blocks for the rows to come), the
+ * partitions' earlier rows added to the places, then one scatter per column
+ * that writes each row at its place (sequential per partition) through a
+ * 64-byte staging line per partition and column, as agg_partition.c does:
+ * full lines are streamed to the blocks, and sli_join_pbuf_seal copies the
+ * partial last lines before rows are read.
  */
 #include "join_partition.h"
 
@@ -24,8 +26,7 @@
  * few rows does not hold a full vector's room in every partition); its
  * later blocks hold SLI_VEC_SIZE rows. */
 #define FIRST_ROWS 256
-/* Bytes of a slab blocks are cut from (a large block of the column
- * allocator, which keeps it for the next query). */
+/* Bytes of a slab blocks are cut from (slabs.h). */
 #define SLAB_BYTES ((size_t)2 << 20)
 
 static size_t g_limit = DEFAULT_LIMIT;
@@ -48,6 +49,7 @@ bool sli_join_pbuf_accepts(sl_type t)
 sl_status sli_join_pbuf_init(sli_join_pbuf *b, unsigned pbits, const sl_type *types, size_t ncols)
 {
     memset(b, 0, sizeof *b);
+    sli_slabs_init(&b->slabs, SLAB_BYTES);
     b->pbits = pbits;
     b->nparts = (size_t)1 << pbits;
     b->ncols = ncols;
@@ -98,25 +100,6 @@ static inline size_t rows_in(size_t nb)
     return nb ? FIRST_ROWS + (nb - 1) * SLI_VEC_SIZE : 0;
 }
 
-/* @return a new block of `size` bytes, cut from the newest slab or from a
- * new one; NULL when memory is short. A slab starts with the link to the
- * one before. */
-static char *new_block(sli_join_pbuf *b, size_t size)
-{
-    if ((size_t)(b->slab_end - b->slab_at) < size) {
-        size_t bytes = SLAB_BYTES > size + SLI_ALIGN ? SLAB_BYTES : size + SLI_ALIGN;
-        char *slab = sli_buf_alloc_uninit(bytes);
-        if (!slab) return NULL;
-        *(void **)slab = b->slabs;
-        b->slabs = slab;
-        b->slab_at = slab + SLI_ALIGN;
-        b->slab_end = slab + bytes;
-    }
-    char *blk = b->slab_at;
-    b->slab_at += size;
-    return blk;
-}
-
 /* Gives partition p blocks for at least `need` rows. @return SL_OK or
  * SL_ERR_NOMEM (the blocks it has keep their rows). */
 static sl_status grow(sli_join_pbuf *b, size_t p, size_t need)
@@ -131,7 +114,7 @@ static sl_status grow(sli_join_pbuf *b, size_t p, size_t need)
         b->bcap[p] = cap;
     }
     while (b->nblocks[p] < want) {
-        char *blk = new_block(b, b->nblocks[p] ? b->block_bytes : b->block0_bytes);
+        char *blk = sli_slabs_cut(&b->slabs, b->nblocks[p] ? b->block_bytes : b->block0_bytes);
         if (!blk) return SL_ERR_NOMEM;
         b->blocks[p][b->nblocks[p]++] = blk;
     }
@@ -244,10 +227,7 @@ void sli_join_pbuf_clear(sli_join_pbuf *b)
 
 void sli_join_pbuf_free(sli_join_pbuf *b)
 {
-    for (void *s = b->slabs, *next; s; s = next) {
-        next = *(void **)s;
-        sli_buf_free(s);
-    }
+    sli_slabs_free(&b->slabs);
     for (size_t p = 0; b->blocks && p < b->nparts; p++) free(b->blocks[p]);
     free(b->width);
     free(b->coff);

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "slabs.h"
 #include "vector.h"
 
 typedef struct sli_join_pbuf {
@@ -45,8 +46,7 @@ typedef struct sli_join_pbuf {
     char ***blocks;      /**< nparts: the partition's blocks, in row order */
     size_t *nblocks;     /**< nparts: blocks it has (kept when emptied) */
     size_t *bcap;        /**< nparts: room in its blocks array */
-    void *slabs;         /**< slabs blocks are cut from, newest first */
-    char *slab_at, *slab_end;
+    sli_slabs slabs;     /**< blocks are cut from them */
     uint8_t *stage; /**< nparts * ncols staging lines of SLI_WC_LINE bytes */
     bool sealed;    /**< every row added is in the blocks (sli_join_pbuf_seal) */
     size_t rows;    /**< rows held in all partitions */

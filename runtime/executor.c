@@ -765,7 +765,7 @@ static sl_status scan(run *r, const sli_table *t, const size_t *colmap, size_t n
 {
     scan_bufs b = {0};
     sl_status s = scan_bufs_init(r, &b, t, colmap, ncols);
-    for (size_t p = 0; p < t->nparts; p++) r->src_rows += t->parts[p].rows;
+    r->src_rows = t->rows;
     for (size_t p = 0; p < t->nparts && !s && !r->done; p++) {
         r->morsels++; /* a serial run takes each partition whole */
         s = scan_rows(r, &b, t, colmap, p, 0, t->parts[p].rows, stats);

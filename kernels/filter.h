@@ -13,12 +13,18 @@
  * A range kernel tests lo <= v[row] && v[row] <= hi in one pass (a
  * conjunction of a lower and an upper bound on one column, as BETWEEN
  * writes it); with floats a NaN passes no range.
+ * Bitmap kernels serve dense conjunctions (runtime/eval.c): bits_range_<type>
+ * writes, or ANDs into, one bit per row of n dense values (bit i%64 of word
+ * i/64: lo <= v[i] <= hi; bits from n up to the word's end are zero; with
+ * and_into a word already zero is not tested again) and returns how many
+ * bits are set, and bits_rows turns such a bitmap into row positions.
  * Types are stamped per physical type: i8, i16, i32 (int32, date32), i64
  * (int64, decimal), f64; comparisons of strings use the string kernels.
  */
 #ifndef SLI_KERNELS_FILTER_H
 #define SLI_KERNELS_FILTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,10 +50,15 @@ typedef enum sl_cmp {
     typedef size_t sl_filter_col_##tn##_fn(const T *restrict a, const T *restrict b,                         \
                                            const uint32_t *restrict sel, size_t n, uint32_t *restrict out);  \
     typedef size_t sl_filter_range_##tn##_fn(const T *restrict v, T lo, T hi, const uint32_t *restrict sel,  \
-                                             size_t n, uint32_t *restrict out);
+                                             size_t n, uint32_t *restrict out);                              \
+    typedef size_t sl_filter_bits_range_##tn##_fn(const T *restrict v, T lo, T hi, size_t n,                 \
+                                                  uint64_t *restrict bits, bool and_into);
 SLI_FILTER_TYPES(SLI_DECL_FILTER_FN)
 #undef SLI_DECL_FILTER_FN
 
+/** Positions i < n whose bit is set in bits ((n + 63) / 64 words), ascending,
+ *  into out (n entries at most). @return how many. */
+typedef size_t sl_filter_bits_rows_fn(const uint64_t *restrict bits, size_t n, uint32_t *restrict out);
 /** Rows whose validity bit is set (validity != NULL). */
 typedef size_t sl_filter_valid_fn(const uint8_t *restrict validity, const uint32_t *restrict sel, size_t n,
                                   uint32_t *restrict out);
@@ -68,7 +79,8 @@ typedef struct sl_filter_kernels {
 #define SLI_FILTER_MEMBERS(tn, T)                                                                            \
     sl_filter_const_##tn##_fn *cmp_const_##tn[SL_CMP_COUNT];                                                 \
     sl_filter_col_##tn##_fn *cmp_col_##tn[SL_CMP_COUNT];                                                     \
-    sl_filter_range_##tn##_fn *range_##tn;
+    sl_filter_range_##tn##_fn *range_##tn;                                                                   \
+    sl_filter_bits_range_##tn##_fn *bits_range_##tn;
     SLI_FILTER_TYPES(SLI_FILTER_MEMBERS)
 #undef SLI_FILTER_MEMBERS
     sl_filter_valid_fn *valid;
@@ -76,6 +88,7 @@ typedef struct sl_filter_kernels {
     sl_filter_str_const_fn *str_const;
     sl_filter_str_col_fn *str_col;
     sl_filter_codes_fn *codes;
+    sl_filter_bits_rows_fn *bits_rows;
 } sl_filter_kernels;
 
 typedef struct sl_filter_variant {

@@ -9,6 +9,7 @@
  */
 #include "eval.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,15 @@ typedef struct enode {
     bool lin_neg;
 } enode;
 
+/* Most conjuncts of an AND chain that select_dense looks at. */
+#define SLI_DENSE_MAX_CONJ 16
+
+/* A conjunct of an AND chain: node nd (plain), or the range test AND node nd ends with. */
+typedef struct conj {
+    enode *nd;
+    bool range;
+} conj;
+
 struct sli_eval {
     sl_context *ctx;
     enode **roots; /**< one per expression (NULL for a NULL expression) */
@@ -68,6 +78,9 @@ struct sli_eval {
     const sl_gather_kernels *gk;
     const sl_date_kernels *dk;
     const sl_like_kernels *lk;
+    uint64_t bits[SLI_VEC_SIZE / 64]; /**< a dense conjunction's rows (select_dense) */
+    conj conj[SLI_DENSE_MAX_CONJ];    /**< the root's conjuncts (root_conjuncts) */
+    size_t nconj;                     /**< how many (0: not looked at yet) */
 };
 
 static void node_free(enode *n)
@@ -307,6 +320,20 @@ static size_t span(const uint32_t *sel, size_t n)
     return n == 0 ? 0 : sel ? sel[n - 1] + 1 : n;
 }
 
+/* Selected rows this far apart on average seldom share a cache line. */
+#define SLI_SPARSE_GAP 8
+
+/* Starts fetching the lines that hold v's values at rows sel[0..n) when the
+ * selection is sparse, so that the kernel that reads them next waits for
+ * its cache misses all at once rather than one after another. */
+static void prefetch_rows(const sli_vec *v, const uint32_t *sel, size_t n)
+{
+    if (!sel || n == 0 || span(sel, n) < n * SLI_SPARSE_GAP || v->type.id == SL_TYPE_UTF8) return;
+    size_t w = sli_type_width(v->type);
+    const char *p = v->data;
+    for (size_t i = 0; i < n; i++) __builtin_prefetch(p + (size_t)sel[i] * w);
+}
+
 /* Validity of a binary result: both inputs valid. */
 static const uint8_t *and_validity(const uint8_t *a, const uint8_t *b, uint8_t *buf, size_t rows)
 {
@@ -453,6 +480,7 @@ static sl_status select_cmp(sli_eval *ev, enode *nd, const sli_chunk *in, const 
             return SL_OK;
         }
         if (a.type.id != SL_TYPE_UTF8) {
+            prefetch_rows(&a, vs, m);
             *nout = cmp_const(ev, op, &a, lit, vs, m, out);
             return SL_OK;
         }
@@ -636,6 +664,7 @@ static sl_status select_range(sli_eval *ev, enode *nd, const sli_chunk *in, cons
     size_t m;
     const uint32_t *vs = drop_nulls(ev, a.validity, sel, n, nd->s2, &m);
     const sl_filter_kernels *k = ev->fk;
+    prefetch_rows(&a, vs, m);
     switch (sli_ptype(a.type)) {
     case SL_P_I8: *nout = k->range_i8(a.data, (int8_t)nd->rlo, (int8_t)nd->rhi, vs, m, out); break;
     case SL_P_I16: *nout = k->range_i16(a.data, (int16_t)nd->rlo, (int16_t)nd->rhi, vs, m, out); break;
@@ -645,6 +674,230 @@ static sl_status select_range(sli_eval *ev, enode *nd, const sli_chunk *in, cons
     default: break;
     }
     return SL_OK;
+}
+
+/* ---- dense conjunctions: one bitmap per chunk ----------------------------------------- */
+
+/*
+ * A chunk that comes straight from a scan (no selection) is filtered by an
+ * AND chain one conjunct at a time. While many rows pass, each bound test
+ * (a range, or <, <=, >, >=, = against a literal) reads its column densely
+ * and ANDs its 64-row masks into a bitmap: a pass over contiguous values
+ * costs a fraction of a cycle per row, where testing the selected rows costs
+ * a load per row. Once fewer than one row in SLI_DENSE_DIV passes (or a
+ * conjunct is no bound test), the bitmap becomes a selection and the
+ * remaining conjuncts test only the selected rows, as select_rows does.
+ */
+#define SLI_DENSE_DIV 8
+
+/* Appends the conjuncts under nd, in the order select_rows tests them, to
+ * cs from index k. @return the new count (past SLI_DENSE_MAX_CONJ: too many,
+ * the extra ones not written). */
+static size_t conjuncts(enode *nd, conj *cs, size_t k)
+{
+    const sli_expr *e = nd->e;
+    if (e->kind != SLI_EX_BINARY || e->op != SLI_OP_AND) {
+        if (k < SLI_DENSE_MAX_CONJ) cs[k] = (conj){nd, false};
+        return k + 1;
+    }
+    if (nd->range == 0) find_range(nd);
+    if (nd->range < 0) return conjuncts(nd->kids[1], cs, conjuncts(nd->kids[0], cs, k));
+    if (nd->rrest) k = conjuncts(nd->rrest, cs, k);
+    if (k < SLI_DENSE_MAX_CONJ) cs[k] = (conj){nd, true};
+    return k + 1;
+}
+
+/* A conjunct as inclusive bounds on one fixed-width value. */
+typedef struct dense_test {
+    enode *val;
+    bool empty; /* no value passes */
+    int64_t lo, hi;
+    double flo, fhi;
+} dense_test;
+
+/* One bound on a float, as an inclusive pair (NaN passes neither form). */
+static void float_bound(const rbound *b, dense_test *t)
+{
+    double c = b->lit->f;
+    if (b->lower) {
+        t->flo = b->strict ? nextafter(c, INFINITY) : c;
+        t->fhi = INFINITY;
+        t->empty = b->strict && c == INFINITY;
+    } else {
+        t->flo = -INFINITY;
+        t->fhi = b->strict ? nextafter(c, -INFINITY) : c;
+        t->empty = b->strict && c == -INFINITY;
+    }
+}
+
+/* Describes conjunct c as a bound test on a value that may be read for every
+ * row of the chunk (a column, or anything when it is the first conjunct).
+ * @return false when it is not one. */
+static bool dense_test_of(const conj *c, bool first, dense_test *t)
+{
+    enode *nd = c->nd;
+    *t = (dense_test){0};
+    if (c->range) {
+        t->val = nd->rval;
+        t->empty = nd->range_empty;
+        t->lo = nd->rlo;
+        t->hi = nd->rhi;
+        t->flo = nd->rflo;
+        t->fhi = nd->rfhi;
+    } else {
+        const sli_expr *e = nd->e;
+        rbound b;
+        if (e->kind == SLI_EX_BINARY && e->op == SLI_OP_EQ) {
+            int vi = e->args[0]->kind == SLI_EX_LITERAL ? 1 : 0;
+            const sli_expr *v = e->args[vi], *l = e->args[1 - vi];
+            if (l->kind != SLI_EX_LITERAL || v->kind == SLI_EX_LITERAL || l->lit.is_null ||
+                v->type.id == SL_TYPE_UTF8 || sli_ptype(v->type) > SL_P_F64)
+                return false;
+            t->val = nd->kids[vi];
+            t->flo = t->fhi = l->lit.f;
+            rbound eq = {v, vi, false, false, &l->lit};
+            if (sli_ptype(v->type) != SL_P_F64)
+                t->empty = !int_bounds(sli_ptype(v->type), &eq, &eq, &t->lo, &t->hi);
+        } else if (bound_of(e, &b)) {
+            t->val = nd->kids[b.vi];
+            sl_ptype pt = sli_ptype(b.val->type);
+            if (pt == SL_P_F64) {
+                float_bound(&b, t);
+            } else { /* the other side open: the type's own limit */
+                sli_value lim = {0};
+                lim.i = b.lower ? INT64_MAX : INT64_MIN;
+                rbound open = {b.val, b.vi, !b.lower, false, &lim};
+                t->empty = !int_bounds(pt, b.lower ? &b : &open, b.lower ? &open : &b, &t->lo, &t->hi);
+            }
+        } else {
+            return false;
+        }
+    }
+    return first || t->val->e->kind == SLI_EX_COLUMN;
+}
+
+/* ANDs (or, when first, writes) test t over the n dense rows of `in` into
+ * bits ((n + 63) / 64 words); *count is how many bits are set then. */
+static sl_status dense_bits(sli_eval *ev, const dense_test *t, const sli_chunk *in, size_t n, bool first,
+                            uint64_t *bits, size_t *count)
+{
+    size_t words = (n + 63) / 64;
+    *count = 0;
+    if (t->empty) {
+        memset(bits, 0, words * sizeof bits[0]);
+        return SL_OK;
+    }
+    sli_vec a;
+    sl_status s = value(ev, t->val, in, NULL, n, &a);
+    if (s) return s;
+    const sl_filter_kernels *k = ev->fk;
+    bool and_into = !first;
+    switch (sli_ptype(a.type)) {
+    case SL_P_I8: *count = k->bits_range_i8(a.data, (int8_t)t->lo, (int8_t)t->hi, n, bits, and_into); break;
+    case SL_P_I16:
+        *count = k->bits_range_i16(a.data, (int16_t)t->lo, (int16_t)t->hi, n, bits, and_into);
+        break;
+    case SL_P_I32:
+        *count = k->bits_range_i32(a.data, (int32_t)t->lo, (int32_t)t->hi, n, bits, and_into);
+        break;
+    case SL_P_I64: *count = k->bits_range_i64(a.data, t->lo, t->hi, n, bits, and_into); break;
+    default: *count = k->bits_range_f64(a.data, t->flo, t->fhi, n, bits, and_into); break;
+    }
+    if (a.validity) { /* NULL passes no test; the vector's bitmap starts at row 0 */
+        *count = 0;
+        for (size_t w = 0; w < words; w++) {
+            uint64_t v = 0;
+            memcpy(&v, a.validity + w * 8, w + 1 < words || n % 64 == 0 ? 8 : (n % 64 + 7) / 8);
+            bits[w] &= v;
+            for (uint64_t x = bits[w]; x; x &= x - 1) ++*count;
+        }
+    }
+    return SL_OK;
+}
+
+/* Tests cs[0..nc) in turn into bits over the n dense rows of `in`, from
+ * the first while many rows pass (see above), the first one possibly on a
+ * computed value when `computed`; a later test reads a column. @return how
+ * many were tested, in *tested (0 when cs[0] is no bound test). */
+static sl_status dense_prefix(sli_eval *ev, const conj *cs, size_t nc, const sli_chunk *in, size_t n,
+                              bool computed, uint64_t *bits, size_t *tested)
+{
+    size_t i = 0, count = n;
+    dense_test t;
+    for (; i < nc && count * SLI_DENSE_DIV >= n && dense_test_of(&cs[i], i == 0 && computed, &t); i++) {
+        sl_status s = dense_bits(ev, &t, in, n, i == 0, bits, &count);
+        if (s) return s;
+    }
+    *tested = i;
+    return SL_OK;
+}
+
+/* Tests conjuncts cs[i..nc) of AND node nd, one after the other, on the k
+ * rows of src; the result ends in out (nd->s1 holds the steps between, so
+ * src must be neither out nor nd->s1 unless no step is left). */
+static sl_status select_rest(sli_eval *ev, enode *nd, const conj *cs, size_t i, size_t nc,
+                             const sli_chunk *in, const uint32_t *src, size_t k, uint32_t *out, size_t *nout)
+{
+    if (i == nc && src != out) memmove(out, src, k * sizeof *out);
+    for (; i < nc && k; i++) {
+        uint32_t *dst = (nc - 1 - i) % 2 == 0 ? out : nd->s1;
+        size_t m;
+        sl_status s = cs[i].range ? select_range(ev, cs[i].nd, in, src, k, dst, &m)
+                                  : select_rows(ev, cs[i].nd, in, src, k, dst, &m);
+        if (s) return s;
+        src = dst;
+        k = m;
+    }
+    *nout = k;
+    return SL_OK;
+}
+
+/* select_rows for AND node nd over n dense rows (see above). *done is false
+ * when the chain does not start with a bound test; nothing is selected then. */
+static sl_status select_dense(sli_eval *ev, enode *nd, const sli_chunk *in, size_t n, uint32_t *out,
+                              size_t *nout, bool *done)
+{
+    conj cs[SLI_DENSE_MAX_CONJ];
+    size_t nc = conjuncts(nd, cs, 0), i;
+    *done = false;
+    if (nc > SLI_DENSE_MAX_CONJ) return SL_OK;
+    sl_status s = dense_prefix(ev, cs, nc, in, n, true, ev->bits, &i);
+    if (s || i == 0) return s;
+    *done = true;
+    uint32_t *first = i == nc || (nc - 1 - i) % 2 ? out : nd->s1; /* not the first step's output */
+    size_t k = ev->fk->bits_rows(ev->bits, n, first);
+    return select_rest(ev, nd, cs, i, nc, in, first, k, out, nout);
+}
+
+/* The root's conjuncts (computed once), for the scan entry points. */
+static size_t root_conjuncts(sli_eval *ev)
+{
+    if (!ev->nconj && ev->nroots && ev->roots[0]) ev->nconj = conjuncts(ev->roots[0], ev->conj, 0);
+    return ev->nconj;
+}
+
+size_t sli_eval_scan_tests(sli_eval *ev)
+{
+    size_t nc = root_conjuncts(ev), i = 0;
+    if (nc > SLI_DENSE_MAX_CONJ) return 0;
+    dense_test t;
+    while (i < nc && dense_test_of(&ev->conj[i], false, &t)) i++;
+    return i;
+}
+
+sl_status sli_eval_scan_bits(sli_eval *ev, const sli_chunk *in, size_t max_tests, uint64_t *bits,
+                             size_t *tested)
+{
+    ev->gen++;
+    size_t nc = root_conjuncts(ev);
+    return dense_prefix(ev, ev->conj, nc < max_tests ? nc : max_tests, in, in->n, false, bits, tested);
+}
+
+sl_status sli_eval_select_from(sli_eval *ev, const sli_chunk *in, size_t from, uint32_t *out, size_t *nout)
+{
+    ev->gen++;
+    size_t nc = root_conjuncts(ev);
+    return select_rest(ev, ev->roots[0], ev->conj, from, nc, in, in->sel, in->count, out, nout);
 }
 
 static sl_status select_rows(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
@@ -658,6 +911,10 @@ static sl_status select_rows(sli_eval *ev, enode *nd, const sli_chunk *in, const
     }
     if (e->kind == SLI_EX_BINARY && e->op == SLI_OP_AND) {
         size_t k;
+        if (!sel) {
+            bool done;
+            if ((s = select_dense(ev, nd, in, n, out, nout, &done)) || done) return s;
+        }
         if (nd->range == 0) find_range(nd);
         if (nd->range > 0) { /* the conjuncts before the range, then one range pass */
             if (!nd->rrest) return select_range(ev, nd, in, sel, n, out, nout);
@@ -845,6 +1102,8 @@ static sl_status value_arith(sli_eval *ev, enode *nd, const sli_chunk *in, const
     size_t m;
     const uint32_t *vs = drop_nulls(ev, out->validity, sel, n, nd->s1, &m);
     sl_arith_op op = (sl_arith_op)(e->op - SLI_OP_ADD);
+    prefetch_rows(&a, vs, m);
+    prefetch_rows(&b, vs, m);
     rc = sli_ptype(e->type) == SL_P_F64 ? ev->ak->f64[op](a.data, b.data, nd->vals, vs, m)
                                         : ev->ak->i64[op](a.data, b.data, nd->vals, vs, m);
     return rc ? arith_error(ev, e, rc) : SL_OK;

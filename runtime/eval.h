@@ -73,6 +73,33 @@ sl_status sli_eval_value(sli_eval *ev, const sli_chunk *in, sli_vec *out);
  */
 sl_status sli_eval_select(sli_eval *ev, const sli_chunk *in, uint32_t *out, size_t *nout);
 
+/**
+ * Scans filter morsels by column (executor.c's scan source, scan_window.h):
+ * @return how many leading conjuncts of the evaluator's predicate (an AND
+ * chain, or one test) compare one fixed-width column with literals (a
+ * range, or =, <, <=, >, >=), so that sli_eval_scan_bits can test them on
+ * vectors of any length. 0 when the first one does not.
+ */
+size_t sli_eval_scan_tests(sli_eval *ev);
+
+/**
+ * Tests up to max_tests (at most sli_eval_scan_tests) leading conjuncts
+ * over the in->n dense rows of `in` (no selection; its vectors may be longer
+ * than SLI_VEC_SIZE), bit i of bits[i / 64] set when row i passes every one
+ * ((n + 63) / 64 words, bits past n zero). It stops early, once few rows
+ * pass, leaving the rest to sli_eval_select_from.
+ * @return SL_OK; *tested says how many conjuncts the bits hold (≥ 1).
+ */
+sl_status sli_eval_scan_bits(sli_eval *ev, const sli_chunk *in, size_t max_tests, uint64_t *bits,
+                             size_t *tested);
+
+/**
+ * sli_eval_select for the conjuncts from index `from` on: the selected rows
+ * of `in` (which passed the ones before) that pass the rest, into out
+ * (SLI_VEC_SIZE capacity; not in->sel).
+ */
+sl_status sli_eval_select_from(sli_eval *ev, const sli_chunk *in, size_t from, uint32_t *out, size_t *nout);
+
 /** @return true when a and b are the same bound expression (same tree,
  *  columns, literals and types), so they compute the same values. */
 bool sli_eval_same_expr(const sli_expr *a, const sli_expr *b);

@@ -34,6 +34,7 @@
 #include "profile.h"
 #include "result_pass.h"
 #include "scan_filter.h"
+#include "scan_window.h"
 #include "sort_table.h"
 #include "topk.h"
 #include "topology.h"
@@ -678,72 +679,68 @@ static sl_status scan_filters_init(run *r, pipe_output *outs)
     return SL_OK;
 }
 
-/* A source's vectors: one per column, with string views for utf8 columns. */
-typedef struct scan_bufs {
-    sli_vec *vecs;
-    sli_strview **views;
-    size_t ncols;
-} scan_bufs;
-
-static void scan_bufs_free(scan_bufs *b)
+/* The evaluator of the FILTER that receives a scan's vectors first, or NULL. */
+static sli_eval *leading_filter(const run *r)
 {
-    for (size_t c = 0; b->views && c < b->ncols; c++) sli_buf_free(b->views[c]);
-    free(b->views);
-    free(b->vecs);
-    memset(b, 0, sizeof *b);
+    return r->p->nops && r->p->ops[0].kind == SLI_POP_FILTER ? r->ops[0].evs[0] : NULL;
 }
 
-static sl_status scan_bufs_init(run *r, scan_bufs *b, const sli_table *t, const size_t *colmap, size_t ncols)
+static sl_status scan_bufs_init(run *r, sli_scan_bufs *b, const sli_table *t, const size_t *colmap,
+                                size_t ncols, sli_eval *filter)
 {
-    b->ncols = ncols;
-    b->vecs = calloc(ncols ? ncols : 1, sizeof *b->vecs);
-    b->views = calloc(ncols ? ncols : 1, sizeof *b->views);
-    if (!b->vecs || !b->views) return nomem(r, "scan");
-    for (size_t c = 0; c < ncols; c++) {
-        size_t tc = colmap ? colmap[c] : c;
-        if (t->schema.types[tc].id == SL_TYPE_UTF8 &&
-            !(b->views[c] = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview))))
-            return nomem(r, "scan");
-    }
-    return SL_OK;
-}
-
-/* Points b's vectors at rows [start, start + n) of partition pt (columns
- * `colmap`, or all when NULL). */
-static void load_vectors(scan_bufs *b, const sli_partition *pt, const size_t *colmap, size_t start, size_t n)
-{
-    for (size_t c = 0; c < b->ncols; c++)
-        sli_vec_from_column(pt->cols[colmap ? colmap[c] : c], start, n, b->views[c], &b->vecs[c]);
+    return sli_scan_bufs_init(b, t, colmap, ncols, filter) ? SL_OK : nomem(r, "scan");
 }
 
 /* Calls fn on every vector of table t (all columns), in order. */
 static sl_status each_vector(run *r, const sli_table *t, sl_status (*fn)(run *, const sli_chunk *))
 {
-    scan_bufs b = {0};
-    sl_status s = scan_bufs_init(r, &b, t, NULL, t->schema.ncols);
+    sli_scan_bufs b = {0};
+    sl_status s = scan_bufs_init(r, &b, t, NULL, t->schema.ncols, NULL);
     for (size_t p = 0; p < t->nparts && !s; p++)
         for (size_t start = 0; start < t->parts[p].rows && !s; start += SLI_VEC_SIZE) {
             size_t n = t->parts[p].rows - start < SLI_VEC_SIZE ? t->parts[p].rows - start : SLI_VEC_SIZE;
-            load_vectors(&b, &t->parts[p], NULL, start, n);
+            sli_scan_bufs_load(&b, &t->parts[p], NULL, start, n);
             sli_chunk chunk = {n, n, NULL, b.ncols, b.vecs};
             s = fn(r, &chunk);
         }
-    scan_bufs_free(&b);
+    sli_scan_bufs_free(&b);
+    return s;
+}
+
+/* Pushes vector c, loaded from row `start`, through the leading filter by
+ * its window's bitmap (scan_window.h), as push(r, 0, c) would. */
+static sl_status push_window(run *r, sli_scan_bufs *b, const sli_chunk *c, size_t start)
+{
+    uint64_t t0 = r->prof ? sli_prof_now() : 0;
+    size_t k;
+    sl_status s = sli_scan_window_select(b, c, start, r->ops[0].sel, &k);
+    sli_chunk out = {c->n, k, r->ops[0].sel, c->ncols, c->cols};
+    if (!s && k) s = push(r, 1, &out);
+    if (r->prof) {
+        r->prof[0].rows_in += c->count;
+        r->prof[0].ns += sli_prof_now() - t0;
+    }
     return s;
 }
 
 /* Pushes rows [begin, end) of partition `part` of `t` (columns `colmap`, or
  * all when NULL) in vectors; begin is a multiple of the vector size, so
  * vectors start at multiples of 8 (bitmaps stay byte-aligned). */
-static sl_status scan_rows(run *r, scan_bufs *b, const sli_table *t, const size_t *colmap, size_t part,
+static sl_status scan_rows(run *r, sli_scan_bufs *b, const sli_table *t, const size_t *colmap, size_t part,
                            size_t begin, size_t end, sli_exec_stats *stats)
 {
     const sli_partition *pt = &t->parts[part];
     sl_status s = SL_OK;
     for (size_t start = begin; start < end && !s && !r->done; start += SLI_VEC_SIZE) {
         size_t n = end - start < SLI_VEC_SIZE ? end - start : SLI_VEC_SIZE;
+        if (sli_scan_windows(b) && (start - begin) % SLI_SCAN_WINDOW == 0) {
+            uint64_t tw = r->prof ? sli_prof_now() : 0; /* the leading filter's time */
+            size_t w = end - start < SLI_SCAN_WINDOW ? end - start : SLI_SCAN_WINDOW;
+            if ((s = sli_scan_window_test(b, pt, colmap, start, w))) break;
+            if (r->prof) r->prof[0].ns += sli_prof_now() - tw;
+        }
         uint64_t t0 = r->prof ? sli_prof_now() : 0;
-        load_vectors(b, pt, colmap, start, n);
+        sli_scan_bufs_load(b, pt, colmap, start, n);
         sli_chunk chunk = {n, n, NULL, b->ncols, b->vecs};
         r->scanned += n;
         if (stats) {
@@ -755,7 +752,10 @@ static sl_status scan_rows(run *r, scan_bufs *b, const sli_table *t, const size_
             break;
         }
         if (r->prof) r->src_ns += sli_prof_now() - t0;
-        if (chunk.count) s = push(r, 0, &chunk);
+        if (sli_scan_windows(b))
+            s = push_window(r, b, &chunk, start);
+        else if (chunk.count)
+            s = push(r, 0, &chunk);
     }
     return s;
 }
@@ -763,14 +763,14 @@ static sl_status scan_rows(run *r, scan_bufs *b, const sli_table *t, const size_
 /* Pushes every row of `t` in vectors, on this thread. */
 static sl_status scan(run *r, const sli_table *t, const size_t *colmap, size_t ncols, sli_exec_stats *stats)
 {
-    scan_bufs b = {0};
-    sl_status s = scan_bufs_init(r, &b, t, colmap, ncols);
+    sli_scan_bufs b = {0};
+    sl_status s = scan_bufs_init(r, &b, t, colmap, ncols, leading_filter(r));
     r->src_rows = t->rows;
     for (size_t p = 0; p < t->nparts && !s && !r->done; p++) {
         r->morsels++; /* a serial run takes each partition whole */
         s = scan_rows(r, &b, t, colmap, p, 0, t->parts[p].rows, stats);
     }
-    scan_bufs_free(&b);
+    sli_scan_bufs_free(&b);
     return s;
 }
 
@@ -860,13 +860,13 @@ static sl_status par_worker(size_t w, void *arg)
 {
     par_run *pr = arg;
     run *r = &pr->runs[w];
-    scan_bufs b = {0};
+    sli_scan_bufs b = {0};
     /* Each worker sets its own run up: in parallel, and in its node's memory. */
     sl_status s = run_init(r, &pr->wctx[w], pr->p, pr->outs, pr->hint_rows);
     if (pr->prof) r->prof = pr->prof + w * pr->nprof;
     r->scheme = &pr->scheme;
     r->src_rows = pr->rows;
-    if (!s) s = scan_bufs_init(r, &b, pr->src, pr->colmap, pr->ncols);
+    if (!s) s = scan_bufs_init(r, &b, pr->src, pr->colmap, pr->ncols, leading_filter(r));
     sli_morsel m;
     while (!s && !atomic_load_explicit(&pr->failed, memory_order_relaxed) &&
            sli_morsel_next(pr->sched, w, &m)) {
@@ -878,7 +878,7 @@ static sl_status par_worker(size_t w, void *arg)
     if (!s) s = add_segment(r, SIZE_MAX - pr->nw + w);
     if (!s) s = flush_ops(r);
     if (s) atomic_store_explicit(&pr->failed, true, memory_order_relaxed);
-    scan_bufs_free(&b);
+    sli_scan_bufs_free(&b);
     return s;
 }
 

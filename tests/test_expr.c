@@ -617,6 +617,39 @@ static bool r_tiny(int i)
            bv(i) < 0; /* int8: the strict lower bound at the type's least value */
 }
 
+/* Chains of bound tests run as bitmaps over a scan's rows (eval.c's dense
+ * conjunctions, scan_window.h), switching to selections when few rows pass
+ * or a conjunct is no bound test. */
+static bool r_eq(int i)
+{
+    return !anull(i) && av(i) == 3 && !bnull(i) && bv(i) >= 0;
+}
+static bool r_ne_first(int i)
+{
+    return !bnull(i) && bv(i) != 0 && !anull(i) && av(i) > 2;
+}
+static bool r_ne_mid(int i)
+{
+    return !anull(i) && av(i) > 2 && !bnull(i) && bv(i) != 0 && pv(i) < 1000;
+}
+static bool r_wide(int i)
+{
+    return !anull(i) && av(i) >= -30 && !bnull(i) && bv(i) > -12 && pv(i) > -5000;
+}
+static bool r_sparse_first(int i)
+{
+    return !anull(i) && av(i) == 7 && !bnull(i) && bv(i) < 0 && pv(i) >= 0;
+}
+static bool r_str_after(int i)
+{
+    return !dnull(i) && dv(i) >= sli_date_from_civil(1999, 6, 1) && !snull(i) && strcmp(sv(i), "beta") == 0 &&
+           !anull(i) && av(i) < 10;
+}
+static bool r_or_inside(int i)
+{
+    return pv(i) < 2000 && ((!anull(i) && av(i) < 0) || (!bnull(i) && bv(i) > 5)) && i % 2 == 0;
+}
+
 static void test_ranges(void **state)
 {
     (void)state;
@@ -637,6 +670,13 @@ static void test_ranges(void **state)
         {"cast(a as double) > -2.5 and cast(a as double) < 7.0", r_float_strict, false},
         {"a + 1 >= 0 and a + 1 <= 10", r_expr, true},
         {"cast(b as tinyint) > -128 and cast(b as tinyint) < 0", r_tiny, true},
+        {"a = 3 and b >= 0", r_eq, false},
+        {"b <> 0 and a > 2", r_ne_first, false},
+        {"a > 2 and b <> 0 and p < 10.00", r_ne_mid, false},
+        {"a >= -30 and b > -12 and p > -50.00", r_wide, false},
+        {"a = 7 and b < 0 and p >= 0", r_sparse_first, false},
+        {"d >= date '1999-06-01' and s = 'beta' and a < 10", r_str_after, false},
+        {"p < 20.00 and (a < 0 or b > 5) and i % 2 = 0", r_or_inside, false},
     };
     sl_context *ctx = open_ctx();
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {

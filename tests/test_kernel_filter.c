@@ -185,6 +185,87 @@ static void test_cmp_fixed(void **state)
     }
 }
 
+/* ---- bitmaps of dense rows -------------------------------------------------------- */
+
+/* The expected bitmap of a range over v[0..n) ANDed (and_into) with `prior`,
+ * and how many bits it sets. */
+#define BITS_ORACLE(tn, T)                                                                                   \
+    static size_t bits_oracle_##tn(const T *v, T lo, T hi, size_t n, const uint64_t *prior, bool and_into,   \
+                                   uint64_t *exp)                                                            \
+    {                                                                                                        \
+        size_t count = 0;                                                                                    \
+        for (size_t w = 0; w < (n + 63) / 64; w++) exp[w] = 0;                                               \
+        for (size_t i = 0; i < n; i++) {                                                                     \
+            bool pass = v[i] >= lo && v[i] <= hi && (!and_into || ((prior[i / 64] >> (i % 64)) & 1u));       \
+            exp[i / 64] |= (uint64_t)pass << (i % 64);                                                       \
+            count += pass;                                                                                   \
+        }                                                                                                    \
+        return count;                                                                                        \
+    }
+SLI_FILTER_TYPES(BITS_ORACLE)
+
+#define BITS_WORDS ((MAXN + 63) / 64)
+
+/* bits_range_<tn> at every length and offset, writing and ANDing into a
+ * random prior bitmap (some words zero), and bits_rows on its result. */
+#define CHECK_BITS(tn, T)                                                                                    \
+    static void check_bits_##tn(const sl_filter_kernels *k)                                                  \
+    {                                                                                                        \
+        T a[MAXN + 3];                                                                                       \
+        uint64_t bits[BITS_WORDS], prior[BITS_WORDS], exp[BITS_WORDS];                                       \
+        uint32_t out[MAXN + 16], expv[MAXN];                                                                 \
+        for (size_t n = 0; n <= MAXN; n++)                                                                   \
+            for (size_t off = 0; off < 3; off++) {                                                           \
+                for (size_t i = 0; i < n + off; i++) a[i] = rand_##tn();                                     \
+                const T *v = a + off;                                                                        \
+                for (int t = 0; t < 4; t++) {                                                                \
+                    T lo = (n > 0 && kt_rnd() % 2) ? v[kt_rnd() % n] : rand_##tn();                          \
+                    T hi = (n > 0 && kt_rnd() % 2) ? v[kt_rnd() % n] : rand_##tn();                          \
+                    if (t < 3 && hi < lo) {                                                                  \
+                        T x = lo;                                                                            \
+                        lo = hi;                                                                             \
+                        hi = x;                                                                              \
+                    }                                                                                        \
+                    bool and_into = t % 2;                                                                   \
+                    for (size_t w = 0; w < BITS_WORDS; w++) {                                                \
+                        prior[w] = kt_rnd() % 4 == 0 ? 0 : kt_rnd();                                         \
+                        if ((w + 1) * 64 > n)                                                                \
+                            prior[w] &= n > w * 64 ? ~(uint64_t)0 >> (64 - (n - w * 64)) : 0;                \
+                        bits[w] = prior[w];                                                                  \
+                    }                                                                                        \
+                    size_t want = bits_oracle_##tn(v, lo, hi, n, prior, and_into, exp);                      \
+                    size_t got = k->bits_range_##tn(v, lo, hi, n, bits, and_into);                           \
+                    if (got != want)                                                                         \
+                        fail_msg("%s bits_range_" #tn " n=%zu off=%zu t=%d: %zu bits set, expected %zu",     \
+                                 kt_variant_name, n, off, t, got, want);                                     \
+                    for (size_t w = 0; w < (n + 63) / 64; w++)                                               \
+                        if (bits[w] != exp[w])                                                               \
+                            fail_msg("%s bits_range_" #tn " n=%zu off=%zu t=%d: word %zu is %#llx, "         \
+                                     "expected %#llx",                                                       \
+                                     kt_variant_name, n, off, t, w, (unsigned long long)bits[w],             \
+                                     (unsigned long long)exp[w]);                                            \
+                    size_t e = 0;                                                                            \
+                    for (size_t i = 0; i < n; i++)                                                           \
+                        if ((exp[i / 64] >> (i % 64)) & 1u) expv[e++] = (uint32_t)i;                         \
+                    expect_positions(k->bits_rows(bits, n, out), out, e, expv, "bits_rows", n, off, t);      \
+                }                                                                                            \
+            }                                                                                                \
+    }
+SLI_FILTER_TYPES(CHECK_BITS)
+
+static void test_bits(void **state)
+{
+    (void)state;
+    KT_FOR_EACH_VARIANT(filter, k)
+    {
+        check_bits_i8(k);
+        check_bits_i16(k);
+        check_bits_i32(k);
+        check_bits_i64(k);
+        check_bits_f64(k);
+    }
+}
+
 /* Hand-picked cases: IEEE comparisons with NaN and signed zeros. */
 static void test_cmp_f64_ieee(void **state)
 {
@@ -411,7 +492,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_isa_pick),     cmocka_unit_test(test_cmp_fixed),
         cmocka_unit_test(test_cmp_f64_ieee), cmocka_unit_test(test_valid_true_codes),
-        cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_strings),      cmocka_unit_test(test_bits),
     };
     kt_seed(0x2545f4914f6cdd1dull);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -218,6 +218,37 @@ static size_t str_col(sl_cmp op, const sli_strview *restrict a, const sli_strvie
     return k;
 }
 
+/* ---- bitmaps of dense rows --------------------------------------------------------- */
+
+/* Bit i of the 64-row word w: lo <= v[w * 64 + i] <= hi; with and_into the
+ * word is ANDed with what is there, and a word already zero is left alone. */
+#define STAMP_BITS_RANGE(tn, T)                                                                              \
+    static size_t bits_range_##tn(const T *restrict v, T lo, T hi, size_t n, uint64_t *restrict bits,        \
+                                  bool and_into)                                                             \
+    {                                                                                                        \
+        size_t k = 0;                                                                                        \
+        for (size_t w = 0; w * 64 < n; w++) {                                                                \
+            if (and_into && bits[w] == 0) continue;                                                          \
+            size_t end = n - w * 64 < 64 ? n : w * 64 + 64;                                                  \
+            uint64_t m = 0;                                                                                  \
+            for (size_t i = w * 64; i < end; i++) m |= (uint64_t)((v[i] >= lo) & (v[i] <= hi)) << (i & 63);  \
+            bits[w] = and_into ? bits[w] & m : m;                                                            \
+            for (uint64_t x = bits[w]; x; x &= x - 1) k++;                                                   \
+        }                                                                                                    \
+        return k;                                                                                            \
+    }
+SLI_FILTER_TYPES(STAMP_BITS_RANGE)
+
+static size_t bits_rows(const uint64_t *restrict bits, size_t n, uint32_t *restrict out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        out[k] = (uint32_t)i;
+        k += (bits[i / 64] >> (i & 63)) & 1u;
+    }
+    return k;
+}
+
 /* ---- the kernel set ------------------------------------------------------------ */
 
 #define OPS_ARRAY(pre, tn)                                                                                   \
@@ -226,7 +257,7 @@ static size_t str_col(sl_cmp op, const sli_strview *restrict a, const sli_strvie
     }
 #define MEMBERS(tn, T)                                                                                       \
     .cmp_const_##tn = OPS_ARRAY(cmp_const_, tn), .cmp_col_##tn = OPS_ARRAY(cmp_col_, tn),                    \
-    .range_##tn = range_##tn,
+    .range_##tn = range_##tn, .bits_range_##tn = bits_range_##tn,
 
 /* clang-format off */
 const sl_filter_kernels sli_filter_scalar = {
@@ -236,5 +267,6 @@ const sl_filter_kernels sli_filter_scalar = {
     .str_const = str_const,
     .str_col = str_col,
     .codes = select_codes,
+    .bits_rows = bits_rows,
 };
 /* clang-format on */

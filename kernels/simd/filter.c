@@ -508,6 +508,52 @@ static size_t str_col(sl_cmp op, const sli_strview *restrict a, const sli_strvie
     return sli_filter_scalar.str_col(op, a, b, sel, n, out);
 }
 
+/* ---- bitmaps of dense rows ------------------------------------------------------------ */
+
+/* bits_range_<tn>: the range test of each 64-row block into its word (see
+ * filter.h); the partial last block is tested from a zeroed local copy. */
+#define STAMP_BITS_RANGE(tn, T)                                                                              \
+    static size_t bits_range_##tn(const T *restrict v, T lo, T hi, size_t n, uint64_t *restrict bits,        \
+                                  bool and_into)                                                             \
+    {                                                                                                        \
+        size_t w = 0, i = 0, k = 0;                                                                          \
+        if (and_into) {                                                                                      \
+            for (; i + SLI_BLOCK <= n; i += SLI_BLOCK, w++)                                                  \
+                if (bits[w]) {                                                                               \
+                    bits[w] &= test_##tn(v + i, NULL, lo, hi, OP_RANGE);                                     \
+                    k += (size_t)__builtin_popcountll(bits[w]);                                              \
+                }                                                                                            \
+        } else {                                                                                             \
+            for (; i + SLI_BLOCK <= n; i += SLI_BLOCK, w++) {                                                \
+                bits[w] = test_##tn(v + i, NULL, lo, hi, OP_RANGE);                                          \
+                k += (size_t)__builtin_popcountll(bits[w]);                                                  \
+            }                                                                                                \
+        }                                                                                                    \
+        if (i < n && (!and_into || bits[w])) {                                                               \
+            T va[SLI_BLOCK] __attribute__((aligned(64)));                                                    \
+            memset(va, 0, sizeof va);                                                                        \
+            memcpy(va, v + i, (n - i) * sizeof(T));                                                          \
+            uint64_t m = test_##tn(va, NULL, lo, hi, OP_RANGE) & sli_low_bits(n - i);                        \
+            bits[w] = and_into ? bits[w] & m : m;                                                            \
+            k += (size_t)__builtin_popcountll(bits[w]);                                                      \
+        }                                                                                                    \
+        return k;                                                                                            \
+    }
+SLI_FILTER_TYPES(STAMP_BITS_RANGE)
+
+static size_t bits_rows(const uint64_t *restrict bits, size_t n, uint32_t *restrict out)
+{
+    size_t k = 0, i = 0, w = 0;
+    for (; i + SLI_BLOCK <= n; i += SLI_BLOCK, w++) k = sli_emit_dense(out, k, (uint32_t)i, bits[w]);
+    if (i < n) {
+        uint32_t part[SLI_BLOCK + 16] __attribute__((aligned(64)));
+        size_t t = sli_emit_dense(part, 0, (uint32_t)i, bits[w] & sli_low_bits(n - i));
+        memcpy(out + k, part, t * sizeof part[0]);
+        k += t;
+    }
+    return k;
+}
+
 /* ---- the kernel set ------------------------------------------------------------------ */
 
 #define OPS_ARRAY(pre, tn)                                                                                   \
@@ -516,7 +562,7 @@ static size_t str_col(sl_cmp op, const sli_strview *restrict a, const sli_strvie
     }
 #define MEMBERS(tn, T)                                                                                       \
     .cmp_const_##tn = OPS_ARRAY(cmp_const_, tn), .cmp_col_##tn = OPS_ARRAY(cmp_col_, tn),                    \
-    .range_##tn = range_##tn,
+    .range_##tn = range_##tn, .bits_range_##tn = bits_range_##tn,
 
 /* clang-format off */
 const sl_filter_kernels SLI_SIMD_NAME(filter) = {
@@ -526,6 +572,7 @@ const sl_filter_kernels SLI_SIMD_NAME(filter) = {
     .str_const = str_const,
     .str_col = str_col,
     .codes = select_codes,
+    .bits_rows = bits_rows,
 };
 /* clang-format on */
 

@@ -1,0 +1,78 @@
+/*
+ * scan_window.c — a scan source's column views and its filter windows (see
+ * scan_window.h).
+ */
+#include "scan_window.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buffer.h"
+#include "materialize.h"
+
+void sli_scan_bufs_free(sli_scan_bufs *b)
+{
+    for (size_t c = 0; b->views && c < b->ncols; c++) sli_buf_free(b->views[c]);
+    free(b->views);
+    free(b->vecs);
+    free(b->wvecs);
+    sli_buf_free(b->bits);
+    sli_buf_free(b->sel);
+    memset(b, 0, sizeof *b);
+}
+
+bool sli_scan_bufs_init(sli_scan_bufs *b, const sli_table *t, const size_t *colmap, size_t ncols,
+                        sli_eval *filter)
+{
+    memset(b, 0, sizeof *b);
+    b->ncols = ncols;
+    b->vecs = calloc(ncols ? ncols : 1, sizeof *b->vecs);
+    b->views = calloc(ncols ? ncols : 1, sizeof *b->views);
+    bool ok = b->vecs && b->views;
+    for (size_t c = 0; ok && c < ncols; c++) {
+        size_t tc = colmap ? colmap[c] : c;
+        if (t->schema.types[tc].id == SL_TYPE_UTF8 &&
+            !(b->views[c] = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview))))
+            ok = false;
+    }
+    if (ok && filter && (b->tests = sli_eval_scan_tests(filter)) > 0) {
+        b->ev = filter;
+        b->fk = sli_filter_select()->k;
+        b->wvecs = calloc(ncols ? ncols : 1, sizeof *b->wvecs);
+        b->bits = sli_buf_alloc(SLI_SCAN_WINDOW / 8);
+        b->sel = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
+        ok = b->wvecs && b->bits && b->sel;
+    }
+    if (!ok) sli_scan_bufs_free(b);
+    return ok;
+}
+
+void sli_scan_bufs_load(sli_scan_bufs *b, const sli_partition *pt, const size_t *colmap, size_t start,
+                        size_t n)
+{
+    for (size_t c = 0; c < b->ncols; c++)
+        sli_vec_from_column(pt->cols[colmap ? colmap[c] : c], start, n, b->views[c], &b->vecs[c]);
+}
+
+sl_status sli_scan_window_test(sli_scan_bufs *b, const sli_partition *pt, const size_t *colmap, size_t start,
+                               size_t n)
+{
+    for (size_t c = 0; c < b->ncols; c++) {
+        const sli_column *col = pt->cols[colmap ? colmap[c] : c];
+        if (col->type.id == SL_TYPE_UTF8 && !col->dict) /* the tests read fixed-width columns only */
+            b->wvecs[c] = (sli_vec){.type = col->type};
+        else
+            sli_vec_from_column(col, start, n, NULL, &b->wvecs[c]);
+    }
+    sli_chunk w = {n, n, NULL, b->ncols, b->wvecs};
+    b->wstart = start;
+    return sli_eval_scan_bits(b->ev, &w, b->tests, b->bits, &b->tested);
+}
+
+sl_status sli_scan_window_select(sli_scan_bufs *b, const sli_chunk *c, size_t start, uint32_t *out,
+                                 size_t *nout)
+{
+    size_t k = b->fk->bits_rows(b->bits + (start - b->wstart) / 64, c->n, b->sel);
+    sli_chunk v = {c->n, k, b->sel, c->ncols, c->cols};
+    return sli_eval_select_from(b->ev, &v, b->tested, out, nout);
+}

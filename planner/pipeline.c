@@ -13,6 +13,7 @@
 #include "runtime/context.h"
 #include "runtime/eval.h"
 #include "runtime/memory.h"
+#include "runtime/scan_window.h"
 #include "runtime/topk.h"
 
 typedef struct builder {
@@ -258,6 +259,8 @@ static void op_detail(const sli_pipeline *p, size_t k, sli_sbuf *out)
         put_expr(out, n->pred, n->in[0]);
         sli_eval_describe(n->pred, kd, sizeof kd);
         sli_sbuf_printf(out, "  [%s]", kd);
+        if (k == 0 && sli_eval_leads_with_column_test(n->pred))
+            sli_sbuf_printf(out, " [leading bound tests over %zu-row windows of the scan]", SLI_SCAN_WINDOW);
         break;
     case SLI_POP_PROJECT:
         for (size_t c = 0; c < n->ncols; c++) {

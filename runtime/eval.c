@@ -869,6 +869,33 @@ static sl_status select_dense(sli_eval *ev, enode *nd, const sli_chunk *in, size
     return select_rest(ev, nd, cs, i, nc, in, first, k, out, nout);
 }
 
+/* Whether expression e compares a fixed-width column (a value when !column)
+ * with a non-NULL literal by =, <, <=, > or >=: a bound test. */
+static bool bound_test(const sli_expr *e, bool column)
+{
+    if (e->kind != SLI_EX_BINARY || e->op < SLI_OP_EQ || e->op > SLI_OP_GE || e->op == SLI_OP_NE)
+        return false;
+    int vi = e->args[0]->kind == SLI_EX_LITERAL ? 1 : 0;
+    const sli_expr *v = e->args[vi], *l = e->args[1 - vi];
+    return l->kind == SLI_EX_LITERAL && !l->lit.is_null && v->kind != SLI_EX_LITERAL &&
+           v->type.id != SL_TYPE_UTF8 && sli_ptype(v->type) <= SL_P_F64 &&
+           (!column || v->kind == SLI_EX_COLUMN);
+}
+
+/* @return the conjuncts (leaves) of an AND chain, counting one for a non-AND. */
+static size_t leaves(const sli_expr *e)
+{
+    if (e->kind != SLI_EX_BINARY || e->op != SLI_OP_AND) return 1;
+    return leaves(e->args[0]) + leaves(e->args[1]);
+}
+
+bool sli_eval_leads_with_column_test(const sli_expr *e)
+{
+    const sli_expr *first = e;
+    while (first->kind == SLI_EX_BINARY && first->op == SLI_OP_AND) first = first->args[0];
+    return leaves(e) <= SLI_DENSE_MAX_CONJ && bound_test(first, true);
+}
+
 /* The root's conjuncts (computed once), for the scan entry points. */
 static size_t root_conjuncts(sli_eval *ev)
 {
@@ -878,8 +905,8 @@ static size_t root_conjuncts(sli_eval *ev)
 
 size_t sli_eval_scan_tests(sli_eval *ev)
 {
+    if (!ev->nroots || !ev->roots[0] || !sli_eval_leads_with_column_test(ev->roots[0]->e)) return 0;
     size_t nc = root_conjuncts(ev), i = 0;
-    if (nc > SLI_DENSE_MAX_CONJ) return 0;
     dense_test t;
     while (i < nc && dense_test_of(&ev->conj[i], false, &t)) i++;
     return i;
@@ -1470,12 +1497,19 @@ void sli_eval_describe(const sli_expr *e, char *buf, size_t cap)
         nrange++;
         c = rest ? c->args[0]->args[0] : NULL;
     }
+    const sli_expr *first = e;
+    while (first->kind == SLI_EX_BINARY && first->op == SLI_OP_AND) first = first->args[0];
+    const char *and_how = first != e && bound_test(first, false)
+                              ? "and: bitmaps of leading bound tests, then refine selection"
+                              : "and: refine selection";
     if (nrange) {
-        snprintf(buf, cap, "and: refine selection, %zu bound pair(s) as one range pass each", nrange);
+        snprintf(buf, cap, "%s, %zu bound pair(s) as one range pass each", and_how, nrange);
+        return;
+    }
+    if (first != e) {
+        snprintf(buf, cap, "%s", and_how);
         return;
     }
     snprintf(buf, cap, "%s",
-             e->kind == SLI_EX_BINARY && (e->op == SLI_OP_AND || e->op == SLI_OP_OR)
-                 ? (e->op == SLI_OP_AND ? "and: refine selection" : "or: union of selections")
-                 : "value");
+             e->kind == SLI_EX_BINARY && e->op == SLI_OP_OR ? "or: union of selections" : "value");
 }

@@ -83,6 +83,14 @@ sl_status sli_eval_select(sli_eval *ev, const sli_chunk *in, uint32_t *out, size
 size_t sli_eval_scan_tests(sli_eval *ev);
 
 /**
+ * @return whether predicate e starts with a bound test on a fixed-width
+ * column (its first conjunct compares one with a literal by =, <, <=, > or
+ * >=) and has at most 16 conjuncts: the filters a scan tests over windows
+ * (sli_eval_scan_tests is then above 0).
+ */
+bool sli_eval_leads_with_column_test(const sli_expr *e);
+
+/**
  * Tests up to max_tests (at most sli_eval_scan_tests) leading conjuncts
  * over the in->n dense rows of `in` (no selection; its vectors may be longer
  * than SLI_VEC_SIZE), bit i of bits[i / 64] set when row i passes every one

@@ -26,7 +26,9 @@
 #include "table.h"
 #include "vector.h"
 
-/** Rows a window's tests cover (a multiple of SLI_VEC_SIZE). */
+/** Rows a window's tests cover (a multiple of SLI_VEC_SIZE; a morsel on a
+ *  team is shorter). 64K rows ran the TPC-H Q6 shape 7% faster than 16K on
+ *  the development VM (1 MiB of L2 per core). */
 #define SLI_SCAN_WINDOW ((size_t)65536)
 
 typedef struct sli_scan_bufs {

@@ -16,6 +16,7 @@
 
 #include "agg_partition.h"
 #include "agg_table.h"
+#include "agg_team.h"
 #include "assemble.h"
 #include "buffer.h"
 #include "context.h"
@@ -88,6 +89,9 @@ typedef struct run {
     sli_agg_part aggp;           /**< AGG: rows by partition once agg outgrows the caches */
     sli_agg_scheme_once *scheme; /**< AGG, parallel runs: the partitioning every worker adopts */
     size_t scanned, src_rows;    /**< source rows this run read, and the source's rows (AGG: sorted keys) */
+    sli_join_table *placed;      /**< BUILD on a team: the shared table rows are placed in (or NULL) */
+    const size_t *part_row;      /**< with placed: each source partition's first row */
+    size_t row_at;               /**< with placed: the source row of the chunk being pushed */
     sli_eval **sink_evs; /**< BUILD: rkeys; AGG: groups (then NULL per aggregate) */
     sli_eval *agg_args;  /**< AGG: every aggregate's argument, common parts shared */
     size_t nsink_evs;
@@ -334,7 +338,9 @@ static sl_status sink_consume(run *r, const sli_chunk *c)
     case SLI_SINK_BUILD:
         for (size_t k = 0; k < r->nsink_evs; k++)
             if ((s = sli_eval_value(r->sink_evs[k], c, &r->sink_vecs[k]))) return s;
-        if (sli_join_table_append(r->jt, c->cols, r->sink_vecs, c->sel, c->count))
+        if (r->placed) /* every source row reaches the sink: the chunk's rows are row_at on */
+            sli_join_table_place(r->placed, c->cols, r->sink_vecs, c->sel, c->count, r->row_at);
+        else if (sli_join_table_append(r->jt, c->cols, r->sink_vecs, c->sel, c->count))
             return nomem(r, "join build");
         r->out_rows += c->count;
         return SL_OK;
@@ -743,6 +749,7 @@ static sl_status scan_rows(run *r, sli_scan_bufs *b, const sli_table *t, const s
         sli_scan_bufs_load(b, pt, colmap, start, n);
         sli_chunk chunk = {n, n, NULL, b->ncols, b->vecs};
         r->scanned += n;
+        if (r->part_row) r->row_at = r->part_row[part] + start;
         if (stats) {
             stats->vectors++;
             stats->rows_in += n;
@@ -821,6 +828,8 @@ static sl_status run_init(run *r, sl_context *ctx, const sli_pipeline *p, pipe_o
 /* A pipeline run by a team: one run per worker, fed morsels of the source by
  * the scheduler; the workers' sinks are combined into worker 0's at the end. */
 typedef struct par_run {
+    sli_join_table *placed; /**< BUILD: the table the workers place rows in (placeable), or NULL */
+    const size_t *part_row; /**< with placed: each source partition's first row */
     const sli_table *src;
     const size_t *colmap; /**< source columns, or NULL: all */
     size_t ncols;
@@ -862,7 +871,9 @@ static sl_status par_worker(size_t w, void *arg)
     run *r = &pr->runs[w];
     sli_scan_bufs b = {0};
     /* Each worker sets its own run up: in parallel, and in its node's memory. */
-    sl_status s = run_init(r, &pr->wctx[w], pr->p, pr->outs, pr->hint_rows);
+    sl_status s = run_init(r, &pr->wctx[w], pr->p, pr->outs, pr->placed ? 0 : pr->hint_rows);
+    r->placed = pr->placed;
+    r->part_row = pr->placed ? pr->part_row : NULL;
     if (pr->prof) r->prof = pr->prof + w * pr->nprof;
     r->scheme = &pr->scheme;
     r->src_rows = pr->rows;
@@ -973,193 +984,16 @@ static sl_status merge_topk(par_run *pr)
 }
 
 /* A fresh table for the sink's groups and aggregates, as sink_init makes one. */
-static sl_status agg_init_like(const sli_plan *n, sli_agg_table *t)
-{
-    sl_type *kt = malloc((n->ngroups ? n->ngroups : 1) * sizeof *kt);
-    if (!kt) return SL_ERR_NOMEM;
-    for (size_t k = 0; k < n->ngroups; k++) kt[k] = n->groups[k]->type;
-    sl_status s = sli_agg_table_init(t, kt, n->ngroups, n->aggs, n->naggs);
-    free(kt);
-    return s;
-}
-
-/* Hash partitions of the parallel merge when no worker partitioned its rows:
- * each holds a cache-sized share of the groups. */
-#define MERGE_PBITS 8
-/* Below this many groups in all, one thread merges (partitioning costs more). */
-#define MERGE_PARALLEL_GROUPS 65536
-
-typedef struct agg_merge_job {
-    par_run *pr;
-    sli_agg_scheme scheme; /**< partitions: the workers' sli_agg_part ones, else MERGE_PBITS by hash */
-    uint32_t **ord;        /**< per worker: the groups of its table (or of its aggp.first) by partition */
-    size_t **off;          /**< per worker: 2^pbits + 1 offsets into ord */
-    const sli_agg_part **parts;   /**< per worker: its buffered rows */
-    const sli_agg_table **merged; /**< per worker: merged_table */
-    _Atomic size_t mapped, hashed; /**< partitions folded through the range map, by hashing */
-    sli_table **tables;           /**< per worker: the merged groups of its partitions */
-} agg_merge_job;
-
-/* The table of a worker whose groups are merged: aggp.first once it partitions its rows. */
-static sli_agg_table *merged_table(run *r)
-{
-    return r->aggp.active ? &r->aggp.first : &r->agg;
-}
-
-/* Phase 1, on each worker: seal its own rows and list its groups by partition. */
-static sl_status agg_merge_prepare(size_t w, void *arg)
-{
-    agg_merge_job *j = arg;
-    run *r = &j->pr->runs[w];
-    sl_status s = r->aggp.active ? sli_agg_part_seal(&r->aggp) : sli_agg_table_prepare_merge(&r->agg);
-    j->parts[w] = &r->aggp;
-    j->merged[w] = merged_table(r);
-    return s ? s : sli_agg_scheme_groups(&j->scheme, merged_table(r), &j->ord[w], &j->off[w]);
-}
-
-/* Phase 2, on each worker: partitions w, w + nw, ...: the rows every worker
- * buffered for it are aggregated and every worker's groups of it merged.
- * The partitions hold disjoint keys, so one table takes them all, its slots
- * emptied between partitions (sli_agg_hash_restart: a cache-sized working
- * set) and its states sized after the first; finished once, into the
- * worker's share of the output. */
-static sl_status agg_merge_parts(size_t w, void *arg)
-{
-    agg_merge_job *j = arg;
-    par_run *pr = j->pr;
-    const sli_plan *n = pr->runs[0].p->sink_node;
-    size_t np = (size_t)1 << j->scheme.pbits, ncols = 0, rows_left = 0, groups_left = 0;
-    for (size_t v = 0; v < pr->nw; v++)
-        if (pr->runs[v].aggp.active && pr->runs[v].aggp.rows.ncols > ncols)
-            ncols = pr->runs[v].aggp.rows.ncols;
-    sli_vec *cols = calloc(ncols + 1, sizeof *cols);
-    sli_agg_table t;
-    sl_status s = cols ? agg_init_like(n, &t) : SL_ERR_NOMEM;
-    bool made = s == SL_OK, reserved = false;
-    if (made && j->scheme.range) sli_agg_table_force_hash(&t); /* range partitions take the range map */
-    size_t expect = 0;
-    for (size_t p = w; p < np; p += pr->nw) /* rows and groups of this worker's partitions */
-        for (size_t v = 0; v < pr->nw; v++) {
-            rows_left += j->parts[v]->active ? j->parts[v]->rows.rows[p] : 0;
-            groups_left += j->off[v][p + 1] - j->off[v][p];
-        }
-    for (size_t p = w; p < np && !s; p += pr->nw) {
-        size_t g0 = t.ngroups, rows = 0, merged = 0;
-        s = sli_agg_part_fold(&t, p, j->parts, j->merged, j->ord, (size_t *const *)j->off, pr->nw, cols,
-                              expect);
-        expect = t.ngroups - g0;
-        for (size_t v = 0; v < pr->nw; v++) {
-            rows += j->parts[v]->active ? j->parts[v]->rows.rows[p] : 0;
-            merged += j->off[v][p + 1] - j->off[v][p];
-        }
-        rows_left -= rows;
-        groups_left -= merged;
-        if (!s && !reserved && rows) { /* room for the groups to come, grown once */
-            reserved = true;
-            s = sli_agg_reserve(
-                &t, sli_agg_part_estimate(t.ngroups, expect, merged, rows, rows_left, groups_left));
-        }
-    }
-    atomic_fetch_add(&j->mapped, t.folds_mapped);
-    atomic_fetch_add(&j->hashed, t.folds_hashed);
-    if (!s) s = sli_agg_table_finish(&t, &pr->wctx[w], n->names, &j->tables[w]);
-    if (made) sli_agg_table_free(&t);
-    free(cols);
-    if (s == SL_ERR_NOMEM) s = sli_nomem(&pr->wctx[w], "aggregate");
-    return s;
-}
-
-/* Moves the partitions of the tables parts[0..np) into one table without
- * copying (the next pipeline scans it in parallel anyway). */
-static sl_status move_partitions(run *r, sli_table **parts, size_t np, sli_table **out)
-{
-    const sli_table *first = parts[0];
-    sli_table *t = sli_table_create("aggregate");
-    sl_status s = t ? SL_OK : SL_ERR_NOMEM;
-    for (size_t c = 0; c < first->schema.ncols && !s; c++)
-        s = sli_table_add_field(t, first->schema.names[c], first->schema.types[c]);
-    for (size_t p = 0; p < np && !s; p++) {
-        for (size_t q = 0; q < parts[p]->nparts && !s; q++) {
-            if (parts[p]->parts[q].rows == 0) continue;
-            sli_column **cols = parts[p]->parts[q].cols;
-            parts[p]->parts[q].cols = NULL; /* owned by t from here, even on failure */
-            s = sli_table_add_partition(t, cols);
-        }
-    }
-    if (s) {
-        sli_table_free(t);
-        return nomem(r, "aggregate");
-    }
-    *out = t;
-    return SL_OK;
-}
-
-/* Combines the workers' aggregates into the pipeline's output. Few groups
- * (or no keys): worker 0's thread folds every table into a fresh one. Many,
- * or rows a worker scattered by partition (agg_partition.h): the team takes
- * the hash partitions in turn, aggregating every worker's buffered rows of a
- * partition and merging every worker's groups of it into its table, a
- * cache-sized working set at a time; the workers' tables are then
- * concatenated. No row is aggregated twice. */
+/* Combines the workers' aggregates into the pipeline's output (agg_team.h). */
 static sl_status merge_agg(par_run *pr, const sli_team *team, pipe_output *out)
 {
-    run *r0 = &pr->runs[0];
-    const sli_plan *n = r0->p->sink_node;
-    agg_merge_job j = {.pr = pr,
-                       .scheme = {.pbits = MERGE_PBITS},
-                       .ord = calloc(pr->nw, sizeof(uint32_t *)),
-                       .off = calloc(pr->nw, sizeof(size_t *)),
-                       .parts = calloc(pr->nw, sizeof(sli_agg_part *)),
-                       .merged = calloc(pr->nw, sizeof(sli_agg_table *))};
-    size_t groups = 0;
-    bool partitioned = false;
-    for (size_t w = 0; w < pr->nw; w++) {
-        run *r = &pr->runs[w];
-        groups += r->agg.ngroups;
-        if (r->aggp.active) {
-            partitioned = true;
-            j.scheme = r->aggp.rows.scheme; /* agreed by every worker */
-        }
-    }
-    size_t np = pr->nw; /* output tables: one per worker */
-    j.tables = calloc(np, sizeof(sli_table *));
-    sl_status s = j.ord && j.off && j.parts && j.merged && j.tables ? SL_OK : nomem(r0, "aggregate");
-    if (!s && (n->ngroups == 0 || (!partitioned && groups < MERGE_PARALLEL_GROUPS))) {
-        sli_agg_table t;
-        s = agg_init_like(n, &t);
-        for (size_t w = 0; w < pr->nw && !s; w++) s = sli_agg_table_merge(&t, &pr->runs[w].agg, 0, 0);
-        if (!s)
-            s = sli_agg_table_finish(&t, r0->ctx, n->names, &out->table);
-        else if (s == SL_ERR_NOMEM)
-            s = nomem(r0, "aggregate");
-        sli_agg_table_free(&t);
-    } else if (!s) {
-        s = sli_team_run(team, agg_merge_prepare, &j);
-        if (s == SL_ERR_NOMEM) s = nomem(r0, "aggregate");
-        if (!s) {
-            s = sli_team_run(team, agg_merge_parts, &j);
-            if (partitioned) sli_agg_part_note(&j.scheme, j.mapped, j.hashed, out->note, sizeof out->note);
-            for (size_t w = 0; s && w < pr->nw; w++)
-                if (pr->wctx[w].last_status) {
-                    sli_error(r0->ctx, pr->wctx[w].last_status, "%s", pr->wctx[w].last_error);
-                    break;
-                }
-        }
-        /* the result pipeline after it concatenates them (result_pass.h) */
-        if (!s) s = move_partitions(r0, j.tables, np, &out->table);
-    }
-    if (s == SL_ERR_UNSUPPORTED && r0->ctx->last_status != s)
-        s = sli_error(r0->ctx, s, "aggregate: more than 2 billion groups");
-    for (size_t w = 0; w < pr->nw; w++) {
-        if (j.ord) free(j.ord[w]);
-        if (j.off) free(j.off[w]);
-    }
-    for (size_t p = 0; j.tables && p < np; p++) sli_table_free(j.tables[p]);
-    free(j.ord);
-    free(j.off);
-    free(j.parts);
-    free(j.merged);
-    free(j.tables);
+    sli_agg_worker *ws = calloc(pr->nw, sizeof *ws);
+    if (!ws) return nomem(&pr->runs[0], "aggregate");
+    for (size_t w = 0; w < pr->nw; w++)
+        ws[w] = (sli_agg_worker){&pr->runs[w].agg, &pr->runs[w].aggp, &pr->wctx[w]};
+    sl_status s = sli_agg_team_merge(pr->runs[0].p->sink_node, ws, pr->nw, team, pr->runs[0].ctx, &out->table,
+                                     out->note, sizeof out->note);
+    free(ws);
     return s;
 }
 
@@ -1171,6 +1005,48 @@ static size_t morsel_rows(size_t rows, size_t nw)
     if (want < m)
         m = want < SLI_VEC_SIZE ? SLI_VEC_SIZE : (want + SLI_VEC_SIZE - 1) / SLI_VEC_SIZE * SLI_VEC_SIZE;
     return m;
+}
+
+/* @return whether a team builds pipeline p's join table by placing rows: a
+ * BUILD whose every source row reaches it (projections only) and whose
+ * columns are all fixed-width. */
+static bool placeable(const sli_pipeline *p, size_t rows)
+{
+    if (p->sink != SLI_SINK_BUILD || p->nfilters || !rows) return false;
+    for (size_t i = 0; i < p->nops; i++)
+        if (p->ops[i].kind != SLI_POP_PROJECT) return false;
+    const sli_plan *n = p->sink_node, *right = n->in[1];
+    for (size_t c = 0; c < right->ncols; c++)
+        if (right->types[c].id == SL_TYPE_UTF8 || right->types[c].id == SL_TYPE_NULL) return false;
+    for (size_t k = 0; k < n->nkeys; k++)
+        if (n->rkeys[k]->type.id == SL_TYPE_UTF8 || n->rkeys[k]->type.id == SL_TYPE_NULL) return false;
+    return true;
+}
+
+/* The table a team's workers place their rows in (placeable). */
+static sl_status placed_init(par_run *pr, sl_context *ctx)
+{
+    const sli_plan *n = pr->p->sink_node;
+    sl_type *kt = malloc(n->nkeys * sizeof *kt);
+    pr->placed = calloc(1, sizeof *pr->placed);
+    sl_status s = kt && pr->placed ? SL_OK : SL_ERR_NOMEM;
+    for (size_t k = 0; k < n->nkeys && !s; k++) kt[k] = n->rkeys[k]->type;
+    if (!s) s = sli_join_table_init(pr->placed, n->in[1]->types, n->in[1]->ncols, kt, n->nkeys);
+    if (!s) s = sli_join_table_place_init(pr->placed, pr->rows);
+    free(kt);
+    return s ? sli_nomem(ctx, "join build") : SL_OK;
+}
+
+/* Worker 0's sink takes the placed table, whole. */
+static sl_status adopt_placed(par_run *pr)
+{
+    run *r0 = &pr->runs[0];
+    sli_join_table_place_done(pr->placed, pr->rows);
+    sli_join_table_free(r0->jt);
+    free(r0->jt);
+    r0->jt = pr->placed;
+    pr->placed = NULL;
+    return SL_OK;
 }
 
 static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_output *outs, pipe_output *out,
@@ -1212,6 +1088,15 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     pr->p = p;
     pr->outs = outs;
     pr->hint_rows = pr->rows / nw + pr->morsel;
+    if (!s && placeable(p, pr->rows)) {
+        pr->part_row = prow; /* each partition's first row (prow holds the counts until here) */
+        for (size_t i = 0, at = 0; i < np; i++) {
+            size_t c = prow[i];
+            prow[i] = at;
+            at += c;
+        }
+        s = placed_init(pr, ctx);
+    }
     pr->prof = prof;
     pr->nprof = nprof;
     if (!s) {
@@ -1242,7 +1127,7 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
         switch (p->sink) {
         case SLI_SINK_RESULT:
         case SLI_SINK_SORT: s = pr->runs[0].topk ? merge_topk(pr) : assemble_builders(pr, team); break;
-        case SLI_SINK_BUILD: s = concat_build(pr, team); break;
+        case SLI_SINK_BUILD: s = pr->placed ? adopt_placed(pr) : concat_build(pr, team); break;
         case SLI_SINK_AGG: s = merge_agg(pr, team, out); break;
         }
     }
@@ -1255,6 +1140,10 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
         if (!pr->runs[w].p) continue;
         pr->runs[w].ctx = ctx;
         run_free(&pr->runs[w]);
+    }
+    if (pr->placed) { /* a failed run */
+        sli_join_table_free(pr->placed);
+        free(pr->placed);
     }
     sli_morsel_free(pr->sched);
     free(pr->runs);

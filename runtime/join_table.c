@@ -104,6 +104,60 @@ sl_status sli_join_table_append(sli_join_table *jt, const sli_vec *payload, cons
     return SL_OK;
 }
 
+sl_status sli_join_table_place_init(sli_join_table *jt, size_t rows)
+{
+    for (size_t i = 0; i < jt->ncols + jt->nkeys; i++) {
+        sl_status s = sli_colbuilder_reserve(&jt->builders[i], rows);
+        if (!s) s = sli_colbuilder_ensure_validity(&jt->builders[i]); /* all valid until a NULL is placed */
+        if (s) return s;
+    }
+    return SL_OK;
+}
+
+/* Clears the validity bits of rows [at, at + n) that are NULL in vector
+ * validity (at its rows sel, or 0..n-1), by atomic ANDs: a byte may hold
+ * rows another worker places. */
+static void place_nulls(sli_colbuilder *b, const uint8_t *validity, const uint32_t *sel, size_t n, size_t at)
+{
+    size_t nulls = 0;
+    for (size_t j = 0; j < n; j++) {
+        size_t row = sel ? sel[j] : j, d = at + j;
+        if ((validity[row >> 3] >> (row & 7)) & 1u) continue;
+        __atomic_fetch_and(&b->col.validity[d >> 3], (uint8_t) ~(1u << (d & 7)), __ATOMIC_RELAXED);
+        nulls++;
+    }
+    if (nulls) __atomic_fetch_add(&b->col.null_count, nulls, __ATOMIC_RELAXED);
+}
+
+void sli_join_table_place(sli_join_table *jt, const sli_vec *payload, const sli_vec *keys,
+                          const uint32_t *sel, size_t n, size_t at)
+{
+    for (size_t i = 0; i < jt->ncols + jt->nkeys; i++) {
+        const sli_vec *v = i < jt->ncols ? &payload[i] : &keys[i - jt->ncols];
+        sli_colbuilder *b = &jt->builders[i];
+        size_t w = sli_type_width(b->col.type);
+        char *dst = (char *)b->col.data + at * w;
+        const char *src = v->data;
+        if (!sel)
+            memcpy(dst, src, n * w);
+        else
+            for (size_t j = 0; j < n; j++) memcpy(dst + j * w, src + (size_t)sel[j] * w, w);
+        if (v->validity) place_nulls(b, v->validity, sel, n, at);
+    }
+}
+
+void sli_join_table_place_done(sli_join_table *jt, size_t rows)
+{
+    for (size_t i = 0; i < jt->ncols + jt->nkeys; i++) {
+        sli_colbuilder *b = &jt->builders[i];
+        b->col.length = rows;
+        if (b->col.null_count) continue;
+        sli_buf_free(b->col.validity);
+        b->col.validity = NULL;
+        b->vcap = 0;
+    }
+}
+
 /* Hashes every build row's keys into hashes[] and lists the rows whose keys
  * are all non-NULL in ins[]. @return the number listed, or SIZE_MAX on NOMEM. */
 static size_t hash_build_rows(sli_join_table *jt, uint64_t *hashes, uint32_t *ins)

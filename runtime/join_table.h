@@ -106,6 +106,23 @@ sl_status sli_join_table_append(sli_join_table *jt, const sli_vec *payload, cons
                                 const uint32_t *sel, size_t n);
 
 /**
+ * Placed builds: a team's workers write the rows of their morsels straight
+ * into one table, each at its rows' place in the source, instead of each
+ * building its own columns to be concatenated. sli_join_table_place_init
+ * sizes every column for `rows` rows (payload and keys fixed-width, not
+ * strings); sli_join_table_place writes rows [at, at + n); once every row
+ * is written, sli_join_table_place_done sets the length and drops the
+ * validity of columns that received no NULL.
+ * @return SL_OK or SL_ERR_NOMEM (init).
+ * Thread safety: place may run on several threads at once for disjoint
+ * rows; init and done on one, before and after.
+ */
+sl_status sli_join_table_place_init(sli_join_table *jt, size_t rows);
+void sli_join_table_place(sli_join_table *jt, const sli_vec *payload, const sli_vec *keys,
+                          const uint32_t *sel, size_t n, size_t at);
+void sli_join_table_place_done(sli_join_table *jt, size_t rows);
+
+/**
  * Freezes the columns, builds the (partitioned) directory and the bloom filter.
  * @return SL_OK, SL_ERR_NOMEM, or SL_ERR_UNSUPPORTED past 4 billion rows.
  */

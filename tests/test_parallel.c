@@ -163,6 +163,18 @@ static void test_joins(void **state)
     same_everywhere("let f3 = table(\"f\").select(id as id3, v as v3, s as s3, g as g3);\n"
                     "table(\"d\").join(f3, dk = id3, 'left').select(dk, v3, s3, g3, name)",
                     1, DIM_ROWS);
+    /* builds of every fact row with fixed-width columns only: the team's
+     * workers place their rows in one table (executor.c, placeable), NULLs
+     * included (v, and a key that is NULL on every 11th row) */
+    same_everywhere("let f4 = table(\"f\").select(id as id4, v as v4, g as g4);\n"
+                    "table(\"d\").join(f4, dk = id4).select(dk, v4, g4, w)",
+                    1, DIM_ROWS);
+    same_everywhere("let f5 = table(\"f\").select(id * 2 as id5, v + 1 as v5);\n"
+                    "table(\"d\").join(f5, dk = id5, 'left').select(dk, v5)",
+                    1, DIM_ROWS);
+    same_everywhere("let f6 = table(\"f\").select(case when id % 11 = 0 then null else id end as id6, g as g6);\n"
+                    "table(\"d\").join(f6, dk = id6).agg(count(*) as n, sum(g6) as sg)",
+                    0, 1);
 }
 
 static void test_aggregates(void **state)

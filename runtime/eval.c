@@ -707,6 +707,19 @@ static size_t conjuncts(enode *nd, conj *cs, size_t k)
     return k + 1;
 }
 
+/* Whether expression e compares a fixed-width column (a value when !column)
+ * with a non-NULL literal by =, <, <=, > or >=: a bound test. */
+static bool bound_test(const sli_expr *e, bool column)
+{
+    if (e->kind != SLI_EX_BINARY || e->op < SLI_OP_EQ || e->op > SLI_OP_GE || e->op == SLI_OP_NE)
+        return false;
+    int vi = e->args[0]->kind == SLI_EX_LITERAL ? 1 : 0;
+    const sli_expr *v = e->args[vi], *l = e->args[1 - vi];
+    return l->kind == SLI_EX_LITERAL && !l->lit.is_null && v->kind != SLI_EX_LITERAL &&
+           v->type.id != SL_TYPE_UTF8 && sli_ptype(v->type) <= SL_P_F64 &&
+           (!column || v->kind == SLI_EX_COLUMN);
+}
+
 /* A conjunct as inclusive bounds on one fixed-width value. */
 typedef struct dense_test {
     enode *val;
@@ -747,15 +760,14 @@ static bool dense_test_of(const conj *c, bool first, dense_test *t)
     } else {
         const sli_expr *e = nd->e;
         rbound b;
-        if (e->kind == SLI_EX_BINARY && e->op == SLI_OP_EQ) {
+        if (!bound_test(e, false)) return false;
+        if (e->op == SLI_OP_EQ) { /* = c: the range c..c */
             int vi = e->args[0]->kind == SLI_EX_LITERAL ? 1 : 0;
-            const sli_expr *v = e->args[vi], *l = e->args[1 - vi];
-            if (l->kind != SLI_EX_LITERAL || v->kind == SLI_EX_LITERAL || l->lit.is_null ||
-                v->type.id == SL_TYPE_UTF8 || sli_ptype(v->type) > SL_P_F64)
-                return false;
+            const sli_expr *v = e->args[vi];
+            const sli_value *lit = &e->args[1 - vi]->lit;
             t->val = nd->kids[vi];
-            t->flo = t->fhi = l->lit.f;
-            rbound eq = {v, vi, false, false, &l->lit};
+            t->flo = t->fhi = lit->f;
+            rbound eq = {v, vi, false, false, lit};
             if (sli_ptype(v->type) != SL_P_F64)
                 t->empty = !int_bounds(sli_ptype(v->type), &eq, &eq, &t->lo, &t->hi);
         } else if (bound_of(e, &b)) {
@@ -867,19 +879,6 @@ static sl_status select_dense(sli_eval *ev, enode *nd, const sli_chunk *in, size
     uint32_t *first = i == nc || (nc - 1 - i) % 2 ? out : nd->s1; /* not the first step's output */
     size_t k = ev->fk->bits_rows(ev->bits, n, first);
     return select_rest(ev, nd, cs, i, nc, in, first, k, out, nout);
-}
-
-/* Whether expression e compares a fixed-width column (a value when !column)
- * with a non-NULL literal by =, <, <=, > or >=: a bound test. */
-static bool bound_test(const sli_expr *e, bool column)
-{
-    if (e->kind != SLI_EX_BINARY || e->op < SLI_OP_EQ || e->op > SLI_OP_GE || e->op == SLI_OP_NE)
-        return false;
-    int vi = e->args[0]->kind == SLI_EX_LITERAL ? 1 : 0;
-    const sli_expr *v = e->args[vi], *l = e->args[1 - vi];
-    return l->kind == SLI_EX_LITERAL && !l->lit.is_null && v->kind != SLI_EX_LITERAL &&
-           v->type.id != SL_TYPE_UTF8 && sli_ptype(v->type) <= SL_P_F64 &&
-           (!column || v->kind == SLI_EX_COLUMN);
 }
 
 /* @return the conjuncts (leaves) of an AND chain, counting one for a non-AND. */

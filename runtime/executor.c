@@ -962,6 +962,7 @@ static sl_status concat_build(par_run *pr, const sli_team *team)
     for (size_t w = 0; w < pr->nw && !s; w++) {
         src[w] = sink_builders(&pr->runs[w], &nb);
         rows[w] = pr->runs[w].out_rows;
+        if (w) sli_join_table_merge_seen(pr->runs[0].jt, pr->runs[w].jt);
     }
     if (!s) s = sli_assemble_concat(team, src, rows, pr->nw, nb);
     free(src);

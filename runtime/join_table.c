@@ -78,7 +78,71 @@ sl_status sli_join_table_init(sli_join_table *jt, const sl_type *types, size_t n
     if (!jt->builders) return SL_ERR_NOMEM;
     for (size_t i = 0; i < ncols; i++) sli_colbuilder_init(&jt->builders[i], types[i]);
     for (size_t i = 0; i < nkeys; i++) sli_colbuilder_init(&jt->builders[ncols + i], key_types[i]);
+    jt->seen_lo = INT64_MAX;
+    jt->seen_hi = INT64_MIN;
     return SL_OK;
+}
+
+/* Whether the table has one key of a type whose range the build tracks. */
+static bool ranged_key(const sli_join_table *jt, sl_type_id t)
+{
+    return jt->nkeys == 1 && (t == SL_TYPE_INT32 || t == SL_TYPE_DATE32 || t == SL_TYPE_INT64);
+}
+
+/* lo/hi: the least and greatest of the T values x[sel[i]] (or x[i]), i < n;
+ * the dense loop stays free of the selection so that it vectorizes. */
+#define SEE_RANGE(T, data, sel, n, lo, hi)                                                                   \
+    do {                                                                                                     \
+        const T *x_ = (data);                                                                                \
+        if (sel) {                                                                                           \
+            for (size_t i_ = 0; i_ < (n); i_++) {                                                            \
+                int64_t k_ = x_[(sel)[i_]];                                                                  \
+                lo = k_ < lo ? k_ : lo;                                                                      \
+                hi = k_ > hi ? k_ : hi;                                                                      \
+            }                                                                                                \
+        } else {                                                                                             \
+            for (size_t i_ = 0; i_ < (n); i_++) {                                                            \
+                int64_t k_ = x_[i_];                                                                         \
+                lo = k_ < lo ? k_ : lo;                                                                      \
+                hi = k_ > hi ? k_ : hi;                                                                      \
+            }                                                                                                \
+        }                                                                                                    \
+    } while (0)
+
+/* Folds key vector v's values at rows sel (or 0..n-1) into the range seen
+ * so far; `shared`: other threads place rows into jt at the same time. */
+static void see_keys(sli_join_table *jt, const sli_vec *v, const uint32_t *sel, size_t n, bool shared)
+{
+    if (n == 0 || !ranged_key(jt, jt->builders[jt->ncols].col.type.id)) return;
+    if (v->validity) {
+        __atomic_store_n(&jt->seen_lost, true, __ATOMIC_RELAXED);
+        return;
+    }
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    if (sli_type_width(v->type) == 8)
+        SEE_RANGE(int64_t, v->data, sel, n, lo, hi);
+    else
+        SEE_RANGE(int32_t, v->data, sel, n, lo, hi);
+    if (!shared) {
+        jt->seen_lo = lo < jt->seen_lo ? lo : jt->seen_lo;
+        jt->seen_hi = hi > jt->seen_hi ? hi : jt->seen_hi;
+        return;
+    }
+    int64_t cur = __atomic_load_n(&jt->seen_lo, __ATOMIC_RELAXED);
+    while (lo < cur &&
+           !__atomic_compare_exchange_n(&jt->seen_lo, &cur, lo, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+    cur = __atomic_load_n(&jt->seen_hi, __ATOMIC_RELAXED);
+    while (hi > cur &&
+           !__atomic_compare_exchange_n(&jt->seen_hi, &cur, hi, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+}
+
+void sli_join_table_merge_seen(sli_join_table *into, const sli_join_table *from)
+{
+    into->seen_lo = from->seen_lo < into->seen_lo ? from->seen_lo : into->seen_lo;
+    into->seen_hi = from->seen_hi > into->seen_hi ? from->seen_hi : into->seen_hi;
+    into->seen_lost = into->seen_lost || from->seen_lost;
 }
 
 sl_status sli_join_table_reserve(sli_join_table *jt, size_t rows)
@@ -101,6 +165,7 @@ sl_status sli_join_table_append(sli_join_table *jt, const sli_vec *payload, cons
         sl_status s = sli_append_vec(&jt->builders[jt->ncols + i], &keys[i], sel, n);
         if (s) return s;
     }
+    see_keys(jt, &keys[0], sel, n, false);
     return SL_OK;
 }
 
@@ -144,6 +209,7 @@ void sli_join_table_place(sli_join_table *jt, const sli_vec *payload, const sli_
             for (size_t j = 0; j < n; j++) memcpy(dst + j * w, src + (size_t)sel[j] * w, w);
         if (v->validity) place_nulls(b, v->validity, sel, n, at);
     }
+    see_keys(jt, &keys[0], sel, n, true);
 }
 
 void sli_join_table_place_done(sli_join_table *jt, size_t rows)
@@ -403,8 +469,13 @@ static void key_range(sli_join_table *jt, const sli_team *team)
     jt->has_range = false;
     if (jt->nkeys != 1) return;
     const sli_column *k = jt->cols[jt->ncols];
-    sl_type_id t = k->type.id;
-    if (t != SL_TYPE_INT32 && t != SL_TYPE_DATE32 && t != SL_TYPE_INT64) return;
+    if (!ranged_key(jt, k->type.id)) return;
+    if (!jt->seen_lost) { /* seen while the rows came in */
+        jt->has_range = jt->seen_lo <= jt->seen_hi;
+        jt->kmin = jt->seen_lo;
+        jt->kmax = jt->seen_hi;
+        return;
+    }
     int64_t one_lo, one_hi;
     range_job j = {k, 1, &one_lo, &one_hi};
     if (team && team->nworkers > 1 && k->length >= PARALLEL_RANGE_ROWS) {

@@ -78,6 +78,12 @@ typedef struct sli_join_table {
     bool unique;          /**< one 4- or 8-byte integer key, no two rows equal: a probe stops at its match */
     bool has_range; /**< one int32, date32 or int64 key with a non-NULL value: kmin..kmax holds them all */
     int64_t kmin, kmax;
+    /** While building, one int32, date32 or int64 key: the least and
+     *  greatest value appended or placed so far (seen_lo > seen_hi: none),
+     *  so that finishing need not read the keys again for their range;
+     *  seen_lost once a key vector had NULLs (the range is then read). */
+    int64_t seen_lo, seen_hi;
+    bool seen_lost;
     /* Direct-indexed (join_dense.h), no directory, when dense is set: flat,
      * dense_span + 1 entries of row + 1; ranked (dense_blocks set), the build
      * rows in key order (rows + 1 entries) and (dense_span >> 6) + 1 blocks. */
@@ -100,6 +106,12 @@ sl_status sli_join_table_init(sli_join_table *jt, const sl_type *types, size_t n
  * Thread safety: like append, on a table being built by one thread.
  */
 sl_status sli_join_table_reserve(sli_join_table *jt, size_t rows);
+
+/**
+ * Folds the key range that `from` saw while building into `into`'s (a
+ * table whose builders received from's rows, concatenated).
+ */
+void sli_join_table_merge_seen(sli_join_table *into, const sli_join_table *from);
 
 /** Appends the selected rows of a chunk's payload vectors and key vectors. @return SL_OK or SL_ERR_NOMEM. */
 sl_status sli_join_table_append(sli_join_table *jt, const sli_vec *payload, const sli_vec *keys,

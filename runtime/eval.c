@@ -688,6 +688,8 @@ static sl_status select_range(sli_eval *ev, enode *nd, const sli_chunk *in, cons
  * conjunct is no bound test), the bitmap becomes a selection and the
  * remaining conjuncts test only the selected rows, as select_rows does.
  */
+/* One in 8: the Q6 shape ran in 5.3 ms on one thread of the development VM,
+ * against 5.6 with one in 32 and 6.7 with one in 4. */
 #define SLI_DENSE_DIV 8
 
 /* Appends the conjuncts under nd, in the order select_rows tests them, to

@@ -260,7 +260,8 @@ static void op_detail(const sli_pipeline *p, size_t k, sli_sbuf *out)
         sli_eval_describe(n->pred, kd, sizeof kd);
         sli_sbuf_printf(out, "  [%s]", kd);
         if (k == 0 && sli_eval_leads_with_column_test(n->pred))
-            sli_sbuf_printf(out, " [leading bound tests over %zu-row windows of the scan]", SLI_SCAN_WINDOW);
+            sli_sbuf_printf(out, " [leading bound tests over %zu-row windows of the scan]",
+                            sli_scan_window_rows());
         break;
     case SLI_POP_PROJECT:
         for (size_t c = 0; c < n->ncols; c++) {

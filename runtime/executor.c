@@ -739,9 +739,10 @@ static sl_status scan_rows(run *r, sli_scan_bufs *b, const sli_table *t, const s
     sl_status s = SL_OK;
     for (size_t start = begin; start < end && !s && !r->done; start += SLI_VEC_SIZE) {
         size_t n = end - start < SLI_VEC_SIZE ? end - start : SLI_VEC_SIZE;
-        if (sli_scan_windows(b) && (start - begin) % SLI_SCAN_WINDOW == 0) {
+        size_t wrows = sli_scan_window_rows();
+        if (sli_scan_windows(b) && (start - begin) % wrows == 0) {
             uint64_t tw = r->prof ? sli_prof_now() : 0; /* the leading filter's time */
-            size_t w = end - start < SLI_SCAN_WINDOW ? end - start : SLI_SCAN_WINDOW;
+            size_t w = end - start < wrows ? end - start : wrows;
             if ((s = sli_scan_window_test(b, pt, colmap, start, w))) break;
             if (r->prof) r->prof[0].ns += sli_prof_now() - tw;
         }

@@ -10,6 +10,19 @@
 #include "buffer.h"
 #include "materialize.h"
 
+static size_t g_window = SLI_SCAN_WINDOW;
+
+void sli_scan_window_set_rows(size_t rows)
+{
+    rows -= rows % SLI_VEC_SIZE;
+    g_window = rows && rows < SLI_SCAN_WINDOW ? rows : SLI_SCAN_WINDOW;
+}
+
+size_t sli_scan_window_rows(void)
+{
+    return g_window;
+}
+
 void sli_scan_bufs_free(sli_scan_bufs *b)
 {
     for (size_t c = 0; b->views && c < b->ncols; c++) sli_buf_free(b->views[c]);

@@ -61,6 +61,16 @@ void sli_scan_bufs_free(sli_scan_bufs *b);
 void sli_scan_bufs_load(sli_scan_bufs *b, const sli_partition *pt, const size_t *colmap, size_t start,
                         size_t n);
 
+/**
+ * Test hook (not thread-safe; set it before running a query): the rows of
+ * a window, rounded down to whole vectors, at most SLI_SCAN_WINDOW (0
+ * restores SLI_SCAN_WINDOW).
+ */
+void sli_scan_window_set_rows(size_t rows);
+
+/** @return the rows of a window (sli_scan_window_set_rows). */
+size_t sli_scan_window_rows(void);
+
 /** @return whether b tests windows (b->ev != NULL). */
 static inline bool sli_scan_windows(const sli_scan_bufs *b)
 {
@@ -69,7 +79,7 @@ static inline bool sli_scan_windows(const sli_scan_bufs *b)
 
 /**
  * Tests the filter's leading conjuncts over rows [start, start + n) of
- * partition pt (n ≤ SLI_SCAN_WINDOW; start a multiple of 8).
+ * partition pt (n ≤ sli_scan_window_rows(); start a multiple of 8).
  * @return SL_OK, or the evaluator's error.
  */
 sl_status sli_scan_window_test(sli_scan_bufs *b, const sli_partition *pt, const size_t *colmap, size_t start,

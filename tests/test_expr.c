@@ -20,6 +20,7 @@
 #include "test_util.h"
 
 #include "io/csv.h"
+#include "runtime/scan_window.h"
 #include "runtime/types.h"
 #include "sluice/sluice.h"
 
@@ -698,16 +699,24 @@ static void test_ranges(void **state)
         free(plan);
         sl_frame_destroy(w2);
         sl_frame_destroy(t2);
-        sl_result *r = run(ctx, cases[c].where, "i");
-        size_t row = 0;
-        for (int i = 0; i < N; i++) {
-            if (!cases[c].want(i)) continue;
-            if (row >= sl_result_row_count(r)) fail_msg("%s: row %d missing", cases[c].where, i);
-            check_i64(r, 0, row++, 0, i, i);
+        /* the default window (a whole partition here), then windows of one and of two vectors */
+        static const size_t wrows[] = {0, 2048, 4096};
+        for (size_t wi = 0; wi < sizeof wrows / sizeof wrows[0]; wi++) {
+            sli_scan_window_set_rows(wrows[wi]);
+            sl_result *r = run(ctx, cases[c].where, "i");
+            sli_scan_window_set_rows(0);
+            size_t row = 0;
+            for (int i = 0; i < N; i++) {
+                if (!cases[c].want(i)) continue;
+                if (row >= sl_result_row_count(r))
+                    fail_msg("%s (window %zu): row %d missing", cases[c].where, wrows[wi], i);
+                check_i64(r, 0, row++, 0, i, i);
+            }
+            if (row != sl_result_row_count(r))
+                fail_msg("%s (window %zu): %zu rows, want %zu", cases[c].where, wrows[wi],
+                         sl_result_row_count(r), row);
+            sl_result_destroy(r);
         }
-        if (row != sl_result_row_count(r))
-            fail_msg("%s: %zu rows, want %zu", cases[c].where, sl_result_row_count(r), row);
-        sl_result_destroy(r);
     }
     sl_context_destroy(ctx);
 }

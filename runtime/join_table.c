@@ -201,12 +201,7 @@ void sli_join_table_place(sli_join_table *jt, const sli_vec *payload, const sli_
         const sli_vec *v = i < jt->ncols ? &payload[i] : &keys[i - jt->ncols];
         sli_colbuilder *b = &jt->builders[i];
         size_t w = sli_type_width(b->col.type);
-        char *dst = (char *)b->col.data + at * w;
-        const char *src = v->data;
-        if (!sel)
-            memcpy(dst, src, n * w);
-        else
-            for (size_t j = 0; j < n; j++) memcpy(dst + j * w, src + (size_t)sel[j] * w, w);
+        sli_vec_copy_values(v, sel, n, w, (char *)b->col.data + at * w);
         if (v->validity) place_nulls(b, v->validity, sel, n, at);
     }
     see_keys(jt, &keys[0], sel, n, true);

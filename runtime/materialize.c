@@ -20,6 +20,14 @@ static sl_gather_fn *gather_for(const sl_gather_kernels *k, size_t width)
     }
 }
 
+void sli_vec_copy_values(const sli_vec *v, const uint32_t *sel, size_t n, size_t width, void *dst)
+{
+    if (sel)
+        gather_for(sli_gather_select()->k, width)(v->data, sel, n, dst);
+    else
+        memcpy(dst, v->data, n * width);
+}
+
 sl_status sli_append_vec(sli_colbuilder *b, const sli_vec *v, const uint32_t *sel, size_t n)
 {
     if (n == 0) return SL_OK;
@@ -55,10 +63,7 @@ sl_status sli_append_vec(sli_colbuilder *b, const sli_vec *v, const uint32_t *se
     size_t w = sli_type_width(b->col.type);
     size_t at = b->col.length;
     char *dst = (char *)b->col.data + at * w;
-    if (sel)
-        gather_for(gk, w)(v->data, sel, n, dst);
-    else
-        memcpy(dst, v->data, n * w);
+    sli_vec_copy_values(v, sel, n, w, dst);
     if (v->validity) {
         if ((s = sli_colbuilder_ensure_validity(b))) return s;
         if (sel) {

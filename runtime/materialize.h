@@ -23,6 +23,10 @@
  */
 sl_status sli_append_vec(sli_colbuilder *b, const sli_vec *v, const uint32_t *sel, size_t n);
 
+/** Copies the fixed-width values (`width` bytes each) of v at rows sel, or
+ *  0..n-1, to dst[0..n) (a gather kernel, or one memcpy). */
+void sli_vec_copy_values(const sli_vec *v, const uint32_t *sel, size_t n, size_t width, void *dst);
+
 /**
  * Makes a vector over rows [start, start + n) of a column. start must be a
  * multiple of 8 (validity bytes are shared, not copied). Plain utf8 needs

@@ -15,6 +15,7 @@
 
 #include "buffer.h"
 #include "context.h"
+#include "eval_bounds.h"
 #include "kernels/arith.h"
 #include "kernels/cast.h"
 #include "kernels/date.h"
@@ -54,9 +55,6 @@ typedef struct enode {
     int64_t lin_k;
     bool lin_neg;
 } enode;
-
-/* Most conjuncts of an AND chain that select_dense looks at. */
-#define SLI_DENSE_MAX_CONJ 16
 
 /* A conjunct of an AND chain: node nd (plain), or the range test AND node nd ends with. */
 typedef struct conj {
@@ -100,14 +98,9 @@ static void node_free(enode *n)
     free(n);
 }
 
-static bool is_call(const sli_expr *e, const char *name)
-{
-    return e->kind == SLI_EX_CALL && e->name && strcmp(e->name, name) == 0;
-}
-
 static bool is_predicate(const sli_expr *e)
 {
-    if (e->kind == SLI_EX_IS_NULL || is_call(e, SLI_LIKE)) return true;
+    if (e->kind == SLI_EX_IS_NULL || sli_is_call(e, SLI_LIKE)) return true;
     return e->kind == SLI_EX_BINARY && e->op >= SLI_OP_EQ && e->op <= SLI_OP_OR;
 }
 
@@ -196,7 +189,7 @@ static enode *node_new(sl_context *ctx, const sli_expr *e, node_pool *pool, bool
     n->vals = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
     n->valid = sli_buf_alloc(SLI_VEC_SIZE / 8);
     /* casts: a second value buffer; predicates: two selections; substring: decoded views */
-    bool tmp = e->kind == SLI_EX_CAST || is_predicate(e) || is_call(e, SLI_SUBSTRING);
+    bool tmp = e->kind == SLI_EX_CAST || is_predicate(e) || sli_is_call(e, SLI_SUBSTRING);
     if (tmp) n->tmp = sli_buf_alloc(SLI_VEC_SIZE * sizeof(sli_strview));
     n->s1 = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
     n->s2 = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
@@ -358,17 +351,6 @@ static const sli_strview *views_of(const sli_eval *ev, const sli_vec *v, const u
     return scratch;
 }
 
-static sl_cmp mirror(sl_cmp op)
-{
-    switch (op) {
-    case SL_CMP_LT: return SL_CMP_GT;
-    case SL_CMP_LE: return SL_CMP_GE;
-    case SL_CMP_GT: return SL_CMP_LT;
-    case SL_CMP_GE: return SL_CMP_LE;
-    default: return op;
-    }
-}
-
 static sl_status value(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
                        sli_vec *out);
 static sl_status select_rows(sli_eval *ev, enode *nd, const sli_chunk *in, const uint32_t *sel, size_t n,
@@ -466,7 +448,7 @@ static sl_status select_cmp(sli_eval *ev, enode *nd, const sli_chunk *in, const 
         enode *t = l;
         l = r;
         r = t;
-        op = mirror(op);
+        op = sli_cmp_mirror(op);
     }
     sli_vec a, b;
     sl_status s = value(ev, l, in, sel, n, &a);
@@ -568,78 +550,13 @@ static size_t copy_sel(const uint32_t *sel, size_t n, uint32_t *out)
 
 /* ---- ranges: a lower and an upper bound on one value, one kernel pass ---- */
 
-/* A bound: expression e compares a fixed-width value (argument vi) with a
- * non-NULL literal by <, <=, > or >=. */
-typedef struct rbound {
-    const sli_expr *val;
-    int vi;
-    bool lower, strict;
-    const sli_value *lit;
-} rbound;
-
-static bool bound_of(const sli_expr *e, rbound *b)
-{
-    if (e->kind != SLI_EX_BINARY || e->op < SLI_OP_EQ || e->op > SLI_OP_GE) return false;
-    sl_cmp op = (sl_cmp)(e->op - SLI_OP_EQ);
-    int vi = e->args[0]->kind == SLI_EX_LITERAL ? 1 : 0;
-    const sli_expr *v = e->args[vi], *l = e->args[1 - vi];
-    if (l->kind != SLI_EX_LITERAL || v->kind == SLI_EX_LITERAL || l->lit.is_null) return false;
-    if (v->type.id == SL_TYPE_UTF8 || sli_ptype(v->type) > SL_P_F64) return false;
-    if (vi == 1) op = mirror(op);
-    if (op != SL_CMP_LT && op != SL_CMP_LE && op != SL_CMP_GT && op != SL_CMP_GE) return false;
-    *b = (rbound){v, vi, op == SL_CMP_GT || op == SL_CMP_GE, op == SL_CMP_LT || op == SL_CMP_GT, &l->lit};
-    return true;
-}
-
-/* Whether conjuncts x and y bound one value from below and above (float
- * bounds only inclusive: a strict one has no inclusive twin). */
-static bool range_pair(const sli_expr *x, const sli_expr *y, rbound *lo, rbound *hi)
-{
-    rbound a, b;
-    if (!bound_of(x, &a) || !bound_of(y, &b) || a.lower == b.lower || !sli_eval_same_expr(a.val, b.val))
-        return false;
-    *lo = a.lower ? a : b;
-    *hi = a.lower ? b : a;
-    return sli_ptype(a.val->type) != SL_P_F64 || (!lo->strict && !hi->strict);
-}
-
-/* The range test an AND expression ends with: its two conjuncts (*rest 0),
- * or its second and the last conjunct of its first, an AND (*rest 1: the
- * first's first conjunct comes before). @return whether there is one. */
-static bool range_shape(const sli_expr *e, rbound *lo, rbound *hi, int *rest)
-{
-    if (e->kind != SLI_EX_BINARY || e->op != SLI_OP_AND) return false;
-    *rest = 0;
-    if (range_pair(e->args[0], e->args[1], lo, hi)) return true;
-    const sli_expr *f = e->args[0];
-    *rest = 1;
-    return f->kind == SLI_EX_BINARY && f->op == SLI_OP_AND && range_pair(f->args[1], e->args[1], lo, hi);
-}
-
-/* Inclusive integer bounds of a range over physical type pt. @return false
- * when no value of the type lies in it. */
-static bool int_bounds(sl_ptype pt, const rbound *lo, const rbound *hi, int64_t *l, int64_t *h)
-{
-    int bits = pt == SL_P_I8 ? 8 : pt == SL_P_I16 ? 16 : pt == SL_P_I32 ? 32 : 64;
-    int64_t tmax = bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1, tmin = -tmax - 1;
-    int64_t a = lo->lit->i, b = hi->lit->i;
-    if (lo->strict && a >= tmax) return false; /* x > max */
-    if (hi->strict && b <= tmin) return false; /* x < min */
-    a += lo->strict;
-    b -= hi->strict;
-    if (a > tmax || b < tmin || a > b) return false;
-    *l = a < tmin ? tmin : a;
-    *h = b > tmax ? tmax : b;
-    return true;
-}
-
 /* Looks at AND node nd once: whether it ends with a range test, and its bounds. */
 static void find_range(enode *nd)
 {
-    rbound lo, hi, last;
+    sli_rbound lo, hi, last;
     int rest;
     nd->range = -1;
-    if (!range_shape(nd->e, &lo, &hi, &rest) || !bound_of(nd->kids[1]->e, &last)) return;
+    if (!sli_range_shape(nd->e, &lo, &hi, &rest) || !sli_bound_of(nd->kids[1]->e, &last)) return;
     nd->range = 1;
     nd->rrest = rest ? nd->kids[0]->kids[0] : NULL;
     nd->rval = nd->kids[1]->kids[last.vi]; /* both bounds compare this value */
@@ -649,7 +566,7 @@ static void find_range(enode *nd)
         nd->rfhi = hi.lit->f;
         return;
     }
-    nd->range_empty = !int_bounds(pt, &lo, &hi, &nd->rlo, &nd->rhi);
+    nd->range_empty = !sli_int_bounds(pt, &lo, &hi, &nd->rlo, &nd->rhi);
 }
 
 /* The rows of (sel, n) whose range value lies within nd's bounds. */
@@ -709,19 +626,6 @@ static size_t conjuncts(enode *nd, conj *cs, size_t k)
     return k + 1;
 }
 
-/* Whether expression e compares a fixed-width column (a value when !column)
- * with a non-NULL literal by =, <, <=, > or >=: a bound test. */
-static bool bound_test(const sli_expr *e, bool column)
-{
-    if (e->kind != SLI_EX_BINARY || e->op < SLI_OP_EQ || e->op > SLI_OP_GE || e->op == SLI_OP_NE)
-        return false;
-    int vi = e->args[0]->kind == SLI_EX_LITERAL ? 1 : 0;
-    const sli_expr *v = e->args[vi], *l = e->args[1 - vi];
-    return l->kind == SLI_EX_LITERAL && !l->lit.is_null && v->kind != SLI_EX_LITERAL &&
-           v->type.id != SL_TYPE_UTF8 && sli_ptype(v->type) <= SL_P_F64 &&
-           (!column || v->kind == SLI_EX_COLUMN);
-}
-
 /* A conjunct as inclusive bounds on one fixed-width value. */
 typedef struct dense_test {
     enode *val;
@@ -731,7 +635,7 @@ typedef struct dense_test {
 } dense_test;
 
 /* One bound on a float, as an inclusive pair (NaN passes neither form). */
-static void float_bound(const rbound *b, dense_test *t)
+static void float_bound(const sli_rbound *b, dense_test *t)
 {
     double c = b->lit->f;
     if (b->lower) {
@@ -761,18 +665,18 @@ static bool dense_test_of(const conj *c, bool first, dense_test *t)
         t->fhi = nd->rfhi;
     } else {
         const sli_expr *e = nd->e;
-        rbound b;
-        if (!bound_test(e, false)) return false;
+        sli_rbound b;
+        if (!sli_bound_test(e, false)) return false;
         if (e->op == SLI_OP_EQ) { /* = c: the range c..c */
             int vi = e->args[0]->kind == SLI_EX_LITERAL ? 1 : 0;
             const sli_expr *v = e->args[vi];
             const sli_value *lit = &e->args[1 - vi]->lit;
             t->val = nd->kids[vi];
             t->flo = t->fhi = lit->f;
-            rbound eq = {v, vi, false, false, lit};
+            sli_rbound eq = {v, vi, false, false, lit};
             if (sli_ptype(v->type) != SL_P_F64)
-                t->empty = !int_bounds(sli_ptype(v->type), &eq, &eq, &t->lo, &t->hi);
-        } else if (bound_of(e, &b)) {
+                t->empty = !sli_int_bounds(sli_ptype(v->type), &eq, &eq, &t->lo, &t->hi);
+        } else if (sli_bound_of(e, &b)) {
             t->val = nd->kids[b.vi];
             sl_ptype pt = sli_ptype(b.val->type);
             if (pt == SL_P_F64) {
@@ -780,8 +684,8 @@ static bool dense_test_of(const conj *c, bool first, dense_test *t)
             } else { /* the other side open: the type's own limit */
                 sli_value lim = {0};
                 lim.i = b.lower ? INT64_MAX : INT64_MIN;
-                rbound open = {b.val, b.vi, !b.lower, false, &lim};
-                t->empty = !int_bounds(pt, b.lower ? &b : &open, b.lower ? &open : &b, &t->lo, &t->hi);
+                sli_rbound open = {b.val, b.vi, !b.lower, false, &lim};
+                t->empty = !sli_int_bounds(pt, b.lower ? &b : &open, b.lower ? &open : &b, &t->lo, &t->hi);
             }
         } else {
             return false;
@@ -883,20 +787,6 @@ static sl_status select_dense(sli_eval *ev, enode *nd, const sli_chunk *in, size
     return select_rest(ev, nd, cs, i, nc, in, first, k, out, nout);
 }
 
-/* @return the conjuncts (leaves) of an AND chain, counting one for a non-AND. */
-static size_t leaves(const sli_expr *e)
-{
-    if (e->kind != SLI_EX_BINARY || e->op != SLI_OP_AND) return 1;
-    return leaves(e->args[0]) + leaves(e->args[1]);
-}
-
-bool sli_eval_leads_with_column_test(const sli_expr *e)
-{
-    const sli_expr *first = e;
-    while (first->kind == SLI_EX_BINARY && first->op == SLI_OP_AND) first = first->args[0];
-    return leaves(e) <= SLI_DENSE_MAX_CONJ && bound_test(first, true);
-}
-
 /* The root's conjuncts (computed once), for the scan entry points. */
 static size_t root_conjuncts(sli_eval *ev)
 {
@@ -961,7 +851,7 @@ static sl_status select_rows(sli_eval *ev, enode *nd, const sli_chunk *in, const
         return SL_OK;
     }
     if (e->kind == SLI_EX_BINARY) return select_cmp(ev, nd, in, sel, n, out, nout);
-    if (is_call(e, SLI_LIKE)) return select_like(ev, nd, in, sel, n, out, nout);
+    if (sli_is_call(e, SLI_LIKE)) return select_like(ev, nd, in, sel, n, out, nout);
     if (e->kind == SLI_EX_IS_NULL) {
         sli_vec a;
         if ((s = value(ev, nd->kids[0], in, sel, n, &a))) return s;
@@ -1381,8 +1271,8 @@ static sl_status value_of(sli_eval *ev, enode *nd, const sli_chunk *in, const ui
         return value_arith(ev, nd, in, sel, n, out);
     case SLI_EX_CASE: return value_case(ev, nd, in, sel, n, out);
     case SLI_EX_CALL:
-        if (is_call(e, SLI_LIKE)) return value_predicate(ev, nd, in, sel, n, out);
-        if (is_call(e, SLI_SUBSTRING)) return value_substring(ev, nd, in, sel, n, out);
+        if (sli_is_call(e, SLI_LIKE)) return value_predicate(ev, nd, in, sel, n, out);
+        if (sli_is_call(e, SLI_SUBSTRING)) return value_substring(ev, nd, in, sel, n, out);
         return value_date_part(ev, nd, in, sel, n, out);
     case SLI_EX_IS_NULL: return value_predicate(ev, nd, in, sel, n, out);
     case SLI_EX_ALIAS:
@@ -1432,85 +1322,4 @@ sl_status sli_eval_select(sli_eval *ev, const sli_chunk *in, uint32_t *out, size
 {
     ev->gen++;
     return select_rows(ev, ev->roots[0], in, in->sel, in->count, out, nout);
-}
-
-bool sli_eval_same_expr(const sli_expr *a, const sli_expr *b)
-{
-    if (a == b) return true;
-    if (!a || !b || a->kind != b->kind || a->op != b->op || a->nargs != b->nargs ||
-        a->negated != b->negated || !sli_type_eq(a->type, b->type))
-        return false;
-    switch (a->kind) {
-    case SLI_EX_COLUMN:
-        if (a->index != b->index) return false;
-        break;
-    case SLI_EX_LITERAL:
-    case SLI_EX_INTERVAL:
-        if (a->lit.is_null != b->lit.is_null || a->lit.i != b->lit.i || a->unit != b->unit ||
-            memcmp(&a->lit.f, &b->lit.f, sizeof a->lit.f) != 0 || a->lit.slen != b->lit.slen ||
-            (a->lit.slen && memcmp(a->lit.s, b->lit.s, a->lit.slen) != 0) || !a->lit.s != !b->lit.s)
-            return false;
-        break;
-    case SLI_EX_CAST:
-        if (!sli_type_eq(a->cast_type, b->cast_type)) return false;
-        break;
-    case SLI_EX_CALL:
-        if (!a->name || !b->name || strcmp(a->name, b->name) != 0) return false;
-        break;
-    case SLI_EX_ORDER:
-        if (a->desc != b->desc || a->nulls_first != b->nulls_first) return false;
-        break;
-    default: break;
-    }
-    for (size_t i = 0; i < a->nargs; i++)
-        if (!sli_eval_same_expr(a->args[i], b->args[i])) return false;
-    return true;
-}
-
-void sli_eval_describe(const sli_expr *e, char *buf, size_t cap)
-{
-    static const char *ptn[] = {"i8", "i16", "i32", "i64", "f64", "str"};
-    static const char *cmpn[] = {"eq", "ne", "lt", "le", "gt", "ge"};
-    if (e->kind == SLI_EX_BINARY && e->op >= SLI_OP_EQ && e->op <= SLI_OP_GE) {
-        const sli_expr *a = e->args[0], *b = e->args[1];
-        bool lit = a->kind == SLI_EX_LITERAL || b->kind == SLI_EX_LITERAL;
-        const sli_expr *col = a->kind == SLI_EX_LITERAL ? b : a;
-        snprintf(buf, cap, "cmp_%s_%s[%s]", lit ? "const" : "col", ptn[sli_ptype(col->type)],
-                 cmpn[e->op - SLI_OP_EQ]);
-        return;
-    }
-    if (is_call(e, SLI_LIKE) && e->nargs == 2) {
-        static const char *shape[] = {"any", "equal", "prefix", "suffix", "contains", "general"};
-        sl_like_pattern pat;
-        sli_like_compile(e->args[1]->lit.s ? e->args[1]->lit.s : "", e->args[1]->lit.slen, &pat);
-        snprintf(buf, cap, "%slike[%s]", e->negated ? "not_" : "", shape[pat.shape]);
-        return;
-    }
-    /* conjuncts a lower and an upper bound of one value: one range pass each (find_range) */
-    size_t nrange = 0;
-    for (const sli_expr *c = e; c && c->kind == SLI_EX_BINARY && c->op == SLI_OP_AND;) {
-        rbound lo, hi;
-        int rest;
-        if (!range_shape(c, &lo, &hi, &rest)) {
-            c = c->args[0];
-            continue;
-        }
-        nrange++;
-        c = rest ? c->args[0]->args[0] : NULL;
-    }
-    const sli_expr *first = e;
-    while (first->kind == SLI_EX_BINARY && first->op == SLI_OP_AND) first = first->args[0];
-    const char *and_how = first != e && bound_test(first, false)
-                              ? "and: bitmaps of leading bound tests, then refine selection"
-                              : "and: refine selection";
-    if (nrange) {
-        snprintf(buf, cap, "%s, %zu bound pair(s) as one range pass each", and_how, nrange);
-        return;
-    }
-    if (first != e) {
-        snprintf(buf, cap, "%s", and_how);
-        return;
-    }
-    snprintf(buf, cap, "%s",
-             e->kind == SLI_EX_BINARY && e->op == SLI_OP_OR ? "or: union of selections" : "value");
 }

@@ -91,7 +91,9 @@ SLI_INLINE size_t sli_emit_dense(uint32_t *out, size_t k, uint32_t base, uint64_
 {
     if (mask == 0) return k;
 #if SLI_SIMD_WIDTH == 512
-    const simde__m512i iota = simde_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    /* a loaded constant: built lane by lane, it would cost 16 instructions a call */
+    static const _Alignas(64) int32_t lanes[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    const simde__m512i iota = simde_mm512_load_si512(lanes);
     for (unsigned j = 0; j < 64; j += 16) {
         simde__mmask16 m = (simde__mmask16)(mask >> j);
         simde__m512i rows = simde_mm512_add_epi32(iota, simde_mm512_set1_epi32((int32_t)(base + j)));

@@ -1188,12 +1188,11 @@ static sl_status run_pipeline(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     }
     if (!p->scan && sli_result_passes(p, outs[p->source].table)) { /* result_pass.h */
         uint64_t t0 = pp ? sli_prof_now() : 0;
-        size_t rows = outs[p->source].table->rows, parts = outs[p->source].table->nparts, nw;
-        sl_status s =
-            sli_result_pass(ctx, p, &outs[p->source].table, sl_context_threads(ctx), &out->table, &nw);
+        size_t rows = outs[p->source].table->rows, parts = outs[p->source].table->nparts;
+        sl_status s = sli_result_pass(ctx, p, &outs[p->source].table, &out->table);
         if (stats) stats->rows_in += rows;
         if (pp) {
-            pp->workers = nw ? nw : 1;
+            pp->workers = 1;
             pp->morsels = parts;
             pp->finish_ns = sli_prof_now() - t0;
             pp->ops[0].rows_in = rows; /* the sink's time is finish_ns */

@@ -14,8 +14,16 @@
 sl_result *sli_result_new(sli_table *t)
 {
     sl_result *r = calloc(1, sizeof *r);
-    if (!r) return NULL;
+    size_t *start = malloc((t->nparts + 1) * sizeof *start);
+    if (!r || !start) {
+        free(r);
+        free(start);
+        return NULL;
+    }
+    start[0] = 0;
+    for (size_t q = 0; q < t->nparts; q++) start[q + 1] = start[q] + t->parts[q].rows;
     r->t = t;
+    r->start = start;
     return r;
 }
 
@@ -23,12 +31,24 @@ void sl_result_destroy(sl_result *r)
 {
     if (!r) return;
     sli_table_free(r->t);
+    free(r->start);
     free(r);
 }
 
-static const sli_column *col(const sl_result *r, size_t c)
+/* The column c of the partition holding *row (row < r->t->rows), with *row
+ * made relative to that partition. */
+static const sli_column *col(const sl_result *r, size_t c, size_t *row)
 {
-    return r->t->nparts ? r->t->parts[0].cols[c] : NULL;
+    size_t lo = 0, hi = r->t->nparts - 1; /* the last q with start[q] <= row */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo + 1) / 2;
+        if (r->start[mid] <= *row)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    *row -= r->start[lo];
+    return r->t->parts[lo].cols[c];
 }
 
 size_t sl_result_row_count(const sl_result *r)
@@ -58,13 +78,14 @@ static bool in_range(const sl_result *r, size_t c, size_t row)
 int sl_result_is_null(const sl_result *r, size_t c, size_t row)
 {
     if (!in_range(r, c, row)) return 1;
-    return !sli_valid(col(r, c)->validity, row);
+    const sli_column *k = col(r, c, &row);
+    return !sli_valid(k->validity, row);
 }
 
 int64_t sl_result_get_int64(const sl_result *r, size_t c, size_t row)
 {
     if (!in_range(r, c, row)) return 0;
-    const sli_column *k = col(r, c);
+    const sli_column *k = col(r, c, &row);
     switch (k->type.id) {
     case SL_TYPE_BOOL:
     case SL_TYPE_INT8: return ((const int8_t *)k->data)[row];
@@ -81,18 +102,21 @@ int64_t sl_result_get_int64(const sl_result *r, size_t c, size_t row)
 double sl_result_get_double(const sl_result *r, size_t c, size_t row)
 {
     if (!in_range(r, c, row)) return 0;
-    const sli_column *k = col(r, c);
-    if (k->type.id == SL_TYPE_FLOAT64) return ((const double *)k->data)[row];
+    size_t at = row;
+    const sli_column *k = col(r, c, &at);
+    if (k->type.id == SL_TYPE_FLOAT64) return ((const double *)k->data)[at];
     if (k->type.id == SL_TYPE_DECIMAL)
-        return (double)((const int64_t *)k->data)[row] / (double)sli_pow10[k->type.scale];
+        return (double)((const int64_t *)k->data)[at] / (double)sli_pow10[k->type.scale];
     return (double)sl_result_get_int64(r, c, row);
 }
 
 const char *sl_result_get_string(const sl_result *r, size_t c, size_t row, size_t *len)
 {
     if (len) *len = 0;
-    if (!in_range(r, c, row) || col(r, c)->type.id != SL_TYPE_UTF8) return NULL;
-    sli_strview v = sli_column_str(col(r, c), row);
+    if (!in_range(r, c, row)) return NULL;
+    const sli_column *k = col(r, c, &row);
+    if (k->type.id != SL_TYPE_UTF8) return NULL;
+    sli_strview v = sli_column_str(k, row);
     if (len) *len = v.len;
     return v.ptr;
 }
@@ -104,7 +128,8 @@ size_t sl_result_format_value(const sl_result *r, size_t c, size_t row, char *bu
         int n = snprintf(buf, cap, "NULL");
         return n < 0 ? 0 : (size_t)n;
     }
-    return sli_format_value(col(r, c), row, buf, cap);
+    const sli_column *k = col(r, c, &row);
+    return sli_format_value(k, row, buf, cap);
 }
 
 /* ---- printing ----------------------------------------------------------- */

@@ -6,11 +6,10 @@
  * only reads that breaker's output into the result: no operators between
  * source and sink. Running it as a pipeline copies every row once per
  * worker's builders and once more to put them in morsel order. Instead, the
- * result takes the breaker's output table itself: a table of one partition
- * becomes the result as it is (its columns move, nothing is copied); one of
- * several is concatenated, in partition order (the order a scan would read
- * them in), into one partition, with the fixed-width columns copied by a
- * team of workers (assemble.h). The rows and their order are those the
+ * result takes the breaker's output table itself: its non-empty partitions
+ * move into the result, in partition order (the order a scan would read
+ * them in), and nothing is copied. A result of several partitions reads as
+ * one sequence of rows (result.h). The rows and their order are those the
  * pipeline would have produced.
  *
  * Thread safety: like the executor, one call per query.
@@ -35,14 +34,11 @@ bool sli_result_passes(const sli_pipeline *p, const sli_table *src);
 /**
  * Makes the result of pipeline p (sli_result_passes holds) from *src, the
  * output of its source pipeline, which this call consumes: *src is NULL on
- * return, success or not. A single partition is moved; several are copied
- * into one by up to `threads` workers (the context's topology and NUMA
- * mode bind them).
- * @param workers receives how many workers copied (0: nothing was copied)
+ * return, success or not. Its non-empty partitions move into the result,
+ * in order; without any, the result has one empty partition.
  * @return SL_OK with *out set (owned by the caller), or SL_ERR_NOMEM
  *         (recorded on ctx as a materialize failure).
  */
-sl_status sli_result_pass(sl_context *ctx, const sli_pipeline *p, sli_table **src, size_t threads,
-                          sli_table **out, size_t *workers);
+sl_status sli_result_pass(sl_context *ctx, const sli_pipeline *p, sli_table **src, sli_table **out);
 
 #endif

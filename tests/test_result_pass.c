@@ -1,11 +1,11 @@
 /*
  * test_result_pass.c — tests of the result taken straight from a breaker's
- * output (runtime/result_pass.h): which pipelines qualify; one partition
- * moves without a copy; several (empty ones among them) are concatenated in
- * partition order, by teams of 1 to 4 workers, with NULLs, plain strings and
- * strings coded against a different dictionary in each partition, exactly
- * as a scan would read them; no partitions give an empty result; a memory
- * budget too small for the copy fails cleanly.
+ * output (runtime/result_pass.h): which pipelines qualify; the non-empty
+ * partitions move into the result without a copy, in partition order, and
+ * the public accessors (result.h) read them as one sequence of rows, with
+ * NULLs, plain strings and strings coded against a different dictionary in
+ * each partition, exactly as a scan would read them; no partitions give an
+ * empty result; a memory budget far below the rows' size is enough.
  */
 /* cmocka.h needs these first, in this order */
 /* clang-format off */
@@ -22,6 +22,7 @@
 
 #include "runtime/context.h"
 #include "runtime/memory.h"
+#include "runtime/result.h"
 #include "runtime/result_pass.h"
 
 #define NCOLS 4
@@ -96,36 +97,61 @@ static void make_pipe(sli_plan *node, sli_pipeline *p)
     p->sink_node = node;
 }
 
-/* The result holds the rows of partitions 0..np-1 in order, one partition. */
-static void check_rows(const sli_table *res, const size_t *rows, size_t np)
+/* The result holds the rows of partitions 0..np-1 in order, in one
+ * partition per non-empty one; read through the public accessors, in an
+ * order that jumps between partitions. */
+static void check_rows(sli_table *res, const size_t *rows, size_t np)
 {
-    size_t total = 0;
-    for (size_t q = 0; q < np; q++) total += rows[q];
-    assert_int_equal(res->nparts, 1);
+    size_t total = 0, full = 0;
+    for (size_t q = 0; q < np; q++) {
+        total += rows[q];
+        full += rows[q] > 0;
+    }
+    assert_int_equal(res->nparts, full ? full : 1);
     assert_int_equal(res->rows, total);
-    assert_string_equal(res->schema.names[2], "plain");
-    const sli_partition *part = &res->parts[0];
-    char want[64];
-    size_t at = 0;
-    for (size_t q = 0; q < np; q++)
-        for (size_t r = 0; r < rows[q]; r++, at++)
-            for (size_t c = 0; c < NCOLS; c++) {
-                cell(q, r, c, want, sizeof want);
-                const sli_column *col = part->cols[c];
-                bool valid = sli_valid(col->validity, at);
-                if (!want[0] && c != 3) {
-                    assert_false(valid);
-                    continue;
-                }
-                assert_true(valid);
-                if (types[c].id == SL_TYPE_UTF8) {
-                    sli_strview sv = sli_column_str(col, at);
-                    assert_int_equal(sv.len, strlen(want));
-                    assert_memory_equal(sv.ptr, want, sv.len);
-                } else {
-                    assert_int_equal(((const int64_t *)col->data)[at], atoll(want));
+    sl_result *r = sli_result_new(res);
+    assert_non_null(r);
+    assert_int_equal(sl_result_row_count(r), total);
+    assert_string_equal(sl_result_column_name(r, 2), "plain");
+    size_t *first = calloc(np + 1, sizeof *first); /* the result row of each partition's first row */
+    assert_non_null(first);
+    for (size_t q = 0; q < np; q++) first[q + 1] = first[q] + rows[q];
+    char want[64], got[64];
+    for (size_t pass = 0; pass < 2; pass++) /* forwards, then from the last partition back */
+        for (size_t i = 0; i < np; i++) {
+            size_t q = pass ? np - 1 - i : i;
+            for (size_t x = 0; x < rows[q]; x++) {
+                size_t rr = pass ? rows[q] - 1 - x : x, at = first[q] + rr;
+                for (size_t c = 0; c < NCOLS; c++) {
+                    cell(q, rr, c, want, sizeof want);
+                    if (!want[0] && c != 3) {
+                        assert_true(sl_result_is_null(r, c, at));
+                        continue;
+                    }
+                    assert_false(sl_result_is_null(r, c, at));
+                    if (types[c].id == SL_TYPE_UTF8) {
+                        size_t len = 0;
+                        const char *v = sl_result_get_string(r, c, at, &len);
+                        assert_int_equal(len, strlen(want));
+                        assert_memory_equal(v, want, len);
+                    } else if (c == 0) {
+                        assert_int_equal(sl_result_get_int64(r, c, at), atoll(want));
+                    } else { /* decimal(15,2): the text has the point */
+                        size_t n = sl_result_format_value(r, c, at, got, sizeof got);
+                        assert_true(n > 0 && n < sizeof got);
+                        long long v = atoll(want);
+                        char expect[64];
+                        snprintf(expect, sizeof expect, "%lld.%02lld", v / 100, v % 100);
+                        assert_string_equal(got, expect);
+                    }
                 }
             }
+        }
+    assert_int_equal(sl_result_get_int64(r, 0, total), 0); /* past the end */
+    assert_true(sl_result_is_null(r, 0, total));
+    free(first);
+    r->t = NULL; /* the caller frees the table */
+    sl_result_destroy(r);
 }
 
 static void test_passes(void **state)
@@ -170,40 +196,37 @@ static void test_one_partition_moves(void **state)
     sli_pipeline p;
     make_pipe(&node, &p);
     sli_table *res = NULL;
-    size_t workers = 9;
-    assert_int_equal(sli_result_pass(ctx, &p, &t, 4, &res, &workers), SL_OK);
+    assert_int_equal(sli_result_pass(ctx, &p, &t, &res), SL_OK);
     assert_null(t);
-    assert_int_equal(workers, 0); /* nothing copied */
-    assert_ptr_equal(res->parts[0].cols[0], k);
+    assert_ptr_equal(res->parts[0].cols[0], k); /* nothing copied */
     check_rows(res, rows, 3);
     sli_table_free(res);
     sl_context_destroy(ctx);
 }
 
-static void concat_with(size_t threads)
+static void test_partitions_move(void **state)
 {
+    (void)state;
     sl_context *ctx = NULL;
     assert_int_equal(sl_context_create(&ctx), SL_OK);
     const size_t rows[] = {70001, 0, 1, 129, 50003, 0, 7};
     const size_t np = sizeof rows / sizeof rows[0];
     sli_table *t = make_table(rows, np);
+    const sli_column *moved[sizeof rows / sizeof rows[0]]; /* column 3 of each non-empty partition */
+    size_t nm = 0;
+    for (size_t q = 0; q < np; q++)
+        if (rows[q]) moved[nm++] = t->parts[q].cols[3];
     sli_plan node;
     sli_pipeline p;
     make_pipe(&node, &p);
     sli_table *res = NULL;
-    size_t workers = 0;
-    assert_int_equal(sli_result_pass(ctx, &p, &t, threads, &res, &workers), SL_OK);
+    assert_int_equal(sli_result_pass(ctx, &p, &t, &res), SL_OK);
     assert_null(t);
-    assert_true(workers >= 1 && workers <= threads);
+    assert_int_equal(res->nparts, nm);
+    for (size_t q = 0; q < nm; q++) assert_ptr_equal(res->parts[q].cols[3], moved[q]);
     check_rows(res, rows, np);
     sli_table_free(res);
     sl_context_destroy(ctx);
-}
-
-static void test_concat(void **state)
-{
-    (void)state;
-    for (size_t threads = 1; threads <= 4; threads++) concat_with(threads);
 }
 
 static void test_no_rows(void **state)
@@ -216,8 +239,7 @@ static void test_no_rows(void **state)
     make_pipe(&node, &p);
     for (size_t np = 0; np <= 2; np++) { /* no partitions, or only empty ones */
         sli_table *t = make_table((const size_t[]){0, 0}, np), *res = NULL;
-        size_t workers = 0;
-        assert_int_equal(sli_result_pass(ctx, &p, &t, 2, &res, &workers), SL_OK);
+        assert_int_equal(sli_result_pass(ctx, &p, &t, &res), SL_OK);
         assert_int_equal(res->nparts, 1);
         assert_int_equal(res->rows, 0);
         assert_int_equal(res->schema.ncols, NCOLS);
@@ -226,7 +248,7 @@ static void test_no_rows(void **state)
     sl_context_destroy(ctx);
 }
 
-static void test_memory_limit(void **state)
+static void test_small_budget(void **state)
 {
     (void)state;
     sl_context *ctx = NULL;
@@ -237,23 +259,22 @@ static void test_memory_limit(void **state)
     sli_pipeline p;
     make_pipe(&node, &p);
     sli_mem_budget b;
-    sli_mem_budget_init(&b, 64 << 10); /* far less than a copy of the rows */
+    sli_mem_budget_init(&b, 64 << 10); /* far less than a copy of the rows: none is made */
     sli_mem_budget *prev = sli_mem_attach(&b);
-    size_t workers = 0;
-    assert_int_equal(sli_result_pass(ctx, &p, &t, 2, &res, &workers), SL_ERR_MEMORY_LIMIT);
+    assert_int_equal(sli_result_pass(ctx, &p, &t, &res), SL_OK);
     sli_mem_attach(prev);
     assert_null(t);
-    assert_null(res);
-    assert_non_null(strstr(sl_context_last_error(ctx), "materialize"));
+    check_rows(res, rows, 2);
+    sli_table_free(res);
     sl_context_destroy(ctx);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_passes),       cmocka_unit_test(test_one_partition_moves),
-        cmocka_unit_test(test_concat),       cmocka_unit_test(test_no_rows),
-        cmocka_unit_test(test_memory_limit),
+        cmocka_unit_test(test_passes),          cmocka_unit_test(test_one_partition_moves),
+        cmocka_unit_test(test_partitions_move), cmocka_unit_test(test_no_rows),
+        cmocka_unit_test(test_small_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

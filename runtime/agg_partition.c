@@ -345,9 +345,10 @@ void sli_part_rows_free(sli_part_rows *pr)
 
 /* ---- the aggregate sink ---------------------------------------------------------------------- */
 
-bool sli_agg_part_wanted(const sli_agg_table *t)
+bool sli_agg_part_wanted(const sli_agg_table *t, size_t workers)
 {
-    return t->nkeys > 0 && !t->direct && t->ngroups > sli_agg_part_groups;
+    size_t limit = sli_agg_part_groups / (workers ? workers : 1);
+    return t->nkeys > 0 && !t->direct && t->ngroups > limit;
 }
 
 sl_status sli_agg_part_start(sli_agg_part *p, sli_agg_table *t, sli_agg_scheme_once *once, size_t seen,

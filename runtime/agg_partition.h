@@ -127,8 +127,14 @@ typedef struct sli_agg_part {
     size_t *arg_col;     /**< per aggregate: its column in rows, or SIZE_MAX (none needed) */
 } sli_agg_part;
 
-/** @return true when t should move to partitioning now. */
-bool sli_agg_part_wanted(const sli_agg_table *t);
+/**
+ * @return true when t should move to partitioning now: past
+ * sli_agg_part_groups / workers groups (workers: the tables of a team that
+ * each see a share of the rows; 0 counts as 1), so that a team's first
+ * tables together hold about as many groups as one thread's would and each
+ * worker starts scattering that much sooner.
+ */
+bool sli_agg_part_wanted(const sli_agg_table *t, size_t workers);
 
 /**
  * Starts partitioning: the groups of *t move into p->first and *t becomes an

@@ -89,6 +89,7 @@ typedef struct run {
     sli_agg_part aggp;           /**< AGG: rows by partition once agg outgrows the caches */
     sli_agg_scheme_once *scheme; /**< AGG, parallel runs: the partitioning every worker adopts */
     size_t scanned, src_rows;    /**< source rows this run read, and the source's rows (AGG: sorted keys) */
+    size_t workers;              /**< the team's workers in a parallel run, else 0 */
     sli_join_table *placed;      /**< BUILD on a team: the shared table rows are placed in (or NULL) */
     const size_t *part_row;      /**< with placed: each source partition's first row */
     size_t row_at;               /**< with placed: the source row of the chunk being pushed */
@@ -362,7 +363,7 @@ static sl_status sink_consume(run *r, const sli_chunk *c)
         if (s)
             return sli_error(r->ctx, s, "aggregate %s: unsupported argument type",
                              sli_agg_name(n->aggs[bad].fn));
-        if (sli_agg_part_wanted(&r->agg) &&
+        if (sli_agg_part_wanted(&r->agg, r->workers) &&
             sli_agg_part_start(&r->aggp, &r->agg, r->scheme, r->scanned, r->src_rows))
             return nomem(r, "aggregate");
         return SL_OK;
@@ -878,6 +879,7 @@ static sl_status par_worker(size_t w, void *arg)
     if (pr->prof) r->prof = pr->prof + w * pr->nprof;
     r->scheme = &pr->scheme;
     r->src_rows = pr->rows;
+    r->workers = pr->nw;
     if (!s) s = scan_bufs_init(r, &b, pr->src, pr->colmap, pr->ncols, leading_filter(r));
     sli_morsel m;
     while (!s && !atomic_load_explicit(&pr->failed, memory_order_relaxed) &&

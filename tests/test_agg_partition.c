@@ -253,6 +253,9 @@ static void key_vec(chunkbuf *b, const data *d, size_t k, size_t start, size_t m
 
 /* ---- the two ways ---------------------------------------------------------------------------------- */
 
+/* The workers the aggregate sink shares the rows with (sli_agg_part_wanted). */
+static size_t feed_workers = 1;
+
 /* What the aggregate sink does with a chunk (p NULL: never partitions). */
 static void consume(sli_agg_table *t, sli_agg_part *p, const sli_vec *keys, const sli_vec *args,
                     const uint32_t *sel, size_t n, size_t seen, size_t total)
@@ -264,7 +267,8 @@ static void consume(sli_agg_table *t, sli_agg_part *p, const sli_vec *keys, cons
     assert_int_equal(sli_agg_table_groups(t, keys, sel, n), SL_OK);
     for (size_t k = 0; k < NAGG; k++)
         assert_int_equal(sli_agg_table_update(t, k, argof[k] < 0 ? NULL : &args[k], sel, n), SL_OK);
-    if (p && sli_agg_part_wanted(t)) assert_int_equal(sli_agg_part_start(p, t, NULL, seen, total), SL_OK);
+    if (p && sli_agg_part_wanted(t, feed_workers))
+        assert_int_equal(sli_agg_part_start(p, t, NULL, seen, total), SL_OK);
 }
 
 /* Feeds every row of d to t (through p when given) in random chunks. */
@@ -635,6 +639,15 @@ static void test_below_threshold(void **state)
     free_data(&d);
     make_data(&d, 5000, 1, k, 2000000, 0);
     assert_false(check_case(&d, 1000000, 4, 2));
+    free_data(&d);
+    /* a worker of a team starts at its share of the threshold: 3000 rows
+     * (about 2990 groups) stay below 4000, but not below 4000 / 2 */
+    make_data(&d, 3000, 1, k, 2000000, 0);
+    assert_false(check_case(&d, 4000, 4, 3));
+    feed_workers = 2;
+    bool started = check_case(&d, 4000, 4, 3);
+    feed_workers = 1;
+    assert_true(started);
     free_data(&d);
 }
 

@@ -94,12 +94,17 @@ bool sli_eval_leads_with_column_test(const sli_expr *e);
  * Tests up to max_tests (at most sli_eval_scan_tests) leading conjuncts
  * over the in->n dense rows of `in` (no selection; its vectors may be longer
  * than SLI_VEC_SIZE), bit i of bits[i / 64] set when row i passes every one
- * ((n + 63) / 64 words, bits past n zero). It stops early, once few rows
- * pass, leaving the rest to sli_eval_select_from.
- * @return SL_OK; *tested says how many conjuncts the bits hold (≥ 1).
+ * ((n + 63) / 64 words, bits past n zero). Once few rows pass, the further
+ * conjuncts among them test only those rows (for the whole of `in` at once),
+ * and the rows passing them all come back as a list instead: *rows (owned
+ * by ev, valid until its next call) holds *nrows ascending row numbers, and
+ * bits is left as it was after the dense tests. *rows is NULL when bits
+ * holds the answer. The rest is left to sli_eval_select_from.
+ * @return SL_OK or SL_ERR_NOMEM; *tested says how many conjuncts the bits
+ * or the list hold (≥ 1).
  */
 sl_status sli_eval_scan_bits(sli_eval *ev, const sli_chunk *in, size_t max_tests, uint64_t *bits,
-                             size_t *tested);
+                             size_t *tested, const uint32_t **rows, size_t *nrows);
 
 /**
  * sli_eval_select for the conjuncts from index `from` on: the selected rows

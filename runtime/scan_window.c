@@ -79,13 +79,22 @@ sl_status sli_scan_window_test(sli_scan_bufs *b, const sli_partition *pt, const 
     }
     sli_chunk w = {n, n, NULL, b->ncols, b->wvecs};
     b->wstart = start;
-    return sli_eval_scan_bits(b->ev, &w, b->tests, b->bits, &b->tested);
+    b->next = 0;
+    return sli_eval_scan_bits(b->ev, &w, b->tests, b->bits, &b->tested, &b->rows, &b->nrows);
 }
 
 sl_status sli_scan_window_select(sli_scan_bufs *b, const sli_chunk *c, size_t start, uint32_t *out,
                                  size_t *nout)
 {
-    size_t k = b->fk->bits_rows(b->bits + (start - b->wstart) / 64, c->n, b->sel);
+    size_t k = 0, at = start - b->wstart; /* the vector's first row in the window */
+    if (b->rows) {                        /* the list's rows in [at, at + n), as the vector's rows */
+        size_t j = b->next;
+        while (j < b->nrows && b->rows[j] < at) j++; /* rows of vectors the scan did not push */
+        for (; j < b->nrows && b->rows[j] < at + c->n; j++) b->sel[k++] = b->rows[j] - (uint32_t)at;
+        b->next = j;
+    } else {
+        k = b->fk->bits_rows(b->bits + at / 64, c->n, b->sel);
+    }
     sli_chunk v = {c->n, k, b->sel, c->ncols, c->cols};
     return sli_eval_select_from(b->ev, &v, b->tested, out, nout);
 }

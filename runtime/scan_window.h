@@ -8,9 +8,11 @@
  * tests them over a window of SLI_SCAN_WINDOW rows, one column at a time,
  * into a bitmap: one long pass per column keeps the memory's prefetchers
  * ahead, where vector-sized passes over several columns in turn keep
- * restarting them. Each vector of the window then takes its rows from the
- * bitmap and the filter tests only its remaining conjuncts on them
- * (sli_scan_window_select).
+ * restarting them. Once few rows pass, the further such conjuncts test
+ * only those rows, for the whole window at once, into a list of rows
+ * (sli_eval_scan_bits). Each vector of the window then takes its rows from
+ * the bitmap or the list and the filter tests only its remaining
+ * conjuncts on them (sli_scan_window_select).
  *
  * Not thread-safe: one per worker.
  */
@@ -41,7 +43,9 @@ typedef struct sli_scan_bufs {
     const sl_filter_kernels *fk;
     sli_vec *wvecs; /**< ncols: the window's fixed-width columns */
     uint64_t *bits; /**< SLI_SCAN_WINDOW / 64: the window's rows passing `tested` conjuncts */
-    uint32_t *sel;  /**< SLI_VEC_SIZE: one vector's rows from the bitmap */
+    const uint32_t *rows; /**< instead of bits when not NULL: those rows, ascending (the evaluator's) */
+    size_t nrows, next;   /**< how many; the first one a later vector takes */
+    uint32_t *sel;        /**< SLI_VEC_SIZE: one vector's rows from the bitmap or the list */
     size_t wstart, tested;
 } sli_scan_bufs;
 

@@ -83,6 +83,21 @@ sl_status sli_scan_window_test(sli_scan_bufs *b, const sli_partition *pt, const 
     return sli_eval_scan_bits(b->ev, &w, b->tests, b->bits, &b->tested, &b->rows, &b->nrows);
 }
 
+/* Starts fetching the fixed-width values of the window's listed rows
+ * b->rows[j..] below row `end`: the rows of the vector after this one,
+ * whose cache misses then overlap this vector's work. */
+static void prefetch_listed(const sli_scan_bufs *b, size_t j, size_t end)
+{
+    size_t stop = j;
+    while (stop < b->nrows && b->rows[stop] < end) stop++;
+    for (size_t c = 0; c < b->ncols; c++) {
+        const sli_vec *v = &b->wvecs[c];
+        if (!v->data || v->type.id == SL_TYPE_UTF8) continue;
+        size_t w = sli_type_width(v->type);
+        for (size_t x = j; x < stop; x++) __builtin_prefetch((const char *)v->data + (size_t)b->rows[x] * w);
+    }
+}
+
 sl_status sli_scan_window_select(sli_scan_bufs *b, const sli_chunk *c, size_t start, uint32_t *out,
                                  size_t *nout)
 {
@@ -92,6 +107,7 @@ sl_status sli_scan_window_select(sli_scan_bufs *b, const sli_chunk *c, size_t st
         while (j < b->nrows && b->rows[j] < at) j++; /* rows of vectors the scan did not push */
         for (; j < b->nrows && b->rows[j] < at + c->n; j++) b->sel[k++] = b->rows[j] - (uint32_t)at;
         b->next = j;
+        prefetch_listed(b, j, at + 2 * c->n);
     } else {
         k = b->fk->bits_rows(b->bits + at / 64, c->n, b->sel);
     }

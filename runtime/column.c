@@ -72,7 +72,12 @@ static uint64_t str_hash(const char *p, size_t n)
     return h ^ (h >> 29);
 }
 
-sl_status sli_column_dict_encode(sli_column *c, size_t max_distinct)
+/* Rows whose distinct values decide whether a sampled encoding goes on. */
+#define SAMPLE_ROWS 1024
+
+/* sli_column_dict_encode; sampled: also gives up after SAMPLE_ROWS rows
+ * when more than half of them were distinct. */
+static sl_status dict_encode(sli_column *c, size_t max_distinct, bool sampled)
 {
     if (c->type.id != SL_TYPE_UTF8 || c->dict || c->length == 0) return SL_OK;
     const int32_t *off = (const int32_t *)c->data;
@@ -110,6 +115,7 @@ sl_status sli_column_dict_encode(sli_column *c, size_t max_distinct)
             }
             s = (s + 1) & (slots - 1);
         }
+        if (sampled && i + 1 == SAMPLE_ROWS && 2 * count > SAMPLE_ROWS) goto keep_plain;
     }
     {
         sli_dict *d = sli_dict_new();
@@ -154,6 +160,16 @@ keep_plain:
     free(first);
     sli_buf_free(codes);
     return SL_OK;
+}
+
+sl_status sli_column_dict_encode(sli_column *c, size_t max_distinct)
+{
+    return dict_encode(c, max_distinct, false);
+}
+
+sl_status sli_column_dict_encode_repeating(sli_column *c, size_t max_distinct)
+{
+    return dict_encode(c, max_distinct, true);
 }
 
 /* ---- builders ----------------------------------------------------------- */

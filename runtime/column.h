@@ -85,6 +85,15 @@ void sli_dict_unref(sli_dict *d);
 sl_status sli_column_dict_encode(sli_column *c, size_t max_distinct);
 
 /**
+ * As sli_column_dict_encode, but leaves the column plain as soon as more
+ * than half of its first 1024 values are distinct (names, addresses,
+ * comments: values that hardly repeat), without reading the rest.
+ * @return SL_OK (also when left plain) or SL_ERR_NOMEM (the column is
+ *         unchanged).
+ */
+sl_status sli_column_dict_encode_repeating(sli_column *c, size_t max_distinct);
+
+/**
  * Builds a column by appending values. Zero-initialise, call
  * sli_colbuilder_init, append, then sli_colbuilder_finish (or _discard).
  * Appends return SL_ERR_NOMEM on allocation failure; the builder stays valid

@@ -517,10 +517,15 @@ sl_status sli_join_table_finish_on(sli_join_table *jt, const sli_team *team)
      * keep the codes instead of copying every string (materialize.h). Past a
      * few rows, only columns with at most a quarter as many values as rows:
      * a column of (nearly) unique strings (names, addresses, comments) would
-     * be hashed and copied whole for no gain, and its encoding stops early. */
-    size_t max_distinct = rows <= DICT_ANY_ROWS ? rows : rows / 4;
+     * be hashed and copied whole for no gain, and its encoding stops early:
+     * once more than half of its first 1024 values are distinct (TPC-H Q10's
+     * orders build, 57K rows with five customer strings: 2.1 → 0.1 ms). */
+    bool any = rows <= DICT_ANY_ROWS;
+    size_t max_distinct = any ? rows : rows / 4;
     for (size_t i = 0; i < jt->ncols && rows <= SMALL_BUILD_ROWS; i++)
-        if (sli_column_dict_encode(jt->cols[i], max_distinct) != SL_OK) return SL_ERR_NOMEM;
+        if ((any ? sli_column_dict_encode(jt->cols[i], max_distinct)
+                 : sli_column_dict_encode_repeating(jt->cols[i], max_distinct)) != SL_OK)
+            return SL_ERR_NOMEM;
     key_range(jt, team);
     bool dense = false;
     sl_status ds = sli_join_dense_build(jt, team, &dense);

@@ -10,6 +10,9 @@
  * through selections and NULL rows, and that the dictionary's references
  * are given back. Gathering a column's rows to given positions of a vector
  * (sli_vec_gather_column_at) is checked for every width and string form.
+ * Dictionary encoding of a plain column: within its distinct-value limit,
+ * and the sampled form that leaves a column whose first 1024 values hardly
+ * repeat plain.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -262,12 +265,81 @@ static void test_gather_at(void **state)
     }
 }
 
+/* A plain column of n rows, row r holding "s<value(r)>". */
+static sli_column *plain_strings(size_t n, size_t (*value)(size_t))
+{
+    sli_colbuilder b;
+    sli_colbuilder_init(&b, sli_type(SL_TYPE_UTF8));
+    char buf[32];
+    for (size_t r = 0; r < n; r++) {
+        int len = snprintf(buf, sizeof buf, "s%zu", value(r));
+        assert_int_equal(sli_colbuilder_append_str(&b, buf, (size_t)len), SL_OK);
+    }
+    sli_column *c = sli_colbuilder_finish(&b);
+    assert_non_null(c);
+    return c;
+}
+
+static size_t cycle300(size_t r)
+{
+    return r % 300;
+}
+static size_t unique_first(size_t r) /* 1024 distinct values, then repeats of them */
+{
+    return r < 1024 ? r : r % 7;
+}
+
+/* Every row of c reads back as value(r). */
+static void check_strings(const sli_column *c, size_t n, size_t (*value)(size_t))
+{
+    char want[32];
+    for (size_t r = 0; r < n; r++) {
+        snprintf(want, sizeof want, "s%zu", value(r));
+        sli_strview v = sli_column_str(c, r);
+        assert_int_equal(v.len, strlen(want));
+        assert_memory_equal(v.ptr, want, v.len);
+    }
+}
+
+static void test_dict_encode_repeating(void **state)
+{
+    (void)state;
+    const size_t n = 4000;
+    /* few values: both forms encode */
+    for (int sampled = 0; sampled < 2; sampled++) {
+        sli_column *c = plain_strings(n, cycle300);
+        assert_int_equal(
+            sampled ? sli_column_dict_encode_repeating(c, n / 4) : sli_column_dict_encode(c, n / 4), SL_OK);
+        assert_non_null(c->dict);
+        assert_int_equal(c->dict->count, 300);
+        check_strings(c, n, cycle300);
+        sli_column_free(c);
+    }
+    /* the first 1024 values distinct, 1024 in all: within a limit of 2000,
+     * the full form encodes, the sampled one stops at row 1024 */
+    for (int sampled = 0; sampled < 2; sampled++) {
+        sli_column *c = plain_strings(n, unique_first);
+        assert_int_equal(
+            sampled ? sli_column_dict_encode_repeating(c, 2000) : sli_column_dict_encode(c, 2000), SL_OK);
+        assert_true(sampled ? c->dict == NULL : c->dict != NULL);
+        if (c->dict) assert_int_equal(c->dict->count, 1024);
+        check_strings(c, n, unique_first);
+        sli_column_free(c);
+    }
+    /* past the limit: plain either way */
+    sli_column *c = plain_strings(n, cycle300);
+    assert_int_equal(sli_column_dict_encode(c, 299), SL_OK);
+    assert_null(c->dict);
+    check_strings(c, n, cycle300);
+    sli_column_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_codes_kept),  cmocka_unit_test(test_gather_at),
         cmocka_unit_test(test_turns_plain), cmocka_unit_test(test_plain_first_and_empty_dict),
-        cmocka_unit_test(test_dict_ids),
+        cmocka_unit_test(test_dict_ids),    cmocka_unit_test(test_dict_encode_repeating),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

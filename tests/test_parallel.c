@@ -197,6 +197,10 @@ static void test_aggregates(void **state)
     /* ... with a string key: the workers' tables, strings included, become the result (result_pass.h) */
     same_everywhere("table(\"f\").groupBy(s, id).agg(count(*) as n, max(v) as mx)", 1, FACT_ROWS);
     same_everywhere("table(\"f\").groupBy(k).agg(count(*) as n, avg(v) as av)", 1, 10000);
+    /* ... a string key with groups enough for the team to merge them, by partition, without the
+       workers partitioning their rows (12,000 groups: agg_team.c) */
+    same_everywhere("table(\"f\").select(s, id % 40 as m, v).groupBy(s, m).agg(sum(v) as sv, count(*) as n)",
+                    1, 8192);
     /* the merged partitions feed a later pipeline (a sort) without being concatenated */
     same_everywhere("table(\"f\").groupBy(id).agg(sum(v) as sv).where(sv > 0).orderBy(sv desc, id)", 0, 1000);
     same_everywhere("let d = table(\"d\");\n"

@@ -894,6 +894,16 @@ size_t sli_eval_scan_tests(sli_eval *ev)
     return i;
 }
 
+void sli_eval_scan_columns(sli_eval *ev, size_t tests, bool *read, size_t ncols)
+{
+    size_t nc = root_conjuncts(ev);
+    dense_test t;
+    for (size_t i = 0; i < tests && i < nc && dense_test_of(&ev->conj[i], false, &t); i++) {
+        const sli_expr *e = t.val->e;
+        if (e->kind == SLI_EX_COLUMN && e->index >= 0 && (size_t)e->index < ncols) read[e->index] = true;
+    }
+}
+
 sl_status sli_eval_scan_bits(sli_eval *ev, const sli_chunk *in, size_t max_tests, uint64_t *bits,
                              size_t *tested, const uint32_t **rows, size_t *nrows)
 {

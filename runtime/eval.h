@@ -91,6 +91,12 @@ size_t sli_eval_scan_tests(sli_eval *ev);
 bool sli_eval_leads_with_column_test(const sli_expr *e);
 
 /**
+ * Marks read[c] for each column c (of the chunks sli_eval_scan_bits takes,
+ * c < ncols) that the first `tests` leading conjuncts test.
+ */
+void sli_eval_scan_columns(sli_eval *ev, size_t tests, bool *read, size_t ncols);
+
+/**
  * Tests up to max_tests (at most sli_eval_scan_tests) leading conjuncts
  * over the in->n dense rows of `in` (no selection; its vectors may be longer
  * than SLI_VEC_SIZE), bit i of bits[i / 64] set when row i passes every one

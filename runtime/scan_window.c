@@ -31,6 +31,7 @@ void sli_scan_bufs_free(sli_scan_bufs *b)
     free(b->wvecs);
     sli_buf_free(b->bits);
     sli_buf_free(b->sel);
+    free(b->tested_col);
     memset(b, 0, sizeof *b);
 }
 
@@ -54,7 +55,9 @@ bool sli_scan_bufs_init(sli_scan_bufs *b, const sli_table *t, const size_t *colm
         b->wvecs = calloc(ncols ? ncols : 1, sizeof *b->wvecs);
         b->bits = sli_buf_alloc(SLI_SCAN_WINDOW / 8);
         b->sel = sli_buf_alloc(SLI_VEC_SIZE * sizeof(uint32_t));
-        ok = b->wvecs && b->bits && b->sel;
+        b->tested_col = calloc(ncols ? ncols : 1, sizeof *b->tested_col);
+        ok = b->wvecs && b->bits && b->sel && b->tested_col;
+        if (ok) sli_eval_scan_columns(filter, b->tests, b->tested_col, ncols);
     }
     if (!ok) sli_scan_bufs_free(b);
     return ok;
@@ -85,14 +88,16 @@ sl_status sli_scan_window_test(sli_scan_bufs *b, const sli_partition *pt, const 
 
 /* Starts fetching the fixed-width values of the window's listed rows
  * b->rows[j..] below row `end`: the rows of the vector after this one,
- * whose cache misses then overlap this vector's work. */
+ * whose cache misses then overlap this vector's work. Columns the
+ * window's tests read are in the cache already. */
 static void prefetch_listed(const sli_scan_bufs *b, size_t j, size_t end)
 {
     size_t stop = j;
     while (stop < b->nrows && b->rows[stop] < end) stop++;
+    bool all_tested = b->tested == b->tests;
     for (size_t c = 0; c < b->ncols; c++) {
         const sli_vec *v = &b->wvecs[c];
-        if (!v->data || v->type.id == SL_TYPE_UTF8) continue;
+        if (!v->data || v->type.id == SL_TYPE_UTF8 || (all_tested && b->tested_col[c])) continue;
         size_t w = sli_type_width(v->type);
         for (size_t x = j; x < stop; x++) __builtin_prefetch((const char *)v->data + (size_t)b->rows[x] * w);
     }

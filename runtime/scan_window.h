@@ -46,6 +46,7 @@ typedef struct sli_scan_bufs {
     const uint32_t *rows; /**< instead of bits when not NULL: those rows, ascending (the evaluator's) */
     size_t nrows, next;   /**< how many; the first one a later vector takes */
     uint32_t *sel;        /**< SLI_VEC_SIZE: one vector's rows from the bitmap or the list */
+    bool *tested_col;     /**< ncols: read by the `tests` conjuncts (in the cache after a window) */
     size_t wstart, tested;
 } sli_scan_bufs;
 

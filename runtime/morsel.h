@@ -20,8 +20,10 @@
 
 #include "sluice/sluice.h"
 
-/** Default rows per morsel: eight 2048-row vectors. */
-#define SLI_MORSEL_ROWS ((size_t)16384)
+/** Default rows per morsel: sixteen 2048-row vectors (the TPC-H Q6 shape
+ *  on two threads of the development VM, whose scan windows are a morsel
+ *  long on a team: 2.48 ms against 2.38 with morsels of 8 vectors). */
+#define SLI_MORSEL_ROWS ((size_t)32768)
 
 /** One unit of work: rows [begin, end) of partition `part`. */
 typedef struct sli_morsel {

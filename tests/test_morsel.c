@@ -38,22 +38,22 @@ static void expect_done(sli_morsel_sched *s, size_t worker)
 static void test_single_node_sequence(void **state)
 {
     (void)state;
-    size_t rows[] = {0, 5, 16384, 16385};
+    size_t rows[] = {0, 5, SLI_MORSEL_ROWS, SLI_MORSEL_ROWS + 1};
     unsigned node[] = {0, 0, 0, 0};
     unsigned wnode[] = {0};
     sli_morsel_sched *s;
     assert_int_equal(sli_morsel_create(rows, node, 4, wnode, 1, 1, 0, &s), SL_OK); /* default size */
-    assert_int_equal(sli_morsel_remaining(s), 32774);
+    assert_int_equal(sli_morsel_remaining(s), 2 * SLI_MORSEL_ROWS + 6);
     expect_morsel(s, 0, 1, 0, 5, false); /* the empty partition is skipped */
-    expect_morsel(s, 0, 2, 0, 16384, false);
-    expect_morsel(s, 0, 3, 0, 16384, false);
-    expect_morsel(s, 0, 3, 16384, 16385, false);
+    expect_morsel(s, 0, 2, 0, SLI_MORSEL_ROWS, false);
+    expect_morsel(s, 0, 3, 0, SLI_MORSEL_ROWS, false);
+    expect_morsel(s, 0, 3, SLI_MORSEL_ROWS, SLI_MORSEL_ROWS + 1, false);
     expect_done(s, 0);
     expect_done(s, 0);
     assert_int_equal(sli_morsel_remaining(s), 0);
     sli_morsel_stats st = sli_morsel_worker_stats(s, 0);
     assert_int_equal(st.local_morsels, 4);
-    assert_int_equal(st.local_rows, 32774);
+    assert_int_equal(st.local_rows, 2 * SLI_MORSEL_ROWS + 6);
     assert_int_equal(st.stolen_morsels, 0);
 
     /* reset hands everything out again and clears the statistics */

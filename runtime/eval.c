@@ -798,10 +798,12 @@ static bool window_rows(sli_eval *ev, size_t cap)
 /*
  * A scan window's bound tests past its dense ones (sli_eval_scan_bits):
  * once few rows pass, the tests cs[i..nc) that read a column test only the
- * rows still in, for the whole window at once, and the bitmap keeps the
- * rows that pass them all. A vector-sized test of a sparse selection waits
- * for its cache misses once per vector and per column; here the wait comes
- * once per window, and the filter's later vectors test no more columns.
+ * rows still in (those of `bits`), for the whole window at once, 128 rows a
+ * step with the next step's values prefetched; the rows that pass them all
+ * come back in *rows (ev's buffer) and *nrows, ascending. A vector-sized
+ * test of a sparse selection waits for its cache misses once per vector and
+ * per column; here the wait comes once per window, and the filter's later
+ * vectors test no more columns.
  */
 static sl_status sparse_tests(sli_eval *ev, const conj *cs, size_t i, size_t nc, const sli_chunk *in,
                               size_t n, const uint64_t *bits, size_t *tested, const uint32_t **rows,

@@ -641,6 +641,10 @@ static bool r_sparse_first(int i)
 {
     return !anull(i) && av(i) == 7 && !bnull(i) && bv(i) < 0 && pv(i) >= 0;
 }
+static bool r_sparse_date(int i)
+{
+    return !anull(i) && av(i) == 7 && !dnull(i) && dv(i) >= sli_date_from_civil(1999, 6, 1);
+}
 static bool r_str_after(int i)
 {
     return !dnull(i) && dv(i) >= sli_date_from_civil(1999, 6, 1) && !snull(i) && strcmp(sv(i), "beta") == 0 &&
@@ -677,6 +681,8 @@ static void test_ranges(void **state)
         {"a > 2 and b <> 0 and p < 10.00", r_ne_mid, false, true},
         {"a >= -30 and b > -12 and p > -50.00", r_wide, false, true},
         {"a = 7 and b < 0 and p >= 0", r_sparse_first, false, true},
+        {"a = 7 and d >= date '1999-06-01'", r_sparse_date, false,
+         true}, /* a 4-byte column past the bitmaps */
         {"d >= date '1999-06-01' and s = 'beta' and a < 10", r_str_after, false,
          false}, /* s = 'beta' goes first */
         {"p < 20.00 and (a < 0 or b > 5) and i % 2 = 0", r_or_inside, false, true},

@@ -148,6 +148,21 @@ static sl_status make_evs(run *r, sli_expr *const *exprs, size_t n, sli_eval ***
 
 /* ---- operator setup ----------------------------------------------------- */
 
+/* Whether a PROBE operator buffers its rows by partition: once its table is
+ * partitioned (its directory, or its array and rows, no longer fit the
+ * cache), fixed-width probe rows are buffered by partition and probed one
+ * partition at a time; rows with strings are probed as they come. The
+ * buffered columns: the left columns, then the keys that are not one. */
+static bool probe_buffers(const sli_plan *n, const sli_join_table *jt)
+{
+    if (jt->pbits == 0) return false;
+    for (size_t c = 0; c < n->in[0]->ncols; c++)
+        if (!sli_join_pbuf_accepts(n->in[0]->types[c])) return false;
+    for (size_t k = 0; k < n->nkeys; k++)
+        if (n->lkeys[k]->kind != SLI_EX_COLUMN && !sli_join_pbuf_accepts(n->lkeys[k]->type)) return false;
+    return true;
+}
+
 static sl_status op_init(run *r, const sli_pop *op, op_state *st, pipe_output *outs)
 {
     const sli_plan *n = op->node;
@@ -182,10 +197,7 @@ static sl_status op_init(run *r, const sli_pop *op, op_state *st, pipe_output *o
             if (!st->vals[c] || !st->valid[c]) return nomem(r, "probe");
         }
         if (sli_join_probe_init(&st->probe)) return nomem(r, "probe");
-        /* Once the table is partitioned (its directory, or its array and
-         * rows, no longer fit the cache): buffer fixed-width probe rows by
-         * partition and probe one partition at a time. */
-        if (st->jt->pbits == 0) return SL_OK;
+        if (!probe_buffers(n, st->jt)) return SL_OK;
         size_t nl = n->in[0]->ncols, nb = nl;
         st->ptypes = malloc((nl + n->nkeys) * sizeof *st->ptypes);
         st->kcol = malloc(n->nkeys * sizeof *st->kcol);
@@ -203,8 +215,6 @@ static sl_status op_init(run *r, const sli_pop *op, op_state *st, pipe_output *o
             st->kcol[k] = nb;
             st->ptypes[nb++] = n->lkeys[k]->type;
         }
-        for (size_t c = 0; c < nb; c++)
-            if (!sli_join_pbuf_accepts(st->ptypes[c])) return SL_OK; /* strings: probe as they come */
         st->nbuf = nb;
         st->buffering = true;
         if (sli_join_pbuf_init(&st->pbuf, st->jt->pbits, st->ptypes, nb)) return nomem(r, "probe");
@@ -550,6 +560,30 @@ static sl_status probe_chunk(run *r, size_t opi, const sli_chunk *c, const sli_v
     return SL_OK;
 }
 
+/* Streams partition p of jt into the cache when `rows` buffered rows are
+ * about to probe it: enough to touch most of it. */
+static void warm_for(const sli_join_table *jt, size_t p, size_t rows)
+{
+    if (rows && rows >= (jt->prow[p + 1] - jt->prow[p]) / 4) sli_join_table_warm(jt, (uint32_t)p);
+}
+
+/* Probes the rows that buffer b (this run's, or a team mate's, which is
+ * only read) holds for partition p, a vector at a time. */
+static sl_status probe_buffered(run *r, size_t opi, const sli_join_pbuf *b, size_t p)
+{
+    op_state *st = &r->ops[opi];
+    const sli_plan *n = r->p->ops[opi].node;
+    size_t nl = n->in[0]->ncols;
+    sl_status s = SL_OK;
+    for (size_t start = 0, m; start < b->count[p] && !s && !r->done; start += m) {
+        m = sli_join_pbuf_vectors(b, p, start, st->ptypes, st->fvecs);
+        for (size_t k = 0; k < n->nkeys; k++) st->fkeys[k] = st->fvecs[st->kcol[k]];
+        sli_chunk chunk = {m, m, NULL, nl, st->fvecs};
+        s = probe_chunk(r, opi, &chunk, st->fkeys, true);
+    }
+    return s;
+}
+
 /* Probes the buffered rows one partition at a time, a vector at a time, so
  * each partition's directory and build rows are loaded into the cache once,
  * then empties the buffer. Every buffered row is probed exactly once, so
@@ -557,21 +591,12 @@ static sl_status probe_chunk(run *r, size_t opi, const sli_chunk *c, const sli_v
 static sl_status flush_probe(run *r, size_t opi)
 {
     op_state *st = &r->ops[opi];
-    const sli_plan *n = r->p->ops[opi].node;
-    size_t nl = n->in[0]->ncols;
     sli_join_pbuf *b = &st->pbuf;
     sl_status s = SL_OK;
     sli_join_pbuf_seal(b);
     for (size_t p = 0; p < b->nparts && !s && !r->done; p++) {
-        /* Enough rows to touch most of the partition: stream it in first. */
-        if (b->count[p] && b->count[p] >= (st->jt->prow[p + 1] - st->jt->prow[p]) / 4)
-            sli_join_table_warm(st->jt, (uint32_t)p);
-        for (size_t start = 0, m; start < b->count[p] && !s && !r->done; start += m) {
-            m = sli_join_pbuf_vectors(b, p, start, st->ptypes, st->fvecs);
-            for (size_t k = 0; k < n->nkeys; k++) st->fkeys[k] = st->fvecs[st->kcol[k]];
-            sli_chunk chunk = {m, m, NULL, nl, st->fvecs};
-            s = probe_chunk(r, opi, &chunk, st->fkeys, true);
-        }
+        warm_for(st->jt, p, b->count[p]);
+        s = probe_buffered(r, opi, b, p);
     }
     sli_join_pbuf_clear(b);
     return s;
@@ -852,6 +877,8 @@ typedef struct par_run {
     size_t hint_rows;
     sli_op_prof *prof; /**< nw * nprof, or NULL */
     size_t nprof;
+    size_t shared_op;              /**< the first PROBE that buffers rows (flush_shared), or SIZE_MAX */
+    sli_team_barrier flush_bar[2]; /**< flush_shared: every buffer sealed; every buffer read */
 } par_run;
 
 static sl_status add_segment(run *r, size_t seq)
@@ -865,6 +892,42 @@ static sl_status add_segment(run *r, size_t seq)
     }
     r->segs[r->nsegs++] = (segment){seq, r->out_rows};
     return SL_OK;
+}
+
+/*
+ * The end of a team's run whose pipeline buffers probe rows by partition
+ * (pr->shared_op): worker w probes partitions w, w + N, ... with the rows
+ * every worker buffered for them, so each partition of the table is warmed
+ * into one worker's cache once, where each worker flushing its own buffer
+ * would warm every partition. Called by every worker of a concurrent team
+ * (also one that failed: the others wait for it at the barriers); when one
+ * failed, nobody probes. Rows the shared operator's output leaves in a
+ * later operator's buffer are flushed by each worker afterwards.
+ */
+static sl_status flush_shared(par_run *pr, size_t w, bool ok)
+{
+    run *r = &pr->runs[w];
+    size_t opi = pr->shared_op, nw = pr->nw;
+    op_state *st = ok && r->ops ? &r->ops[opi] : NULL;
+    if (st && st->buffering)
+        sli_join_pbuf_seal(&st->pbuf);
+    else
+        atomic_store_explicit(&pr->failed, true, memory_order_relaxed);
+    sli_team_barrier_wait(&pr->flush_bar[0], nw);
+    sl_status s = SL_OK;
+    if (!atomic_load_explicit(&pr->failed, memory_order_relaxed)) {
+        uint64_t t0 = r->prof ? sli_prof_now() : 0;
+        for (size_t p = w; p < st->pbuf.nparts && !s && !r->done; p += nw) {
+            size_t rows = 0;
+            for (size_t v = 0; v < nw; v++) rows += pr->runs[v].ops[opi].pbuf.count[p];
+            warm_for(st->jt, p, rows);
+            for (size_t v = 0; v < nw && !s; v++) s = probe_buffered(r, opi, &pr->runs[v].ops[opi].pbuf, p);
+        }
+        if (r->prof) r->prof[opi].ns += sli_prof_now() - t0;
+    }
+    sli_team_barrier_wait(&pr->flush_bar[1], nw);
+    if (st && st->buffering) sli_join_pbuf_clear(&st->pbuf);
+    return s;
 }
 
 static sl_status par_worker(size_t w, void *arg)
@@ -890,6 +953,10 @@ static sl_status par_worker(size_t w, void *arg)
     }
     /* Rows a buffering operator still holds come after every morsel's, worker by worker. */
     if (!s) s = add_segment(r, SIZE_MAX - pr->nw + w);
+    if (pr->shared_op != SIZE_MAX && sli_team_concurrent()) { /* every worker of the team comes here */
+        sl_status fs = flush_shared(pr, w, s == SL_OK);
+        if (!s) s = fs;
+    }
     if (!s) s = flush_ops(r);
     if (s) atomic_store_explicit(&pr->failed, true, memory_order_relaxed);
     sli_scan_bufs_free(&b);
@@ -1092,6 +1159,10 @@ static sl_status run_parallel(sl_context *ctx, const sli_pipeline *p, pipe_outpu
     pr->p = p;
     pr->outs = outs;
     pr->hint_rows = pr->rows / nw + pr->morsel;
+    pr->shared_op = SIZE_MAX;
+    for (size_t i = 0; i < p->nops && nw > 1 && pr->shared_op == SIZE_MAX; i++)
+        if (p->ops[i].kind == SLI_POP_PROBE && probe_buffers(p->ops[i].node, outs[p->ops[i].build].jt))
+            pr->shared_op = i;
     if (!s && placeable(p, pr->rows)) {
         pr->part_row = prow; /* each partition's first row (prow holds the counts until here) */
         for (size_t i = 0, at = 0; i < np; i++) {

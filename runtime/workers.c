@@ -86,6 +86,9 @@ typedef struct team_call {
     sli_mem_budget *budget;
 } team_call;
 
+/* Inside a worker: whether its call runs every worker on its own thread. */
+static _Thread_local bool in_concurrent_team;
+
 static pthread_mutex_t team_lock = PTHREAD_MUTEX_INITIALIZER;
 static team_call *_Atomic current_call;
 
@@ -95,6 +98,7 @@ static void team_body(void)
     size_t n = c->t->nworkers;
     size_t tid = (size_t)omp_get_thread_num(), nth = (size_t)omp_get_num_threads();
     sli_mem_budget *prev = sli_mem_attach(c->budget);
+    in_concurrent_team = nth >= n;
     /* Fewer threads than workers (an OpenMP thread limit): each thread runs
      * every nth worker in turn. */
     for (size_t w = tid; w < n; w += nth) {
@@ -102,7 +106,21 @@ static void team_body(void)
         c->st[w] = c->fn(w, c->arg);
         atomic_store_explicit(&c->done[w], 1, memory_order_release);
     }
+    in_concurrent_team = false;
     sli_mem_attach(prev);
+}
+
+bool sli_team_concurrent(void)
+{
+    return in_concurrent_team;
+}
+
+void sli_team_barrier_wait(sli_team_barrier *b, size_t n)
+{
+    atomic_fetch_add_explicit(&b->arrived, 1, memory_order_acq_rel);
+    /* workers may outnumber the cores: give the processor up while waiting */
+    for (unsigned spins = 0; atomic_load_explicit(&b->arrived, memory_order_acquire) < n; spins++)
+        if (spins >= 64) sched_yield();
 }
 
 sl_status sli_team_run(const sli_team *t, sli_team_fn fn, void *arg)

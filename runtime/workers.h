@@ -15,6 +15,7 @@
 #ifndef SLI_WORKERS_H
 #define SLI_WORKERS_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -64,5 +65,28 @@ typedef sl_status (*sli_team_fn)(size_t worker, void *arg);
  * from several threads run one after another; fn must not start a team.
  */
 sl_status sli_team_run(const sli_team *t, sli_team_fn fn, void *arg);
+
+/**
+ * @return true inside a worker of sli_team_run when every worker of that
+ * call runs on a thread of its own at the same time (OpenMP gave the region
+ * as many threads as workers), so that workers may wait for each other
+ * (sli_team_barrier); false elsewhere, or when a thread runs several
+ * workers in turn.
+ */
+bool sli_team_concurrent(void);
+
+/** A barrier for the workers of one sli_team_run call; zero-initialise it
+ *  for that call. */
+typedef struct sli_team_barrier {
+    _Atomic size_t arrived;
+} sli_team_barrier;
+
+/**
+ * Waits until n workers have arrived at b. What a worker wrote before it
+ * arrives is visible to every worker after the wait. Only when
+ * sli_team_concurrent() holds (else it would wait for a worker that cannot
+ * start); each of the n workers calls it once per barrier.
+ */
+void sli_team_barrier_wait(sli_team_barrier *b, size_t n);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "io/csv.h"
 #include "runtime/agg_partition.h"
+#include "runtime/join_table.h"
 #include "sluice/sluice.h"
 
 static char dir[64];
@@ -175,6 +176,24 @@ static void test_joins(void **state)
     same_everywhere("let f6 = table(\"f\").select(case when id % 11 = 0 then null else id end as id6, g as g6);\n"
                     "table(\"d\").join(f6, dk = id6).agg(count(*) as n, sum(g6) as sg)",
                     0, 1);
+    /* tables cut into many partitions: fixed-width probe rows are buffered
+     * by partition, and a team probes each partition once with every
+     * worker's rows for it (executor.c, flush_shared); direct-indexed (d's
+     * unique keys) and hash (the repeated k) tables, each join type */
+    sli_join_set_partition_rows(64);
+    const char *parted[] = {
+        "let d = table(\"d\");\ntable(\"f\").select(id, k, g).join(d, k = dk).agg(count(*) as n, sum(w) as "
+        "sw)",
+        "let d = table(\"d\");\ntable(\"f\").select(id, k, g).join(d, k = dk).select(id, k, w, name)",
+        "let d = table(\"d\");\ntable(\"f\").select(id, k).join(d, k = dk, 'left').select(id, w)",
+        "let d = table(\"d\");\ntable(\"f\").select(id, k).join(d, k = dk, 'semi').select(id)",
+        "let d = table(\"d\");\ntable(\"f\").select(id, k).join(d, k = dk, 'anti').select(id)",
+        "let f7 = table(\"f\").select(k as k7, g as g7);\ntable(\"d\").select(dk, w).join(f7, dk = "
+        "k7).agg(count(*) as "
+        "n, sum(g7) as sg)",
+    };
+    for (size_t i = 0; i < sizeof parted / sizeof parted[0]; i++) same_everywhere(parted[i], 1, 1);
+    sli_join_set_partition_rows(0);
 }
 
 static void test_aggregates(void **state)

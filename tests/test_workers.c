@@ -1,8 +1,9 @@
 /*
  * test_workers.c — worker teams: every worker runs once on its own thread,
  * the lowest-numbered failure is reported, workers see the caller's memory
- * budget, pinned workers run on their PU, and the default team size follows
- * SL_THREADS.
+ * budget, pinned workers run on their PU, the default team size follows
+ * SL_THREADS, and the workers of a concurrent team can wait for each other
+ * at a barrier (more workers than cores included).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -13,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -117,6 +119,56 @@ static void test_team_binds_to_pus(void **state)
     sli_topology_free(topo);
 }
 
+typedef struct meet {
+    sli_team_barrier bar[2];
+    size_t n;
+    int64_t wrote[8];            /* each worker's value, written before the first barrier */
+    int64_t seen[8];             /* the sum each worker read after it */
+    _Atomic int after_second[8]; /* set after the second barrier */
+    _Atomic int early;           /* a worker passed the first barrier before all had arrived */
+    _Atomic int concurrent[8];
+} meet;
+
+static sl_status meet_work(size_t w, void *arg)
+{
+    meet *m = arg;
+    atomic_store(&m->concurrent[w], sli_team_concurrent());
+    if (!sli_team_concurrent()) return SL_OK;
+    if (w == 0) usleep(20000); /* the others arrive first and wait */
+    m->wrote[w] = (int64_t)(w + 1) * 10;
+    sli_team_barrier_wait(&m->bar[0], m->n);
+    for (size_t v = 0; v < m->n; v++) {
+        if (m->wrote[v] == 0) atomic_store(&m->early, 1);
+        m->seen[w] += m->wrote[v];
+    }
+    sli_team_barrier_wait(&m->bar[1], m->n);
+    atomic_store(&m->after_second[w], 1);
+    return SL_OK;
+}
+
+static void test_barrier(void **state)
+{
+    (void)state;
+    assert_false(sli_team_concurrent()); /* outside a team */
+    for (size_t n = 2; n <= 8; n += 3) {
+        sli_team t;
+        assert_int_equal(sli_team_init(&t, n, NULL, SLI_NUMA_OFF, false), SL_OK);
+        meet *m = calloc(1, sizeof *m);
+        assert_non_null(m);
+        m->n = n;
+        assert_int_equal(sli_team_run(&t, meet_work, m), SL_OK);
+        for (size_t w = 0; w < n; w++) {
+            assert_true(atomic_load(&m->concurrent[w]));
+            assert_int_equal(m->seen[w], (int64_t)(n * (n + 1) / 2) * 10);
+            assert_true(atomic_load(&m->after_second[w]));
+        }
+        assert_false(atomic_load(&m->early));
+        assert_false(sli_team_concurrent()); /* the caller's thread again */
+        free(m);
+        sli_team_free(&t);
+    }
+}
+
 static void test_default_size(void **state)
 {
     (void)state;
@@ -143,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_team_reports_first_failure),
         cmocka_unit_test(test_team_binds_to_pus),
         cmocka_unit_test(test_default_size),
+        cmocka_unit_test(test_barrier),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,15 +319,37 @@ static size_t span(const uint32_t *sel, size_t n)
 /* Selected rows this far apart on average seldom share a cache line. */
 #define SLI_SPARSE_GAP 8
 
+/* Starts fetching v's values at rows sel[0..n). */
+static void prefetch_all(const sli_vec *v, const uint32_t *sel, size_t n)
+{
+    size_t w = sli_type_width(v->type);
+    const char *p = v->data;
+    for (size_t i = 0; i < n; i++) __builtin_prefetch(p + (size_t)sel[i] * w);
+}
+
 /* Starts fetching the lines that hold v's values at rows sel[0..n) when the
  * selection is sparse, so that the kernel that reads them next waits for
  * its cache misses all at once rather than one after another. */
 static void prefetch_rows(const sli_vec *v, const uint32_t *sel, size_t n)
 {
     if (!sel || n == 0 || span(sel, n) < n * SLI_SPARSE_GAP || v->type.id == SL_TYPE_UTF8) return;
-    size_t w = sli_type_width(v->type);
-    const char *p = v->data;
-    for (size_t i = 0; i < n; i++) __builtin_prefetch(p + (size_t)sel[i] * w);
+    prefetch_all(v, sel, n);
+}
+
+/* The rows of sel[0..n) whose value in a lies in lo..hi (flo..fhi for
+ * floats), written to out by the range kernel of a's type. @return how
+ * many (0 for a type without one). */
+static size_t range_kernel(const sl_filter_kernels *k, const sli_vec *a, int64_t lo, int64_t hi, double flo,
+                           double fhi, const uint32_t *sel, size_t n, uint32_t *out)
+{
+    switch (sli_ptype(a->type)) {
+    case SL_P_I8: return k->range_i8(a->data, (int8_t)lo, (int8_t)hi, sel, n, out);
+    case SL_P_I16: return k->range_i16(a->data, (int16_t)lo, (int16_t)hi, sel, n, out);
+    case SL_P_I32: return k->range_i32(a->data, (int32_t)lo, (int32_t)hi, sel, n, out);
+    case SL_P_I64: return k->range_i64(a->data, lo, hi, sel, n, out);
+    case SL_P_F64: return k->range_f64(a->data, flo, fhi, sel, n, out);
+    default: return 0;
+    }
 }
 
 /* Validity of a binary result: both inputs valid. */
@@ -583,16 +605,8 @@ static sl_status select_range(sli_eval *ev, enode *nd, const sli_chunk *in, cons
     if (s) return s;
     size_t m;
     const uint32_t *vs = drop_nulls(ev, a.validity, sel, n, nd->s2, &m);
-    const sl_filter_kernels *k = ev->fk;
     prefetch_rows(&a, vs, m);
-    switch (sli_ptype(a.type)) {
-    case SL_P_I8: *nout = k->range_i8(a.data, (int8_t)nd->rlo, (int8_t)nd->rhi, vs, m, out); break;
-    case SL_P_I16: *nout = k->range_i16(a.data, (int16_t)nd->rlo, (int16_t)nd->rhi, vs, m, out); break;
-    case SL_P_I32: *nout = k->range_i32(a.data, (int32_t)nd->rlo, (int32_t)nd->rhi, vs, m, out); break;
-    case SL_P_I64: *nout = k->range_i64(a.data, nd->rlo, nd->rhi, vs, m, out); break;
-    case SL_P_F64: *nout = k->range_f64(a.data, nd->rflo, nd->rfhi, vs, m, out); break;
-    default: break;
-    }
+    *nout = range_kernel(ev->fk, &a, nd->rlo, nd->rhi, nd->rflo, nd->rfhi, vs, m, out);
     return SL_OK;
 }
 
@@ -758,28 +772,6 @@ static sl_status dense_prefix(sli_eval *ev, const conj *cs, size_t nc, const sli
  * than steps of 64 or 512) on the development VM. */
 #define SPARSE_STEP 128
 
-/* Starts fetching v's values at rows sel[0..n). */
-static void prefetch_all(const sli_vec *v, const uint32_t *sel, size_t n)
-{
-    size_t w = sli_type_width(v->type);
-    const char *p = v->data;
-    for (size_t i = 0; i < n; i++) __builtin_prefetch(p + (size_t)sel[i] * w);
-}
-
-/* Bound test t on the values of a at rows sel[0..n). @return how many
- * pass, their rows written to out. */
-static size_t range_rows(const sl_filter_kernels *fk, const dense_test *t, const sli_vec *a,
-                         const uint32_t *sel, size_t n, uint32_t *out)
-{
-    switch (sli_ptype(a->type)) {
-    case SL_P_I8: return fk->range_i8(a->data, (int8_t)t->lo, (int8_t)t->hi, sel, n, out);
-    case SL_P_I16: return fk->range_i16(a->data, (int16_t)t->lo, (int16_t)t->hi, sel, n, out);
-    case SL_P_I32: return fk->range_i32(a->data, (int32_t)t->lo, (int32_t)t->hi, sel, n, out);
-    case SL_P_I64: return fk->range_i64(a->data, t->lo, t->hi, sel, n, out);
-    default: return fk->range_f64(a->data, t->flo, t->fhi, sel, n, out);
-    }
-}
-
 /* Grows the window row buffers to cap entries each. */
 static bool window_rows(sli_eval *ev, size_t cap)
 {
@@ -831,7 +823,7 @@ static sl_status sparse_tests(sli_eval *ev, const conj *cs, size_t i, size_t nc,
         for (size_t j0 = 0; j0 < m; j0 += SPARSE_STEP) { /* the next step's lines on their way */
             size_t j1 = m - j0 < SPARSE_STEP ? m : j0 + SPARSE_STEP;
             prefetch_all(&a, in_rows + j1, m - j1 < SPARSE_STEP ? m - j1 : SPARSE_STEP);
-            k += range_rows(fk, &t, &a, in_rows + j0, j1 - j0, dst + k);
+            k += range_kernel(fk, &a, t.lo, t.hi, t.flo, t.fhi, in_rows + j0, j1 - j0, dst + k);
         }
         uint32_t *x = src;
         src = dst;

@@ -108,8 +108,7 @@ sl_status sli_scan_window_select(sli_scan_bufs *b, const sli_chunk *c, size_t st
 {
     size_t k = 0, at = start - b->wstart; /* the vector's first row in the window */
     if (b->rows) {                        /* the list's rows in [at, at + n), as the vector's rows */
-        size_t j = b->next;
-        while (j < b->nrows && b->rows[j] < at) j++; /* rows of vectors the scan did not push */
+        size_t j = b->next;               /* the scan pushes a window's vectors in order */
         for (; j < b->nrows && b->rows[j] < at + c->n; j++) b->sel[k++] = b->rows[j] - (uint32_t)at;
         b->next = j;
         prefetch_listed(b, j, at + 2 * c->n);
